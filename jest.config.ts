@@ -1,0 +1,19 @@
+import type { Config } from 'jest';
+
+// Unit and synthesis tests run in `npm test`. Tiers that need a real PostgreSQL or Kafka
+// live under `*.integration.test.ts` and run through `jest.integration.config.ts`.
+const config: Config = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/lib', '<rootDir>/infra', '<rootDir>/services', '<rootDir>/charts-ts', '<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '\\.integration\\.test\\.ts$'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+  },
+  snapshotFormat: { printBasicPrototype: false },
+  // CDK synthesis with bundling is CPU-heavy; two cores, two workers.
+  maxWorkers: 2,
+  testTimeout: 120_000,
+};
+
+export default config;
