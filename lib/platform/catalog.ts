@@ -1,0 +1,201 @@
+import { type EnvironmentName, type EnvironmentSpec, type ScalingSpec, Workload } from './types';
+import { defineCatalog } from './validate';
+
+export const TOPIC_ORDERS = 'orders';
+export const TOPIC_ANALYTICS_RESULTS = 'analytics-results';
+
+/** The seed's order-service autoscaling: fast scale-up, cautious scale-down. */
+const ORDER_SCALING: ScalingSpec = {
+  minReplicas: 2,
+  maxReplicas: 10,
+  metric: { resource: 'cpu', targetUtilizationPercent: 70 },
+  behavior: {
+    scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Percent', value: 100, periodSeconds: 30 }] },
+    scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Percent', value: 50, periodSeconds: 60 }] },
+  },
+};
+
+const cpuScaling = (minReplicas: number, maxReplicas: number): ScalingSpec => ({
+  minReplicas,
+  maxReplicas,
+  metric: { resource: 'cpu', targetUtilizationPercent: 70 },
+});
+
+const small = { requests: { cpuMillis: 100, memoryMiB: 128 }, limits: { cpuMillis: 500, memoryMiB: 512 } };
+const medium = { requests: { cpuMillis: 250, memoryMiB: 256 }, limits: { cpuMillis: 1000, memoryMiB: 512 } };
+
+const environment = (
+  name: EnvironmentName,
+  overrides: Omit<EnvironmentSpec, 'name' | 'region' | 'availabilityZones'>,
+): EnvironmentSpec => ({
+  name,
+  region: 'eu-west-1',
+  availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+  ...overrides,
+});
+
+/** The platform: every component, what it calls, owns, produces and consumes, and where it runs. */
+export const platform = defineCatalog({
+  services: [
+    {
+      name: 'api-gateway',
+      workload: Workload.CONTAINER,
+      description: 'Public REST API (JWT) translated to gRPC calls on the domain services.',
+      ports: [{ name: 'http', protocol: 'http', port: 8080 }],
+      calls: ['user-service', 'product-service', 'order-service'],
+      owns: [],
+      produces: [],
+      consumes: [],
+      public: true,
+      scaling: cpuScaling(2, 10),
+      resources: small,
+    },
+    {
+      name: 'user-service',
+      workload: Workload.CONTAINER,
+      description: 'Accounts, password hashing and JWT issuance.',
+      ports: [
+        { name: 'grpc', protocol: 'grpc', port: 50051 },
+        { name: 'metrics', protocol: 'http', port: 9151 },
+      ],
+      calls: [],
+      owns: [{ kind: 'postgres', database: 'users' }],
+      produces: [],
+      consumes: [],
+      scaling: cpuScaling(2, 6),
+      // Memory-hard password hashing needs headroom per request.
+      resources: medium,
+    },
+    {
+      name: 'product-service',
+      workload: Workload.CONTAINER,
+      description: 'Product catalogue over HTTP; stock reservations over gRPC.',
+      ports: [
+        { name: 'http', protocol: 'http', port: 8001 },
+        { name: 'grpc', protocol: 'grpc', port: 50052 },
+      ],
+      calls: [],
+      owns: [{ kind: 'postgres', database: 'products' }],
+      produces: [],
+      consumes: [],
+      scaling: cpuScaling(2, 6),
+      resources: small,
+    },
+    {
+      name: 'order-service',
+      workload: Workload.CONTAINER,
+      description: 'Order saga (reserve stock, charge, confirm) with a transactional outbox to Kafka.',
+      ports: [
+        { name: 'grpc', protocol: 'grpc', port: 50053 },
+        { name: 'http', protocol: 'http', port: 8003 },
+      ],
+      calls: ['product-service', 'payment-service'],
+      owns: [{ kind: 'postgres', database: 'orders' }],
+      produces: [TOPIC_ORDERS],
+      consumes: [],
+      scaling: ORDER_SCALING,
+      resources: medium,
+    },
+    {
+      name: 'payment-service',
+      workload: Workload.CONTAINER,
+      description: 'Idempotent charges and refunds against a Stripe-like processor.',
+      ports: [
+        { name: 'grpc', protocol: 'grpc', port: 50054 },
+        { name: 'metrics', protocol: 'http', port: 9154 },
+      ],
+      calls: [],
+      owns: [{ kind: 'postgres', database: 'payments' }],
+      produces: [],
+      consumes: [],
+      scaling: { minReplicas: 2, maxReplicas: 8, metric: { resource: 'memory', targetUtilizationPercent: 80 } },
+      resources: small,
+    },
+    {
+      name: 'notification-lambda',
+      workload: Workload.LAMBDA,
+      description: 'Order confirmations through SNS, at most once per event (delivery records in DynamoDB).',
+      ports: [],
+      calls: [],
+      owns: [
+        { kind: 'dynamodb', table: 'notification-deliveries', partitionKey: 'eventId', ttlAttribute: 'expiresAt' },
+      ],
+      produces: [],
+      consumes: [TOPIC_ORDERS],
+    },
+    {
+      name: 'analytics',
+      workload: Workload.STREAM_JOB,
+      description: '1-minute tumbling event-time windows of orders (Flink on Dataproc; a TypeScript twin locally).',
+      ports: [],
+      calls: [],
+      owns: [],
+      produces: [TOPIC_ANALYTICS_RESULTS],
+      consumes: [TOPIC_ORDERS],
+    },
+  ],
+  topics: [
+    {
+      name: TOPIC_ORDERS,
+      description: 'Order lifecycle events from the order-service outbox.',
+      key: 'order id',
+      eventTypes: ['com.shopfront.order.created.v1'],
+      partitions: 6,
+      replicationFactor: 3,
+      retentionHours: 7 * 24,
+    },
+    {
+      name: TOPIC_ANALYTICS_RESULTS,
+      description: 'One record per closed 1-minute window: order count, revenue per currency, unique users.',
+      key: 'window start',
+      eventTypes: ['com.shopfront.analytics.window.v1'],
+      partitions: 3,
+      replicationFactor: 3,
+      retentionHours: 30 * 24,
+    },
+  ],
+  environments: [
+    environment('dev', {
+      network: { cidr: '10.10.0.0/16', natGateways: 1 },
+      database: {
+        instanceClass: 'db.t4g.medium',
+        allocatedStorageGiB: 20,
+        maxAllocatedStorageGiB: 50,
+        multiAz: false,
+        backupRetentionDays: 1,
+      },
+      kafka: { brokerInstanceType: 'kafka.t3.small', brokersPerAz: 1, volumeGiB: 20 },
+      kubernetes: { nodeInstanceTypes: ['t3.large'], minNodes: 2, desiredNodes: 2, maxNodes: 4 },
+      deletionProtection: false,
+      logRetentionDays: 14,
+    }),
+    environment('staging', {
+      network: { cidr: '10.20.0.0/16', natGateways: 3 },
+      database: {
+        instanceClass: 'db.t4g.large',
+        allocatedStorageGiB: 50,
+        maxAllocatedStorageGiB: 200,
+        multiAz: true,
+        backupRetentionDays: 7,
+      },
+      kafka: { brokerInstanceType: 'kafka.m7g.large', brokersPerAz: 1, volumeGiB: 100 },
+      kubernetes: { nodeInstanceTypes: ['m6i.large'], minNodes: 3, desiredNodes: 3, maxNodes: 6 },
+      deletionProtection: false,
+      logRetentionDays: 30,
+    }),
+    environment('prod', {
+      network: { cidr: '10.30.0.0/16', natGateways: 3 },
+      database: {
+        instanceClass: 'db.r6g.large',
+        allocatedStorageGiB: 100,
+        maxAllocatedStorageGiB: 1000,
+        multiAz: true,
+        backupRetentionDays: 30,
+      },
+      kafka: { brokerInstanceType: 'kafka.m7g.large', brokersPerAz: 1, volumeGiB: 500 },
+      kubernetes: { nodeInstanceTypes: ['m6i.xlarge'], minNodes: 3, desiredNodes: 4, maxNodes: 12 },
+      deletionProtection: true,
+      logRetentionDays: 365,
+    }),
+  ],
+});
