@@ -3,6 +3,10 @@ import { defineCatalog } from './validate';
 
 export const TOPIC_ORDERS = 'orders';
 export const TOPIC_ANALYTICS_RESULTS = 'analytics-results';
+/** Signs (user-service) and verifies (api-gateway) access tokens. */
+export const SECRET_JWT_SIGNING_KEY = 'jwt-signing-key';
+/** The Kubernetes namespace of the platform's workloads. */
+export const KUBERNETES_NAMESPACE = 'shopfront';
 
 /** The seed's order-service autoscaling: fast scale-up, cautious scale-down. */
 const ORDER_SCALING: ScalingSpec = {
@@ -46,6 +50,7 @@ export const platform = defineCatalog({
       owns: [],
       produces: [],
       consumes: [],
+      secrets: [SECRET_JWT_SIGNING_KEY],
       public: true,
       scaling: cpuScaling(2, 10),
       resources: small,
@@ -62,6 +67,7 @@ export const platform = defineCatalog({
       owns: [{ kind: 'postgres', database: 'users' }],
       produces: [],
       consumes: [],
+      secrets: [SECRET_JWT_SIGNING_KEY],
       scaling: cpuScaling(2, 6),
       // Memory-hard password hashing needs headroom per request.
       resources: medium,

@@ -53,6 +53,12 @@ export class PlatformQuery {
     );
   }
 
+  /** Every platform secret, with the services that read it. */
+  get secrets(): { name: string; readers: ServiceSpec[] }[] {
+    const names = [...new Set(this.catalog.services.flatMap((s) => s.secrets ?? []))];
+    return names.map((name) => ({ name, readers: this.catalog.services.filter((s) => s.secrets?.includes(name)) }));
+  }
+
   producersOf(topic: string): ServiceSpec[] {
     return this.catalog.services.filter((s) => s.produces.includes(topic));
   }

@@ -74,6 +74,8 @@ export interface ServiceSpec {
   readonly owns: readonly DataStore[];
   readonly produces: readonly string[];
   readonly consumes: readonly string[];
+  /** Names of platform secrets (generated, kept in Secrets Manager) the service reads. @default - none */
+  readonly secrets?: readonly string[];
   /** Reachable from outside the cluster through the load balancer. @default false */
   readonly public?: boolean;
   /** Required for containers. */

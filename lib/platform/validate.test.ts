@@ -3,13 +3,17 @@ import { PlatformQuery } from './query';
 import type { Catalog } from './types';
 import { CatalogError, defineCatalog, formatIssue, validateCatalog } from './validate';
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };
+type Mutable<T> = T extends readonly (infer U)[]
+  ? Mutable<U>[]
+  : T extends object
+    ? { -readonly [K in keyof T]: Mutable<T[K]> }
+    : T;
 
 /** A deep, writable copy of the real catalog with one change applied. */
 function broken(change: (c: Mutable<Catalog>) => void): Catalog {
-  const copy = structuredClone(platform) as Mutable<Catalog>;
+  const copy = structuredClone(platform) as unknown as Mutable<Catalog>;
   change(copy);
-  return copy as Catalog;
+  return copy as unknown as Catalog;
 }
 
 const svc = (c: Mutable<Catalog>, name: string) => {
@@ -236,6 +240,13 @@ describe('catalog validation rules', () => {
         svc(c, 'user-service').owns = [{ kind: 'postgres', database: 'user-db' }];
       },
       { field: 'services[user-service].owns.database', value: 'user-db', allowed: /SQL identifier/ },
+    ],
+    [
+      'a secret name that is not a DNS label',
+      (c) => {
+        svc(c, 'user-service').secrets = ['JWT_KEY'];
+      },
+      { field: 'services[user-service].secrets', value: 'JWT_KEY', allowed: /DNS-1123/ },
     ],
     [
       'replication factor above the broker count',

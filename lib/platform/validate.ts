@@ -126,6 +126,9 @@ function validateService(s: ServiceSpec, services: Set<string>, topics: Set<stri
     issues.check(topics.has(t), `${at}.produces`, t, `a declared topic (${[...topics].join(', ')})`);
   for (const t of s.consumes)
     issues.check(topics.has(t), `${at}.consumes`, t, `a declared topic (${[...topics].join(', ')})`);
+  for (const name of s.secrets ?? []) {
+    issues.check(DNS_LABEL.test(name), `${at}.secrets`, name, 'a DNS-1123 label (lower-case letters, digits, -)');
+  }
   for (const d of s.owns) {
     if (d.kind === 'postgres') {
       issues.check(

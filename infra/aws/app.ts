@@ -1,0 +1,56 @@
+import { type App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { type PlatformQuery, shop } from '../../lib/platform';
+import { ClusterStack } from './cluster-stack';
+import { type AwsAppConfig, stackName } from './config';
+import { DataStack } from './data-stack';
+import { acknowledgeFindings } from './nag';
+import { NetworkStack } from './network-stack';
+import { NotificationsStack } from './notifications-stack';
+
+export interface EnvironmentStacks {
+  readonly network: NetworkStack;
+  readonly data: DataStack;
+  readonly cluster: ClusterStack;
+  readonly notifications: NotificationsStack;
+}
+
+/** Composes the stack set of each environment of the catalog, with cdk-nag's AwsSolutions checks. */
+export function buildAwsApp(
+  app: App,
+  config: AwsAppConfig,
+  catalog: PlatformQuery = shop,
+): Map<string, EnvironmentStacks> {
+  const wanted = config.environments ?? catalog.environmentNames;
+  const sets = new Map<string, EnvironmentStacks>();
+  for (const name of wanted) {
+    const environment = catalog.environment(name);
+    const env = { account: config.account, region: environment.region };
+    const common = { environment, env, catalog };
+    const network = new NetworkStack(app, stackName(environment, 'Network'), {
+      ...common,
+      description: `Shopfront ${name}: VPC across three zones, flow logs, platform KMS key`,
+    });
+    const shared = { ...common, vpc: network.vpc };
+    const data = new DataStack(app, stackName(environment, 'Data'), {
+      ...shared,
+      description: `Shopfront ${name}: RDS PostgreSQL, MSK, DynamoDB, S3, ECR, secrets`,
+    });
+    const cluster = new ClusterStack(app, stackName(environment, 'Cluster'), {
+      ...shared,
+      data,
+      gitRepoUrl: config.gitRepoUrl,
+      gitRevision: config.gitRevision,
+      description: `Shopfront ${name}: EKS, AWS Load Balancer Controller, External Secrets, ArgoCD, service identities`,
+    });
+    const notifications = new NotificationsStack(app, stackName(environment, 'Notifications'), {
+      ...shared,
+      data,
+      description: `Shopfront ${name}: notification Lambda fed by MSK, SNS, delivery records`,
+    });
+    for (const stack of [network, data, cluster, notifications]) acknowledgeFindings(stack);
+    sets.set(name, { network, data, cluster, notifications });
+  }
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return sets;
+}

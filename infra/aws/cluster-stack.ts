@@ -1,0 +1,185 @@
+import { KubectlV34Layer } from '@aws-cdk/lambda-layer-kubectl-v34';
+import { CfnOutput, aws_ec2 as ec2, aws_eks_v2 as eks, type aws_kms as kms } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { KUBERNETES_NAMESPACE } from '../../lib/platform';
+import { resourceName } from './config';
+import { allowIngressFrom } from './constructs/ingress';
+import { MSK_IAM_TLS_PORT } from './constructs/kafka-cluster';
+import { pascal } from './constructs/names';
+import { bindPodIdentity } from './constructs/service-identities';
+import type { DataStack } from './data-stack';
+import { PlatformStack, type PlatformStackProps } from './platform-stack';
+
+/** Pinned chart versions: upgrades are deliberate, reviewed changes. */
+export const ARGOCD_CHART_VERSION = '9.1.0';
+export const EXTERNAL_SECRETS_CHART_VERSION = '0.20.4';
+const ARGOCD_NAMESPACE = 'argocd';
+const EXTERNAL_SECRETS_NAMESPACE = 'external-secrets';
+
+export interface ClusterStackProps extends PlatformStackProps {
+  readonly vpc: ec2.IVpc;
+  readonly data: DataStack;
+  readonly gitRepoUrl: string;
+  readonly gitRevision: string;
+  /** IAM role granted cluster-admin through an EKS access entry. @default - only the stack's creator */
+  readonly adminRoleArn?: string;
+}
+
+/**
+ * EKS with a managed node group in private subnets, a private API endpoint, envelope-encrypted secrets,
+ * the AWS Load Balancer Controller, External Secrets Operator and ArgoCD, plus one Pod Identity per service.
+ * ArgoCD's root Application syncs `deploy/k8s/<env>/` from the configured repository.
+ */
+export class ClusterStack extends PlatformStack {
+  readonly cluster: eks.Cluster;
+  /** Envelope-encrypts Kubernetes secrets and the cluster's logs. */
+  readonly key: kms.Key;
+
+  constructor(scope: Construct, id: string, props: ClusterStackProps) {
+    super(scope, id, props);
+    const env = this.platformEnv;
+    this.key = this.newKey('ClusterKey', 'cluster', `Envelope-encrypts ${env.name} Kubernetes secrets`);
+    const privateSubnets = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+
+    this.cluster = new eks.Cluster(this, 'Cluster', {
+      clusterName: resourceName(env, 'eks'),
+      version: eks.KubernetesVersion.V1_34,
+      vpc: props.vpc,
+      vpcSubnets: [privateSubnets],
+      endpointAccess: eks.EndpointAccess.PRIVATE,
+      secretsEncryptionKey: this.key,
+      clusterLogging: [
+        eks.ClusterLoggingTypes.API,
+        eks.ClusterLoggingTypes.AUDIT,
+        eks.ClusterLoggingTypes.AUTHENTICATOR,
+        eks.ClusterLoggingTypes.CONTROLLER_MANAGER,
+        eks.ClusterLoggingTypes.SCHEDULER,
+      ],
+      defaultCapacityType: eks.DefaultCapacityType.NODEGROUP,
+      defaultCapacity: 0,
+      kubectlProviderOptions: { kubectlLayer: new KubectlV34Layer(this, 'KubectlLayer') },
+      albController: { version: eks.AlbControllerVersion.V2_8_2 },
+    });
+    const k8s = env.kubernetes;
+    this.cluster.addNodegroupCapacity('Workers', {
+      nodegroupName: resourceName(env, 'workers'),
+      instanceTypes: k8s.nodeInstanceTypes.map((t) => new ec2.InstanceType(t)),
+      minSize: k8s.minNodes,
+      desiredSize: k8s.desiredNodes,
+      maxSize: k8s.maxNodes,
+      amiType: eks.NodegroupAmiType.AL2023_X86_64_STANDARD,
+      subnets: privateSubnets,
+    });
+    if (props.adminRoleArn) {
+      this.cluster.grantAccess('Admin', props.adminRoleArn, [
+        eks.AccessPolicy.fromAccessPolicyName('AmazonEKSClusterAdminPolicy', {
+          accessScopeType: eks.AccessScopeType.CLUSTER,
+        }),
+      ]);
+    }
+
+    const podIdentityAgent = new eks.Addon(this, 'PodIdentityAgent', {
+      cluster: this.cluster,
+      addonName: 'eks-pod-identity-agent',
+    });
+
+    // Services reach their data only from the cluster's nodes and pods.
+    const workloads = this.cluster.clusterSecurityGroupId;
+    allowIngressFrom(
+      this,
+      'DatabaseFromWorkloads',
+      props.data.databases.securityGroup,
+      workloads,
+      5432,
+      'EKS workloads',
+    );
+    allowIngressFrom(
+      this,
+      'KafkaFromWorkloads',
+      props.data.kafka.securityGroup,
+      workloads,
+      MSK_IAM_TLS_PORT,
+      'EKS workloads',
+    );
+
+    for (const [service, role] of props.data.identities.roles) {
+      const association = bindPodIdentity(
+        this,
+        `${pascal(service)}PodIdentity`,
+        this.cluster,
+        { namespace: KUBERNETES_NAMESPACE, name: service },
+        role,
+      );
+      association.node.addDependency(podIdentityAgent);
+    }
+    bindPodIdentity(
+      this,
+      'ExternalSecretsPodIdentity',
+      this.cluster,
+      { namespace: EXTERNAL_SECRETS_NAMESPACE, name: 'external-secrets' },
+      props.data.externalSecretsRole,
+    );
+    const externalSecrets = this.cluster.addHelmChart('ExternalSecrets', {
+      chart: 'external-secrets',
+      repository: 'https://charts.external-secrets.io',
+      version: EXTERNAL_SECRETS_CHART_VERSION,
+      namespace: EXTERNAL_SECRETS_NAMESPACE,
+      createNamespace: true,
+      values: { installCRDs: true, serviceAccount: { name: 'external-secrets' } },
+    });
+    externalSecrets.node.addDependency(podIdentityAgent);
+
+    const argocd = this.cluster.addHelmChart('ArgoCd', {
+      chart: 'argo-cd',
+      repository: 'https://argoproj.github.io/argo-helm',
+      version: ARGOCD_CHART_VERSION,
+      namespace: ARGOCD_NAMESPACE,
+      createNamespace: true,
+      values: {
+        dex: { enabled: false },
+        configs: { params: { 'server.insecure': false } },
+        server: { service: { type: 'ClusterIP' } },
+      },
+    });
+
+    const project = `shopfront-${env.name}`;
+    const gitops = this.cluster.addManifest(
+      'GitOpsRoot',
+      {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'AppProject',
+        metadata: { name: project, namespace: ARGOCD_NAMESPACE },
+        spec: {
+          description: `Shopfront ${env.name}: only this repository, only the platform namespace`,
+          sourceRepos: [props.gitRepoUrl],
+          destinations: [{ server: 'https://kubernetes.default.svc', namespace: KUBERNETES_NAMESPACE }],
+          clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
+        },
+      },
+      {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Application',
+        metadata: {
+          name: project,
+          namespace: ARGOCD_NAMESPACE,
+          finalizers: ['resources-finalizer.argocd.argoproj.io'],
+        },
+        spec: {
+          project,
+          source: { repoURL: props.gitRepoUrl, targetRevision: props.gitRevision, path: `deploy/k8s/${env.name}` },
+          destination: { server: 'https://kubernetes.default.svc', namespace: KUBERNETES_NAMESPACE },
+          syncPolicy: {
+            automated: { prune: true, selfHeal: true },
+            syncOptions: ['CreateNamespace=false', 'ServerSideApply=true'],
+            retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
+          },
+        },
+      },
+    );
+    gitops.node.addDependency(argocd);
+    gitops.node.addDependency(externalSecrets);
+
+    new CfnOutput(this, 'ClusterName', { value: this.cluster.clusterName });
+    new CfnOutput(this, 'GitOpsPath', { value: `${props.gitRepoUrl}#deploy/k8s/${env.name}` });
+  }
+}

@@ -1,0 +1,178 @@
+import {
+  CfnOutput,
+  Duration,
+  aws_dynamodb as dynamodb,
+  type aws_ec2 as ec2,
+  aws_ecr as ecr,
+  type aws_iam as iam,
+  type aws_kms as kms,
+  RemovalPolicy,
+  aws_s3 as s3,
+  aws_secretsmanager as secretsmanager,
+} from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { KUBERNETES_NAMESPACE, type PlatformQuery, shop } from '../../lib/platform';
+import { resourceName } from './config';
+import { KafkaCluster } from './constructs/kafka-cluster';
+import { pascal } from './constructs/names';
+import { ServiceDatabases } from './constructs/service-databases';
+import { grantServiceSecrets, podIdentityRole, ServiceIdentities } from './constructs/service-identities';
+import { PlatformStack, type PlatformStackProps } from './platform-stack';
+
+export interface DataStackProps extends PlatformStackProps {
+  readonly vpc: ec2.IVpc;
+  /** @default the platform catalog */
+  readonly catalog?: PlatformQuery;
+}
+
+/** Everything stateful of one environment: databases, Kafka, tables, buckets, registries, secrets. */
+export class DataStack extends PlatformStack {
+  readonly databases: ServiceDatabases;
+  readonly kafka: KafkaCluster;
+  readonly tables: ReadonlyMap<string, dynamodb.TableV2>;
+  readonly accessLogsBucket: s3.Bucket;
+  readonly mediaBucket: s3.Bucket;
+  readonly repositories: ReadonlyMap<string, ecr.Repository>;
+  readonly platformSecrets: ReadonlyMap<string, secretsmanager.Secret>;
+  /** Encrypts everything this stack keeps at rest. */
+  readonly key: kms.Key;
+  /** Per-service Pod Identity roles, derived from the catalog. */
+  readonly identities: ServiceIdentities;
+  /** The Pod Identity role of External Secrets Operator: reads the services' secrets, nothing else. */
+  readonly externalSecretsRole: iam.Role;
+
+  constructor(scope: Construct, id: string, props: DataStackProps) {
+    super(scope, id, props);
+    const env = this.platformEnv;
+    const catalog = props.catalog ?? shop;
+    this.key = this.newKey(
+      'DataKey',
+      'data',
+      `Encrypts ${env.name} databases, Kafka, tables, buckets, images, secrets`,
+    );
+    const key = this.key;
+
+    this.databases = new ServiceDatabases(this, 'Databases', {
+      environment: env,
+      vpc: props.vpc,
+      key: key,
+      owners: catalog.postgresOwners.map((o) => ({ service: o.service.name, database: o.database })),
+      removalPolicy: env.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.SNAPSHOT,
+    });
+
+    this.kafka = new KafkaCluster(this, 'Kafka', {
+      environment: env,
+      vpc: props.vpc,
+      key: key,
+      topics: catalog.catalog.topics,
+      removalPolicy: this.statefulRemovalPolicy,
+    });
+
+    const tables = new Map<string, dynamodb.TableV2>();
+    for (const { service, table } of catalog.dynamoTables()) {
+      tables.set(
+        service.name,
+        new dynamodb.TableV2(this, `${pascal(table.table)}Table`, {
+          tableName: resourceName(env, table.table),
+          partitionKey: { name: table.partitionKey, type: dynamodb.AttributeType.STRING },
+          billing: dynamodb.Billing.onDemand(),
+          encryption: dynamodb.TableEncryptionV2.customerManagedKey(key),
+          pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+          timeToLiveAttribute: table.ttlAttribute,
+          deletionProtection: env.deletionProtection,
+          removalPolicy: this.statefulRemovalPolicy,
+        }),
+      );
+    }
+    this.tables = tables;
+
+    // Server access logs cannot be delivered to a KMS-encrypted bucket, so this one uses S3-managed keys.
+    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      lifecycleRules: [{ expiration: Duration.days(Math.max(90, env.logRetentionDays)) }],
+      removalPolicy: this.statefulRemovalPolicy,
+      autoDeleteObjects: false,
+    });
+    this.mediaBucket = new s3.Bucket(this, 'MediaBucket', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: key,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'media/',
+      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30) }],
+      removalPolicy: this.statefulRemovalPolicy,
+    });
+
+    const repositories = new Map<string, ecr.Repository>();
+    for (const service of catalog.containers) {
+      repositories.set(
+        service.name,
+        new ecr.Repository(this, `${pascal(service.name)}Repository`, {
+          repositoryName: `shopfront/${service.name}`,
+          imageScanOnPush: true,
+          imageTagMutability: ecr.TagMutability.IMMUTABLE,
+          encryption: ecr.RepositoryEncryption.KMS,
+          encryptionKey: key,
+          lifecycleRules: [{ description: 'keep the last 100 images', maxImageCount: 100 }],
+          removalPolicy: this.statefulRemovalPolicy,
+          emptyOnDelete: false,
+        }),
+      );
+    }
+    this.repositories = repositories;
+
+    const platformSecrets = new Map<string, secretsmanager.Secret>();
+    for (const { name } of catalog.secrets) {
+      platformSecrets.set(
+        name,
+        new secretsmanager.Secret(this, `${pascal(name)}Secret`, {
+          secretName: `${resourceName(env, name)}`,
+          description: `Platform secret ${name}, generated; read by its services through their identities`,
+          encryptionKey: key,
+          generateSecretString: { passwordLength: 64, excludePunctuation: true },
+          removalPolicy: this.statefulRemovalPolicy,
+        }),
+      );
+    }
+    this.platformSecrets = platformSecrets;
+
+    const resources = {
+      kafka: this.kafka,
+      databaseSecrets: this.databases.secrets,
+      platformSecrets: this.platformSecrets,
+      consumerGroup: (service: string, topic: string) => catalog.consumerGroup(service, topic),
+    };
+    this.identities = new ServiceIdentities(this, 'ServiceIdentities', {
+      namespace: KUBERNETES_NAMESPACE,
+      services: catalog.containers,
+      resources,
+    });
+    this.externalSecretsRole = podIdentityRole(
+      this,
+      'ExternalSecretsRole',
+      'Pod Identity of External Secrets Operator: reads the platform services secrets',
+    );
+    for (const service of catalog.containers) grantServiceSecrets(service, resources, this.externalSecretsRole);
+
+    new CfnOutput(this, 'DatabaseEndpoint', { value: this.databases.instance.dbInstanceEndpointAddress });
+    for (const [service, secret] of this.databases.secrets) {
+      new CfnOutput(this, `${pascal(service)}DatabaseSecretArn`, { value: secret.secretArn });
+    }
+    new CfnOutput(this, 'KafkaClusterArn', { value: this.kafka.clusterArn });
+    new CfnOutput(this, 'KafkaBootstrapBrokersSaslIam', { value: this.kafka.bootstrapBrokersSaslIam });
+    for (const [service, repo] of this.repositories) {
+      new CfnOutput(this, `${pascal(service)}RepositoryUri`, { value: repo.repositoryUri });
+    }
+    new CfnOutput(this, 'MediaBucketName', { value: this.mediaBucket.bucketName });
+  }
+}

@@ -1,0 +1,143 @@
+import * as path from 'node:path';
+import {
+  CfnOutput,
+  Duration,
+  aws_ec2 as ec2,
+  type aws_kms as kms,
+  aws_lambda as lambda,
+  aws_logs as logs,
+  RemovalPolicy,
+  aws_s3 as s3,
+  aws_sns as sns,
+} from 'aws-cdk-lib';
+import { ManagedKafkaEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Construct } from 'constructs';
+import { type PlatformQuery, shop } from '../../lib/platform';
+import { resourceName } from './config';
+import { WriteOnlyS3OnFailureDestination } from './constructs/dead-letter-bucket';
+import { allowIngressFrom } from './constructs/ingress';
+import { MSK_IAM_TLS_PORT } from './constructs/kafka-cluster';
+import type { DataStack } from './data-stack';
+import { PlatformStack, type PlatformStackProps } from './platform-stack';
+import { retention } from './retention';
+
+const SERVICE = 'notification-lambda';
+
+export interface NotificationsStackProps extends PlatformStackProps {
+  readonly vpc: ec2.IVpc;
+  readonly data: DataStack;
+  /** @default the platform catalog */
+  readonly catalog?: PlatformQuery;
+}
+
+/**
+ * The notification Lambda fed by MSK: one confirmation per `order.created` through a KMS-encrypted SNS
+ * topic, delivery recorded in DynamoDB so a redelivered event never notifies twice. Records that keep
+ * failing land in an encrypted dead-letter bucket.
+ */
+export class NotificationsStack extends PlatformStack {
+  readonly function: NodejsFunction;
+  readonly topic: sns.Topic;
+  readonly deadLetterBucket: s3.Bucket;
+  /** Encrypts the topic, the dead letters, the function's environment and logs. */
+  readonly key: kms.Key;
+
+  constructor(scope: Construct, id: string, props: NotificationsStackProps) {
+    super(scope, id, props);
+    const env = this.platformEnv;
+    const catalog = props.catalog ?? shop;
+    const service = catalog.service(SERVICE);
+    this.key = this.newKey('NotificationsKey', 'notifications', `Encrypts ${env.name} order confirmations`);
+    const key = this.key;
+    const table = props.data.tables.get(SERVICE);
+    if (!table) throw new Error(`the data stack has no table for ${SERVICE}`);
+    const [consumed] = service.consumes;
+    if (!consumed || service.consumes.length !== 1) {
+      throw new Error(`'${SERVICE}.consumes' must name exactly one topic, got ${JSON.stringify(service.consumes)}`);
+    }
+
+    this.topic = new sns.Topic(this, 'ConfirmationsTopic', {
+      topicName: resourceName(env, 'order-confirmations'),
+      displayName: 'Shopfront order confirmations',
+      masterKey: key,
+      enforceSSL: true,
+    });
+
+    this.deadLetterBucket = new s3.Bucket(this, 'DeadLetterBucket', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: key,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      serverAccessLogsBucket: props.data.accessLogsBucket,
+      serverAccessLogsPrefix: 'notification-dead-letters/',
+      lifecycleRules: [{ expiration: Duration.days(90), noncurrentVersionExpiration: Duration.days(7) }],
+      removalPolicy: this.statefulRemovalPolicy,
+    });
+
+    const securityGroup = new ec2.SecurityGroup(this, 'FunctionSecurityGroup', {
+      vpc: props.vpc,
+      description: `${SERVICE}: egress to MSK and AWS APIs only`,
+      allowAllOutbound: false,
+    });
+    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs (SNS, DynamoDB, STS) over TLS');
+    const kafkaGroup = props.data.kafka.securityGroup;
+    allowIngressFrom(this, 'KafkaFromFunction', kafkaGroup, securityGroup, MSK_IAM_TLS_PORT, SERVICE);
+    securityGroup.addEgressRule(
+      ec2.Peer.securityGroupId(kafkaGroup.securityGroupId),
+      ec2.Port.tcp(MSK_IAM_TLS_PORT),
+      'MSK brokers (IAM over TLS)',
+    );
+
+    this.function = new NodejsFunction(this, 'Function', {
+      functionName: resourceName(env, SERVICE),
+      description: service.description,
+      entry: path.join(__dirname, '..', '..', 'services', SERVICE, 'handler.ts'),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [securityGroup],
+      environment: {
+        NOTIFICATION_TOPIC_ARN: this.topic.topicArn,
+        DELIVERY_TABLE_NAME: table.tableName,
+        DELIVERY_RECORD_TTL_DAYS: '30',
+      },
+      environmentEncryption: key,
+      logGroup: new logs.LogGroup(this, 'FunctionLogs', {
+        retention: retention(env.logRetentionDays),
+        encryptionKey: key,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+      tracing: lambda.Tracing.ACTIVE,
+      bundling: { format: OutputFormat.CJS, minify: true, sourceMap: true, target: 'node24' },
+    });
+    this.topic.grantPublish(this.function);
+    table.grant(this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+
+    this.function.addEventSource(
+      new ManagedKafkaEventSource({
+        clusterArn: props.data.kafka.clusterArn,
+        topic: consumed,
+        consumerGroupId: catalog.consumerGroup(SERVICE, consumed),
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        reportBatchItemFailures: true,
+        retryAttempts: 5,
+        onFailure: new WriteOnlyS3OnFailureDestination(this.deadLetterBucket),
+      }),
+    );
+
+    new CfnOutput(this, 'FunctionName', { value: this.function.functionName });
+    new CfnOutput(this, 'ConfirmationsTopicArn', { value: this.topic.topicArn });
+    new CfnOutput(this, 'DeadLetterBucketName', { value: this.deadLetterBucket.bucketName });
+  }
+}
