@@ -3,6 +3,7 @@ import {
   CfnOutput,
   Duration,
   aws_ec2 as ec2,
+  aws_iam as iam,
   type aws_kms as kms,
   aws_lambda as lambda,
   aws_logs as logs,
@@ -18,6 +19,7 @@ import { resourceName } from './config';
 import { WriteOnlyS3OnFailureDestination } from './constructs/dead-letter-bucket';
 import { allowIngressFrom } from './constructs/ingress';
 import { MSK_IAM_TLS_PORT } from './constructs/kafka-cluster';
+import { kafkaStatements } from './constructs/service-identities';
 import type { DataStack } from './data-stack';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 import { retention } from './retention';
@@ -121,6 +123,18 @@ export class NotificationsStack extends PlatformStack {
     });
     this.topic.grantPublish(this.function);
     table.grant(this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+
+    // With IAM authentication the event source mapping polls as the function's role.
+    const kafka = props.data.kafka;
+    const consumerGroup = (s: string, t: string) => catalog.consumerGroup(s, t);
+    for (const statement of kafkaStatements(service, { kafka, consumerGroup }))
+      this.function.addToRolePolicy(statement);
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kafka-cluster:DescribeClusterDynamicConfiguration'],
+        resources: [kafka.clusterArn],
+      }),
+    );
 
     this.function.addEventSource(
       new ManagedKafkaEventSource({

@@ -156,7 +156,9 @@ export class ServiceDatabases extends Construct {
       resourceType: 'Custom::ServiceDatabases',
       properties: { MasterSecretArn: masterSecret.secretArn, Databases: databases },
     });
-    databasesReady.node.addDependency(this.instance);
+    // The CfnDBInstance only: the instance's subtree holds the rotations, which wait for this resource.
+    const cfnInstance = this.instance.node.defaultChild;
+    if (cfnInstance) databasesReady.node.addDependency(cfnInstance);
 
     // Multi-user rotation clones the service role, so the role has to exist before the first rotation.
     for (const owner of props.owners) {

@@ -20,7 +20,10 @@ export interface ServiceResources {
  * credentials and platform secrets, `Connect` plus write on each topic it produces, read plus its own
  * consumer group on each topic it consumes. Nothing else, and no wildcard resource.
  */
-export function kafkaStatements(service: ServiceSpec, resources: ServiceResources): iam.PolicyStatement[] {
+export function kafkaStatements(
+  service: ServiceSpec,
+  resources: Pick<ServiceResources, 'kafka' | 'consumerGroup'>,
+): iam.PolicyStatement[] {
   const kafka = resources.kafka;
   const statements: iam.PolicyStatement[] = [];
   if (service.produces.length + service.consumes.length === 0) return statements;
