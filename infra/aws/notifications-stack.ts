@@ -122,7 +122,9 @@ export class NotificationsStack extends PlatformStack {
       bundling: { format: OutputFormat.CJS, minify: true, sourceMap: true, target: 'node24' },
     });
     this.topic.grantPublish(this.function);
-    table.grant(this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    // Claim and complete are conditional puts, release a conditional delete; nothing is read.
+    table.grant(this.function, 'dynamodb:PutItem', 'dynamodb:DeleteItem');
+    table.encryptionKey?.grant(this.function, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
 
     // With IAM authentication the event source mapping polls as the function's role.
     const kafka = props.data.kafka;
@@ -146,6 +148,8 @@ export class NotificationsStack extends PlatformStack {
         maxBatchingWindow: Duration.seconds(1),
         reportBatchItemFailures: true,
         retryAttempts: 5,
+        // Kafka error handling (partial batch responses, retries, on-failure destination) needs provisioned pollers.
+        provisionedPollerConfig: { minimumPollers: 1, maximumPollers: 3 },
         onFailure: new WriteOnlyS3OnFailureDestination(this.deadLetterBucket),
       }),
     );

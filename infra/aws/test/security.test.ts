@@ -343,6 +343,7 @@ describe('notification Lambda', () => {
         OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DeadLetterBucket'), 'Arn'] } },
       },
       MaximumRetryAttempts: 5,
+      ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 3 },
     });
   });
 
@@ -379,7 +380,6 @@ describe('notification Lambda', () => {
       [
         'dynamodb:DeleteItem',
         'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
         'kafka-cluster:AlterGroup',
         'kafka-cluster:Connect',
         'kafka-cluster:DescribeClusterDynamicConfiguration',
@@ -390,6 +390,9 @@ describe('notification Lambda', () => {
         'kafka:GetBootstrapBrokers',
         'kafka:ListScramSecrets',
         'kms:Decrypt',
+        'kms:Decrypt',
+        'kms:Encrypt',
+        'kms:GenerateDataKey',
         'kms:GenerateDataKey',
         'kms:GenerateDataKey*',
         's3:ListBucket',

@@ -1,0 +1,46 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Notification } from '../domain/ports';
+import { JsonlFileNotifier } from './jsonl-file-notifier';
+
+const notification = (eventId: string): Notification => ({
+  eventId,
+  eventType: 'com.shopfront.order.created.v1',
+  orderId: `ord_${eventId}`,
+  recipient: 'ada@example.com',
+  subject: 'Order confirmation',
+  body: `Thank you for your order ord_${eventId}. Total: €1.00.`,
+});
+
+describe('JsonlFileNotifier', () => {
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'notifier-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('appends one JSON line per notification, creating the folder, and returns its message id', async () => {
+    const file = join(dir, 'local', 'notifications.jsonl');
+    let n = 0;
+    const notifier = new JsonlFileNotifier(file, {
+      now: () => new Date('2025-11-26T09:00:00.000Z'),
+      newMessageId: () => `local-${++n}`,
+    });
+
+    expect(await notifier.send(notification('a'))).toEqual({ messageId: 'local-1' });
+    expect(await notifier.send(notification('b'))).toEqual({ messageId: 'local-2' });
+
+    const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[0] ?? '')).toEqual({
+      messageId: 'local-1',
+      sentAt: '2025-11-26T09:00:00.000Z',
+      ...notification('a'),
+    });
+    expect(JSON.parse(lines[1] ?? '')).toMatchObject({ messageId: 'local-2', eventId: 'b' });
+  });
+});

@@ -1,0 +1,125 @@
+import { type EventErrorCode, parseOrderEvent } from '../../../lib/events';
+import { orderConfirmation } from './notification';
+import type { ClaimOutcome, DeliveryRecords, LogFields, Logger, Notifier } from './ports';
+
+/** A record's position in the log plus its raw value; the transport may extend it. */
+export interface BatchRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly value: Buffer;
+}
+
+export type RecordFailureCode =
+  | EventErrorCode
+  /** Another invocation holds an unexpired claim on this event id. */
+  | 'DELIVERY_IN_PROGRESS'
+  /** The delivery record store did not answer the claim. */
+  | 'DELIVERY_STORE_FAILED'
+  /** The notifier did not accept the notification (throttled, unavailable). */
+  | 'NOTIFY_FAILED';
+
+export interface RecordFailure<R extends BatchRecord> {
+  readonly record: R;
+  readonly code: RecordFailureCode;
+}
+
+export interface BatchSummary<R extends BatchRecord> {
+  readonly sent: number;
+  readonly duplicates: number;
+  readonly failures: readonly RecordFailure<R>[];
+}
+
+export interface ProcessBatchDeps {
+  readonly notifier: Notifier;
+  readonly deliveryRecords: DeliveryRecords;
+  readonly logger: Logger;
+  /** How long a claim taken in this batch holds: past the moment this invocation can still be running. */
+  readonly leaseExpiresAt: Date;
+}
+
+type Outcome = { kind: 'sent' } | { kind: 'duplicate' } | { kind: 'failed'; code: RecordFailureCode };
+
+const positionOf = (record: BatchRecord): LogFields => ({
+  topic: record.topic,
+  partition: record.partition,
+  offset: record.offset,
+});
+
+const errorFields = (error: unknown): LogFields =>
+  error instanceof Error ? { error: error.name, reason: error.message } : { error: String(error) };
+
+const processRecord = async (record: BatchRecord, deps: ProcessBatchDeps): Promise<Outcome> => {
+  const { notifier, deliveryRecords, logger } = deps;
+  const position = positionOf(record);
+
+  const parsed = parseOrderEvent(record.value);
+  if (!parsed.ok) {
+    // Code and field only: the message may echo producer input, and the payload holds an e-mail address.
+    logger.warn('record rejected', { ...position, code: parsed.error.code, field: parsed.error.field });
+    return { kind: 'failed', code: parsed.error.code };
+  }
+  const event = parsed.event;
+  const ids: LogFields = { ...position, eventId: event.id, orderId: event.data.orderId };
+
+  let claim: ClaimOutcome;
+  try {
+    claim = await deliveryRecords.claim(event.id, deps.leaseExpiresAt);
+  } catch (error) {
+    logger.error('delivery record claim failed', { ...ids, code: 'DELIVERY_STORE_FAILED', ...errorFields(error) });
+    return { kind: 'failed', code: 'DELIVERY_STORE_FAILED' };
+  }
+  if (claim === 'completed') {
+    logger.info('duplicate event skipped', ids);
+    return { kind: 'duplicate' };
+  }
+  if (claim === 'in-progress') {
+    logger.warn('event claimed by another invocation', { ...ids, code: 'DELIVERY_IN_PROGRESS' });
+    return { kind: 'failed', code: 'DELIVERY_IN_PROGRESS' };
+  }
+
+  let messageId: string;
+  try {
+    ({ messageId } = await notifier.send(orderConfirmation(event)));
+  } catch (error) {
+    logger.warn('notification not sent', { ...ids, code: 'NOTIFY_FAILED', ...errorFields(error) });
+    try {
+      await deliveryRecords.release(event.id);
+    } catch (releaseError) {
+      // The claim then lapses with its lease; the retry waits for that instead of failing forever.
+      logger.error('delivery record release failed', { ...ids, ...errorFields(releaseError) });
+    }
+    return { kind: 'failed', code: 'NOTIFY_FAILED' };
+  }
+
+  try {
+    await deliveryRecords.complete(event.id, messageId);
+  } catch (error) {
+    // The customer has been notified. Reporting a failure would retry the record and, once the lease
+    // lapses, notify again; so acknowledge it and leave the trace for an operator.
+    logger.error('delivery record not completed after send', { ...ids, messageId, ...errorFields(error) });
+  }
+  logger.info('notification sent', { ...ids, messageId });
+  return { kind: 'sent' };
+};
+
+/**
+ * Sends one confirmation per order event in the batch, at most once per event id across redeliveries.
+ * Every record is attempted, in order; a bad or failed record never stops the good ones after it, and
+ * is returned in `failures` for the transport to report. Never throws for a single record's fault.
+ */
+export const processBatch = async <R extends BatchRecord>(
+  records: readonly R[],
+  deps: ProcessBatchDeps,
+): Promise<BatchSummary<R>> => {
+  let sent = 0;
+  let duplicates = 0;
+  const failures: RecordFailure<R>[] = [];
+  for (const record of records) {
+    const outcome = await processRecord(record, deps);
+    if (outcome.kind === 'sent') sent += 1;
+    else if (outcome.kind === 'duplicate') duplicates += 1;
+    else failures.push({ record, code: outcome.code });
+  }
+  return { sent, duplicates, failures };
+};
