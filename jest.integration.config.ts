@@ -1,0 +1,12 @@
+import type { Config } from 'jest';
+import base from './jest.config';
+
+// The integration tier: tests against real servers that .ci/run starts (PostgreSQL; later Kafka).
+const config: Config = {
+  ...base,
+  testMatch: ['**/*.integration.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/'],
+  maxWorkers: 1,
+};
+
+export default config;

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Synthesizes every AWS environment offline (cdk-nag runs as part of synthesis and fails it on any
+# unacknowledged finding), then lints each CloudFormation template with cfn-lint: errors fail, warnings
+# are printed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/tools.sh
+
+outdir="${CDK_OUTDIR:-cdk.out}"
+start=$(date +%s)
+npx cdk synth --quiet --output "$outdir"
+echo "cdk synth (all environments): $(( $(date +%s) - start )) s"
+
+cfn_lint="$(python_tool cfn-lint cfn-lint)"
+templates=("$outdir"/*.template.json)
+echo "cfn-lint $("$cfn_lint" --version) on ${#templates[@]} templates"
+set +e
+"$cfn_lint" --format parseable -- "${templates[@]}"
+status=$?
+set -e
+# cfn-lint's exit code is a bit mask: 2 = errors, 4 = warnings, 8 = informational; 1 = it crashed.
+if (( status & 3 )); then
+  echo "cfn-lint found errors (exit $status)" >&2
+  exit 1
+fi
+echo "cfn-lint: no errors"
