@@ -4,9 +4,9 @@ import type { Config } from 'jest';
 // live under `*.integration.test.ts` and run through `jest.integration.config.ts`.
 const config: Config = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/lib', '<rootDir>/infra', '<rootDir>/services', '<rootDir>/charts-ts', '<rootDir>/test'],
+  roots: ['<rootDir>'],
   testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '\\.integration\\.test\\.ts$'],
+  testPathIgnorePatterns: ['/node_modules/', '/cdk\\.out/', '/dist/', '\\.integration\\.test\\.ts$'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
   },

@@ -5,7 +5,7 @@ import base from './jest.config';
 const config: Config = {
   ...base,
   testMatch: ['**/*.integration.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/'],
+  testPathIgnorePatterns: ['/node_modules/', '/cdk\\.out/', '/dist/'],
   maxWorkers: 1,
 };
 

@@ -269,7 +269,7 @@ function validateEnvironment(e: EnvironmentSpec, catalog: Catalog, issues: Issue
   const cidr = CIDR.exec(e.network.cidr);
   const prefix = cidr ? Number(cidr[5]) : Number.NaN;
   issues.check(
-    cidr !== null && cidr.slice(1, 5).every((o) => Number(o) <= 255) && prefix >= 16 && prefix <= 20,
+    (cidr?.slice(1, 5).every((o) => Number(o) <= 255) ?? false) && prefix >= 16 && prefix <= 20,
     `${at}.network.cidr`,
     e.network.cidr,
     'an IPv4 CIDR with a prefix of /16../20 (room for 9 subnets)',
