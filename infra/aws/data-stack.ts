@@ -15,6 +15,7 @@ import { KUBERNETES_NAMESPACE, type PlatformQuery, shop } from '../../lib/platfo
 import { resourceName } from './config';
 import { KafkaCluster } from './constructs/kafka-cluster';
 import { pascal } from './constructs/names';
+import { privateBucket } from './constructs/private-bucket';
 import { ServiceDatabases } from './constructs/service-databases';
 import { grantServiceSecrets, podIdentityRole, ServiceIdentities } from './constructs/service-identities';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
@@ -98,17 +99,9 @@ export class DataStack extends PlatformStack {
       removalPolicy: this.statefulRemovalPolicy,
       autoDeleteObjects: false,
     });
-    this.mediaBucket = new s3.Bucket(this, 'MediaBucket', {
-      encryption: s3.BucketEncryption.KMS,
+    this.mediaBucket = privateBucket(this, 'MediaBucket', {
       encryptionKey: key,
-      bucketKeyEnabled: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: true,
-      serverAccessLogsBucket: this.accessLogsBucket,
-      serverAccessLogsPrefix: 'media/',
+      accessLogs: { bucket: this.accessLogsBucket, prefix: 'media/' },
       lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30) }],
       removalPolicy: this.statefulRemovalPolicy,
     });

@@ -8,7 +8,7 @@ import {
   aws_lambda as lambda,
   aws_logs as logs,
   RemovalPolicy,
-  aws_s3 as s3,
+  type aws_s3 as s3,
   aws_sns as sns,
 } from 'aws-cdk-lib';
 import { ManagedKafkaEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -19,6 +19,7 @@ import { resourceName } from './config';
 import { WriteOnlyS3OnFailureDestination } from './constructs/dead-letter-bucket';
 import { allowIngressFrom } from './constructs/ingress';
 import { MSK_IAM_TLS_PORT } from './constructs/kafka-cluster';
+import { privateBucket } from './constructs/private-bucket';
 import { kafkaStatements } from './constructs/service-identities';
 import type { DataStack } from './data-stack';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
@@ -66,17 +67,9 @@ export class NotificationsStack extends PlatformStack {
       enforceSSL: true,
     });
 
-    this.deadLetterBucket = new s3.Bucket(this, 'DeadLetterBucket', {
-      encryption: s3.BucketEncryption.KMS,
+    this.deadLetterBucket = privateBucket(this, 'DeadLetterBucket', {
       encryptionKey: key,
-      bucketKeyEnabled: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: true,
-      serverAccessLogsBucket: props.data.accessLogsBucket,
-      serverAccessLogsPrefix: 'notification-dead-letters/',
+      accessLogs: { bucket: props.data.accessLogsBucket, prefix: 'notification-dead-letters/' },
       lifecycleRules: [{ expiration: Duration.days(90), noncurrentVersionExpiration: Duration.days(7) }],
       removalPolicy: this.statefulRemovalPolicy,
     });
