@@ -1,0 +1,162 @@
+import type { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+export interface QueryResult<T> {
+  readonly rows: T[];
+  readonly rowCount: number;
+}
+
+export interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+}
+
+/**
+ * A service's database: its own schema (search_path) on a real PostgreSQL through `pg`, or on an embedded
+ * PGlite shared by the local platform. The same SQL and migrations run on both.
+ */
+export interface Database extends Queryable {
+  readonly kind: 'postgres' | 'pglite';
+  readonly schema: string;
+  /** Runs `work` in one transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const SCHEMA = /^[a-z][a-z0-9_]{0,62}$/;
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+function checkSchema(schema: string): string {
+  if (!SCHEMA.test(schema)) throw new Error(`schema must match ${SCHEMA}, got ${JSON.stringify(schema)}`);
+  return schema;
+}
+
+/** bigint and numeric arrive as JS numbers on both drivers (amounts are integer minor units < 2^53). */
+const toNumber = (value: string) => Number(value);
+
+export class PostgresDatabase implements Database {
+  readonly kind = 'postgres';
+  private readonly pool: pg.Pool;
+
+  constructor(
+    connectionString: string,
+    readonly schema: string,
+    options: { max?: number; statementTimeoutMs?: number } = {},
+  ) {
+    checkSchema(schema);
+    const types = {
+      getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID || oid === NUMERIC_OID ? toNumber : pg.types.getTypeParser(oid, format),
+    };
+    this.pool = new pg.Pool({
+      connectionString,
+      max: options.max ?? 10,
+      options: `-c search_path=${schema} -c statement_timeout=${options.statementTimeoutMs ?? 5000}`,
+      types: types as pg.CustomTypesConfig,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30_000,
+    });
+  }
+
+  async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
+    const result = await this.pool.query(sql, params as unknown[]);
+    return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length };
+  }
+
+  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const tx: Queryable = {
+        query: async <R>(sql: string, params: readonly unknown[] = []) => {
+          const result = await client.query(sql, params as unknown[]);
+          return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
+        },
+      };
+      const value = await work(tx);
+      await client.query('COMMIT');
+      return value;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/**
+ * A schema of an embedded PGlite. PGlite is one connection shared by every service of the local platform,
+ * so each statement runs in a transaction that first sets this service's search_path; PGlite serializes
+ * transactions, which also makes them isolated from each other.
+ */
+export class PGliteDatabase implements Database {
+  readonly kind = 'pglite';
+
+  constructor(
+    private readonly db: PGlite,
+    readonly schema: string,
+    private readonly ownsInstance = false,
+  ) {
+    checkSchema(schema);
+  }
+
+  query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
+    return this.transaction((tx) => tx.query<T>(sql, params));
+  }
+
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      await tx.exec(`SET LOCAL search_path TO ${this.schema}`);
+      return work({
+        query: async <R>(sql: string, params: readonly unknown[] = []) => {
+          const result = await tx.query<R>(sql, params as unknown[]);
+          return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+        },
+      });
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.db.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsInstance) await this.db.close();
+  }
+}
+
+/** Opens an embedded PostgreSQL kept in `dataDir` (created on first use), with the same number parsing as `pg`. */
+export async function openEmbeddedPostgres(dataDir: string | undefined): Promise<PGlite> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  return PGlite.create({
+    dataDir,
+    parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },
+  });
+}
+
+export interface OpenDatabaseOptions {
+  readonly schema: string;
+  /** A real PostgreSQL; when absent the service uses an embedded one. */
+  readonly databaseUrl?: string;
+  /** A shared embedded instance (the local platform passes one to every service). */
+  readonly embedded?: PGlite;
+  /** Where an embedded instance keeps its files when none is shared. */
+  readonly dataDir?: string;
+}
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) return new PostgresDatabase(options.databaseUrl, options.schema);
+  if (options.embedded) return new PGliteDatabase(options.embedded, options.schema);
+  return new PGliteDatabase(await openEmbeddedPostgres(options.dataDir), options.schema, true);
+}

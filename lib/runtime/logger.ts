@@ -1,0 +1,41 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** Keys never written to a log, wherever they appear in a logged object. */
+const REDACTED = [
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'accessToken',
+  '*.accessToken',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'secret',
+  '*.secret',
+];
+
+export interface LoggerOptions {
+  readonly service: string;
+  readonly level?: string;
+  /** Where lines go. @default stdout */
+  readonly destination?: pino.DestinationStream;
+}
+
+/** One JSON logger per service; request loggers are children carrying the request id. */
+export function createLogger(options: LoggerOptions): Logger {
+  return pino(
+    {
+      level: options.level ?? 'info',
+      base: { service: options.service },
+      redact: { paths: REDACTED, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    options.destination,
+  );
+}
