@@ -35,7 +35,8 @@ export function loadConfig<S extends z.ZodRawShape>(
 
 /** Reusable variable kinds. */
 export const env = {
-  port: (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback),
+  // 0 binds an ephemeral port (tests).
+  port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
   positiveInt: (fallback: number) => z.coerce.number().int().min(1).default(fallback),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   postgresUrl: () =>

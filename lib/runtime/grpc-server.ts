@@ -20,7 +20,8 @@ export interface RpcContext {
 
 /** A service implementation written as async functions, adapted to grpc-js by the kit. */
 export type AsyncService<S> = {
-  [K in keyof S]: S[K] extends grpc.handleUnaryCall<infer Req, infer Res>
+  // Generated servers extend grpc-js's UntypedServiceImplementation; its string index is not a method.
+  [K in keyof S as string extends K ? never : K]: S[K] extends grpc.handleUnaryCall<infer Req, infer Res>
     ? (request: Req, ctx: RpcContext) => Promise<Res>
     : never;
 };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express as Application, type NextFunction, type Request, type Response } from 'express';
 import type { Health } from './health';
 import type { Logger } from './logger';
 import type { ServiceMetrics } from './metrics';
@@ -28,7 +28,7 @@ export interface HttpAppOptions {
  * when well-formed, else generated, echoed back), a child logger per request, RED metrics by route
  * template, `/livez` (the process runs), `/readyz` (its dependencies answer) and `/metrics`.
  */
-export function createHttpApp(options: HttpAppOptions): Express {
+export function createHttpApp(options: HttpAppOptions): Application {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -72,7 +72,7 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
-export async function listenHttp(app: Express, port: number, host = '0.0.0.0'): Promise<RunningHttpServer> {
+export async function listenHttp(app: Application, port: number, host = '0.0.0.0'): Promise<RunningHttpServer> {
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(s)));
     s.once('error', reject);
