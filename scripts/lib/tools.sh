@@ -12,3 +12,17 @@ python_tool() {
   fi
   echo "$venv/bin/$executable"
 }
+
+# kafka_lib: resolves Apache Kafka's jars from Maven Central once; prints the folder holding them.
+kafka_lib() {
+  local version
+  version="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' scripts/kafka/pom.xml)"
+  local lib="$TOOLS_CACHE/kafka/lib-$version"
+  if [[ ! -f "$lib/.complete" ]]; then
+    mkdir -p "$lib"
+    mvn -q -B -f scripts/kafka/pom.xml dependency:copy-dependencies \
+      -DoutputDirectory="$lib" -Dmaven.repo.local="$TOOLS_CACHE/m2" >&2
+    touch "$lib/.complete"
+  fi
+  echo "$lib"
+}
