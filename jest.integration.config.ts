@@ -1,4 +1,4 @@
-import type { Config } from 'jest';
+// The integration tier: tests against real servers that .ci/run starts (PostgreSQL, Kafka).
 import base from './jest.config';
 
 // The integration tier: tests against real servers that .ci/run starts (PostgreSQL; later Kafka).

@@ -1,0 +1,3 @@
+export * from './bus';
+export * from './kafka';
+export * from './local-log';

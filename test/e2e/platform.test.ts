@@ -1,0 +1,13 @@
+import { type RunningPlatform, startPlatform } from './platform';
+import { platformContract } from './platform.contract';
+
+describe('the local platform on embedded PostgreSQL', () => {
+  let platform: RunningPlatform;
+  beforeAll(async () => {
+    platform = await startPlatform();
+  }, 60_000);
+  afterAll(async () => {
+    await platform?.stop();
+  });
+  platformContract(() => platform);
+});
