@@ -1,4 +1,5 @@
 // The integration tier: tests against real servers that .ci/run starts (PostgreSQL, Kafka).
+import type { Config } from 'jest';
 import base from './jest.config';
 
 // The integration tier: tests against real servers that .ci/run starts (PostgreSQL; later Kafka).
