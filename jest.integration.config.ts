@@ -1,8 +1,7 @@
-// The integration tier: tests against real servers that .ci/run starts (PostgreSQL, Kafka).
 import type { Config } from 'jest';
 import base from './jest.config';
 
-// The integration tier: tests against real servers that .ci/run starts (PostgreSQL; later Kafka).
+// The integration tier: tests against real servers that .ci/run starts (PostgreSQL, Kafka).
 const config: Config = {
   ...base,
   testMatch: ['**/*.integration.test.ts'],
