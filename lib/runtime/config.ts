@@ -50,5 +50,6 @@ export const env = {
       .string()
       .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port')
       .default(fallback),
-  secret: (minLength: number) => z.string().min(minLength, `must be at least ${minLength} characters`),
+  secret: (minLength: number) =>
+    z.string({ error: 'is required' }).min(minLength, `must be at least ${minLength} characters`),
 };

@@ -8,6 +8,8 @@ export interface QueryResult<T> {
 
 export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  /** Runs a script of one or more statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
 }
 
 /**
@@ -65,6 +67,10 @@ export class PostgresDatabase implements Database {
     return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length };
   }
 
+  async exec(sql: string): Promise<void> {
+    await this.pool.query(sql);
+  }
+
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
@@ -73,6 +79,10 @@ export class PostgresDatabase implements Database {
         query: async <R>(sql: string, params: readonly unknown[] = []) => {
           const result = await client.query(sql, params as unknown[]);
           return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
+        },
+        // Without values, pg uses the simple query protocol, which accepts several statements.
+        exec: async (sql: string) => {
+          await client.query(sql);
         },
       };
       const value = await work(tx);
@@ -115,6 +125,10 @@ export class PGliteDatabase implements Database {
     return this.transaction((tx) => tx.query<T>(sql, params));
   }
 
+  exec(sql: string): Promise<void> {
+    return this.transaction((tx) => tx.exec(sql));
+  }
+
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.db.transaction(async (tx) => {
       await tx.exec(`SET LOCAL search_path TO ${this.schema}`);
@@ -122,6 +136,9 @@ export class PGliteDatabase implements Database {
         query: async <R>(sql: string, params: readonly unknown[] = []) => {
           const result = await tx.query<R>(sql, params as unknown[]);
           return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+        },
+        exec: async (sql: string) => {
+          await tx.exec(sql);
         },
       });
     });

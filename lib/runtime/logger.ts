@@ -6,6 +6,10 @@ export type { Logger } from 'pino';
 const REDACTED = [
   'password',
   '*.password',
+  'passwordHash',
+  '*.passwordHash',
+  'password_hash',
+  '*.password_hash',
   'token',
   '*.token',
   'accessToken',

@@ -69,7 +69,7 @@ export async function migrate(db: Database, migrations: readonly Migration[], lo
     const done: number[] = [];
     for (const migration of migrations) {
       if (known.has(migration.version)) continue;
-      await tx.query(migration.sql);
+      await tx.exec(migration.sql);
       await tx.query(`INSERT INTO ${db.schema}.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)`, [
         migration.version,
         migration.name,
