@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
@@ -156,6 +157,8 @@ export class PGliteDatabase implements Database {
 /** Opens an embedded PostgreSQL kept in `dataDir` (created on first use), with the same number parsing as `pg`. */
 export async function openEmbeddedPostgres(dataDir: string | undefined): Promise<PGlite> {
   const { PGlite } = await import('@electric-sql/pglite');
+  // PGlite creates the last folder of the path only.
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
   return PGlite.create({
     dataDir,
     parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },

@@ -1,0 +1,24 @@
+import { DomainError, FailedPreconditionError } from '../../../lib/runtime/errors';
+
+/** Reason codes a caller can branch on (they travel as `x-error-reason` over gRPC). */
+export const OUT_OF_STOCK = 'OUT_OF_STOCK';
+export const IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED';
+
+/** A reservation line asks for more units than the product has; nothing of the reservation was kept. */
+export class OutOfStockError extends FailedPreconditionError {
+  constructor(field: string, productId: string) {
+    super(`not enough stock for product ${productId}`, OUT_OF_STOCK, field);
+  }
+}
+
+/** A reservation id already names a reservation of other lines. */
+export class IdempotencyKeyReusedError extends DomainError {
+  constructor() {
+    super(
+      'INVALID_ARGUMENT',
+      'this reservation id was already used for different lines',
+      'reservationId',
+      IDEMPOTENCY_KEY_REUSED,
+    );
+  }
+}

@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import { DomainError, InvalidArgumentError } from '../../../lib/runtime/errors';
+import { codePoints, parseOrThrow, UUID } from './validation';
+
+/** Integer minor units of an ISO 4217 currency; never a float. */
+export interface Money {
+  readonly amount: number;
+  readonly currency: string;
+}
+
+export interface Product {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly price: Money;
+  readonly stock: number;
+  /** RFC 3339 in UTC with microseconds, exactly as stored (the cursor relies on it). */
+  readonly createdAt: string;
+}
+
+export type NewProduct = Pick<Product, 'name' | 'description' | 'price' | 'stock'>;
+
+export const LIMITS = {
+  nameLength: 200,
+  descriptionLength: 2000,
+  maxAmount: 1_000_000_000_000,
+  maxStock: 1_000_000,
+} as const;
+
+const CONTROL = /\p{Cc}/u;
+const CONTROL_EXCEPT_WHITESPACE = /[^\P{Cc}\t\n\r]/u;
+
+const nameSchema = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .refine((v) => codePoints(v) >= 1 && codePoints(v) <= LIMITS.nameLength, {
+    error: `must be 1 to ${LIMITS.nameLength} characters (not blank)`,
+  })
+  .refine((v) => !CONTROL.test(v), { error: 'must not contain control characters' });
+
+const descriptionSchema = z
+  .string({ error: 'must be a string' })
+  .refine((v) => codePoints(v) <= LIMITS.descriptionLength, {
+    error: `must be at most ${LIMITS.descriptionLength} characters`,
+  })
+  .refine((v) => !CONTROL_EXCEPT_WHITESPACE.test(v), {
+    error: 'must not contain control characters other than tab and line breaks',
+  });
+
+const amountMessage = `must be an integer number of minor units from 0 to ${LIMITS.maxAmount}`;
+export const moneySchema = z.strictObject(
+  {
+    amount: z
+      .number({ error: amountMessage })
+      .int({ error: amountMessage })
+      .min(0, { error: amountMessage })
+      .max(LIMITS.maxAmount, { error: amountMessage }),
+    currency: z
+      .string({ error: 'must be a string' })
+      .regex(/^[A-Z]{3}$/, { error: 'must be an ISO 4217 code of three upper-case letters (e.g. EUR)' }),
+  },
+  { error: 'must be an object {amount, currency}' },
+);
+
+const stockMessage = `must be an integer from 0 to ${LIMITS.maxStock}`;
+const newProductSchema = z.strictObject({
+  name: nameSchema,
+  description: descriptionSchema.default(''),
+  price: moneySchema,
+  stock: z
+    .number({ error: stockMessage })
+    .int({ error: stockMessage })
+    .min(0, { error: stockMessage })
+    .max(LIMITS.maxStock, { error: stockMessage }),
+});
+
+/** Validates a product to create (from a JSON body or a gRPC request alike); errors name the field. */
+export function parseNewProduct(input: unknown): NewProduct {
+  return parseOrThrow(newProductSchema, input, 'product');
+}
+
+/** A product id: any RFC 4122-shaped UUID, normalized to lower case; malformed is INVALID_ARGUMENT. */
+export function parseProductId(input: unknown, field = 'id'): string {
+  if (typeof input !== 'string' || !UUID.test(input))
+    throw new InvalidArgumentError(field, `'${field}' must be a UUID`);
+  return input.toLowerCase();
+}
+
+export const PAGE_SIZE = { default: 20, max: 100 } as const;
+
+/**
+ * The page size: absent or 0 (proto3's unset) means the default; above the maximum it is capped to the
+ * maximum, as the contract says (the caller walks more pages, nothing is lost); negative or fractional
+ * is INVALID_ARGUMENT.
+ */
+export function pageSize(limit: number | undefined): number {
+  if (limit === undefined || limit === 0) return PAGE_SIZE.default;
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw new InvalidArgumentError('limit', `'limit' must be an integer from 1 to ${PAGE_SIZE.max}`);
+  }
+  return Math.min(limit, PAGE_SIZE.max);
+}
+
+/** Where a page ends: the sort key (created_at, id) of its last item. */
+export interface CursorPosition {
+  readonly createdAt: string;
+  readonly id: string;
+}
+
+const CREATED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const BASE64URL = /^[A-Za-z0-9_-]{1,256}$/;
+
+export function encodeCursor(position: CursorPosition): string {
+  return Buffer.from(JSON.stringify([position.createdAt, position.id]), 'utf8').toString('base64url');
+}
+
+/**
+ * Decodes an opaque cursor. Anything that is not exactly what `encodeCursor` produces (bad base64url,
+ * non-canonical encoding, other JSON, an impossible timestamp, a malformed id) is INVALID_ARGUMENT 'cursor'.
+ */
+export function decodeCursor(cursor: string): CursorPosition {
+  const invalid = () => new DomainError('INVALID_ARGUMENT', "'cursor' is not a cursor this service issued", 'cursor');
+  if (!BASE64URL.test(cursor)) throw invalid();
+  const bytes = Buffer.from(cursor, 'base64url');
+  if (bytes.toString('base64url') !== cursor) throw invalid();
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (!Array.isArray(decoded) || decoded.length !== 2) throw invalid();
+  const [createdAt, id] = decoded as unknown[];
+  if (typeof createdAt !== 'string' || !CREATED_AT.test(createdAt)) throw invalid();
+  if (
+    Number.isNaN(Date.parse(createdAt)) ||
+    new Date(createdAt).toISOString().slice(0, 19) !== createdAt.slice(0, 19)
+  ) {
+    throw invalid();
+  }
+  if (typeof id !== 'string' || !UUID.test(id) || id !== id.toLowerCase()) throw invalid();
+  return { createdAt, id };
+}

@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { Money } from './product';
+import { parseOrThrow, UUID } from './validation';
+
+export type ReservationStatus = 'RESERVED' | 'RELEASED';
+
+export interface ReservedLine {
+  readonly productId: string;
+  readonly quantity: number;
+  /** The product's price when the units were reserved. */
+  readonly unitPrice: Money;
+}
+
+export interface Reservation {
+  readonly reservationId: string;
+  /** In the order of the request that created the reservation. */
+  readonly lines: readonly ReservedLine[];
+  readonly status: ReservationStatus;
+}
+
+export interface ReservationLine {
+  /** Position in the request, so errors name `lines[index]` however the store orders its work. */
+  readonly index: number;
+  readonly productId: string;
+  readonly quantity: number;
+}
+
+/** A validated ReserveStock request, with the hash that recognises a replay of it. */
+export interface ReservationRequest {
+  readonly reservationId: string;
+  readonly lines: readonly ReservationLine[];
+  readonly requestHash: string;
+}
+
+export const RESERVATION_LIMITS = { maxLines: 50, maxQuantity: 1000, idLength: 100 } as const;
+
+const RESERVATION_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+export const reservationIdSchema = z
+  .string({ error: 'must be a string' })
+  .regex(RESERVATION_ID, { error: `must be 1 to ${RESERVATION_LIMITS.idLength} characters of A-Z a-z 0-9 . _ : -` });
+
+const quantityMessage = `must be an integer from 1 to ${RESERVATION_LIMITS.maxQuantity}`;
+const reserveSchema = z.strictObject({
+  reservationId: reservationIdSchema,
+  lines: z
+    .array(
+      z.strictObject(
+        {
+          productId: z.string({ error: 'must be a UUID' }).regex(UUID, { error: 'must be a UUID' }),
+          quantity: z
+            .number({ error: quantityMessage })
+            .int({ error: quantityMessage })
+            .min(1, { error: quantityMessage })
+            .max(RESERVATION_LIMITS.maxQuantity, { error: quantityMessage }),
+        },
+        { error: 'must be an object {productId, quantity}' },
+      ),
+      { error: 'must be a list of lines' },
+    )
+    .min(1, { error: `must have 1 to ${RESERVATION_LIMITS.maxLines} lines` })
+    .max(RESERVATION_LIMITS.maxLines, { error: `must have 1 to ${RESERVATION_LIMITS.maxLines} lines` })
+    .superRefine((lines, ctx) => {
+      const seen = new Set<string>();
+      lines.forEach((line, index) => {
+        const id = line.productId.toLowerCase();
+        if (seen.has(id)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [index, 'productId'],
+            message: 'repeats a product of an earlier line (one line per product)',
+          });
+        }
+        seen.add(id);
+      });
+    }),
+});
+
+/**
+ * The hash of a request's canonical form: lines sorted by product id, so the same lines in another order
+ * are the same request (the reservation is the same set of units either way).
+ */
+export function reservationHash(lines: readonly Pick<ReservationLine, 'productId' | 'quantity'>[]): string {
+  const canonical = [...lines]
+    .sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0))
+    .map((l) => [l.productId, l.quantity]);
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
+
+/** Validates a ReserveStock request (errors name `reservationId`, `lines`, `lines[i].productId`, ...). */
+export function parseReservationRequest(input: unknown): ReservationRequest {
+  const parsed = parseOrThrow(reserveSchema, input, 'reservation');
+  const lines = parsed.lines.map((line, index) => ({
+    index,
+    productId: line.productId.toLowerCase(),
+    quantity: line.quantity,
+  }));
+  return { reservationId: parsed.reservationId, lines, requestHash: reservationHash(lines) };
+}
+
+export function parseReservationId(input: unknown): string {
+  return parseOrThrow(z.strictObject({ reservationId: reservationIdSchema }), { reservationId: input }, 'request')
+    .reservationId;
+}

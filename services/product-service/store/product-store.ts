@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import type { Database, Queryable } from '../../../lib/runtime/db';
+import { NotFoundError } from '../../../lib/runtime/errors';
+import type { ProductStore } from '../domain/catalog';
+import { IdempotencyKeyReusedError, OutOfStockError } from '../domain/errors';
+import type { CursorPosition, NewProduct, Product } from '../domain/product';
+import type { Reservation, ReservationRequest, ReservationStatus, ReservedLine } from '../domain/reservation';
+
+interface ProductRow {
+  id: string;
+  name: string;
+  description: string;
+  price_amount: number | string;
+  price_currency: string;
+  stock: number;
+  created_at_utc: string;
+}
+
+interface LineRow {
+  product_id: string;
+  quantity: number;
+  unit_price_amount: number | string;
+  unit_price_currency: string;
+}
+
+// created_at as text with microseconds: a JS Date would drop them, and a cursor built from a rounded
+// timestamp would repeat or skip rows. (Aliased so ORDER BY created_at still means the column.)
+const PRODUCT_COLUMNS = `id, name, description, price_amount, price_currency, stock,
+  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at_utc`;
+
+function toProduct(row: ProductRow): Product {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    price: { amount: Number(row.price_amount), currency: row.price_currency },
+    stock: row.stock,
+    createdAt: row.created_at_utc,
+  };
+}
+
+function toLine(row: LineRow): ReservedLine {
+  return {
+    productId: row.product_id,
+    quantity: row.quantity,
+    unitPrice: { amount: Number(row.unit_price_amount), currency: row.unit_price_currency },
+  };
+}
+
+const byProductId = <T extends { productId: string }>(a: T, b: T) =>
+  a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0;
+
+/** Products and reservations in the service's schema; the same SQL on PGlite and PostgreSQL. */
+export class PostgresProductStore implements ProductStore {
+  constructor(private readonly db: Database) {}
+
+  async list(after: CursorPosition | undefined, limit: number): Promise<Product[]> {
+    const result = after
+      ? await this.db.query<ProductRow>(
+          `SELECT ${PRODUCT_COLUMNS} FROM products
+           WHERE (created_at, id) > ($1::timestamptz, $2::uuid)
+           ORDER BY created_at, id LIMIT $3`,
+          [after.createdAt, after.id, limit],
+        )
+      : await this.db.query<ProductRow>(`SELECT ${PRODUCT_COLUMNS} FROM products ORDER BY created_at, id LIMIT $1`, [
+          limit,
+        ]);
+    return result.rows.map(toProduct);
+  }
+
+  async get(id: string): Promise<Product | undefined> {
+    const result = await this.db.query<ProductRow>(`SELECT ${PRODUCT_COLUMNS} FROM products WHERE id = $1`, [id]);
+    const row = result.rows[0];
+    return row ? toProduct(row) : undefined;
+  }
+
+  async create(id: string, product: NewProduct): Promise<Product> {
+    const result = await this.db.query<ProductRow>(
+      `INSERT INTO products (id, name, description, price_amount, price_currency, stock)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${PRODUCT_COLUMNS}`,
+      [id, product.name, product.description, product.price.amount, product.price.currency, product.stock],
+    );
+    const row = result.rows[0];
+    if (!row) throw new Error('INSERT ... RETURNING returned no row');
+    return toProduct(row);
+  }
+
+  reserve(request: ReservationRequest): Promise<Reservation> {
+    return this.db.transaction(async (tx) => {
+      // The reservation row first: a concurrent twin of this request waits here on the primary key until
+      // this transaction ends, then sees the committed row and replays it instead of reserving again.
+      const claimed = await tx.query(
+        `INSERT INTO reservations (id, request_hash, status) VALUES ($1, $2, 'RESERVED')
+         ON CONFLICT (id) DO NOTHING RETURNING id`,
+        [request.reservationId, request.requestHash],
+      );
+      if (claimed.rows.length === 0) return this.replay(tx, request);
+
+      const reserved = new Map<number, ReservedLine>();
+      // Product-id order: every transaction locks rows in the same order, so none deadlock.
+      for (const line of [...request.lines].sort(byProductId)) {
+        const updated = await tx.query<{ price_amount: number | string; price_currency: string }>(
+          `UPDATE products SET stock = stock - $2 WHERE id = $1 AND stock >= $2
+           RETURNING price_amount, price_currency`,
+          [line.productId, line.quantity],
+        );
+        const price = updated.rows[0];
+        if (!price) {
+          const exists = await tx.query('SELECT 1 FROM products WHERE id = $1', [line.productId]);
+          // Throwing rolls back the whole transaction: the lines already taken and the reservation row.
+          if (exists.rows.length === 0) {
+            throw new NotFoundError(`product ${line.productId}`, `lines[${line.index}].productId`);
+          }
+          throw new OutOfStockError(`lines[${line.index}].quantity`, line.productId);
+        }
+        reserved.set(line.index, {
+          productId: line.productId,
+          quantity: line.quantity,
+          unitPrice: { amount: Number(price.price_amount), currency: price.price_currency },
+        });
+      }
+
+      const lines = request.lines.map((line) => {
+        const done = reserved.get(line.index);
+        if (!done) throw new Error(`line ${line.index} was not reserved`);
+        return done;
+      });
+      for (const [position, line] of lines.entries()) {
+        await tx.query(
+          `INSERT INTO reservation_lines
+             (reservation_id, position, product_id, quantity, unit_price_amount, unit_price_currency)
+           VALUES ($1, $2, $3, $4, $5, $6)`,
+          [
+            request.reservationId,
+            position,
+            line.productId,
+            line.quantity,
+            line.unitPrice.amount,
+            line.unitPrice.currency,
+          ],
+        );
+      }
+      return { reservationId: request.reservationId, lines, status: 'RESERVED' as const };
+    });
+  }
+
+  private async replay(tx: Queryable, request: ReservationRequest): Promise<Reservation> {
+    const existing = await tx.query<{ request_hash: string; status: ReservationStatus }>(
+      'SELECT request_hash, status FROM reservations WHERE id = $1',
+      [request.reservationId],
+    );
+    const row = existing.rows[0];
+    if (!row) throw new Error(`reservation ${request.reservationId} conflicted but cannot be read`);
+    if (row.request_hash !== request.requestHash) throw new IdempotencyKeyReusedError();
+    const lines = await tx.query<LineRow>(
+      `SELECT product_id, quantity, unit_price_amount, unit_price_currency
+       FROM reservation_lines WHERE reservation_id = $1 ORDER BY position`,
+      [request.reservationId],
+    );
+    return { reservationId: request.reservationId, lines: lines.rows.map(toLine), status: row.status };
+  }
+
+  release(reservationId: string): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      // The status guard makes the release happen once, however many callers race.
+      const released = await tx.query(
+        `UPDATE reservations SET status = 'RELEASED', released_at = now()
+         WHERE id = $1 AND status = 'RESERVED' RETURNING id`,
+        [reservationId],
+      );
+      if (released.rows.length === 0) return false;
+      const lines = await tx.query<{ product_id: string; quantity: number }>(
+        'SELECT product_id, quantity FROM reservation_lines WHERE reservation_id = $1 ORDER BY product_id',
+        [reservationId],
+      );
+      for (const line of lines.rows) {
+        await tx.query('UPDATE products SET stock = stock + $2 WHERE id = $1', [line.product_id, line.quantity]);
+      }
+      return true;
+    });
+  }
+
+  /**
+   * Inserts `products` when the table is empty, in one transaction under an advisory lock, so replicas
+   * starting together seed once. Creation times follow the list order, one millisecond apart.
+   * Returns how many were inserted (0 when the table already had products).
+   */
+  seedIfEmpty(products: readonly NewProduct[], newId: () => string = randomUUID): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`shopfront:seed:${this.db.schema}.products`]);
+      const any = await tx.query('SELECT 1 FROM products LIMIT 1');
+      if (any.rows.length > 0) return 0;
+      for (const [position, product] of products.entries()) {
+        await tx.query(
+          `INSERT INTO products (id, name, description, price_amount, price_currency, stock, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, now() + $7::integer * interval '1 millisecond')`,
+          [
+            newId(),
+            product.name,
+            product.description,
+            product.price.amount,
+            product.price.currency,
+            product.stock,
+            position,
+          ],
+        );
+      }
+      return products.length;
+    });
+  }
+}

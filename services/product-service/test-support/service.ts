@@ -1,0 +1,30 @@
+import { Writable } from 'node:stream';
+import type { PGlite } from '@electric-sql/pglite';
+import { createLogger, type Logger } from '../../../lib/runtime/logger';
+import { type StartedService, start } from '../main';
+import { TEST_JWT_SECRET } from './tokens';
+
+/** A logger whose JSON lines are kept, so tests can assert what is (and is not) logged. */
+export function capturedLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  return { logger: createLogger({ service: 'product-service', level: 'info', destination }), lines };
+}
+
+/** The environment a test starts the service with: ephemeral ports, the test signing secret. */
+export function testEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return { HTTP_PORT: '0', GRPC_PORT: '0', JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent', ...overrides };
+}
+
+export function startOnPglite(
+  pglite: PGlite,
+  overrides: Record<string, string | undefined> = {},
+  logger: Logger = createLogger({ service: 'product-service', level: 'silent' }),
+): Promise<StartedService> {
+  return start({ env: testEnv(overrides), embedded: pglite, logger, host: '127.0.0.1' });
+}

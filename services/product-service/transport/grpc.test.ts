@@ -1,0 +1,251 @@
+import type { PGlite } from '@electric-sql/pglite';
+import * as grpc from '@grpc/grpc-js';
+import {
+  type CreateProductRequest,
+  type Product,
+  ProductServiceClient,
+  type Reservation,
+  type ReserveStockRequest,
+} from '../../../lib/contracts/gen/shopfront/product/v1/product';
+import { openEmbeddedPostgres } from '../../../lib/runtime/db';
+import { callUnary } from '../../../lib/runtime/grpc-client';
+import { ERROR_FIELD_KEY, ERROR_REASON_KEY } from '../../../lib/runtime/status';
+import type { StartedService } from '../main';
+import { startOnPglite } from '../test-support/service';
+import { expiredAdminToken, GARBAGE_TOKEN, tokenFor } from '../test-support/tokens';
+
+interface CallFailure {
+  code: grpc.status;
+  field?: string;
+  reason?: string;
+}
+
+describe('product-service gRPC API (real socket, generated client, embedded PostgreSQL)', () => {
+  let pglite: PGlite;
+  let service: StartedService;
+  let client: ProductServiceClient;
+  let admin: string;
+
+  beforeAll(async () => {
+    pglite = await openEmbeddedPostgres(undefined);
+    service = await startOnPglite(pglite);
+    client = new ProductServiceClient(`127.0.0.1:${service.ports.grpc}`, grpc.credentials.createInsecure());
+    admin = await tokenFor('admin');
+  });
+
+  afterAll(async () => {
+    client.close();
+    await service.stop();
+    await pglite.close();
+  });
+
+  const options = (rpc: string, bearerToken?: string) => ({
+    peer: 'product-service',
+    rpc,
+    timeoutMs: 10_000,
+    bearerToken,
+  });
+  const rpc = {
+    list: (limit: number, cursor = '') =>
+      callUnary(client, client.listProducts, { limit, cursor }, options('ListProducts')),
+    get: (id: string) => callUnary(client, client.getProduct, { id }, options('GetProduct')),
+    create: (request: CreateProductRequest, token?: string) =>
+      callUnary(client, client.createProduct, request, options('CreateProduct', token)),
+    reserve: (request: ReserveStockRequest) => callUnary(client, client.reserveStock, request, options('ReserveStock')),
+    release: (reservationId: string) =>
+      callUnary(client, client.releaseStock, { reservationId }, options('ReleaseStock')),
+  };
+
+  /** The status code and the field/reason trailers of a failed call. */
+  async function failure(call: Promise<unknown>): Promise<CallFailure> {
+    try {
+      await call;
+    } catch (error) {
+      const e = error as grpc.ServiceError;
+      const field = e.metadata.get(ERROR_FIELD_KEY)[0];
+      const reason = e.metadata.get(ERROR_REASON_KEY)[0];
+      return {
+        code: e.code,
+        ...(field === undefined ? {} : { field: String(field) }),
+        ...(reason === undefined ? {} : { reason: String(reason) }),
+      };
+    }
+    throw new Error('expected the call to fail');
+  }
+
+  const valid: CreateProductRequest = {
+    name: 'Camping percolator',
+    description: '9 cups',
+    price: { amount: 3790, currency: 'EUR' },
+    stock: 12,
+  };
+  const create = async (overrides: Partial<CreateProductRequest> = {}): Promise<Product> =>
+    rpc.create({ ...valid, ...overrides }, admin);
+
+  describe('CreateProduct and GetProduct', () => {
+    it('creates a product for an admin and reads it back', async () => {
+      const product = await create();
+      expect(product).toEqual({ ...valid, id: expect.any(String), createdAt: expect.any(String) });
+      expect(await rpc.get(product.id)).toEqual(product);
+    });
+
+    it.each<[string, grpc.status, () => Promise<string | undefined>]>([
+      ['no token', grpc.status.UNAUTHENTICATED, async () => undefined],
+      ['a garbage token', grpc.status.UNAUTHENTICATED, async () => GARBAGE_TOKEN],
+      ['an expired admin token', grpc.status.UNAUTHENTICATED, expiredAdminToken],
+      ['a customer token', grpc.status.PERMISSION_DENIED, () => tokenFor('customer')],
+    ])('refuses %s', async (_case, code, token) => {
+      expect(await failure(rpc.create(valid, await token()))).toEqual({ code });
+    });
+
+    it.each<[string, Partial<CreateProductRequest>, string]>([
+      ['an empty name (proto3 default)', { name: '' }, 'name'],
+      ['a 2001-character description', { description: 'd'.repeat(2001) }, 'description'],
+      ['no price', { price: undefined }, 'price'],
+      ['a negative amount', { price: { amount: -1, currency: 'EUR' } }, 'price.amount'],
+      ['an amount above 10^12', { price: { amount: 1e12 + 1, currency: 'EUR' } }, 'price.amount'],
+      ['an empty currency', { price: { amount: 1, currency: '' } }, 'price.currency'],
+      ['a negative stock', { stock: -1 }, 'stock'],
+      ['a stock above 10^6', { stock: 1_000_001 }, 'stock'],
+    ])('answers INVALID_ARGUMENT naming the field to %s', async (_case, change, field) => {
+      expect(await failure(rpc.create({ ...valid, ...change }, admin))).toEqual({
+        code: grpc.status.INVALID_ARGUMENT,
+        field,
+      });
+    });
+
+    it('answers INVALID_ARGUMENT on id for a malformed id and NOT_FOUND for an unknown one', async () => {
+      expect(await failure(rpc.get('nope'))).toEqual({ code: grpc.status.INVALID_ARGUMENT, field: 'id' });
+      expect(await failure(rpc.get(''))).toEqual({ code: grpc.status.INVALID_ARGUMENT, field: 'id' });
+      expect(await failure(rpc.get('00000000-0000-4000-8000-000000000000'))).toEqual({
+        code: grpc.status.NOT_FOUND,
+        field: 'id',
+      });
+    });
+  });
+
+  describe('ListProducts', () => {
+    it('walks every page (limit 0 = 20 per page), each product once, next_cursor empty at the end', async () => {
+      const created: string[] = [];
+      for (let i = 0; i < 23; i += 1) created.push((await create({ name: `Listed ${i}` })).id);
+      const seen: string[] = [];
+      let cursor = '';
+      let pages = 0;
+      do {
+        const page = await rpc.list(0, cursor);
+        pages += 1;
+        if (page.nextCursor) expect(page.items).toHaveLength(20);
+        seen.push(...page.items.map((p) => p.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(pages).toBeGreaterThanOrEqual(2);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(seen.filter((id) => created.includes(id))).toEqual(created);
+    });
+
+    it('caps a limit above 100', async () => {
+      const page = await rpc.list(5000);
+      expect(page.items.length).toBeLessThanOrEqual(100);
+    });
+
+    it('answers INVALID_ARGUMENT on limit for a negative limit and on cursor for a bad cursor', async () => {
+      expect(await failure(rpc.list(-5))).toEqual({ code: grpc.status.INVALID_ARGUMENT, field: 'limit' });
+      expect(await failure(rpc.list(10, 'bm90IGEgY3Vyc29y'))).toEqual({
+        code: grpc.status.INVALID_ARGUMENT,
+        field: 'cursor',
+      });
+    });
+  });
+
+  describe('ReserveStock and ReleaseStock', () => {
+    it('reserves, replays, refuses a reused id, and releases once', async () => {
+      const product = await create({ stock: 5, price: { amount: 3790, currency: 'EUR' } });
+      const request = { reservationId: 'grpc-order-1', lines: [{ productId: product.id, quantity: 2 }] };
+      const reservation = await rpc.reserve(request);
+      expect(reservation).toEqual<Reservation>({
+        reservationId: 'grpc-order-1',
+        status: 'RESERVED',
+        lines: [{ productId: product.id, quantity: 2, unitPrice: { amount: 3790, currency: 'EUR' } }],
+      });
+      expect(await rpc.reserve(request)).toEqual(reservation);
+      expect((await rpc.get(product.id)).stock).toBe(3);
+      expect(await failure(rpc.reserve({ ...request, lines: [{ productId: product.id, quantity: 3 }] }))).toEqual({
+        code: grpc.status.INVALID_ARGUMENT,
+        field: 'reservationId',
+        reason: 'IDEMPOTENCY_KEY_REUSED',
+      });
+      expect(await rpc.release('grpc-order-1')).toEqual({ released: true });
+      expect(await rpc.release('grpc-order-1')).toEqual({ released: false });
+      expect(await rpc.release('never-reserved')).toEqual({ released: false });
+      expect((await rpc.get(product.id)).stock).toBe(5);
+    });
+
+    it('answers FAILED_PRECONDITION with reason OUT_OF_STOCK on the line, and NOT_FOUND for an unknown product', async () => {
+      const product = await create({ stock: 1 });
+      expect(
+        await failure(
+          rpc.reserve({
+            reservationId: 'grpc-order-2',
+            lines: [
+              { productId: product.id, quantity: 1 },
+              { productId: '00000000-0000-4000-8000-000000000000', quantity: 1 },
+            ],
+          }),
+        ),
+      ).toEqual({ code: grpc.status.NOT_FOUND, field: 'lines[1].productId' });
+      expect(
+        await failure(rpc.reserve({ reservationId: 'grpc-order-3', lines: [{ productId: product.id, quantity: 2 }] })),
+      ).toEqual({ code: grpc.status.FAILED_PRECONDITION, field: 'lines[0].quantity', reason: 'OUT_OF_STOCK' });
+      expect((await rpc.get(product.id)).stock).toBe(1);
+    });
+
+    it.each<[string, ReserveStockRequest, string]>([
+      ['an empty reservation id', { reservationId: '', lines: [{ productId: 'x', quantity: 1 }] }, 'reservationId'],
+      ['no lines', { reservationId: 'r', lines: [] }, 'lines'],
+      [
+        'a malformed product id',
+        { reservationId: 'r', lines: [{ productId: 'x', quantity: 1 }] },
+        'lines[0].productId',
+      ],
+      [
+        'a zero quantity',
+        { reservationId: 'r', lines: [{ productId: '00000000-0000-4000-8000-000000000001', quantity: 0 }] },
+        'lines[0].quantity',
+      ],
+      [
+        'a repeated product',
+        {
+          reservationId: 'r',
+          lines: [
+            { productId: '00000000-0000-4000-8000-000000000001', quantity: 1 },
+            { productId: '00000000-0000-4000-8000-000000000001', quantity: 2 },
+          ],
+        },
+        'lines[1].productId',
+      ],
+    ])('answers INVALID_ARGUMENT naming the field to %s', async (_case, request, field) => {
+      expect(await failure(rpc.reserve(request))).toEqual({ code: grpc.status.INVALID_ARGUMENT, field });
+    });
+
+    it('answers INVALID_ARGUMENT on reservationId to a malformed release', async () => {
+      expect(await failure(rpc.release('not allowed/'))).toEqual({
+        code: grpc.status.INVALID_ARGUMENT,
+        field: 'reservationId',
+      });
+    });
+
+    it('never oversells over the wire: 40 parallel calls for a stock of 5 -> 5 reservations', async () => {
+      const product = await create({ stock: 5 });
+      const results = await Promise.allSettled(
+        Array.from({ length: 40 }, (_, i) =>
+          rpc.reserve({ reservationId: `wire-${i}`, lines: [{ productId: product.id, quantity: 1 }] }),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+      for (const r of results) {
+        if (r.status === 'rejected') expect((r.reason as grpc.ServiceError).code).toBe(grpc.status.FAILED_PRECONDITION);
+      }
+      expect((await rpc.get(product.id)).stock).toBe(0);
+    });
+  });
+});
