@@ -1,0 +1,405 @@
+import { gzipSync } from 'node:zlib';
+import { ALICE, TEAPOT } from './test-support/fake-upstreams';
+import {
+  type ApiResponse,
+  adminToken,
+  badAuthorizationHeaders,
+  badTokens,
+  customerToken,
+  looksLikeInternals,
+  type RequestOptions,
+  startTestPlatform,
+  type TestPlatform,
+} from './test-support/gateway';
+
+/**
+ * Bad input at every route that takes it: each answer is the documented 4xx with the error body (checked against
+ * the OpenAPI document by the client), no upstream is called, nothing reaches the final error handler.
+ */
+
+const MAX_BODY_BYTES = 4096;
+let platform: TestPlatform;
+let admin: string;
+let customer: string;
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ MAX_BODY_BYTES: String(MAX_BODY_BYTES) });
+  admin = await adminToken();
+  customer = await customerToken();
+});
+afterAll(async () => {
+  await platform.stop();
+});
+beforeEach(() => platform.reset());
+afterEach(() => {
+  // Whatever the test sent, no upstream heard of it, and nothing was an unexpected failure.
+  expect(platform.users.calls).toEqual([]);
+  expect(platform.products.calls).toEqual([]);
+  expect(platform.logs.filter((line) => line.msg === 'unexpected error')).toEqual([]);
+});
+
+function expectRejected(response: ApiResponse, status: number, code: string, field?: string): void {
+  expect({ status: response.status, code: (response.body as { error?: { code?: string } }).error?.code }).toEqual({
+    status,
+    code,
+  });
+  if (field !== undefined) expect((response.body as { error: { field?: string } }).error.field).toBe(field);
+  expect(looksLikeInternals(response.text)).toBe(false);
+}
+
+interface BodyRoute {
+  readonly name: string;
+  readonly template: string;
+  readonly valid: Record<string, unknown>;
+  headers(): Record<string, string>;
+  /** Field -> values of the wrong type or out of bounds. */
+  readonly badFields: readonly (readonly [string, unknown])[];
+}
+
+const teacup = { name: 'Teacup', description: 'Fine china', price: { amount: 1250, currency: 'GBP' }, stock: 12 };
+
+const bodyRoutes: BodyRoute[] = [
+  {
+    name: 'register',
+    template: '/api/v1/auth/register',
+    valid: { email: 'carol@example.com', password: 'correct horse battery', name: 'Carol' },
+    headers: () => ({}),
+    badFields: [
+      ['email', 'not-an-email'],
+      ['email', `${'a'.repeat(250)}@example.com`],
+      ['email', 42],
+      ['email', null],
+      ['password', 'short'],
+      ['password', 'p'.repeat(129)],
+      ['password', 12345678],
+      ['password', ['correct', 'horse']],
+      ['name', '   '],
+      ['name', 'n'.repeat(101)],
+      ['name', { first: 'Carol' }],
+      ['name', true],
+    ],
+  },
+  {
+    name: 'login',
+    template: '/api/v1/auth/login',
+    valid: { email: ALICE.email, password: 'correct horse battery' },
+    headers: () => ({}),
+    badFields: [
+      ['email', 'alice'],
+      ['email', ['alice@example.com']],
+      ['password', ''],
+      ['password', 'p'.repeat(129)],
+      ['password', 1234],
+      ['password', null],
+    ],
+  },
+  {
+    name: 'create product',
+    template: '/api/v1/products',
+    valid: teacup,
+    headers: () => ({ authorization: `Bearer ${admin}` }),
+    badFields: [
+      ['name', ''],
+      ['name', 'x'.repeat(201)],
+      ['name', 7],
+      ['description', 'd'.repeat(2001)],
+      ['description', null],
+      ['price', 1250],
+      ['price', '12.50'],
+      ['price', null],
+      ['price.amount', 12.5],
+      ['price.amount', '1250'],
+      ['price.amount', -1],
+      ['price.amount', 2 ** 60],
+      ['price.currency', 'eur'],
+      ['price.currency', 'EURO'],
+      ['price.currency', 978],
+      ['stock', -1],
+      ['stock', 1.5],
+      ['stock', 2 ** 31],
+      ['stock', '12'],
+    ],
+  },
+];
+
+function withField(body: Record<string, unknown>, dotted: string, value: unknown): Record<string, unknown> {
+  const copy = structuredClone(body);
+  const parts = dotted.split('.');
+  let target: Record<string, unknown> = copy;
+  for (const part of parts.slice(0, -1)) target = target[part] as Record<string, unknown>;
+  target[parts.at(-1) ?? ''] = value;
+  return copy;
+}
+
+function withoutField(body: Record<string, unknown>, dotted: string): Record<string, unknown> {
+  const copy = structuredClone(body);
+  const parts = dotted.split('.');
+  let target: Record<string, unknown> = copy;
+  for (const part of parts.slice(0, -1)) target = target[part] as Record<string, unknown>;
+  delete target[parts.at(-1) ?? ''];
+  return copy;
+}
+
+describe.each(bodyRoutes)('JSON body of $name ($template)', (route) => {
+  const post = (options: RequestOptions) =>
+    platform.api.request('POST', route.template, { ...options, headers: { ...route.headers(), ...options.headers } });
+  const raw = (text: string, contentType = 'application/json') =>
+    post({ rawBody: text, headers: { 'content-type': contentType } });
+
+  it.each([
+    ['truncated', '{"email": '],
+    ['a trailing comma', '{"a": 1,}'],
+    ['single quotes', "{'a': 1}"],
+    ['not JSON at all', 'email=a@b.c'],
+    ['a bare number', '42'],
+    ['a bare string', '"hello"'],
+    ['null', 'null'],
+    ['true', 'true'],
+  ])('rejects a body that is %s with 400 INVALID_ARGUMENT', async (_, text) => {
+    const response = await raw(text);
+    expectRejected(response, 400, 'INVALID_ARGUMENT');
+  });
+
+  it('rejects an empty body with 400 INVALID_ARGUMENT', async () => {
+    expectRejected(await raw(''), 400, 'INVALID_ARGUMENT');
+  });
+
+  it('rejects a JSON array with 400 INVALID_ARGUMENT', async () => {
+    expectRejected(await post({ json: [route.valid] }), 400, 'INVALID_ARGUMENT');
+  });
+
+  it('rejects an empty object with 400 naming a missing field', async () => {
+    const response = await post({ json: {} });
+    expectRejected(response, 400, 'INVALID_ARGUMENT');
+    expect(Object.keys(route.valid)).toContain((response.body as { error: { field: string } }).error.field);
+  });
+
+  const required = Object.keys(route.valid).filter((k) => k !== 'description');
+  it.each(required)('rejects a body without %s with 400 naming it as required', async (field) => {
+    const response = await post({ json: withoutField(route.valid, field) });
+    expectRejected(response, 400, 'INVALID_ARGUMENT', field);
+    expect(response.body).toMatchObject({ error: { message: 'is required' } });
+  });
+
+  it.each(route.badFields.map(([field, value]) => [field, JSON.stringify(value).slice(0, 40), value]))(
+    'rejects %s = %s with 400 naming it',
+    async (field, _, value) => {
+      expectRejected(await post({ json: withField(route.valid, field, value) }), 400, 'INVALID_ARGUMENT', field);
+    },
+  );
+
+  it.each(['isAdmin', 'role', 'id', 'toString', 'hasOwnProperty'])(
+    'rejects an unknown field %s with 400 naming it',
+    async (field) => {
+      const response = await post({ json: { ...route.valid, [field]: 'admin' } });
+      expectRejected(response, 400, 'INVALID_ARGUMENT', field);
+    },
+  );
+
+  describe('prototype pollution', () => {
+    afterEach(() => {
+      const probe: Record<string, unknown> = {};
+      expect(probe.polluted).toBeUndefined();
+      expect(probe.role).toBeUndefined();
+      expect(Object.prototype).not.toHaveProperty('polluted');
+    });
+
+    it.each([
+      ['__proto__', '{"polluted": true, "role": "admin"}'],
+      ['constructor', '{"prototype": {"polluted": true, "role": "admin"}}'],
+      ['prototype', '{"polluted": true}'],
+    ])('rejects a top-level %s key as an unknown field and pollutes nothing', async (key, value) => {
+      const text = `${JSON.stringify(route.valid).slice(0, -1)}, "${key}": ${value}}`;
+      const response = await raw(text);
+      expectRejected(response, 400, 'INVALID_ARGUMENT', key);
+    });
+
+    if (route.name === 'create product') {
+      it('rejects __proto__ inside price as an unknown field price.__proto__', async () => {
+        const text = JSON.stringify(route.valid).replace(
+          '"currency":"GBP"',
+          '"currency":"GBP","__proto__":{"polluted":true}',
+        );
+        expect(text).toContain('__proto__');
+        expectRejected(await raw(text), 400, 'INVALID_ARGUMENT', 'price.__proto__');
+      });
+    }
+  });
+
+  it('rejects a body one byte over MAX_BODY_BYTES with 413 PAYLOAD_TOO_LARGE', async () => {
+    const text = JSON.stringify({ ...route.valid, padding: '' });
+    const padded = text.replace('"padding":""', `"padding":"${'x'.repeat(MAX_BODY_BYTES - text.length + 1)}"`);
+    expect(Buffer.byteLength(padded)).toBe(MAX_BODY_BYTES + 1);
+    expectRejected(await raw(padded), 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('rejects a large body sent chunked (no Content-Length) with 413', async () => {
+    const chunk = new TextEncoder().encode(' '.repeat(1024));
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < MAX_BODY_BYTES / 1024 + 4) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const response = await fetch(`${platform.url}${route.template}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...route.headers() },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    const text = await response.text();
+    platform.api.assertConforms('POST', route.template, {
+      status: response.status,
+      headers: response.headers,
+      body: JSON.parse(text),
+      text,
+    });
+    expect(response.status).toBe(413);
+  });
+
+  it('accepts a body exactly at MAX_BODY_BYTES as far as size goes (it fails the schema instead)', async () => {
+    const text = JSON.stringify({ ...route.valid, padding: '' });
+    const padded = text.replace('"padding":""', `"padding":"${'x'.repeat(MAX_BODY_BYTES - text.length)}"`);
+    expectRejected(await raw(padded), 400, 'INVALID_ARGUMENT', 'padding');
+  });
+
+  it.each([
+    ['no Content-Type', undefined],
+    ['text/plain', 'text/plain'],
+    ['a form', 'application/x-www-form-urlencoded'],
+    ['multipart', 'multipart/form-data; boundary=x'],
+    ['a JSON-like type', 'application/json-patch+json'],
+    ['XML', 'application/xml'],
+  ])('rejects %s with 415 UNSUPPORTED_MEDIA_TYPE', async (_, contentType) => {
+    const headers: Record<string, string> = { ...route.headers() };
+    if (contentType) headers['content-type'] = contentType;
+    const response = await platform.api.request('POST', route.template, {
+      rawBody:
+        contentType === undefined ? new TextEncoder().encode(JSON.stringify(route.valid)) : JSON.stringify(route.valid),
+      headers,
+    });
+    expectRejected(response, 415, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('rejects a charset other than UTF-8 with 415', async () => {
+    expectRejected(
+      await raw(JSON.stringify(route.valid), 'application/json; charset=latin1'),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+  });
+
+  it('rejects a compressed body with 415 rather than inflating it', async () => {
+    const response = await post({
+      rawBody: gzipSync(JSON.stringify(route.valid)),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    });
+    expectRejected(response, 415, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+});
+
+const BAD_IDS: readonly (readonly [string, string, string | undefined])[] = [
+  ['not a UUID', 'not-a-uuid', 'id'],
+  ['a number', '123', 'id'],
+  ['a UUID v1', 'c232ab00-9414-11ec-b3c8-9f6bdeced846', 'id'],
+  ['a UUID without dashes', '0b5e1d4e8f0a4c1e9a553f1f4f1d2a01', 'id'],
+  ['a UUID with a suffix', `${TEAPOT.id}0`, 'id'],
+  ['the nil UUID', '00000000-0000-0000-0000-000000000000', 'id'],
+  ['a path traversal', '..%2F..%2Fetc%2Fpasswd', 'id'],
+  ['a NUL byte', '%00', 'id'],
+  ['SQL', "1'%20OR%20'1'%3D'1", 'id'],
+  ['very long', 'a'.repeat(5000), 'id'],
+  ['broken percent-encoding', '%E0%A4%A', undefined],
+];
+
+describe.each([
+  { template: '/api/v1/users/{id}', headers: () => ({ authorization: `Bearer ${customer}` }) },
+  { template: '/api/v1/users/{id}', headers: () => ({ authorization: `Bearer ${admin}` }) },
+  { template: '/api/v1/products/{id}', headers: () => ({}) },
+])('ids of GET $template', ({ template, headers }) => {
+  it.each(BAD_IDS)('rejects %s with 400 INVALID_ARGUMENT on field id', async (_, id, field) => {
+    const response = await platform.api.request('GET', template, { params: { id }, headers: headers() });
+    expectRejected(response, 400, 'INVALID_ARGUMENT', field);
+  });
+});
+
+describe('query of GET /api/v1/products', () => {
+  it.each([
+    ['limit=abc', 'limit'],
+    ['limit=0', 'limit'],
+    ['limit=101', 'limit'],
+    ['limit=1.5', 'limit'],
+    ['limit=-1', 'limit'],
+    ['limit=', 'limit'],
+    ['limit=Infinity', 'limit'],
+    ['limit=1&limit=2', 'limit'],
+    ['cursor=', 'cursor'],
+    [`cursor=${'c'.repeat(513)}`, 'cursor'],
+    ['cursor=a&cursor=b', 'cursor'],
+    ['sort=price', 'sort'],
+    ['limit[]=5', 'limit[]'],
+    ['__proto__=x', '__proto__'],
+  ])('rejects ?%s with 400 naming %s', async (query, field) => {
+    const response = await platform.api.request('GET', '/api/v1/products', { query });
+    expectRejected(response, 400, 'INVALID_ARGUMENT', field);
+  });
+});
+
+describe.each([
+  { method: 'GET', template: '/api/v1/users/{id}', options: (): RequestOptions => ({ params: { id: ALICE.id } }) },
+  { method: 'POST', template: '/api/v1/products', options: (): RequestOptions => ({ json: teacup }) },
+])('access tokens at $method $template', ({ method, template, options }) => {
+  it('refuses every malformed Authorization header with 401 and WWW-Authenticate: Bearer', async () => {
+    for (const [what, header] of Object.entries(await badAuthorizationHeaders())) {
+      const base = options();
+      const response = await platform.api.request(method, template, {
+        ...base,
+        headers: header === undefined ? {} : { authorization: header },
+      });
+      expect({ what, status: response.status }).toEqual({ what, status: 401 });
+      expectRejected(response, 401, 'UNAUTHENTICATED');
+      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    }
+  });
+
+  it('refuses every bad token with 401 UNAUTHENTICATED', async () => {
+    for (const [what, token] of Object.entries(await badTokens())) {
+      const response = await platform.api.request(method, template, {
+        ...options(),
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect({ what, status: response.status }).toEqual({ what, status: 401 });
+      expectRejected(response, 401, 'UNAUTHENTICATED');
+    }
+  });
+
+  it('checks the token before the body or the id: a bad token with bad input is still 401', async () => {
+    const response = await platform.api.request(method, template, {
+      params: { id: 'not-a-uuid' },
+      ...(method === 'POST' && { rawBody: '{broken' }),
+      headers: { 'content-type': 'application/json', authorization: 'Bearer not-a-jwt' },
+    });
+    expectRejected(response, 401, 'UNAUTHENTICATED');
+  });
+});
+
+describe('the order of checks on POST /api/v1/products', () => {
+  it('refuses a customer with 403 even when the body is broken', async () => {
+    const response = await platform.api.request('POST', '/api/v1/products', {
+      rawBody: '{broken',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${customer}` },
+    });
+    expectRejected(response, 403, 'PERMISSION_DENIED');
+  });
+});
+
+describe('a customer asking for a malformed id', () => {
+  it('gets 400 for the id, not 403', async () => {
+    const response = await platform.api.request('GET', '/api/v1/users/{id}', {
+      params: { id: 'nope' },
+      headers: { authorization: `Bearer ${customer}` },
+    });
+    expectRejected(response, 400, 'INVALID_ARGUMENT', 'id');
+  });
+});

@@ -1,0 +1,95 @@
+import { ConfigError } from '../../lib/runtime/config';
+import { catalogPort, loadGatewayConfig } from './config';
+import { start } from './main';
+
+const SECRET = 'a-signing-secret-of-at-least-32-chars!';
+
+describe('loadGatewayConfig', () => {
+  it('takes its defaults from the catalog and the brief', () => {
+    expect(loadGatewayConfig({ JWT_SECRET: SECRET })).toEqual({
+      HTTP_PORT: 8080,
+      USER_SERVICE_ADDR: 'localhost:50051',
+      PRODUCT_SERVICE_ADDR: 'localhost:50052',
+      JWT_SECRET: SECRET,
+      UPSTREAM_TIMEOUT_MS: 2000,
+      MAX_BODY_BYTES: 16_384,
+      LOG_LEVEL: 'info',
+    });
+    expect(catalogPort('api-gateway', 'http')).toBe(8080);
+  });
+
+  it('reads every variable', () => {
+    expect(
+      loadGatewayConfig({
+        HTTP_PORT: '0',
+        USER_SERVICE_ADDR: 'user-service.shopfront.svc:50051',
+        PRODUCT_SERVICE_ADDR: '10.0.0.7:50052',
+        JWT_SECRET: SECRET,
+        UPSTREAM_TIMEOUT_MS: '750',
+        MAX_BODY_BYTES: '1024',
+        LOG_LEVEL: 'warn',
+      }),
+    ).toEqual({
+      HTTP_PORT: 0,
+      USER_SERVICE_ADDR: 'user-service.shopfront.svc:50051',
+      PRODUCT_SERVICE_ADDR: '10.0.0.7:50052',
+      JWT_SECRET: SECRET,
+      UPSTREAM_TIMEOUT_MS: 750,
+      MAX_BODY_BYTES: 1024,
+      LOG_LEVEL: 'warn',
+    });
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(loadGatewayConfig({ JWT_SECRET: SECRET, HTTP_PORT: '', UPSTREAM_TIMEOUT_MS: '' })).toMatchObject({
+      HTTP_PORT: 8080,
+      UPSTREAM_TIMEOUT_MS: 2000,
+    });
+  });
+
+  it('requires JWT_SECRET', () => {
+    expect(() => loadGatewayConfig({})).toThrow(ConfigError);
+    expect(() => loadGatewayConfig({})).toThrow(/JWT_SECRET/);
+  });
+
+  it('refuses a short JWT_SECRET without printing it', () => {
+    const attempt = () => loadGatewayConfig({ JWT_SECRET: 'short-but-secret' });
+    expect(attempt).toThrow(/JWT_SECRET: must be at least 32 characters \(got \(hidden\)\)/);
+    expect(attempt).not.toThrow(/short-but-secret/);
+  });
+
+  it.each([
+    ['HTTP_PORT', '65536'],
+    ['HTTP_PORT', 'eighty'],
+    ['USER_SERVICE_ADDR', 'user-service'],
+    ['PRODUCT_SERVICE_ADDR', 'http://product-service:50052'],
+    ['UPSTREAM_TIMEOUT_MS', '0'],
+    ['UPSTREAM_TIMEOUT_MS', '1.5'],
+    ['MAX_BODY_BYTES', '-1'],
+    ['LOG_LEVEL', 'loud'],
+  ])('refuses %s=%s, naming the variable', (variable, value) => {
+    expect(() => loadGatewayConfig({ JWT_SECRET: SECRET, [variable]: value })).toThrow(
+      expect.objectContaining({ problems: [expect.objectContaining({ variable })] }),
+    );
+  });
+});
+
+describe('start', () => {
+  it('fails with a ConfigError before binding anything when the environment is bad', async () => {
+    await expect(start({ env: { HTTP_PORT: '0' } })).rejects.toBeInstanceOf(ConfigError);
+  });
+
+  it('binds an ephemeral port for HTTP_PORT=0 and reports it', async () => {
+    const service = await start({
+      env: { HTTP_PORT: '0', JWT_SECRET: SECRET, LOG_LEVEL: 'silent' },
+      host: '127.0.0.1',
+    });
+    try {
+      expect(service.name).toBe('api-gateway');
+      expect(service.ports.http).toBeGreaterThan(0);
+      expect((await fetch(`http://127.0.0.1:${service.ports.http}/livez`)).status).toBe(200);
+    } finally {
+      await service.stop();
+    }
+  });
+});

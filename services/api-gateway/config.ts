@@ -1,0 +1,30 @@
+import type { z } from 'zod';
+import { shop } from '../../lib/platform';
+import { env, loadConfig } from '../../lib/runtime/config';
+
+export const SERVICE_NAME = 'api-gateway';
+
+/** A port of a service as the catalog declares it, so no port is typed twice. */
+export function catalogPort(service: string, portName: string): number {
+  const port = shop.service(service).ports.find((p) => p.name === portName);
+  if (!port) throw new Error(`the catalog gives ${service} no port named '${portName}'`);
+  return port.port;
+}
+
+/** The environment the gateway reads; keys are the variable names. */
+export const configShape = {
+  HTTP_PORT: env.port(catalogPort(SERVICE_NAME, 'http')),
+  USER_SERVICE_ADDR: env.address(`localhost:${catalogPort('user-service', 'grpc')}`),
+  PRODUCT_SERVICE_ADDR: env.address(`localhost:${catalogPort('product-service', 'grpc')}`),
+  JWT_SECRET: env.secret(32),
+  UPSTREAM_TIMEOUT_MS: env.positiveInt(2000),
+  MAX_BODY_BYTES: env.positiveInt(16_384),
+  LOG_LEVEL: env.logLevel(),
+};
+
+export type GatewayConfig = z.infer<z.ZodObject<typeof configShape>>;
+
+/** Parses the environment once; throws the kit's ConfigError naming every bad variable (never the secret). */
+export function loadGatewayConfig(variables: Record<string, string | undefined>): GatewayConfig {
+  return loadConfig(configShape, variables, ['JWT_SECRET']);
+}
