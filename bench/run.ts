@@ -67,7 +67,7 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'shopfront-bench-'));
   const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bin', 'local.ts')], {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(ROOT, 'bin', 'local.ts')], {
     cwd: ROOT,
     env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],

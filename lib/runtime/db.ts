@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import * as path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
@@ -154,15 +155,27 @@ export class PGliteDatabase implements Database {
   }
 }
 
-/** Opens an embedded PostgreSQL kept in `dataDir` (created on first use), with the same number parsing as `pg`. */
+/**
+ * Opens an embedded PostgreSQL kept in `dataDir` (created on first use; in memory when absent), with the
+ * same number parsing as `pg`. Memory: shared_buffers is 16 MB instead of PostgreSQL's 128 MB (the local
+ * platform's data is small), and a data folder created now is closed and reopened once so the memory
+ * initdb used is released instead of staying resident for the life of the process.
+ */
 export async function openEmbeddedPostgres(dataDir: string | undefined): Promise<PGlite> {
   const { PGlite } = await import('@electric-sql/pglite');
-  // PGlite creates the last folder of the path only.
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  return PGlite.create({
+  const options = {
     dataDir,
     parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },
-  });
+    startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'],
+  };
+  if (!dataDir) return PGlite.create(options);
+  // PGlite creates the last folder of the path only.
+  mkdirSync(dataDir, { recursive: true });
+  const fresh = !existsSync(path.join(dataDir, 'PG_VERSION'));
+  const db = await PGlite.create(options);
+  if (!fresh) return db;
+  await db.close();
+  return PGlite.create(options);
 }
 
 export interface OpenDatabaseOptions {

@@ -54,7 +54,10 @@ export function platformContract(platform: () => RunningPlatform): void {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: Json = await call('GET', `/api/v1/products?limit=7${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const page: Json = await call(
+        'GET',
+        `/api/v1/products?limit=7${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       expect(page.status).toBe(200);
       const items = page.body.items as { id: string; price: { amount: number; currency: string } }[];
       for (const item of items) {
@@ -71,7 +74,12 @@ export function platformContract(platform: () => RunningPlatform): void {
   });
 
   it('lets only an admin create a product', async () => {
-    const product = { name: 'Pour-over kettle', description: 'Gooseneck, 1 l', price: { amount: 4990, currency: 'EUR' }, stock: 12 };
+    const product = {
+      name: 'Pour-over kettle',
+      description: 'Gooseneck, 1 l',
+      price: { amount: 4990, currency: 'EUR' },
+      stock: 12,
+    };
     const customer = await call('POST', '/api/v1/auth/login', { email, password });
     expect((await call('POST', '/api/v1/products', product, String(customer.body.accessToken))).status).toBe(403);
     const admin = await call('POST', '/api/v1/auth/login', ADMIN);

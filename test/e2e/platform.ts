@@ -5,7 +5,7 @@ import { start as startProductService } from '../../services/product-service/mai
 import { start as startUserService } from '../../services/user-service/main';
 
 export const JWT_SECRET = 'e2e-signing-secret-that-is-long-enough-0123456789';
-export const ADMIN = { email: 'admin@e2e.example.com', password: 'Admin-passphrase-for-e2e-1' };
+export const ADMIN = { email: 'admin@e2e.example.com', password: 'Orchid-lantern-granite-42' };
 
 export interface RunningPlatform {
   readonly url: string;
@@ -16,10 +16,21 @@ export interface RunningPlatform {
 export async function startPlatform(options: { databaseUrl?: string } = {}): Promise<RunningPlatform> {
   let embedded: PGlite | undefined;
   if (!options.databaseUrl) embedded = await openEmbeddedPostgres(undefined);
-  const common = { JWT_SECRET, DATABASE_URL: options.databaseUrl, LOG_LEVEL: 'silent', PASSWORD_HASH_MEMORY_KIB: '4096' };
+  const common = {
+    JWT_SECRET,
+    DATABASE_URL: options.databaseUrl,
+    LOG_LEVEL: 'silent',
+    PASSWORD_HASH_MEMORY_KIB: '4096',
+  };
   const host = '127.0.0.1';
   const user = await startUserService({
-    env: { ...common, GRPC_PORT: '0', METRICS_PORT: '0', BOOTSTRAP_ADMIN_EMAIL: ADMIN.email, BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password },
+    env: {
+      ...common,
+      GRPC_PORT: '0',
+      METRICS_PORT: '0',
+      BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
+      BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+    },
     embedded,
     host,
   });
