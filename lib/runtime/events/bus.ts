@@ -50,6 +50,17 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
+/** Thrown by a handler for a record that can never succeed (not JSON, unknown version): dead-lettered at once. */
+export class PoisonMessageError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'PoisonMessageError';
+  }
+}
+
 export const defaultBackoff = (attempt: number): number => Math.min(5000, 100 * 2 ** (attempt - 1));
 
 export const deadLetterTopicOf = (options: SubscribeOptions): string =>
@@ -74,13 +85,14 @@ export async function handleWithRetries(
       return;
     } catch (error) {
       onError(error, attempt);
-      if (attempt >= maxAttempts) {
+      if (attempt >= maxAttempts || error instanceof PoisonMessageError) {
         await publishDeadLetter(deadLetterTopicOf(options), {
           key: message.key ?? '',
           value: message.value,
           headers: {
             ...message.headers,
             'x-dead-letter-reason': error instanceof Error ? error.message.slice(0, 500) : 'unknown error',
+            ...(error instanceof PoisonMessageError ? { 'x-dead-letter-code': error.code } : {}),
             'x-dead-letter-source': `${message.topic}/${message.partition}/${message.offset}`,
             'x-dead-letter-group': options.groupId,
             'x-dead-letter-attempts': String(attempt),

@@ -1,4 +1,4 @@
-import type { DeliveredMessage, EventBus } from '../events';
+import { type DeliveredMessage, type EventBus, PoisonMessageError } from '../events';
 
 export interface BusFixture {
   readonly bus: EventBus;
@@ -134,5 +134,37 @@ export function eventBusContract(fixture: () => BusFixture): void {
       'x-dead-letter-attempts': '3',
       'x-dead-letter-group': `${topic}-g`,
     });
+  });
+
+  it('dead-letters a poison record at once, without retries', async () => {
+    const { bus, createTopic } = fixture();
+    const topic = topicName();
+    await createTopic(topic, 1);
+    await createTopic(`${topic}.dlq`, 1);
+    await bus.publish(topic, [
+      { key: 'k', value: 'not json' },
+      { key: 'k', value: '{}' },
+    ]);
+    const attempts: string[] = [];
+    const sub = await bus.subscribe({
+      topic,
+      groupId: `${topic}-g`,
+      ...fast,
+      handle: async (m) => {
+        attempts.push(m.value);
+        if (m.value === 'not json') throw new PoisonMessageError('record is not JSON', 'NOT_JSON');
+      },
+    });
+    const dead: DeliveredMessage[] = [];
+    const dlq = await bus.subscribe({
+      topic: `${topic}.dlq`,
+      groupId: `${topic}-dlq`,
+      handle: async (m) => void dead.push(m),
+    });
+    await until(() => attempts.includes('{}') && dead.length === 1);
+    await sub.stop();
+    await dlq.stop();
+    expect(attempts).toEqual(['not json', '{}']);
+    expect(dead[0]?.headers).toMatchObject({ 'x-dead-letter-code': 'NOT_JSON', 'x-dead-letter-attempts': '1' });
   });
 }
