@@ -84,6 +84,8 @@ export const platform = defineCatalog({
       owns: [{ kind: 'postgres', database: 'products' }],
       produces: [],
       consumes: [],
+      // Verifies the caller's token on admin operations.
+      secrets: [SECRET_JWT_SIGNING_KEY],
       scaling: cpuScaling(2, 6),
       resources: small,
     },
@@ -99,6 +101,8 @@ export const platform = defineCatalog({
       owns: [{ kind: 'postgres', database: 'orders' }],
       produces: [TOPIC_ORDERS],
       consumes: [],
+      // Verifies the caller's token: orders belong to the authenticated user.
+      secrets: [SECRET_JWT_SIGNING_KEY],
       scaling: ORDER_SCALING,
       resources: medium,
     },

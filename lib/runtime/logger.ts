@@ -21,6 +21,8 @@ const REDACTED = [
   'req.headers.cookie',
   'secret',
   '*.secret',
+  'paymentToken',
+  '*.paymentToken',
 ];
 
 export interface LoggerOptions {

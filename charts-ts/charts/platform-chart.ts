@@ -1,0 +1,137 @@
+import { Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
+import { KUBERNETES_NAMESPACE, type PlatformQuery } from '../../lib/platform';
+import type { ResolvedK8sConfig } from '../config';
+import { AwsSecretStore, ExternalSecret } from '../constructs/external-secrets';
+import { PlatformNetworkPolicies } from '../constructs/network-policies';
+import { ServiceWorkload } from '../constructs/service-workload';
+import {
+  awsResourceName,
+  DATABASE_URL_KEY,
+  databaseSecretName,
+  ownsPostgres,
+  PART_OF,
+  podSecurityLabels,
+  SECRET_VARIABLES,
+} from '../conventions';
+
+export interface PlatformChartProps {
+  readonly catalog: PlatformQuery;
+  readonly config: ResolvedK8sConfig;
+}
+
+export const SECRET_STORE_NAME = 'aws-secrets-manager';
+
+/**
+ * `sslmode=verify-full`: the RDS CA bundle is in the image (deploy/docker/Dockerfile, NODE_EXTRA_CA_CERTS).
+ * The password is URL-escaped: a rotation may generate characters that are reserved in a URL.
+ */
+export const DATABASE_URL_TEMPLATE =
+  'postgres://{{ .username }}:{{ .password | urlquery }}@{{ .host }}:{{ .port }}/{{ .dbname }}?sslmode=verify-full';
+
+/**
+ * Everything of namespace `shopfront`, synced by the Cluster stack's root Application: the namespace itself
+ * (Pod Security `restricted`), the secret store and ExternalSecrets, each container service of the catalog,
+ * the NetworkPolicies of the call graph and the public Ingress.
+ */
+export class PlatformChart extends Chart {
+  readonly workloads = new Map<string, ServiceWorkload>();
+  readonly networkPolicies: PlatformNetworkPolicies;
+
+  constructor(scope: Construct, id: string, props: PlatformChartProps) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const { catalog, config } = props;
+    const env = config.environment;
+    const namespace = KUBERNETES_NAMESPACE;
+    const labels = { 'app.kubernetes.io/part-of': PART_OF };
+
+    new k8s.KubeNamespace(this, 'Namespace', {
+      metadata: {
+        name: namespace,
+        labels: { ...labels, ...podSecurityLabels('restricted', config.kubernetesVersion) },
+      },
+    });
+
+    new AwsSecretStore(this, 'SecretStore', { name: SECRET_STORE_NAME, namespace, region: config.region });
+    const containers = catalog.containers;
+    for (const service of containers.filter(ownsPostgres)) {
+      new ExternalSecret(this, `${service.name}-database`, {
+        name: databaseSecretName(service.name),
+        namespace,
+        labels,
+        storeName: SECRET_STORE_NAME,
+        extractFrom: `${awsResourceName(env, service.name)}/database`,
+        template: { [DATABASE_URL_KEY]: DATABASE_URL_TEMPLATE },
+      });
+    }
+    for (const secret of catalog.secrets) {
+      if (!secret.readers.some((r) => containers.includes(r))) continue;
+      const key = SECRET_VARIABLES[secret.name];
+      if (!key) throw new Error(`platform secret '${secret.name}' has no variable in SECRET_VARIABLES`);
+      new ExternalSecret(this, secret.name, {
+        name: secret.name,
+        namespace,
+        labels,
+        storeName: SECRET_STORE_NAME,
+        plainValue: { remoteKey: awsResourceName(env, secret.name), key },
+      });
+    }
+
+    for (const service of containers) {
+      this.workloads.set(
+        service.name,
+        new ServiceWorkload(this, service.name, { catalog, service, namespace, config }),
+      );
+    }
+
+    this.networkPolicies = new PlatformNetworkPolicies(this, 'NetworkPolicies', {
+      catalog,
+      namespace,
+      vpcCidr: env.network.cidr,
+      monitoringNamespace: config.monitoringNamespace,
+    });
+
+    for (const service of containers.filter((s) => s.public)) {
+      const port = service.ports.find((p) => p.protocol === 'http');
+      if (!port) throw new Error(`'services[${service.name}].public' needs an http port for the load balancer`);
+      new k8s.KubeIngress(this, `${service.name}-ingress`, {
+        metadata: {
+          name: service.name,
+          namespace,
+          labels: { ...labels, 'app.kubernetes.io/name': service.name },
+          annotations: {
+            'alb.ingress.kubernetes.io/scheme': 'internet-facing',
+            'alb.ingress.kubernetes.io/target-type': 'ip',
+            'alb.ingress.kubernetes.io/listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]',
+            'alb.ingress.kubernetes.io/ssl-redirect': '443',
+            'alb.ingress.kubernetes.io/certificate-arn': config.certificateArn,
+            'alb.ingress.kubernetes.io/ssl-policy': 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+            'alb.ingress.kubernetes.io/backend-protocol': 'HTTP',
+            'alb.ingress.kubernetes.io/healthcheck-path': '/readyz',
+            'alb.ingress.kubernetes.io/success-codes': '200',
+            'alb.ingress.kubernetes.io/load-balancer-attributes':
+              'routing.http.drop_invalid_header_fields.enabled=true,idle_timeout.timeout_seconds=60',
+          },
+        },
+        spec: {
+          ingressClassName: 'alb',
+          rules: [
+            {
+              ...(config.apiHostname ? { host: config.apiHostname } : {}),
+              http: {
+                paths: [
+                  {
+                    path: '/',
+                    pathType: 'Prefix',
+                    backend: { service: { name: service.name, port: { name: port.name } } },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      });
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Yaml } from 'cdk8s';
+import { shop } from '../../lib/platform';
+import { prometheusFiles, prometheusValues } from '../charts/observability-chart';
+import { resolveK8sConfig } from '../config';
+import { alertingRules, prometheusConfig, SEED_POD_RELABELLING } from '../observability/prometheus';
+import { type Json, named, ofKind, synth } from './helpers';
+
+const config = resolveK8sConfig(shop.environment('dev'), {});
+const dev = synth();
+
+describe('Prometheus', () => {
+  test("the pod job keeps the seed's relabelling, in the seed's order", () => {
+    const job = (prometheusConfig(config).scrape_configs as Json[]).find((j) => j.job_name === 'kubernetes-pods');
+    expect(job.kubernetes_sd_configs).toEqual([{ role: 'pod' }]);
+    expect(job.relabel_configs.slice(0, 3)).toEqual(SEED_POD_RELABELLING);
+    expect(SEED_POD_RELABELLING[2]).toEqual({
+      source_labels: ['__address__', '__meta_kubernetes_pod_annotation_prometheus_io_port'],
+      action: 'replace',
+      regex: '([^:]+)(?::\\d+)?;(\\d+)',
+      replacement: '$1:$2',
+      target_label: '__address__',
+    });
+  });
+
+  test('alerts cover p99 latency, error ratio, consumer lag and autoscalers at their maximum', () => {
+    const rules = (alertingRules(shop, config).groups as Json[])[0].rules as Json[];
+    const byName = Object.fromEntries(rules.map((r) => [r.alert, r.expr]));
+    expect(byName.ShopfrontHttpLatencyP99High).toBe('service:http_request_duration_seconds:p99_5m > 1');
+    expect(byName.ShopfrontGrpcErrorRatioHigh).toBe('service:grpc_server_errors:ratio_rate5m > 0.01');
+    expect(byName.ShopfrontAutoscalerAtMaximum).toBe(
+      'kube_horizontalpodautoscaler_status_current_replicas{namespace="shopfront"} >= kube_horizontalpodautoscaler_spec_max_replicas{namespace="shopfront"}',
+    );
+    // One consumer group per consuming service and topic, from the catalog.
+    expect(byName.ShopfrontKafkaConsumerLagHigh).toContain('notification-lambda\\\\.orders|analytics\\\\.orders');
+  });
+
+  test('the Helm values carry the same configuration as the files promtool checks', () => {
+    const files = prometheusFiles(shop, config);
+    const values = prometheusValues(shop, config) as Json;
+    for (const [name, text] of Object.entries(files))
+      expect(Yaml.load(writeTemp(text))[0]).toEqual(values.serverFiles[name]);
+  });
+});
+
+describe('Grafana dashboards', () => {
+  test('one ConfigMap per dashboard with the sidecar label: RED per service, the order pipeline, analytics', () => {
+    const maps = ofKind(dev.observability, 'ConfigMap') as Json[];
+    expect(maps.map((m) => m.metadata.name).sort()).toEqual(
+      [
+        ...shop.containers.map((s) => `dashboard-red-${s.name}`),
+        'dashboard-order-pipeline',
+        'dashboard-analytics',
+      ].sort(),
+    );
+    for (const m of maps) {
+      expect(m.metadata.labels.grafana_dashboard).toBe('1');
+      expect(m.metadata.namespace).toBe('monitoring');
+      const [json] = Object.values(m.data) as string[];
+      expect(JSON.parse(json as string).panels.length).toBeGreaterThan(0);
+    }
+  });
+
+  test('the order pipeline shows every service on the path of an order', () => {
+    const map = named(dev.observability, 'ConfigMap', 'dashboard-order-pipeline') as Json;
+    const model = JSON.parse(Object.values(map.data)[0] as string);
+    const titles = model.panels.map((p: Json) => p.title).join('\n');
+    for (const s of ['api-gateway', 'order-service', 'product-service', 'payment-service']) expect(titles).toContain(s);
+    expect(titles).toContain('Consumer lag on orders');
+  });
+});
+
+function writeTemp(text: string): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'prom-')), 'file.yml');
+  writeFileSync(file, text);
+  return file;
+}
