@@ -1,0 +1,243 @@
+import * as grpc from '@grpc/grpc-js';
+import {
+  ChargeStatus,
+  PaymentServiceClient,
+  type ChargeResult as ProtoChargeResult,
+} from '../../../lib/contracts/gen/shopfront/payment/v1/payment';
+import { ProductServiceClient } from '../../../lib/contracts/gen/shopfront/product/v1/product';
+import { callUnary, insecureChannel, isServiceError } from '../../../lib/runtime/grpc-client';
+import type { ServiceMetrics } from '../../../lib/runtime/metrics';
+import { ERROR_FIELD_KEY, ERROR_REASON_KEY, grpcCodeName } from '../../../lib/runtime/status';
+import { DownstreamError } from '../domain/errors';
+import type {
+  ChargeOutcome,
+  ChargeRequest,
+  PaymentPort,
+  ReserveOutcome,
+  SagaContext,
+  StockPort,
+} from '../domain/ports';
+import { type RetryEnvironment, type RetryPolicy, withRetries } from '../domain/retry';
+
+export interface PeerCallSettings {
+  /** The deadline of each attempt. */
+  readonly timeoutMs: number;
+  readonly retry: RetryPolicy;
+  readonly metrics?: ServiceMetrics;
+  /** For tests: sleep and randomness of the backoff. */
+  readonly environment?: RetryEnvironment;
+}
+
+/** Retried: the call may not have arrived (UNAVAILABLE) or its answer did not (DEADLINE_EXCEEDED). */
+const RETRYABLE = new Set<number>([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]);
+
+/** The peer refused the request: nothing happened there. Anything else may have had an effect. */
+const DEFINITIVE = new Set<number>([
+  grpc.status.INVALID_ARGUMENT,
+  grpc.status.NOT_FOUND,
+  grpc.status.ALREADY_EXISTS,
+  grpc.status.PERMISSION_DENIED,
+  grpc.status.UNAUTHENTICATED,
+  grpc.status.FAILED_PRECONDITION,
+  grpc.status.OUT_OF_RANGE,
+  grpc.status.UNIMPLEMENTED,
+]);
+
+const isRetryable = (error: unknown) => isServiceError(error) && RETRYABLE.has(error.code);
+
+function trailer(error: grpc.ServiceError, key: string): string | undefined {
+  const value = error.metadata?.get(key)[0];
+  return value === undefined ? undefined : String(value);
+}
+
+/** `lines[3].quantity` -> 3. */
+function lineOf(field: string | undefined): number | undefined {
+  const match = field ? /^lines\[(\d+)\]/.exec(field) : null;
+  return match ? Number(match[1]) : undefined;
+}
+
+function downstream(peer: string, rpc: string, error: unknown): DownstreamError {
+  if (isServiceError(error)) {
+    return new DownstreamError(peer, rpc, grpcCodeName(error.code), !DEFINITIVE.has(error.code), error.details);
+  }
+  // No status (e.g. an answer that could not be decoded): whether the peer acted is unknown.
+  return new DownstreamError(peer, rpc, 'UNKNOWN', true, error instanceof Error ? error.message : 'unknown error');
+}
+
+/**
+ * One idempotent peer call with a deadline per attempt and bounded retries (exponential backoff, full jitter)
+ * on UNAVAILABLE and DEADLINE_EXCEEDED only.
+ */
+function callIdempotent<Req, Res>(
+  settings: PeerCallSettings,
+  peer: string,
+  rpc: string,
+  client: grpc.Client,
+  method: Parameters<typeof callUnary<Req, Res>>[1],
+  request: Req,
+  ctx: SagaContext,
+): Promise<Res> {
+  return withRetries(
+    () =>
+      callUnary(
+        client,
+        method,
+        request,
+        { peer, rpc, timeoutMs: settings.timeoutMs, requestId: ctx.requestId },
+        settings.metrics,
+      ),
+    settings.retry,
+    isRetryable,
+    {
+      ...settings.environment,
+      onRetry: (error, retry, delayMs) => {
+        ctx.log.warn(
+          { peer, rpc, retry, delayMs, status: isServiceError(error) ? grpcCodeName(error.code) : 'UNKNOWN' },
+          'retrying a peer call',
+        );
+        settings.environment?.onRetry?.(error, retry, delayMs);
+      },
+    },
+  );
+}
+
+const PRODUCT = 'product-service';
+const PAYMENT = 'payment-service';
+
+/** Stock reservations at product-service over gRPC. */
+export class GrpcStockPort implements StockPort {
+  private readonly client: ProductServiceClient;
+
+  constructor(
+    address: string,
+    private readonly settings: PeerCallSettings,
+  ) {
+    this.client = new ProductServiceClient(address, insecureChannel());
+  }
+
+  async reserve(
+    reservationId: string,
+    lines: readonly { productId: string; quantity: number }[],
+    ctx: SagaContext,
+  ): Promise<ReserveOutcome> {
+    try {
+      const reservation = await callIdempotent(
+        this.settings,
+        PRODUCT,
+        'ReserveStock',
+        this.client,
+        this.client.reserveStock,
+        { reservationId, lines: lines.map((l) => ({ productId: l.productId, quantity: l.quantity })) },
+        ctx,
+      );
+      return {
+        kind: 'reserved',
+        status: reservation.status,
+        lines: reservation.lines.map((l) => ({
+          productId: l.productId,
+          quantity: l.quantity,
+          unitPrice: { amount: l.unitPrice?.amount ?? 0, currency: l.unitPrice?.currency ?? '' },
+        })),
+      };
+    } catch (error) {
+      if (isServiceError(error)) {
+        const field = trailer(error, ERROR_FIELD_KEY);
+        if (error.code === grpc.status.FAILED_PRECONDITION && trailer(error, ERROR_REASON_KEY) === 'OUT_OF_STOCK') {
+          return { kind: 'out_of_stock', line: lineOf(field) };
+        }
+        if (error.code === grpc.status.NOT_FOUND) return { kind: 'product_not_found', line: lineOf(field) };
+      }
+      throw downstream(PRODUCT, 'ReserveStock', error);
+    }
+  }
+
+  async release(reservationId: string, ctx: SagaContext): Promise<void> {
+    try {
+      await callIdempotent(
+        this.settings,
+        PRODUCT,
+        'ReleaseStock',
+        this.client,
+        this.client.releaseStock,
+        { reservationId },
+        ctx,
+      );
+    } catch (error) {
+      throw downstream(PRODUCT, 'ReleaseStock', error);
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+function chargeOutcome(result: ProtoChargeResult): ChargeOutcome {
+  if (result.status === ChargeStatus.CHARGE_STATUS_SUCCEEDED) return { kind: 'succeeded', chargeId: result.id };
+  if (result.status === ChargeStatus.CHARGE_STATUS_DECLINED) {
+    return { kind: 'declined', declineCode: result.declineCode || 'card_declined' };
+  }
+  // An answer without a known status cannot tell whether money moved.
+  throw new DownstreamError(PAYMENT, 'Charge', 'UNKNOWN', true, `unexpected charge status ${result.status}`);
+}
+
+/** Charges and refunds at payment-service over gRPC. */
+export class GrpcPaymentPort implements PaymentPort {
+  private readonly client: PaymentServiceClient;
+
+  constructor(
+    address: string,
+    private readonly settings: PeerCallSettings,
+  ) {
+    this.client = new PaymentServiceClient(address, insecureChannel());
+  }
+
+  async charge(request: ChargeRequest, ctx: SagaContext): Promise<ChargeOutcome> {
+    let result: ProtoChargeResult;
+    try {
+      result = await callIdempotent(
+        this.settings,
+        PAYMENT,
+        'Charge',
+        this.client,
+        this.client.charge,
+        {
+          idempotencyKey: request.idempotencyKey,
+          amount: { amount: request.amount.amount, currency: request.amount.currency },
+          paymentToken: request.paymentToken,
+          orderId: request.orderId,
+          customerId: request.customerId,
+        },
+        ctx,
+      );
+    } catch (error) {
+      throw downstream(PAYMENT, 'Charge', error);
+    }
+    return chargeOutcome(result);
+  }
+
+  async refund(request: { idempotencyKey: string; chargeId: string; reason: string }, ctx: SagaContext): Promise<void> {
+    try {
+      await callIdempotent(
+        this.settings,
+        PAYMENT,
+        'Refund',
+        this.client,
+        this.client.refund,
+        {
+          idempotencyKey: request.idempotencyKey,
+          chargeId: request.chargeId,
+          amount: undefined,
+          reason: request.reason,
+        },
+        ctx,
+      );
+    } catch (error) {
+      throw downstream(PAYMENT, 'Refund', error);
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { shop, TOPIC_ORDERS } from '../../lib/platform';
+import { ConfigError, env, loadConfig } from '../../lib/runtime/config';
+
+export const SERVICE_NAME = 'order-service';
+
+const spec = shop.service(SERVICE_NAME);
+
+function portOf(service: string, name: string): number {
+  const port = shop.service(service).ports.find((p) => p.name === name);
+  if (!port) throw new Error(`${service} has no port named '${name}' in the catalog`);
+  return port.port;
+}
+
+function ownedDatabase(): string {
+  const owned = spec.owns.find((d) => d.kind === 'postgres');
+  if (owned?.kind !== 'postgres') throw new Error(`${SERVICE_NAME} owns no postgres database in the catalog`);
+  return owned.database;
+}
+
+/** The schema this service's tables live in: the catalog's database name for it (`orders`). */
+export const SCHEMA = ownedDatabase();
+
+/** The catalog's topic of order events, produced by this service. */
+export const ORDERS_TOPIC = shop.topic(TOPIC_ORDERS);
+
+/** A whole number in [min, max] written in decimal digits (no `1e3`, no `0x10`, no blanks). */
+const integer = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d{1,9}$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(min, `must be a whole number from ${min} to ${max}`)
+        .max(max, `must be a whole number from ${min} to ${max}`),
+    )
+    .default(fallback);
+
+/** A listening port; 0 binds an ephemeral one (tests, several services in one process). */
+const listenPort = (fallback: number) => integer(0, 65535, fallback);
+
+const HOST_PORT = '[A-Za-z0-9.-]+:\\d{1,5}';
+
+export const configShape = {
+  GRPC_PORT: listenPort(portOf(SERVICE_NAME, 'grpc')),
+  HTTP_PORT: listenPort(portOf(SERVICE_NAME, 'http')),
+  DATABASE_URL: env.postgresUrl(),
+  DATA_DIR: z.string().min(1).default('.data'),
+  JWT_SECRET: env.secret(32),
+  PRODUCT_SERVICE_ADDR: env.address(`localhost:${portOf('product-service', 'grpc')}`),
+  PAYMENT_SERVICE_ADDR: env.address(`localhost:${portOf('payment-service', 'grpc')}`),
+  KAFKA_BROKERS: z
+    .string()
+    .regex(new RegExp(`^${HOST_PORT}(,${HOST_PORT})*$`), 'must be a comma-separated list of host:port')
+    .transform((value) => value.split(','))
+    .optional(),
+  KAFKA_MSK_IAM_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region such as eu-west-1')
+    .optional(),
+  KAFKA_TOPIC_ORDERS: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name (A-Z a-z 0-9 . _ -, at most 249)')
+    .default(ORDERS_TOPIC.name),
+  DOWNSTREAM_TIMEOUT_MS: integer(1, 60_000, 2000),
+  DOWNSTREAM_RETRIES: integer(0, 10, 2),
+  OUTBOX_POLL_MS: integer(1, 60_000, 200),
+  SAGA_RECOVERY_AFTER_MS: integer(1000, 3_600_000, 60_000),
+  SAGA_RECOVERY_POLL_MS: integer(10, 3_600_000, 5000),
+  LOG_LEVEL: env.logLevel(),
+};
+
+/** Never echoed in a ConfigError: the signing key, and a URL that may carry a password. */
+export const SECRET_VARIABLES = ['JWT_SECRET', 'DATABASE_URL'] as const;
+
+export type OrderServiceConfig = z.infer<z.ZodObject<typeof configShape>>;
+
+/** Backoff between retries of a peer call (exponential from the base, full jitter, capped). */
+export const RETRY_BACKOFF = { baseDelayMs: 100, maxDelayMs: 1000 } as const;
+
+/** The longest a saga step can spend on one peer call, retries and backoff included. */
+export function longestPeerCallMs(config: Pick<OrderServiceConfig, 'DOWNSTREAM_TIMEOUT_MS' | 'DOWNSTREAM_RETRIES'>) {
+  return (
+    (config.DOWNSTREAM_RETRIES + 1) * config.DOWNSTREAM_TIMEOUT_MS +
+    config.DOWNSTREAM_RETRIES * RETRY_BACKOFF.maxDelayMs
+  );
+}
+
+/**
+ * Parses the environment. Beyond each variable's own rule: a saga lease must outlast a step's peer call
+ * with room to spare, or the recoverer would take over orders whose request is still running them.
+ */
+export function loadOrderServiceConfig(environment: Record<string, string | undefined>): OrderServiceConfig {
+  const config = loadConfig(configShape, environment, [...SECRET_VARIABLES]);
+  const needed = 2 * longestPeerCallMs(config);
+  if (config.SAGA_RECOVERY_AFTER_MS < needed) {
+    throw new ConfigError([
+      {
+        variable: 'SAGA_RECOVERY_AFTER_MS',
+        message: `must be at least ${needed} (twice (DOWNSTREAM_RETRIES + 1) x DOWNSTREAM_TIMEOUT_MS plus backoff) (got ${config.SAGA_RECOVERY_AFTER_MS})`,
+      },
+    ]);
+  }
+  return config;
+}

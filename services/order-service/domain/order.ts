@@ -1,0 +1,239 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { DomainError, InvalidArgumentError } from '../../../lib/runtime/errors';
+import { parseOrThrow, UUID } from './validation';
+
+/** Integer minor units of an ISO 4217 currency; never a float. */
+export interface Money {
+  readonly amount: number;
+  readonly currency: string;
+}
+
+/** What the customer sees. */
+export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'FAILED';
+
+/**
+ * Where the saga stands (internal). PENDING orders are RESERVING or CHARGING; a FAILED order is
+ * COMPENSATING until its stock is released and any charge refunded, then DONE; CONFIRMED is DONE.
+ */
+export type SagaStep = 'RESERVING' | 'CHARGING' | 'COMPENSATING' | 'DONE';
+
+/** What is known about the stock reservation (id = order id) at product-service. */
+export type StockState = 'NONE' | 'UNKNOWN' | 'RESERVED' | 'RELEASED';
+
+/** What is known about the charge (idempotency key `order:<id>`) at payment-service. */
+export type ChargeState = 'NONE' | 'UNKNOWN' | 'SUCCEEDED' | 'DECLINED' | 'REFUNDED';
+
+export interface OrderItem {
+  readonly productId: string;
+  readonly quantity: number;
+  /** Known once the stock is reserved (the price at reservation time). */
+  readonly unitPrice?: Money;
+}
+
+export interface OrderFailure {
+  /** OUT_OF_STOCK, PRODUCT_NOT_FOUND, PAYMENT_DECLINED, PAYMENT_FAILED, MIXED_CURRENCY, ... */
+  readonly code: string;
+  readonly reason: string;
+  /** The processor's decline code when the code is PAYMENT_DECLINED. */
+  readonly declineCode?: string;
+}
+
+/** An order as stored, with the saga's bookkeeping. */
+export interface OrderRecord {
+  readonly id: string;
+  readonly userId: string;
+  /** From the access token at creation; the order.created event carries it. */
+  readonly userEmail: string;
+  readonly idempotencyKey: string;
+  readonly requestHash: string;
+  readonly status: OrderStatus;
+  readonly step: SagaStep;
+  readonly stock: StockState;
+  readonly charge: ChargeState;
+  /** Kept while a charge may still be (re)played, erased when the saga is done. */
+  readonly paymentToken?: string;
+  readonly items: readonly OrderItem[];
+  readonly total?: Money;
+  readonly paymentId?: string;
+  readonly failure?: OrderFailure;
+  /** RFC 3339 in UTC with microseconds, exactly as stored (the cursor relies on it). */
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export const ORDER_LIMITS = { maxItems: 50, maxQuantity: 1000, keyLength: 255, tokenLength: 255 } as const;
+
+/** Failure codes this service sets (Order.failure_code). */
+export const FailureCode = {
+  OUT_OF_STOCK: 'OUT_OF_STOCK',
+  PRODUCT_NOT_FOUND: 'PRODUCT_NOT_FOUND',
+  PRODUCT_SERVICE_UNAVAILABLE: 'PRODUCT_SERVICE_UNAVAILABLE',
+  MIXED_CURRENCY: 'MIXED_CURRENCY',
+  AMOUNT_TOO_LARGE: 'AMOUNT_TOO_LARGE',
+  STOCK_NOT_RESERVED: 'STOCK_NOT_RESERVED',
+  PAYMENT_DECLINED: 'PAYMENT_DECLINED',
+  PAYMENT_FAILED: 'PAYMENT_FAILED',
+  CONFIRMATION_FAILED: 'CONFIRMATION_FAILED',
+} as const;
+
+/** A validated CreateOrder request with the hash that recognises a replay of it. */
+export interface OrderRequest {
+  readonly idempotencyKey: string;
+  readonly items: readonly { readonly productId: string; readonly quantity: number }[];
+  readonly paymentToken: string;
+  readonly requestHash: string;
+}
+
+const quantityMessage = `must be an integer from 1 to ${ORDER_LIMITS.maxQuantity}`;
+const itemsMessage = `must have 1 to ${ORDER_LIMITS.maxItems} items`;
+
+const createOrderSchema = z.object({
+  idempotencyKey: z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9._:-]{1,255}$/, {
+    error: `must be 1 to ${ORDER_LIMITS.keyLength} characters of A-Z a-z 0-9 . _ : -`,
+  }),
+  items: z
+    .array(
+      z.object(
+        {
+          productId: z.string({ error: 'must be a UUID' }).regex(UUID, { error: 'must be a UUID' }),
+          quantity: z
+            .number({ error: quantityMessage })
+            .int({ error: quantityMessage })
+            .min(1, { error: quantityMessage })
+            .max(ORDER_LIMITS.maxQuantity, { error: quantityMessage }),
+        },
+        { error: 'must be an object {productId, quantity}' },
+      ),
+      { error: 'must be a list of items' },
+    )
+    .min(1, { error: itemsMessage })
+    .max(ORDER_LIMITS.maxItems, { error: itemsMessage })
+    .superRefine((items, ctx) => {
+      const seen = new Set<string>();
+      items.forEach((item, index) => {
+        const id = item.productId.toLowerCase();
+        if (seen.has(id)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [index, 'productId'],
+            message: 'repeats a product of an earlier item (one item per product; raise its quantity)',
+          });
+        }
+        seen.add(id);
+      });
+    }),
+  // A processor token (tok_...), never a card number; bounded and printable so it cannot smuggle anything.
+  paymentToken: z.string({ error: 'must be a string' }).regex(/^[\x21-\x7e]{1,255}$/, {
+    error: `must be a payment token of 1 to ${ORDER_LIMITS.tokenLength} printable characters without spaces`,
+  }),
+});
+
+/**
+ * The hash of a request's canonical form: items sorted by product id (the same cart in another order is
+ * the same request) and the payment token.
+ */
+export function orderRequestHash(
+  items: readonly { productId: string; quantity: number }[],
+  paymentToken: string,
+): string {
+  const canonical = [...items]
+    .sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0))
+    .map((i) => [i.productId, i.quantity]);
+  return createHash('sha256')
+    .update(JSON.stringify({ items: canonical, paymentToken }))
+    .digest('hex');
+}
+
+/** Validates a CreateOrder request; errors name the field (`items[0].quantity`, `idempotencyKey`, ...). */
+export function parseOrderRequest(input: unknown): OrderRequest {
+  const parsed = parseOrThrow(createOrderSchema, input, 'order request');
+  const items = parsed.items.map((i) => ({ productId: i.productId.toLowerCase(), quantity: i.quantity }));
+  return {
+    idempotencyKey: parsed.idempotencyKey,
+    items,
+    paymentToken: parsed.paymentToken,
+    requestHash: orderRequestHash(items, parsed.paymentToken),
+  };
+}
+
+/** An order id: a UUID, normalized to lower case; malformed is INVALID_ARGUMENT on `id`. */
+export function parseOrderId(input: unknown, field = 'id'): string {
+  if (typeof input !== 'string' || !UUID.test(input)) {
+    throw new InvalidArgumentError(field, `'${field}' must be a UUID`);
+  }
+  return input.toLowerCase();
+}
+
+/** The total of priced items in their one currency; undefined items or mixed currencies are reported. */
+export function totalOf(
+  items: readonly { quantity: number; unitPrice: Money }[],
+): { ok: true; total: Money } | { ok: false; code: 'MIXED_CURRENCY' | 'AMOUNT_TOO_LARGE'; reason: string } {
+  const currencies = [...new Set(items.map((i) => i.unitPrice.currency))];
+  const currency = currencies[0];
+  if (currencies.length !== 1 || currency === undefined) {
+    return {
+      ok: false,
+      code: 'MIXED_CURRENCY',
+      reason: `the items are priced in ${currencies.join(', ')}; an order is charged in one currency`,
+    };
+  }
+  let amount = 0;
+  for (const item of items) amount += item.quantity * item.unitPrice.amount;
+  if (!Number.isSafeInteger(amount)) {
+    return { ok: false, code: 'AMOUNT_TOO_LARGE', reason: 'the order total is larger than can be charged' };
+  }
+  return { ok: true, total: { amount, currency } };
+}
+
+export const PAGE_SIZE = { default: 20, max: 100 } as const;
+
+/**
+ * The page size, as product-service reads it: absent or 0 (proto3's unset) means the default; above the
+ * maximum it is capped (the caller walks more pages, nothing is lost); negative is INVALID_ARGUMENT.
+ */
+export function pageSize(limit: number | undefined): number {
+  if (limit === undefined || limit === 0) return PAGE_SIZE.default;
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw new InvalidArgumentError('limit', `'limit' must be an integer from 1 to ${PAGE_SIZE.max}`);
+  }
+  return Math.min(limit, PAGE_SIZE.max);
+}
+
+/** Where a page ends: the sort key (created_at, id) of its last order. */
+export interface CursorPosition {
+  readonly createdAt: string;
+  readonly id: string;
+}
+
+const CREATED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const BASE64URL = /^[A-Za-z0-9_-]{1,256}$/;
+
+export function encodeCursor(position: CursorPosition): string {
+  return Buffer.from(JSON.stringify([position.createdAt, position.id]), 'utf8').toString('base64url');
+}
+
+/** Decodes an opaque cursor; anything `encodeCursor` did not produce is INVALID_ARGUMENT on `cursor`. */
+export function decodeCursor(cursor: string): CursorPosition {
+  const invalid = () => new DomainError('INVALID_ARGUMENT', "'cursor' is not a cursor this service issued", 'cursor');
+  if (!BASE64URL.test(cursor)) throw invalid();
+  const bytes = Buffer.from(cursor, 'base64url');
+  if (bytes.toString('base64url') !== cursor) throw invalid();
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (!Array.isArray(decoded) || decoded.length !== 2) throw invalid();
+  const [createdAt, id] = decoded as unknown[];
+  if (typeof createdAt !== 'string' || !CREATED_AT.test(createdAt)) throw invalid();
+  if (
+    Number.isNaN(Date.parse(createdAt)) ||
+    new Date(createdAt).toISOString().slice(0, 19) !== createdAt.slice(0, 19)
+  ) {
+    throw invalid();
+  }
+  if (typeof id !== 'string' || !UUID.test(id) || id !== id.toLowerCase()) throw invalid();
+  return { createdAt, id };
+}

@@ -1,0 +1,125 @@
+import type { AccessClaims } from '../../../lib/runtime/auth';
+import type { Logger } from '../../../lib/runtime/logger';
+import type {
+  ChargeState,
+  CursorPosition,
+  Money,
+  OrderFailure,
+  OrderRecord,
+  OrderRequest,
+  OrderStatus,
+  SagaStep,
+  StockState,
+} from './order';
+
+/** What a saga step knows about the call that drives it (for logs and the peers' request ids). */
+export interface SagaContext {
+  readonly requestId: string;
+  readonly log: Logger;
+}
+
+export type ReserveOutcome =
+  | {
+      readonly kind: 'reserved';
+      /** RESERVED, or RELEASED when a replay finds the reservation already returned. */
+      readonly status: string;
+      readonly lines: readonly { productId: string; quantity: number; unitPrice: Money }[];
+    }
+  /** `line` is the position of the line at fault in the request, when the peer named it. */
+  | { readonly kind: 'out_of_stock'; readonly line?: number }
+  | { readonly kind: 'product_not_found'; readonly line?: number };
+
+/** Stock at product-service; both calls are idempotent by reservation id (= order id). Throw DownstreamError. */
+export interface StockPort {
+  reserve(
+    reservationId: string,
+    lines: readonly { productId: string; quantity: number }[],
+    ctx: SagaContext,
+  ): Promise<ReserveOutcome>;
+  release(reservationId: string, ctx: SagaContext): Promise<void>;
+}
+
+export interface ChargeRequest {
+  readonly idempotencyKey: string;
+  readonly amount: Money;
+  readonly paymentToken: string;
+  readonly orderId: string;
+  readonly customerId: string;
+}
+
+export type ChargeOutcome =
+  | { readonly kind: 'succeeded'; readonly chargeId: string }
+  | { readonly kind: 'declined'; readonly declineCode: string };
+
+/** Payments at payment-service; both calls are idempotent by idempotency key. Throw DownstreamError. */
+export interface PaymentPort {
+  charge(request: ChargeRequest, ctx: SagaContext): Promise<ChargeOutcome>;
+  refund(request: { idempotencyKey: string; chargeId: string; reason: string }, ctx: SagaContext): Promise<void>;
+}
+
+/** Who may run an order's saga, until when (renewed at every step). */
+export interface Lease {
+  readonly owner: string;
+  readonly ms: number;
+}
+
+export interface NewOrder {
+  readonly id: string;
+  readonly userId: string;
+  readonly userEmail: string;
+  readonly request: OrderRequest;
+  readonly lease: Lease;
+}
+
+/** A saga transition; absent fields keep their value. */
+export interface OrderPatch {
+  readonly status?: OrderStatus;
+  readonly step?: SagaStep;
+  readonly stock?: StockState;
+  readonly charge?: ChargeState;
+  /** Unit prices by item position. */
+  readonly unitPrices?: readonly Money[];
+  readonly total?: Money;
+  readonly paymentId?: string;
+  readonly failure?: OrderFailure;
+  readonly erasePaymentToken?: boolean;
+}
+
+/** A row of the transactional outbox: written with the order, published by the relay. */
+export interface OutboxEvent {
+  /** Also the CloudEvents id, the consumers' deduplication key. */
+  readonly id: string;
+  /** The Kafka record key (the order id). */
+  readonly key: string;
+  readonly type: string;
+  /** The event as JSON, exactly as it will be published. */
+  readonly payload: string;
+}
+
+export interface OrderStore {
+  /** Inserts a PENDING order under `lease`, or finds the order the user's idempotency key already names. */
+  insertOrFind(order: NewOrder): Promise<{ created: boolean; order: OrderRecord }>;
+  get(id: string): Promise<OrderRecord | undefined>;
+  /** Up to `limit` of the user's orders after `after`, newest first (created_at, id descending). */
+  listByUser(userId: string, after: CursorPosition | undefined, limit: number): Promise<OrderRecord[]>;
+  /** Takes the lease of an unfinished order whose lease has expired; undefined when someone holds it. */
+  takeLease(id: string, lease: Lease): Promise<OrderRecord | undefined>;
+  /** Takes the leases of up to `limit` unfinished orders whose leases expired, except `excluding`. */
+  takeStaleLeases(lease: Lease, limit: number, excluding: readonly string[]): Promise<string[]>;
+  /**
+   * Applies `patch` (and appends `event` to the outbox) in one transaction, when `lease` still holds the
+   * order and its step is `from`; renews the lease. Undefined when the guard failed.
+   */
+  advance(
+    id: string,
+    lease: Lease,
+    from: SagaStep,
+    patch: OrderPatch,
+    event?: OutboxEvent,
+  ): Promise<OrderRecord | undefined>;
+}
+
+/** Verifies a bearer token; every failure is an UnauthenticatedError (the kit's TokenVerifier). */
+export interface AccessTokenVerifier {
+  verify(token: string): Promise<AccessClaims>;
+}

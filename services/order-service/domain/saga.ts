@@ -1,0 +1,417 @@
+import { buildOrderCreated } from '../../../lib/events';
+import type { Logger } from '../../../lib/runtime/logger';
+import { DownstreamError, LeaseLostError } from './errors';
+import { FailureCode, type Money, type OrderFailure, type OrderRecord, type SagaStep, totalOf } from './order';
+import type {
+  ChargeOutcome,
+  Lease,
+  OrderPatch,
+  OrderStore,
+  OutboxEvent,
+  PaymentPort,
+  SagaContext,
+  StockPort,
+} from './ports';
+
+/** CloudEvents `source` of the events this service produces. */
+export const EVENT_SOURCE = '/services/order-service';
+
+/** The payment idempotency key of an order: a replay of the saga never charges twice. */
+export const chargeKeyOf = (orderId: string): string => `order:${orderId}`;
+export const refundKeyOf = (orderId: string): string => `refund:order:${orderId}`;
+
+export interface SagaHooks {
+  /** After a charge succeeded, before the order is confirmed. Tests throw here to simulate a crash. */
+  readonly afterCharge?: (orderId: string) => Promise<void> | void;
+}
+
+export interface OrderSagaDeps {
+  readonly store: OrderStore;
+  readonly stock: StockPort;
+  readonly payment: PaymentPort;
+  readonly newId: () => string;
+  readonly now?: () => Date;
+  readonly hooks?: SagaHooks;
+}
+
+const describe = (error: DownstreamError) =>
+  error.indeterminate
+    ? `${error.peer} did not answer in time (${error.status})`
+    : `${error.peer} refused (${error.status})`;
+
+/**
+ * The order saga: reserve stock, charge, confirm with the order.created event in one transaction; on any
+ * failure, record the decision first and compensate after (release the stock, refund a charge). Every step
+ * is recorded before its side effect is attempted and every peer call is idempotent by key, so the saga can
+ * be driven again from whatever step a crash left it in, by the request that replays it or the recoverer.
+ */
+export class OrderSaga {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: OrderSagaDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /**
+   * Drives the order from its step until it is done, or until compensation must wait for a peer (then the
+   * order stays COMPENSATING for the recoverer). Throws LeaseLostError when another runner took over.
+   */
+  async drive(order: OrderRecord, lease: Lease, ctx: SagaContext): Promise<OrderRecord> {
+    let current = order;
+    for (;;) {
+      switch (current.step) {
+        case 'RESERVING':
+          current = await this.reserve(current, lease, ctx);
+          break;
+        case 'CHARGING':
+          current = await this.charge(current, lease, ctx);
+          break;
+        case 'COMPENSATING': {
+          const next = await this.compensate(current, lease, ctx);
+          if (next.step === 'COMPENSATING') return next;
+          current = next;
+          break;
+        }
+        case 'DONE':
+          return current;
+      }
+    }
+  }
+
+  private async advance(
+    order: OrderRecord,
+    lease: Lease,
+    from: SagaStep,
+    patch: OrderPatch,
+    event?: OutboxEvent,
+  ): Promise<OrderRecord> {
+    const next = await this.deps.store.advance(order.id, lease, from, patch, event);
+    if (!next) throw new LeaseLostError(order.id);
+    return next;
+  }
+
+  /** Records the failure (the customer sees FAILED from now on); compensation follows in `drive`. */
+  private async fail(
+    order: OrderRecord,
+    lease: Lease,
+    from: SagaStep,
+    failure: OrderFailure,
+    facts: Pick<OrderPatch, 'stock' | 'charge' | 'paymentId'>,
+    ctx: SagaContext,
+  ): Promise<OrderRecord> {
+    const failed = await this.advance(order, lease, from, {
+      status: 'FAILED',
+      step: 'COMPENSATING',
+      failure,
+      ...facts,
+    });
+    ctx.log.info({ orderId: order.id, failureCode: failure.code, declineCode: failure.declineCode }, 'order failed');
+    return failed;
+  }
+
+  private async reserve(order: OrderRecord, lease: Lease, ctx: SagaContext): Promise<OrderRecord> {
+    const lines = order.items.map((i) => ({ productId: i.productId, quantity: i.quantity }));
+    let outcome: Awaited<ReturnType<StockPort['reserve']>>;
+    try {
+      outcome = await this.deps.stock.reserve(order.id, lines, ctx);
+    } catch (error) {
+      if (!(error instanceof DownstreamError)) throw error;
+      const code = error.indeterminate ? FailureCode.PRODUCT_SERVICE_UNAVAILABLE : FailureCode.STOCK_NOT_RESERVED;
+      // A reservation may exist when the peer did not answer: compensation releases it (releasing is harmless).
+      const stock = error.indeterminate ? 'UNKNOWN' : 'NONE';
+      return this.fail(order, lease, 'RESERVING', { code, reason: describe(error) }, { stock }, ctx);
+    }
+
+    if (outcome.kind === 'out_of_stock') {
+      const field = outcome.line === undefined ? 'items' : `items[${outcome.line}].quantity`;
+      const product = outcome.line === undefined ? undefined : lines[outcome.line]?.productId;
+      const reason = `not enough stock for ${field}${product ? ` (product ${product})` : ''}`;
+      return this.fail(order, lease, 'RESERVING', { code: FailureCode.OUT_OF_STOCK, reason }, { stock: 'NONE' }, ctx);
+    }
+    if (outcome.kind === 'product_not_found') {
+      const field = outcome.line === undefined ? 'items' : `items[${outcome.line}].productId`;
+      const product = outcome.line === undefined ? undefined : lines[outcome.line]?.productId;
+      const reason = `${field}: ${product ? `product ${product}` : 'a product'} does not exist`;
+      return this.fail(
+        order,
+        lease,
+        'RESERVING',
+        { code: FailureCode.PRODUCT_NOT_FOUND, reason },
+        { stock: 'NONE' },
+        ctx,
+      );
+    }
+    if (outcome.status !== 'RESERVED') {
+      const reason = `the stock reservation is ${outcome.status}, not RESERVED`;
+      return this.fail(
+        order,
+        lease,
+        'RESERVING',
+        { code: FailureCode.STOCK_NOT_RESERVED, reason },
+        { stock: 'RELEASED' },
+        ctx,
+      );
+    }
+
+    const prices = new Map(outcome.lines.map((l) => [l.productId.toLowerCase(), l]));
+    const priced: { quantity: number; unitPrice: Money }[] = [];
+    for (const item of order.items) {
+      const line = prices.get(item.productId);
+      if (!line || line.quantity !== item.quantity) {
+        const reason = 'the stock reservation does not match the order';
+        return this.fail(
+          order,
+          lease,
+          'RESERVING',
+          { code: FailureCode.STOCK_NOT_RESERVED, reason },
+          { stock: 'RESERVED' },
+          ctx,
+        );
+      }
+      priced.push({ quantity: item.quantity, unitPrice: line.unitPrice });
+    }
+    const total = totalOf(priced);
+    if (!total.ok) {
+      return this.fail(
+        order,
+        lease,
+        'RESERVING',
+        { code: total.code, reason: total.reason },
+        { stock: 'RESERVED' },
+        ctx,
+      );
+    }
+    // The intent to charge is durable before the charge is attempted: from here a crash is recovered by
+    // replaying the charge with the same key and amount.
+    return this.advance(order, lease, 'RESERVING', {
+      step: 'CHARGING',
+      stock: 'RESERVED',
+      charge: 'UNKNOWN',
+      unitPrices: priced.map((p) => p.unitPrice),
+      total: total.total,
+    });
+  }
+
+  private chargeRequest(order: OrderRecord) {
+    if (!order.total || order.paymentToken === undefined) {
+      throw new Error(`order ${order.id} is charging without a total or a payment token`);
+    }
+    return {
+      idempotencyKey: chargeKeyOf(order.id),
+      amount: order.total,
+      paymentToken: order.paymentToken,
+      orderId: order.id,
+      customerId: order.userId,
+    };
+  }
+
+  private async charge(order: OrderRecord, lease: Lease, ctx: SagaContext): Promise<OrderRecord> {
+    let outcome: ChargeOutcome;
+    try {
+      outcome = await this.deps.payment.charge(this.chargeRequest(order), ctx);
+    } catch (error) {
+      if (!(error instanceof DownstreamError)) throw error;
+      const failure = { code: FailureCode.PAYMENT_FAILED, reason: describe(error) };
+      // UNKNOWN: the charge may have happened; compensation finds out by replaying it and refunds it.
+      const charge = error.indeterminate ? 'UNKNOWN' : 'NONE';
+      return this.fail(order, lease, 'CHARGING', failure, { charge }, ctx);
+    }
+    if (outcome.kind === 'declined') {
+      const failure = {
+        code: FailureCode.PAYMENT_DECLINED,
+        reason: 'the payment was declined',
+        declineCode: outcome.declineCode,
+      };
+      return this.fail(order, lease, 'CHARGING', failure, { charge: 'DECLINED' }, ctx);
+    }
+    await this.deps.hooks?.afterCharge?.(order.id);
+    return this.confirm(order, outcome.chargeId, lease, ctx);
+  }
+
+  private orderCreated(order: OrderRecord): OutboxEvent {
+    const id = this.deps.newId();
+    const total = order.total;
+    if (!total) throw new Error(`order ${order.id} has no total`);
+    const items = order.items.map((item) => {
+      if (!item.unitPrice) throw new Error(`order ${order.id} has an item without a price`);
+      return { productId: item.productId, quantity: item.quantity, unitPrice: item.unitPrice };
+    });
+    const event = buildOrderCreated({
+      id,
+      source: EVENT_SOURCE,
+      time: this.now(),
+      data: {
+        orderId: order.id,
+        userId: order.userId,
+        userEmail: order.userEmail,
+        items,
+        total,
+        createdAt: order.createdAt,
+      },
+    });
+    return { id, key: order.id, type: event.type, payload: JSON.stringify(event) };
+  }
+
+  /** The order, its prices and total, and its order.created event, in one transaction. */
+  private async confirm(order: OrderRecord, chargeId: string, lease: Lease, ctx: SagaContext): Promise<OrderRecord> {
+    const charged = { charge: 'SUCCEEDED', paymentId: chargeId } as const;
+    const failure = { code: FailureCode.CONFIRMATION_FAILED, reason: 'the order could not be confirmed' };
+    let event: OutboxEvent;
+    try {
+      event = this.orderCreated(order);
+    } catch (error) {
+      ctx.log.error({ orderId: order.id, err: error }, 'the order.created event is invalid; compensating');
+      return this.fail(order, lease, 'CHARGING', failure, charged, ctx);
+    }
+    try {
+      const confirmed = await this.advance(
+        order,
+        lease,
+        'CHARGING',
+        { status: 'CONFIRMED', step: 'DONE', ...charged, erasePaymentToken: true },
+        event,
+      );
+      ctx.log.info({ orderId: order.id, paymentId: chargeId }, 'order confirmed');
+      return confirmed;
+    } catch (error) {
+      if (error instanceof LeaseLostError) throw error;
+      ctx.log.error({ orderId: order.id, err: error }, 'confirming the charged order failed; compensating');
+      // When recording the failure fails too (the database is away), this throws: the order stays CHARGING
+      // under its lease and the recoverer replays the charge (the same charge) and confirms it later.
+      return this.fail(order, lease, 'CHARGING', failure, charged, ctx);
+    }
+  }
+
+  /**
+   * Release the stock, find out whether a charge exists (replaying it by its key: the processor answers
+   * with the first result), refund it; each fact recorded as it is established. Stops at the first peer
+   * that does not answer; the recoverer continues later from the recorded facts.
+   */
+  private async compensate(order: OrderRecord, lease: Lease, ctx: SagaContext): Promise<OrderRecord> {
+    let current = order;
+    try {
+      if (current.stock === 'RESERVED' || current.stock === 'UNKNOWN') {
+        await this.deps.stock.release(current.id, ctx);
+        current = await this.advance(current, lease, 'COMPENSATING', { stock: 'RELEASED' });
+      }
+      if (current.charge === 'UNKNOWN') {
+        let outcome: ChargeOutcome | 'refused';
+        try {
+          outcome = await this.deps.payment.charge(this.chargeRequest(current), ctx);
+        } catch (error) {
+          if (!(error instanceof DownstreamError) || error.indeterminate) throw error;
+          outcome = 'refused';
+        }
+        const patch: OrderPatch =
+          outcome === 'refused'
+            ? { charge: 'NONE' }
+            : outcome.kind === 'declined'
+              ? { charge: 'DECLINED' }
+              : { charge: 'SUCCEEDED', paymentId: outcome.chargeId };
+        current = await this.advance(current, lease, 'COMPENSATING', patch);
+      }
+      if (current.charge === 'SUCCEEDED') {
+        if (!current.paymentId) throw new Error(`order ${current.id} was charged without a charge id`);
+        await this.deps.payment.refund(
+          { idempotencyKey: refundKeyOf(current.id), chargeId: current.paymentId, reason: 'order failed' },
+          ctx,
+        );
+        current = await this.advance(current, lease, 'COMPENSATING', { charge: 'REFUNDED' });
+        ctx.log.info({ orderId: current.id, paymentId: current.paymentId }, 'charge refunded');
+      }
+      const done = await this.advance(current, lease, 'COMPENSATING', { step: 'DONE', erasePaymentToken: true });
+      ctx.log.info({ orderId: done.id, stock: done.stock, charge: done.charge }, 'order compensated');
+      return done;
+    } catch (error) {
+      if (!(error instanceof DownstreamError)) throw error;
+      ctx.log.warn(
+        { orderId: current.id, peer: error.peer, rpc: error.rpc, status: error.status },
+        'compensation waits for a peer; the saga recoverer resumes it',
+      );
+      return current;
+    }
+  }
+}
+
+/** Drives sagas under leases: fresh orders, replays of unfinished ones, and stale ones (the recoverer). */
+export class SagaRunner {
+  private readonly inflight = new Map<string, Promise<OrderRecord>>();
+
+  constructor(
+    private readonly deps: {
+      readonly store: OrderStore;
+      readonly saga: OrderSaga;
+      /** How long a lease lasts without a step; an unfinished order idle this long is resumed. */
+      readonly leaseMs: number;
+      readonly newId: () => string;
+      readonly logger: Logger;
+      /** Called when a run took the order from PENDING to CONFIRMED or FAILED (metrics, waking the relay). */
+      readonly onSettled?: (order: OrderRecord, recovered: boolean) => void;
+    },
+  ) {}
+
+  /** A lease for a run that is about to start. */
+  newLease(): Lease {
+    return { owner: this.deps.newId(), ms: this.deps.leaseMs };
+  }
+
+  /** Drives an order whose lease `lease` holds. */
+  drive(order: OrderRecord, lease: Lease, ctx: SagaContext, recovered = false): Promise<OrderRecord> {
+    const run = (async () => {
+      try {
+        const result = await this.deps.saga.drive(order, lease, ctx);
+        if (order.status === 'PENDING' && result.status !== 'PENDING') this.deps.onSettled?.(result, recovered);
+        return result;
+      } catch (error) {
+        if (!(error instanceof LeaseLostError)) throw error;
+        ctx.log.warn({ orderId: order.id }, 'another runner took the saga over');
+        return (await this.deps.store.get(order.id)) ?? order;
+      } finally {
+        this.inflight.delete(order.id);
+      }
+    })();
+    this.inflight.set(order.id, run);
+    return run;
+  }
+
+  /**
+   * An unfinished order met again (a replayed request): wait for this process's run of it; or take its
+   * lease over when it expired (a crash left it) and drive it; or return it as it stands (another replica
+   * is running it right now).
+   */
+  async resume(order: OrderRecord, ctx: SagaContext): Promise<OrderRecord> {
+    if (order.step === 'DONE') return order;
+    const running = this.inflight.get(order.id);
+    if (running) return running;
+    const lease = this.newLease();
+    const leased = await this.deps.store.takeLease(order.id, lease);
+    if (!leased) return (await this.deps.store.get(order.id)) ?? order;
+    ctx.log.info({ orderId: order.id, step: leased.step }, 'resuming an unfinished order');
+    return this.drive(leased, lease, ctx, true);
+  }
+
+  /**
+   * One pass of the recoverer: resumes orders whose lease expired, one lease at a time (so each is fresh
+   * when its run starts), up to `limit`. Returns how many it took.
+   */
+  async recoverStale(limit: number): Promise<number> {
+    let taken = 0;
+    while (taken < limit) {
+      const lease = this.newLease();
+      const [id] = await this.deps.store.takeStaleLeases(lease, 1, [...this.inflight.keys()]);
+      if (!id) break;
+      taken += 1;
+      const order = await this.deps.store.get(id);
+      if (!order) continue;
+      const log = this.deps.logger.child({ requestId: `recovery:${id}` });
+      log.info({ orderId: id, step: order.step }, 'recovering an unfinished order');
+      try {
+        const result = await this.drive(order, lease, { requestId: `recovery:${id}`, log }, true);
+        log.info({ orderId: id, status: result.status, step: result.step }, 'recovery pass done');
+      } catch (error) {
+        log.error({ orderId: id, err: error }, 'recovery failed; retried when the lease expires');
+      }
+    }
+    return taken;
+  }
+}

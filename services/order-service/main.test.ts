@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
+import { OrderStatus } from '../../lib/contracts/gen/shopfront/order/v1/order';
+import { parseOrderEvent } from '../../lib/events';
+import { ConfigError } from '../../lib/runtime/config';
+import { openEmbeddedPostgres } from '../../lib/runtime/db';
+import { LocalEventLog } from '../../lib/runtime/events';
+import { loadOrderServiceConfig, SCHEMA } from './config';
+import { start } from './main';
+import { FakePaymentService, FakeProductService } from './test-support/fake-peers';
+import { FlakyBus, OrderApi, silentLogger, startOnPglite, until } from './test-support/service';
+import { newUser, TEST_JWT_SECRET, tokenOf } from './test-support/tokens';
+
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadOrderServiceConfig({ JWT_SECRET: TEST_JWT_SECRET, ...env });
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('order-service configuration', () => {
+  it('defaults ports, peers and the topic from the catalog', () => {
+    expect(loadOrderServiceConfig({ JWT_SECRET: TEST_JWT_SECRET })).toEqual({
+      GRPC_PORT: 50053,
+      HTTP_PORT: 8003,
+      DATABASE_URL: undefined,
+      DATA_DIR: '.data',
+      JWT_SECRET: TEST_JWT_SECRET,
+      PRODUCT_SERVICE_ADDR: 'localhost:50052',
+      PAYMENT_SERVICE_ADDR: 'localhost:50054',
+      KAFKA_BROKERS: undefined,
+      KAFKA_MSK_IAM_REGION: undefined,
+      KAFKA_TOPIC_ORDERS: 'orders',
+      DOWNSTREAM_TIMEOUT_MS: 2000,
+      DOWNSTREAM_RETRIES: 2,
+      OUTBOX_POLL_MS: 200,
+      SAGA_RECOVERY_AFTER_MS: 60_000,
+      SAGA_RECOVERY_POLL_MS: 5000,
+      LOG_LEVEL: 'info',
+    });
+    expect(SCHEMA).toBe('orders');
+  });
+
+  it('reads brokers as a list, port 0, zero retries', () => {
+    const config = loadOrderServiceConfig({
+      JWT_SECRET: TEST_JWT_SECRET,
+      KAFKA_BROKERS: 'b-1.kafka:9098,b-2.kafka:9098',
+      KAFKA_MSK_IAM_REGION: 'eu-west-1',
+      GRPC_PORT: '0',
+      DOWNSTREAM_RETRIES: '0',
+    });
+    expect(config.KAFKA_BROKERS).toEqual(['b-1.kafka:9098', 'b-2.kafka:9098']);
+    expect(config.GRPC_PORT).toBe(0);
+    expect(config.DOWNSTREAM_RETRIES).toBe(0);
+  });
+
+  it.each<[string, Record<string, string | undefined>, string]>([
+    ['a missing JWT_SECRET', { JWT_SECRET: undefined }, 'JWT_SECRET'],
+    ['a JWT_SECRET shorter than 32 characters', { JWT_SECRET: 'short-secret-value' }, 'JWT_SECRET'],
+    ['a MySQL DATABASE_URL', { DATABASE_URL: 'mysql://shop:hunter2-password@db/shop' }, 'DATABASE_URL'],
+    ['GRPC_PORT out of range', { GRPC_PORT: '70000' }, 'GRPC_PORT'],
+    ['a word for HTTP_PORT', { HTTP_PORT: 'eighty' }, 'HTTP_PORT'],
+    ['a peer without a port', { PRODUCT_SERVICE_ADDR: 'product-service' }, 'PRODUCT_SERVICE_ADDR'],
+    ['brokers with a blank', { KAFKA_BROKERS: 'a:9092, b:9092' }, 'KAFKA_BROKERS'],
+    ['a region that is not one', { KAFKA_MSK_IAM_REGION: 'Ireland' }, 'KAFKA_MSK_IAM_REGION'],
+    ['a topic with a slash', { KAFKA_TOPIC_ORDERS: 'orders/v1' }, 'KAFKA_TOPIC_ORDERS'],
+    ['a zero timeout', { DOWNSTREAM_TIMEOUT_MS: '0' }, 'DOWNSTREAM_TIMEOUT_MS'],
+    ['retries in words', { DOWNSTREAM_RETRIES: 'two' }, 'DOWNSTREAM_RETRIES'],
+    ['a fractional poll', { OUTBOX_POLL_MS: '0.5' }, 'OUTBOX_POLL_MS'],
+    ['an unknown LOG_LEVEL', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [
+      'a saga lease shorter than two rounds of peer calls',
+      { SAGA_RECOVERY_AFTER_MS: '10000', DOWNSTREAM_TIMEOUT_MS: '5000' },
+      'SAGA_RECOVERY_AFTER_MS',
+    ],
+  ])('refuses %s, naming the variable and never echoing a secret', (_case, env, variable) => {
+    const error = configError(env);
+    expect(error.problems.map((p) => p.variable)).toEqual([variable]);
+    expect(error.message).not.toContain('short-secret-value');
+    expect(error.message).not.toContain('hunter2-password');
+  });
+
+  it('refuses to start on a bad configuration', async () => {
+    await expect(start({ env: { JWT_SECRET: 'short' } })).rejects.toBeInstanceOf(ConfigError);
+  });
+});
+
+describe('order-service start, readiness and stop (embedded PostgreSQL, fake peers)', () => {
+  let pglite: PGlite;
+  let product: FakeProductService;
+  let payment: FakePaymentService;
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    pglite = await openEmbeddedPostgres(undefined);
+    product = await new FakeProductService().start();
+    payment = await new FakePaymentService().start();
+  });
+
+  beforeEach(async () => {
+    await pglite.exec(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+  });
+
+  afterAll(async () => {
+    await Promise.all([product.close(), payment.close()]);
+    await pglite.close();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const tempDir = () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'order-service-'));
+    dirs.push(dir);
+    return dir;
+  };
+
+  it('binds ephemeral ports, is ready on postgres and the event bus, serves metrics, and stops idempotently', async () => {
+    const bus = new LocalEventLog({ partitions: {}, logger: silentLogger() });
+    const service = await startOnPglite(pglite, { product, payment }, { bus });
+    expect(service.name).toBe('order-service');
+    expect(Object.keys(service.ports).sort()).toEqual(['grpc', 'http']);
+    expect(service.ports.grpc).toBeGreaterThan(0);
+    expect(service.ports.http).toBeGreaterThan(0);
+    const base = `http://127.0.0.1:${service.ports.http}`;
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: { postgres: { ok: true }, 'event-bus': { ok: true } },
+    });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('order_outbox_unpublished_events');
+    expect(metrics).toContain('order_outbox_oldest_unpublished_age_seconds');
+    expect((await fetch(`${base}/api/v1/orders/${randomUUID()}`)).status).toBe(404);
+
+    await service.stop();
+    await service.stop();
+    expect((await service.health.report()).ready).toBe(false);
+    await expect(fetch(`${base}/livez`)).rejects.toThrow();
+    // The bus belongs to whoever passed it in: still open.
+    await expect(bus.ping()).resolves.toBeUndefined();
+    await bus.close();
+  });
+
+  it('reports not ready while the event bus does not answer', async () => {
+    const bus = new FlakyBus(new LocalEventLog({ partitions: {}, logger: silentLogger() }));
+    bus.failing = true;
+    const service = await startOnPglite(pglite, { product, payment }, { bus });
+    try {
+      const res = await fetch(`http://127.0.0.1:${service.ports.http}/readyz`);
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as { checks: Record<string, { ok: boolean }> };
+      expect(body.checks.postgres?.ok).toBe(true);
+      expect(body.checks['event-bus']?.ok).toBe(false);
+    } finally {
+      await service.stop();
+      await bus.close();
+    }
+  });
+
+  it('without KAFKA_BROKERS or a bus passed in, publishes to an event log under DATA_DIR/events', async () => {
+    const dataDir = tempDir();
+    const service = await startOnPglite(pglite, { product, payment }, { env: { DATA_DIR: dataDir } });
+    const api = new OrderApi(service.ports.grpc);
+    try {
+      const user = newUser();
+      const productId = product.addProduct({ amount: 500, currency: 'EUR' }, 5);
+      const order = await api.create(
+        { idempotencyKey: 'k-1', items: [{ productId, quantity: 1 }], paymentToken: 'tok_visa' },
+        await tokenOf(user),
+      );
+      expect(order.status).toBe(OrderStatus.ORDER_STATUS_CONFIRMED);
+      const eventsDir = path.join(dataDir, 'events');
+      const lines = () =>
+        existsSync(eventsDir)
+          ? readdirSync(eventsDir)
+              .filter((f) => f.startsWith('orders-') && f.endsWith('.jsonl'))
+              .flatMap((f) => readFileSync(path.join(eventsDir, f), 'utf8').split('\n').filter(Boolean))
+          : [];
+      await until(() => lines().length === 1);
+      const record = JSON.parse(lines()[0] ?? '{}') as { key: string; value: string };
+      expect(record.key).toBe(order.id);
+      const parsed = parseOrderEvent(record.value);
+      expect(parsed.ok && parsed.event.data.userEmail).toBe(user.email);
+    } finally {
+      api.close();
+      await service.stop();
+    }
+  });
+
+  it('two replicas on one database relay each event once', async () => {
+    const bus = new LocalEventLog({ partitions: { orders: 3 }, logger: silentLogger() });
+    const replicas = [
+      await startOnPglite(pglite, { product, payment }, { bus }),
+      await startOnPglite(pglite, { product, payment }, { bus }),
+    ];
+    const apis = replicas.map((r) => new OrderApi(r.ports.grpc));
+    try {
+      const token = await tokenOf(newUser());
+      const productId = product.addProduct({ amount: 500, currency: 'EUR' }, 100);
+      const orders = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          apis[i % 2]?.create(
+            { idempotencyKey: `replica-${i}`, items: [{ productId, quantity: 1 }], paymentToken: 'tok_visa' },
+            token,
+          ),
+        ),
+      );
+      const ids = orders.map((o) => o?.id);
+      await until(() => ids.every((id) => bus.records('orders').some((r) => r.key === id)));
+      await Promise.all(replicas.map((r) => r.stop()));
+      const published = bus.records('orders').filter((r) => ids.includes(r.key ?? ''));
+      expect(published).toHaveLength(12);
+    } finally {
+      for (const api of apis) api.close();
+      await Promise.all(replicas.map((r) => r.stop()));
+      await bus.close();
+    }
+  });
+});

@@ -1,0 +1,523 @@
+import { randomUUID } from 'node:crypto';
+import type { PGlite } from '@electric-sql/pglite';
+import { parseOrderEvent } from '../../lib/events';
+import { TokenVerifier } from '../../lib/runtime/auth';
+import { type Database, openEmbeddedPostgres, PGliteDatabase, type Queryable } from '../../lib/runtime/db';
+import { DomainError } from '../../lib/runtime/errors';
+import { LocalEventLog } from '../../lib/runtime/events';
+import { loadMigrations, migrate } from '../../lib/runtime/migrate';
+import { GrpcPaymentPort, GrpcStockPort } from './adapters/peers';
+import { createOrderApp, type OrderApp } from './app';
+import type { OrderRecord } from './domain/order';
+import type { SagaHooks } from './domain/saga';
+import { MIGRATIONS_DIR } from './main';
+import { FakePaymentService, FakeProductService } from './test-support/fake-peers';
+import { silentLogger } from './test-support/service';
+import { newUser, TEST_JWT_SECRET, type TestUser, tokenOf } from './test-support/tokens';
+
+const logger = silentLogger();
+const migrations = loadMigrations(MIGRATIONS_DIR);
+const ctx = { requestId: 'saga-test', log: logger };
+const EUR = (amount: number) => ({ amount, currency: 'EUR' });
+
+/** A database whose transactions fail on writing the outbox (the confirm transaction fails after the charge). */
+function failingOutbox(db: Database): Database {
+  const guard = (q: Queryable): Queryable => ({
+    query: (sql, params) => {
+      if (/^\s*INSERT INTO outbox/i.test(sql)) return Promise.reject(new Error('disk full (test)'));
+      return q.query(sql, params);
+    },
+    exec: (sql) => q.exec(sql),
+  });
+  return Object.assign(Object.create(db) as Database, {
+    transaction: <T>(work: (tx: Queryable) => Promise<T>) => db.transaction((tx) => work(guard(tx))),
+  });
+}
+
+interface World {
+  readonly db: Database;
+  readonly app: OrderApp;
+  readonly bus: LocalEventLog;
+  readonly product: FakeProductService;
+  readonly payment: FakePaymentService;
+  readonly user: TestUser;
+  readonly token: string;
+  /** Two EUR products with stock 10: 19.99 and 34.50. */
+  readonly mug: string;
+  readonly kettle: string;
+}
+
+describe('the order saga against fake product and payment services (gRPC), on PGlite', () => {
+  let pglite: PGlite;
+  const cleanups: (() => Promise<void> | void)[] = [];
+
+  beforeAll(async () => {
+    pglite = await openEmbeddedPostgres(undefined);
+  });
+
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  afterAll(async () => {
+    await pglite.close();
+  });
+
+  async function world(
+    options: { hooks?: SagaHooks; timeoutMs?: number; wrapDb?: (db: Database) => Database } = {},
+  ): Promise<World> {
+    const db = new PGliteDatabase(pglite, `orders_s${randomUUID().replaceAll('-', '').slice(0, 16)}`);
+    await migrate(db, migrations, logger);
+    const product = await new FakeProductService().start();
+    const payment = await new FakePaymentService().start();
+    const settings = {
+      timeoutMs: options.timeoutMs ?? 2000,
+      retry: { retries: 2, baseDelayMs: 5, maxDelayMs: 20 },
+    };
+    const stock = new GrpcStockPort(product.address, settings);
+    const payments = new GrpcPaymentPort(payment.address, settings);
+    const bus = new LocalEventLog({ partitions: { orders: 3 }, logger });
+    const app = createOrderApp({
+      db: options.wrapDb ? options.wrapDb(db) : db,
+      bus,
+      topic: 'orders',
+      logger,
+      tokens: new TokenVerifier({ secret: TEST_JWT_SECRET }),
+      stock,
+      payment: payments,
+      leaseMs: 60_000,
+      outboxPollMs: 10,
+      recoveryPollMs: 60_000,
+      hooks: options.hooks,
+    });
+    cleanups.push(
+      () => product.close(),
+      () => payment.close(),
+      () => stock.close(),
+      () => payments.close(),
+      () => bus.close(),
+    );
+    const user = newUser();
+    return {
+      db,
+      app,
+      bus,
+      product,
+      payment,
+      user,
+      token: await tokenOf(user),
+      mug: product.addProduct(EUR(1999), 10),
+      kettle: product.addProduct(EUR(3450), 10),
+    };
+  }
+
+  const cart = (w: World, overrides: Record<string, unknown> = {}) => ({
+    idempotencyKey: `checkout-${randomUUID()}`,
+    items: [
+      { productId: w.mug, quantity: 2 },
+      { productId: w.kettle, quantity: 1 },
+    ],
+    paymentToken: 'tok_visa',
+    ...overrides,
+  });
+
+  const outboxRows = async (w: World) =>
+    (await w.db.query<{ id: string; message_key: string }>('SELECT id, message_key FROM outbox ORDER BY seq')).rows;
+  const expireLease = (w: World, id: string) =>
+    w.db.query(`UPDATE orders SET lease_until = now() - interval '1 second' WHERE id = $1`, [id]);
+  const stored = async (w: World, id: string): Promise<OrderRecord> => {
+    const order = await w.app.store.get(id);
+    if (!order) throw new Error(`order ${id} is not stored`);
+    return order;
+  };
+
+  it('confirms an order: stock reserved, charged once by order key, order.created in the outbox and published', async () => {
+    const w = await world();
+    const order = await w.app.orders.createOrder(w.token, cart(w), ctx);
+
+    expect(order).toMatchObject({
+      status: 'CONFIRMED',
+      step: 'DONE',
+      userId: w.user.id,
+      total: EUR(2 * 1999 + 3450),
+      items: [
+        { productId: w.mug, quantity: 2, unitPrice: EUR(1999) },
+        { productId: w.kettle, quantity: 1, unitPrice: EUR(3450) },
+      ],
+    });
+    expect(order.paymentToken).toBeUndefined();
+    expect(w.product.stockOf(w.mug)).toBe(8);
+    expect(w.product.stockOf(w.kettle)).toBe(9);
+    expect(w.product.reservations.get(order.id)?.status).toBe('RESERVED');
+    const charge = w.payment.chargeFor(order.id);
+    expect(charge).toMatchObject({ idempotencyKey: `order:${order.id}`, amount: EUR(7448) });
+    expect(order.paymentId).toBe(charge?.id);
+    expect(w.payment.callsOf('Charge')).toHaveLength(1);
+
+    const rows = await outboxRows(w);
+    expect(rows).toEqual([{ id: expect.any(String), message_key: order.id }]);
+    expect(await w.app.relay.relayOnce()).toBe(1);
+    const records = w.bus.records('orders');
+    expect(records).toHaveLength(1);
+    const record = records[0];
+    expect(record?.key).toBe(order.id);
+    expect(record?.headers).toMatchObject({ 'ce-id': rows[0]?.id, 'ce-type': 'com.shopfront.order.created.v1' });
+    const parsed = parseOrderEvent(record?.value);
+    if (!parsed.ok) throw new Error(`the published event does not parse: ${parsed.error.message}`);
+    expect(parsed.event).toEqual({
+      specversion: '1.0',
+      id: rows[0]?.id,
+      source: '/services/order-service',
+      type: 'com.shopfront.order.created.v1',
+      time: expect.any(String),
+      subject: order.id,
+      datacontenttype: 'application/json',
+      data: {
+        orderId: order.id,
+        userId: w.user.id,
+        userEmail: w.user.email,
+        items: [
+          { productId: w.mug, quantity: 2, unitPrice: EUR(1999) },
+          { productId: w.kettle, quantity: 1, unitPrice: EUR(3450) },
+        ],
+        total: EUR(7448),
+        createdAt: order.createdAt,
+      },
+    });
+    expect(await w.app.relay.relayOnce()).toBe(0);
+  });
+
+  it('fails a declined payment with its decline code and releases the stock; no event', async () => {
+    const w = await world();
+    const order = await w.app.orders.createOrder(
+      w.token,
+      cart(w, { paymentToken: 'tok_chargeDeclinedInsufficientFunds' }),
+      ctx,
+    );
+    expect(order).toMatchObject({
+      status: 'FAILED',
+      step: 'DONE',
+      stock: 'RELEASED',
+      charge: 'DECLINED',
+      failure: { code: 'PAYMENT_DECLINED', declineCode: 'insufficient_funds' },
+    });
+    expect(order.paymentToken).toBeUndefined();
+    expect(w.product.stockOf(w.mug)).toBe(10);
+    expect(w.product.stockOf(w.kettle)).toBe(10);
+    expect(w.product.reservations.get(order.id)?.status).toBe('RELEASED');
+    expect(w.payment.callsOf('Refund')).toHaveLength(0);
+    expect(await outboxRows(w)).toEqual([]);
+  });
+
+  it('fails an order that lacks stock, naming the item, and never charges', async () => {
+    const w = await world();
+    const order = await w.app.orders.createOrder(
+      w.token,
+      cart(w, {
+        items: [
+          { productId: w.mug, quantity: 1 },
+          { productId: w.kettle, quantity: 11 },
+        ],
+      }),
+      ctx,
+    );
+    expect(order).toMatchObject({ status: 'FAILED', step: 'DONE', failure: { code: 'OUT_OF_STOCK' } });
+    expect(order.failure?.reason).toContain('items[1].quantity');
+    expect(order.failure?.reason).toContain(w.kettle);
+    expect(w.payment.calls).toEqual([]);
+    expect(w.product.stockOf(w.mug)).toBe(10);
+    expect(await outboxRows(w)).toEqual([]);
+  });
+
+  it('fails an order for an unknown product, naming the item, and never charges', async () => {
+    const w = await world();
+    const missing = randomUUID();
+    const order = await w.app.orders.createOrder(
+      w.token,
+      cart(w, {
+        items: [
+          { productId: w.mug, quantity: 1 },
+          { productId: missing, quantity: 1 },
+        ],
+      }),
+      ctx,
+    );
+    expect(order).toMatchObject({ status: 'FAILED', failure: { code: 'PRODUCT_NOT_FOUND' } });
+    expect(order.failure?.reason).toContain('items[1].productId');
+    expect(w.payment.calls).toEqual([]);
+  });
+
+  it('fails an order priced in two currencies after releasing its stock, and never charges', async () => {
+    const w = await world();
+    const dollarMug = w.product.addProduct({ amount: 1500, currency: 'USD' }, 5);
+    const order = await w.app.orders.createOrder(
+      w.token,
+      cart(w, {
+        items: [
+          { productId: w.mug, quantity: 1 },
+          { productId: dollarMug, quantity: 1 },
+        ],
+      }),
+      ctx,
+    );
+    expect(order).toMatchObject({ status: 'FAILED', step: 'DONE', failure: { code: 'MIXED_CURRENCY' } });
+    expect(w.product.reservations.get(order.id)?.status).toBe('RELEASED');
+    expect(w.product.stockOf(dollarMug)).toBe(5);
+    expect(w.payment.calls).toEqual([]);
+  });
+
+  it('returns the same order for the same key and request, reserving and charging once', async () => {
+    const w = await world();
+    const request = cart(w);
+    const first = await w.app.orders.createOrder(w.token, request, ctx);
+    const again = await w.app.orders.createOrder(w.token, { ...request, items: [...request.items].reverse() }, ctx);
+    expect(again.id).toBe(first.id);
+    expect(again.status).toBe('CONFIRMED');
+    expect(w.product.callsOf('ReserveStock')).toHaveLength(1);
+    expect(w.payment.callsOf('Charge')).toHaveLength(1);
+    expect(await outboxRows(w)).toHaveLength(1);
+  });
+
+  it('creates one order, one reservation and one charge for ten concurrent requests with one key', async () => {
+    const w = await world();
+    const request = cart(w);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => w.app.orders.createOrder(w.token, request, ctx)),
+    );
+    expect(new Set(results.map((o) => o.id)).size).toBe(1);
+    expect(results.map((o) => o.status)).toEqual(Array(10).fill('CONFIRMED'));
+    expect(w.product.callsOf('ReserveStock')).toHaveLength(1);
+    expect(w.payment.charges.size).toBe(1);
+    expect(w.payment.callsOf('Charge')).toHaveLength(1);
+    expect(await outboxRows(w)).toHaveLength(1);
+  });
+
+  it('refuses the same key with another cart or another payment token (IDEMPOTENCY_KEY_REUSED)', async () => {
+    const w = await world();
+    const request = cart(w);
+    await w.app.orders.createOrder(w.token, request, ctx);
+    for (const other of [
+      { ...request, items: [{ productId: w.mug, quantity: 3 }] },
+      { ...request, paymentToken: 'tok_chargeDeclined' },
+    ]) {
+      await expect(w.app.orders.createOrder(w.token, other, ctx)).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        field: 'idempotencyKey',
+        reason: 'IDEMPOTENCY_KEY_REUSED',
+      });
+    }
+    // Keys are per user: another customer may use the same key.
+    const other = await w.app.orders.createOrder(await tokenOf(newUser()), request, ctx);
+    expect(other.status).toBe('CONFIRMED');
+    expect(w.payment.charges.size).toBe(2);
+  });
+
+  it('retries a payment-service that is UNAVAILABLE twice, and charges once', async () => {
+    const w = await world();
+    w.payment.script.failNext('Charge', 'UNAVAILABLE', 2);
+    const order = await w.app.orders.createOrder(w.token, cart(w), ctx);
+    expect(order.status).toBe('CONFIRMED');
+    expect(w.payment.callsOf('Charge')).toHaveLength(3);
+    expect(w.payment.charges.size).toBe(1);
+  });
+
+  it('never retries what the peer refused: an unusable payment token fails the order without a charge', async () => {
+    const w = await world();
+    const order = await w.app.orders.createOrder(w.token, cart(w, { paymentToken: 'tok_unknown' }), ctx);
+    expect(order).toMatchObject({
+      status: 'FAILED',
+      step: 'DONE',
+      charge: 'NONE',
+      failure: { code: 'PAYMENT_FAILED' },
+    });
+    expect(w.payment.callsOf('Charge')).toHaveLength(1);
+    expect(w.product.reservations.get(order.id)?.status).toBe('RELEASED');
+  });
+
+  it('when payment-service stays UNAVAILABLE: fails the order and settles the unknown charge by replaying it', async () => {
+    const w = await world();
+    w.payment.script.failNext('Charge', 'UNAVAILABLE', 3);
+    const order = await w.app.orders.createOrder(w.token, cart(w), ctx);
+    // Three attempts failed; compensation's replay (the 4th call) reached the processor, which charged
+    // then — so the charge exists and is refunded at once.
+    expect(order).toMatchObject({
+      status: 'FAILED',
+      step: 'DONE',
+      charge: 'REFUNDED',
+      failure: { code: 'PAYMENT_FAILED' },
+    });
+    expect(w.payment.callsOf('Charge')).toHaveLength(4);
+    const charge = w.payment.chargeFor(order.id);
+    expect(w.payment.refundsOf(charge?.id ?? '')).toHaveLength(1);
+    expect(w.product.stockOf(w.mug)).toBe(10);
+  });
+
+  it('when every charge misses its deadline: FAILED, stock released, and the charge refunded once it can be seen', async () => {
+    const w = await world({ timeoutMs: 300 });
+    w.payment.chargeDelayMs = 1500;
+    const order = await w.app.orders.createOrder(w.token, cart(w), ctx);
+    // The processor charged on the first attempt, but no answer arrived in time: the order failed, its
+    // stock is back, and the charge is still unknown (compensation waits for payment-service).
+    expect(order).toMatchObject({
+      status: 'FAILED',
+      step: 'COMPENSATING',
+      stock: 'RELEASED',
+      charge: 'UNKNOWN',
+      failure: { code: 'PAYMENT_FAILED' },
+    });
+    expect(w.product.stockOf(w.mug)).toBe(10);
+    expect(w.payment.charges.size).toBe(1);
+    expect(w.payment.callsOf('Refund')).toHaveLength(0);
+
+    // payment-service answers on time again; the recoverer takes the expired lease and finishes.
+    w.payment.lateCharges = 0;
+    await expireLease(w, order.id);
+    expect(await w.app.recoverer.recoverOnce()).toBe(1);
+    const done = await stored(w, order.id);
+    expect(done).toMatchObject({
+      status: 'FAILED',
+      step: 'DONE',
+      charge: 'REFUNDED',
+      failure: { code: 'PAYMENT_FAILED' },
+    });
+    const charge = w.payment.chargeFor(order.id);
+    expect(done.paymentId).toBe(charge?.id);
+    expect(w.payment.refundsOf(charge?.id ?? '')).toHaveLength(1);
+    expect(w.payment.charges.size).toBe(1);
+    expect(await w.app.recoverer.recoverOnce()).toBe(0);
+    expect(w.product.callsOf('ReleaseStock')).toHaveLength(1);
+  });
+
+  it('when the charge missed its deadlines but the replay answers: refunds within the same request', async () => {
+    const w = await world({ timeoutMs: 300 });
+    w.payment.chargeDelayMs = 1500;
+    w.payment.lateCharges = 3;
+    const order = await w.app.orders.createOrder(w.token, cart(w), ctx);
+    expect(order).toMatchObject({ status: 'FAILED', step: 'DONE', charge: 'REFUNDED', stock: 'RELEASED' });
+    expect(w.payment.charges.size).toBe(1);
+    expect(w.payment.callsOf('Refund')).toHaveLength(1);
+    expect(await outboxRows(w)).toEqual([]);
+  });
+
+  it('after a crash between charge and confirmation, the recoverer completes the order exactly once', async () => {
+    let crash = true;
+    const w = await world({
+      hooks: {
+        afterCharge: () => {
+          if (crash) throw new Error('process crashed (test)');
+        },
+      },
+    });
+    const request = cart(w);
+    await expect(w.app.orders.createOrder(w.token, request, ctx)).rejects.toThrow('process crashed (test)');
+    const [left] = (await w.db.query<{ id: string }>('SELECT id FROM orders')).rows;
+    const id = left?.id ?? '';
+    expect(await stored(w, id)).toMatchObject({ status: 'PENDING', step: 'CHARGING', charge: 'UNKNOWN' });
+    expect(w.payment.charges.size).toBe(1);
+    expect(await outboxRows(w)).toEqual([]);
+
+    // Its lease has not expired: the recoverer leaves it alone (the request might still be running it).
+    expect(await w.app.recoverer.recoverOnce()).toBe(0);
+    crash = false;
+    await expireLease(w, id);
+    expect(await w.app.recoverer.recoverOnce()).toBe(1);
+    const recovered = await stored(w, id);
+    expect(recovered).toMatchObject({ status: 'CONFIRMED', step: 'DONE', paymentId: w.payment.chargeFor(id)?.id });
+    expect(w.payment.charges.size).toBe(1);
+    expect(w.payment.callsOf('Charge')).toHaveLength(2);
+    expect(w.product.callsOf('ReserveStock')).toHaveLength(1);
+    expect(await outboxRows(w)).toHaveLength(1);
+
+    await expireLease(w, id);
+    expect(await w.app.recoverer.recoverOnce()).toBe(0);
+    expect(await outboxRows(w)).toHaveLength(1);
+    const replay = await w.app.orders.createOrder(w.token, request, ctx);
+    expect(replay).toMatchObject({ id, status: 'CONFIRMED' });
+    expect(w.payment.callsOf('Charge')).toHaveLength(2);
+  });
+
+  it('a replayed request drives on an order a crash left (expired lease), or returns it PENDING while leased', async () => {
+    let crash = true;
+    const w = await world({
+      hooks: {
+        afterCharge: () => {
+          if (crash) throw new Error('process crashed (test)');
+        },
+      },
+    });
+    const request = cart(w);
+    await expect(w.app.orders.createOrder(w.token, request, ctx)).rejects.toThrow();
+    crash = false;
+    const whileLeased = await w.app.orders.createOrder(w.token, request, ctx);
+    expect(whileLeased).toMatchObject({ status: 'PENDING', step: 'CHARGING' });
+    expect(w.payment.callsOf('Charge')).toHaveLength(1);
+
+    await expireLease(w, whileLeased.id);
+    const resumed = await w.app.orders.createOrder(w.token, request, ctx);
+    expect(resumed).toMatchObject({ id: whileLeased.id, status: 'CONFIRMED' });
+    expect(w.payment.charges.size).toBe(1);
+    expect(await outboxRows(w)).toHaveLength(1);
+  });
+
+  it('compensates when the confirm transaction fails after the charge: refund, release, FAILED', async () => {
+    const w = await world({ wrapDb: failingOutbox });
+    const order = await w.app.orders.createOrder(w.token, cart(w), ctx);
+    expect(order).toMatchObject({
+      status: 'FAILED',
+      step: 'DONE',
+      stock: 'RELEASED',
+      charge: 'REFUNDED',
+      failure: { code: 'CONFIRMATION_FAILED' },
+    });
+    const charge = w.payment.chargeFor(order.id);
+    expect(w.payment.refundsOf(charge?.id ?? '')).toHaveLength(1);
+    expect(w.product.stockOf(w.mug)).toBe(10);
+    expect(await outboxRows(w)).toEqual([]);
+  });
+
+  it('fails the order when product-service does not answer, releasing whatever it may have reserved', async () => {
+    const w = await world();
+    w.product.script.failNext('ReserveStock', 'UNAVAILABLE', 3);
+    const order = await w.app.orders.createOrder(w.token, cart(w), ctx);
+    expect(order).toMatchObject({
+      status: 'FAILED',
+      step: 'DONE',
+      stock: 'RELEASED',
+      failure: { code: 'PRODUCT_SERVICE_UNAVAILABLE' },
+    });
+    expect(w.product.callsOf('ReserveStock')).toHaveLength(3);
+    expect(w.product.callsOf('ReleaseStock', order.id)).toHaveLength(1);
+    expect(w.payment.calls).toEqual([]);
+  });
+
+  it('leaves compensation to the recoverer while product-service cannot release, then releases once', async () => {
+    const w = await world();
+    w.product.script.failNext('ReleaseStock', 'UNAVAILABLE', 3);
+    const order = await w.app.orders.createOrder(w.token, cart(w, { paymentToken: 'tok_chargeDeclined' }), ctx);
+    expect(order).toMatchObject({ status: 'FAILED', step: 'COMPENSATING', stock: 'RESERVED' });
+    expect(w.product.stockOf(w.mug)).toBe(8);
+    await expireLease(w, order.id);
+    expect(await w.app.recoverer.recoverOnce()).toBe(1);
+    expect(await stored(w, order.id)).toMatchObject({ status: 'FAILED', step: 'DONE', stock: 'RELEASED' });
+    expect(w.product.stockOf(w.mug)).toBe(10);
+  });
+
+  it('refuses a caller whose token carries no usable e-mail before anything is reserved', async () => {
+    const w = await world();
+    const token = await tokenOf({ ...newUser(), email: 'not-an-email' });
+    await expect(w.app.orders.createOrder(token, cart(w), ctx)).rejects.toMatchObject({
+      code: 'FAILED_PRECONDITION',
+      reason: 'INVALID_CUSTOMER_EMAIL',
+    });
+    expect(w.product.calls).toEqual([]);
+    expect((await w.db.query('SELECT id FROM orders')).rows).toEqual([]);
+  });
+
+  it('authenticates before it validates', async () => {
+    const w = await world();
+    await expect(w.app.orders.createOrder(undefined, { items: [] }, ctx)).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
+    await expect(w.app.orders.createOrder(w.token, { ...cart(w), items: [] }, ctx)).rejects.toBeInstanceOf(DomainError);
+  });
+});

@@ -1,0 +1,271 @@
+import type { Database, Queryable } from '../../../lib/runtime/db';
+import type {
+  ChargeState,
+  CursorPosition,
+  OrderItem,
+  OrderRecord,
+  OrderStatus,
+  SagaStep,
+  StockState,
+} from '../domain/order';
+import type { Lease, NewOrder, OrderPatch, OrderStore, OutboxEvent } from '../domain/ports';
+
+interface OrderRow {
+  id: string;
+  user_id: string;
+  user_email: string;
+  idempotency_key: string;
+  request_hash: string;
+  status: OrderStatus;
+  saga_step: SagaStep;
+  stock_state: StockState;
+  charge_state: ChargeState;
+  payment_token: string | null;
+  total_amount: number | string | null;
+  total_currency: string | null;
+  payment_id: string | null;
+  failure_code: string | null;
+  failure_reason: string | null;
+  decline_code: string | null;
+  created_at_utc: string;
+  updated_at_utc: string;
+}
+
+interface ItemRow {
+  order_id: string;
+  product_id: string;
+  quantity: number;
+  unit_price_amount: number | string | null;
+  unit_price_currency: string | null;
+}
+
+// Timestamps as text with microseconds: a JS Date would drop them, and a cursor built from a rounded
+// timestamp would repeat or skip rows. (Aliased so ORDER BY created_at still means the column.)
+const utc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const ORDER_COLUMNS = `id, user_id, user_email, idempotency_key, request_hash, status, saga_step, stock_state,
+  charge_state, payment_token, total_amount, total_currency, payment_id, failure_code, failure_reason, decline_code,
+  ${utc('created_at')} AS created_at_utc, ${utc('updated_at')} AS updated_at_utc`;
+
+const LEASE_UNTIL = `now() + $LEASE::integer * interval '1 millisecond'`;
+const leaseUntil = (param: number) => LEASE_UNTIL.replace('$LEASE', `$${param}`);
+
+function toItem(row: ItemRow): OrderItem {
+  return {
+    productId: row.product_id,
+    quantity: row.quantity,
+    ...(row.unit_price_amount === null || row.unit_price_currency === null
+      ? {}
+      : { unitPrice: { amount: Number(row.unit_price_amount), currency: row.unit_price_currency } }),
+  };
+}
+
+function toRecord(row: OrderRow, items: readonly OrderItem[]): OrderRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    userEmail: row.user_email,
+    idempotencyKey: row.idempotency_key,
+    requestHash: row.request_hash,
+    status: row.status,
+    step: row.saga_step,
+    stock: row.stock_state,
+    charge: row.charge_state,
+    ...(row.payment_token === null ? {} : { paymentToken: row.payment_token }),
+    items,
+    ...(row.total_amount === null || row.total_currency === null
+      ? {}
+      : { total: { amount: Number(row.total_amount), currency: row.total_currency } }),
+    ...(row.payment_id === null ? {} : { paymentId: row.payment_id }),
+    ...(row.failure_code === null
+      ? {}
+      : {
+          failure: {
+            code: row.failure_code,
+            reason: row.failure_reason ?? '',
+            ...(row.decline_code === null ? {} : { declineCode: row.decline_code }),
+          },
+        }),
+    createdAt: row.created_at_utc,
+    updatedAt: row.updated_at_utc,
+  };
+}
+
+/** Orders (with the saga's bookkeeping) and the outbox rows written with them; the same SQL on PGlite and PostgreSQL. */
+export class PostgresOrderStore implements OrderStore {
+  constructor(private readonly db: Database) {}
+
+  private async load(q: Queryable, ids: readonly string[]): Promise<Map<string, OrderRecord>> {
+    if (ids.length === 0) return new Map();
+    const orders = await q.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ANY($1::uuid[])`, [ids]);
+    const items = await q.query<ItemRow>(
+      `SELECT order_id, product_id, quantity, unit_price_amount, unit_price_currency
+       FROM order_items WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, position`,
+      [ids],
+    );
+    const itemsOf = new Map<string, OrderItem[]>();
+    for (const row of items.rows) {
+      const list = itemsOf.get(row.order_id) ?? [];
+      list.push(toItem(row));
+      itemsOf.set(row.order_id, list);
+    }
+    return new Map(orders.rows.map((row) => [row.id, toRecord(row, itemsOf.get(row.id) ?? [])]));
+  }
+
+  private async loadOne(q: Queryable, id: string): Promise<OrderRecord | undefined> {
+    return (await this.load(q, [id])).get(id);
+  }
+
+  insertOrFind(order: NewOrder): Promise<{ created: boolean; order: OrderRecord }> {
+    return this.db.transaction(async (tx) => {
+      // A concurrent twin of this request waits here on the unique key until this transaction ends, then
+      // finds the committed order instead of creating a second one.
+      const inserted = await tx.query<{ id: string }>(
+        `INSERT INTO orders (id, user_id, user_email, idempotency_key, request_hash, status, saga_step,
+           stock_state, charge_state, payment_token, lease_owner, lease_until)
+         VALUES ($1, $2, $3, $4, $5, 'PENDING', 'RESERVING', 'NONE', 'NONE', $6, $7, ${leaseUntil(8)})
+         ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id`,
+        [
+          order.id,
+          order.userId,
+          order.userEmail,
+          order.request.idempotencyKey,
+          order.request.requestHash,
+          order.request.paymentToken,
+          order.lease.owner,
+          order.lease.ms,
+        ],
+      );
+      if (inserted.rows.length === 0) {
+        const existing = await tx.query<{ id: string }>(
+          'SELECT id FROM orders WHERE user_id = $1 AND idempotency_key = $2',
+          [order.userId, order.request.idempotencyKey],
+        );
+        const id = existing.rows[0]?.id;
+        const found = id === undefined ? undefined : await this.loadOne(tx, id);
+        if (!found) throw new Error('an order idempotency key conflicted but its order cannot be read');
+        return { created: false, order: found };
+      }
+      const values = order.request.items.map((_, i) => `($1, ${i}, $${2 + 2 * i}, $${3 + 2 * i})`).join(', ');
+      await tx.query(`INSERT INTO order_items (order_id, position, product_id, quantity) VALUES ${values}`, [
+        order.id,
+        ...order.request.items.flatMap((item) => [item.productId, item.quantity]),
+      ]);
+      const created = await this.loadOne(tx, order.id);
+      if (!created) throw new Error(`order ${order.id} was inserted but cannot be read`);
+      return { created: true, order: created };
+    });
+  }
+
+  async get(id: string): Promise<OrderRecord | undefined> {
+    return this.db.transaction((tx) => this.loadOne(tx, id));
+  }
+
+  async listByUser(userId: string, after: CursorPosition | undefined, limit: number): Promise<OrderRecord[]> {
+    return this.db.transaction(async (tx) => {
+      const result = after
+        ? await tx.query<{ id: string }>(
+            `SELECT id FROM orders WHERE user_id = $1 AND (created_at, id) < ($2::timestamptz, $3::uuid)
+             ORDER BY created_at DESC, id DESC LIMIT $4`,
+            [userId, after.createdAt, after.id, limit],
+          )
+        : await tx.query<{ id: string }>(
+            'SELECT id FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2',
+            [userId, limit],
+          );
+      const ids = result.rows.map((r) => r.id);
+      const records = await this.load(tx, ids);
+      return ids.flatMap((id) => {
+        const record = records.get(id);
+        return record ? [record] : [];
+      });
+    });
+  }
+
+  takeLease(id: string, lease: Lease): Promise<OrderRecord | undefined> {
+    return this.db.transaction(async (tx) => {
+      const taken = await tx.query(
+        `UPDATE orders SET lease_owner = $2, lease_until = ${leaseUntil(3)}
+         WHERE id = $1 AND saga_step <> 'DONE' AND lease_until < now() RETURNING id`,
+        [id, lease.owner, lease.ms],
+      );
+      return taken.rows.length === 0 ? undefined : this.loadOne(tx, id);
+    });
+  }
+
+  async takeStaleLeases(lease: Lease, limit: number, excluding: readonly string[]): Promise<string[]> {
+    // SKIP LOCKED: replicas recovering at the same moment take different orders.
+    const taken = await this.db.query<{ id: string }>(
+      `UPDATE orders SET lease_owner = $1, lease_until = ${leaseUntil(2)}, recoveries = recoveries + 1
+       WHERE id IN (
+         SELECT id FROM orders
+         WHERE saga_step <> 'DONE' AND lease_until < now() AND NOT (id = ANY($3::uuid[]))
+         ORDER BY lease_until LIMIT $4 FOR UPDATE SKIP LOCKED)
+       RETURNING id`,
+      [lease.owner, lease.ms, [...excluding], limit],
+    );
+    return taken.rows.map((r) => r.id);
+  }
+
+  advance(
+    id: string,
+    lease: Lease,
+    from: SagaStep,
+    patch: OrderPatch,
+    event?: OutboxEvent,
+  ): Promise<OrderRecord | undefined> {
+    return this.db.transaction(async (tx) => {
+      const updated = await tx.query(
+        `UPDATE orders SET
+           status = COALESCE($4, status),
+           saga_step = COALESCE($5, saga_step),
+           stock_state = COALESCE($6, stock_state),
+           charge_state = COALESCE($7, charge_state),
+           total_amount = COALESCE($8::bigint, total_amount),
+           total_currency = COALESCE($9, total_currency),
+           payment_id = COALESCE($10, payment_id),
+           failure_code = COALESCE($11, failure_code),
+           failure_reason = COALESCE($12, failure_reason),
+           decline_code = COALESCE($13, decline_code),
+           payment_token = CASE WHEN $14::boolean THEN NULL ELSE payment_token END,
+           lease_until = ${leaseUntil(15)},
+           updated_at = now()
+         WHERE id = $1 AND lease_owner = $2 AND saga_step = $3
+         RETURNING id`,
+        [
+          id,
+          lease.owner,
+          from,
+          patch.status ?? null,
+          patch.step ?? null,
+          patch.stock ?? null,
+          patch.charge ?? null,
+          patch.total?.amount ?? null,
+          patch.total?.currency ?? null,
+          patch.paymentId ?? null,
+          patch.failure?.code ?? null,
+          patch.failure?.reason ?? null,
+          patch.failure?.declineCode ?? null,
+          patch.erasePaymentToken === true,
+          lease.ms,
+        ],
+      );
+      if (updated.rows.length === 0) return undefined;
+      for (const [position, price] of (patch.unitPrices ?? []).entries()) {
+        await tx.query(
+          `UPDATE order_items SET unit_price_amount = $3, unit_price_currency = $4
+           WHERE order_id = $1 AND position = $2`,
+          [id, position, price.amount, price.currency],
+        );
+      }
+      if (event) {
+        await tx.query('INSERT INTO outbox (id, message_key, event_type, payload) VALUES ($1, $2, $3, $4)', [
+          event.id,
+          event.key,
+          event.type,
+          event.payload,
+        ]);
+      }
+      return this.loadOne(tx, id);
+    });
+  }
+}

@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import type { PGlite } from '@electric-sql/pglite';
+import * as grpc from '@grpc/grpc-js';
+import { type CreateOrderRequest, OrderStatus } from '../../../lib/contracts/gen/shopfront/order/v1/order';
+import { parseOrderEvent } from '../../../lib/events';
+import { openEmbeddedPostgres } from '../../../lib/runtime/db';
+import { LocalEventLog } from '../../../lib/runtime/events';
+import { SCHEMA } from '../config';
+import type { StartedService } from '../main';
+import { FakePaymentService, FakeProductService } from '../test-support/fake-peers';
+import { failure, OrderApi, silentLogger, startOnPglite, until } from '../test-support/service';
+import { expiredToken, newUser, TEST_JWT_SECRET, type TestUser, tokenOf, unsignedToken } from '../test-support/tokens';
+
+describe('order-service gRPC API (real sockets, generated client, fake peers, embedded PostgreSQL)', () => {
+  let pglite: PGlite;
+  let product: FakeProductService;
+  let payment: FakePaymentService;
+  let bus: LocalEventLog;
+  let service: StartedService;
+  let api: OrderApi;
+  let alice: TestUser;
+  let aliceToken: string;
+  let mug: string;
+
+  beforeAll(async () => {
+    pglite = await openEmbeddedPostgres(undefined);
+    await pglite.exec(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+    product = await new FakeProductService().start();
+    payment = await new FakePaymentService().start();
+    bus = new LocalEventLog({ partitions: { orders: 3 }, logger: silentLogger() });
+    service = await startOnPglite(pglite, { product, payment }, { bus });
+    api = new OrderApi(service.ports.grpc);
+    alice = newUser();
+    aliceToken = await tokenOf(alice);
+    mug = product.addProduct({ amount: 1250, currency: 'EUR' }, 1000);
+  });
+
+  afterAll(async () => {
+    api.close();
+    await service.stop();
+    await Promise.all([product.close(), payment.close(), bus.close()]);
+    await pglite.close();
+  });
+
+  const request = (overrides: Partial<CreateOrderRequest> = {}): CreateOrderRequest => ({
+    idempotencyKey: `key-${randomUUID()}`,
+    items: [{ productId: mug, quantity: 2 }],
+    paymentToken: 'tok_visa',
+    ...overrides,
+  });
+
+  describe('CreateOrder', () => {
+    it('confirms an order and publishes its order.created event through the running relay', async () => {
+      const order = await api.create(request(), aliceToken);
+      expect(order).toEqual({
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        userId: alice.id,
+        status: OrderStatus.ORDER_STATUS_CONFIRMED,
+        items: [{ productId: mug, quantity: 2, unitPrice: { amount: 1250, currency: 'EUR' } }],
+        total: { amount: 2500, currency: 'EUR' },
+        failureCode: '',
+        failureReason: '',
+        declineCode: '',
+        paymentId: payment.chargeFor(order.id)?.id,
+        createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
+        updatedAt: expect.any(String),
+      });
+      await until(() => bus.records('orders').some((r) => r.key === order.id));
+      const record = bus.records('orders').find((r) => r.key === order.id);
+      const parsed = parseOrderEvent(record?.value);
+      expect(parsed.ok && parsed.event.data).toEqual({
+        orderId: order.id,
+        userId: alice.id,
+        userEmail: alice.email,
+        items: [{ productId: mug, quantity: 2, unitPrice: { amount: 1250, currency: 'EUR' } }],
+        total: { amount: 2500, currency: 'EUR' },
+        createdAt: order.createdAt,
+      });
+    });
+
+    it('answers a declined payment with a FAILED order carrying the failure and decline codes', async () => {
+      const order = await api.create(request({ paymentToken: 'tok_chargeDeclined' }), aliceToken);
+      expect(order).toMatchObject({
+        status: OrderStatus.ORDER_STATUS_FAILED,
+        failureCode: 'PAYMENT_DECLINED',
+        declineCode: 'card_declined',
+        paymentId: '',
+      });
+      expect(order.failureReason).not.toBe('');
+    });
+
+    it('answers missing stock with a FAILED order (OUT_OF_STOCK) and never charges', async () => {
+      const scarce = product.addProduct({ amount: 100, currency: 'EUR' }, 1);
+      const charges = payment.calls.length;
+      const order = await api.create(request({ items: [{ productId: scarce, quantity: 2 }] }), aliceToken);
+      expect(order).toMatchObject({ status: OrderStatus.ORDER_STATUS_FAILED, failureCode: 'OUT_OF_STOCK' });
+      expect(order.failureReason).toContain('items[0].quantity');
+      expect(payment.calls.length).toBe(charges);
+    });
+
+    it('creates one order for ten concurrent calls with one key, and answers each with it', async () => {
+      const same = request();
+      const orders = await Promise.all(Array.from({ length: 10 }, () => api.create(same, aliceToken)));
+      const ids = new Set(orders.map((o) => o.id));
+      expect(ids.size).toBe(1);
+      const [id] = [...ids];
+      expect(product.callsOf('ReserveStock', id)).toHaveLength(1);
+      expect(payment.callsOf('Charge').filter((c) => c.key === `order:${id}`)).toHaveLength(1);
+      expect((await api.get(id ?? '', aliceToken)).status).toBe(OrderStatus.ORDER_STATUS_CONFIRMED);
+    });
+
+    it('refuses the same key with another cart: INVALID_ARGUMENT IDEMPOTENCY_KEY_REUSED on idempotencyKey', async () => {
+      const first = request();
+      await api.create(first, aliceToken);
+      expect(await failure(api.create({ ...first, items: [{ productId: mug, quantity: 3 }] }, aliceToken))).toEqual({
+        code: grpc.status.INVALID_ARGUMENT,
+        field: 'idempotencyKey',
+        reason: 'IDEMPOTENCY_KEY_REUSED',
+      });
+    });
+
+    it.each<[string, Partial<CreateOrderRequest>, string]>([
+      ['no items', { items: [] }, 'items'],
+      ['a product id that is not a UUID', { items: [{ productId: 'mug', quantity: 1 }] }, 'items[0].productId'],
+      ['quantity 0', { items: [{ productId: randomUUID(), quantity: 0 }] }, 'items[0].quantity'],
+      ['quantity 1001', { items: [{ productId: randomUUID(), quantity: 1001 }] }, 'items[0].quantity'],
+      ['no payment token', { paymentToken: '' }, 'paymentToken'],
+      ['no idempotency key', { idempotencyKey: '' }, 'idempotencyKey'],
+      ['an idempotency key with a space', { idempotencyKey: 'a b' }, 'idempotencyKey'],
+    ])('answers INVALID_ARGUMENT naming the field for %s', async (_case, change, field) => {
+      expect(await failure(api.create(request(change), aliceToken))).toEqual({
+        code: grpc.status.INVALID_ARGUMENT,
+        field,
+      });
+    });
+
+    it('answers INVALID_ARGUMENT for a product named twice', async () => {
+      const items = [
+        { productId: mug, quantity: 1 },
+        { productId: mug, quantity: 2 },
+      ];
+      expect(await failure(api.create(request({ items }), aliceToken))).toEqual({
+        code: grpc.status.INVALID_ARGUMENT,
+        field: 'items[1].productId',
+      });
+    });
+  });
+
+  describe('authentication', () => {
+    const cases: [string, () => Promise<string | undefined>][] = [
+      ['no token', async () => undefined],
+      ['a garbage token', async () => 'not-a-jwt'],
+      ['an expired token', () => expiredToken(alice)],
+      ['an unsigned (alg none) token', async () => unsignedToken(alice)],
+      ['a token signed with another key', () => tokenOf(alice, `${TEST_JWT_SECRET}-but-another-one`)],
+    ];
+
+    it.each(cases)('refuses CreateOrder, GetOrder and ListOrders with %s (UNAUTHENTICATED)', async (_case, token) => {
+      const bearer = await token();
+      const before = product.calls.length;
+      expect(await failure(api.create(request(), bearer))).toEqual({ code: grpc.status.UNAUTHENTICATED });
+      expect(await failure(api.get(randomUUID(), bearer))).toEqual({ code: grpc.status.UNAUTHENTICATED });
+      expect(await failure(api.list(10, '', bearer))).toEqual({ code: grpc.status.UNAUTHENTICATED });
+      expect(product.calls.length).toBe(before);
+    });
+  });
+
+  describe('GetOrder', () => {
+    it('shows an order to its owner and to an admin, and to nobody else (NOT_FOUND)', async () => {
+      const order = await api.create(request(), aliceToken);
+      expect(await api.get(order.id, aliceToken)).toEqual(order);
+      expect(await api.get(order.id.toUpperCase(), aliceToken)).toEqual(order);
+      expect(await api.get(order.id, await tokenOf(newUser('admin')))).toEqual(order);
+      expect(await failure(api.get(order.id, await tokenOf(newUser())))).toEqual({
+        code: grpc.status.NOT_FOUND,
+        field: 'id',
+      });
+    });
+
+    it('answers NOT_FOUND for an unknown id and INVALID_ARGUMENT for a malformed one', async () => {
+      expect(await failure(api.get(randomUUID(), aliceToken))).toEqual({ code: grpc.status.NOT_FOUND, field: 'id' });
+      for (const id of ['', 'order-1', `${randomUUID()}x`]) {
+        expect(await failure(api.get(id, aliceToken))).toEqual({ code: grpc.status.INVALID_ARGUMENT, field: 'id' });
+      }
+    });
+  });
+
+  describe('ListOrders', () => {
+    it("lists the caller's orders newest first, page by page, never another's", async () => {
+      const bob = newUser();
+      const bobToken = await tokenOf(bob);
+      const created: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        created.push((await api.create(request({ paymentToken: 'tok_chargeDeclined' }), bobToken)).id);
+        await api.create(request(), aliceToken);
+      }
+      const seen: string[] = [];
+      const sizes: number[] = [];
+      let cursor = '';
+      do {
+        const page = await api.list(2, cursor, bobToken);
+        sizes.push(page.items.length);
+        seen.push(...page.items.map((o) => o.id));
+        for (const o of page.items) expect(o.userId).toBe(bob.id);
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(sizes).toEqual([2, 2, 1]);
+      expect(seen).toEqual([...created].reverse());
+    });
+
+    it('uses 20 by default, caps the page at 100, and refuses a negative limit or a forged cursor', async () => {
+      const carol = newUser();
+      const carolToken = await tokenOf(carol);
+      for (let i = 0; i < 21; i++) await api.create(request({ paymentToken: 'tok_chargeDeclined' }), carolToken);
+      const first = await api.list(0, '', carolToken);
+      expect(first.items).toHaveLength(20);
+      expect(first.nextCursor).not.toBe('');
+      expect((await api.list(1000, '', carolToken)).items).toHaveLength(21);
+      expect(await failure(api.list(-1, '', carolToken))).toEqual({
+        code: grpc.status.INVALID_ARGUMENT,
+        field: 'limit',
+      });
+      expect(await failure(api.list(10, 'forged', carolToken))).toEqual({
+        code: grpc.status.INVALID_ARGUMENT,
+        field: 'cursor',
+      });
+      expect(await api.list(10, '', await tokenOf(newUser()))).toEqual({ items: [], nextCursor: '' });
+    });
+  });
+});
