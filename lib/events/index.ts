@@ -1,3 +1,15 @@
+export {
+  ANALYTICS_WINDOW_V1,
+  type AnalyticsWindowData,
+  type AnalyticsWindowEvent,
+  type AnalyticsWindowInput,
+  analyticsWindowDataSchema,
+  analyticsWindowEventId,
+  analyticsWindowEventSchema,
+  buildAnalyticsWindow,
+  type ParseAnalyticsWindowResult,
+  parseAnalyticsWindowEvent,
+} from './analytics-window';
 export { buildOrderCreated, type OrderCreatedInput } from './build';
 export { type EventError, type EventErrorCode, InvalidEventError } from './errors';
 export { currencyCodeSchema, formatMoney, type Money, moneySchema } from './money';

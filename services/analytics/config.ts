@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { env } from '../../lib/runtime/config';
+
+export const SERVICE_NAME = 'analytics';
+/** CloudEvents `source` of the windows this twin emits (the Flink job names itself). */
+export const EVENT_SOURCE = '/services/analytics';
+/** The design's 1-minute tumbling windows. */
+export const WINDOW_MS = 60_000;
+
+const integer = (min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+
+const HOST_PORT = '[A-Za-z0-9.-]+:\\d{1,5}';
+
+export const configShape = {
+  /** Folder of `analytics-state.json` and `analytics-results.jsonl`. */
+  DATA_DIR: z.string().min(1).default('.data'),
+  LOG_LEVEL: env.logLevel(),
+  /** The watermark's bound: how far behind the newest event time an order may arrive and still count. */
+  ANALYTICS_OUT_OF_ORDERNESS_MS: integer(0, 3_600_000, 5000),
+  /** Processing time without orders after which the watermark follows processing time. */
+  ANALYTICS_IDLE_TIMEOUT_MS: integer(1, 3_600_000, 10_000),
+  /** Only read when run directly (`main()`): with it the job consumes Kafka, without it a local event log. */
+  KAFKA_BROKERS: z
+    .string()
+    .regex(new RegExp(`^${HOST_PORT}(,${HOST_PORT})*$`), 'must be a comma-separated list of host:port')
+    .transform((value) => value.split(','))
+    .optional(),
+  /** Only read when run directly: Amazon MSK IAM authentication for this region. */
+  KAFKA_MSK_IAM_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region such as eu-west-1')
+    .optional(),
+};
+
+export type AnalyticsConfig = z.infer<z.ZodObject<typeof configShape>>;
+
+/** How often the idle timeout is checked: often enough to close a window soon after the timeout. */
+export const tickIntervalMs = (idleTimeoutMs: number): number =>
+  Math.min(1000, Math.max(10, Math.floor(idleTimeoutMs / 4)));
