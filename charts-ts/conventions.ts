@@ -35,7 +35,7 @@ export const SECRET_VARIABLES: Readonly<Record<string, string>> = { [SECRET_JWT_
 export const SERVICE_SETTINGS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   'api-gateway': { UPSTREAM_TIMEOUT_MS: '2000', MAX_BODY_BYTES: '16384' },
   // 19 MiB is OWASP's argon2id minimum; the catalog's medium resources (512 MiB limit) leave room for bursts.
-  'user-service': { TOKEN_TTL_SECONDS: '900', PASSWORD_HASH_MEMORY_KIB: '19456' },
+  'user-service': { TOKEN_TTL_SECONDS: '900', PASSWORD_HASH_MEMORY_KIB: '16384' },
   'product-service': { SEED_DEMO_PRODUCTS: 'false' },
   // A saga lease (60 s) outlasts a step's longest peer call, (2 + 1) x 2000 ms plus backoff, twice over.
   'order-service': {

@@ -25,7 +25,7 @@ describe('loadUserServiceConfig', () => {
       LOG_LEVEL: 'info',
       BOOTSTRAP_ADMIN_EMAIL: undefined,
       BOOTSTRAP_ADMIN_PASSWORD: undefined,
-      PASSWORD_HASH_MEMORY_KIB: 19456,
+      PASSWORD_HASH_MEMORY_KIB: 16384,
     });
   });
 
@@ -81,6 +81,7 @@ describe('loadUserServiceConfig', () => {
     ['TOKEN_TTL_SECONDS', '1.5'],
     ['PASSWORD_HASH_MEMORY_KIB', '4095'],
     ['PASSWORD_HASH_MEMORY_KIB', 'lots'],
+    ['PASSWORD_HASH_MEMORY_KIB', '6000'],
     ['LOG_LEVEL', 'verbose'],
     ['DATABASE_URL', 'mysql://u:p@db/users'],
   ])('names %s=%s and quotes the bad value', (variable, value) => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { shop } from '../../lib/platform';
 import { ConfigError, env, loadConfig } from '../../lib/runtime/config';
 import { DomainError } from '../../lib/runtime/errors';
-import { DEFAULT_MEMORY_KIB, MIN_MEMORY_KIB } from './adapters/argon2-password-hasher';
+import { DEFAULT_MEMORY_KIB, MIN_MEMORY_KIB } from './adapters/scrypt-password-hasher';
 import { checkPassword } from './domain/password-policy';
 import { parseEmail } from './domain/validation';
 
@@ -42,8 +42,10 @@ export const configShape = {
   PASSWORD_HASH_MEMORY_KIB: z.coerce
     .number()
     .int()
-    .min(MIN_MEMORY_KIB, `must be at least ${MIN_MEMORY_KIB} KiB`)
-    .max(1_048_576, 'must be at most 1048576 KiB (1 GiB)')
+    .refine(
+      (kib) => kib >= MIN_MEMORY_KIB && kib <= 1_048_576 && Number.isInteger(Math.log2(kib)),
+      `must be a power of two from ${MIN_MEMORY_KIB} to 1048576 KiB (scrypt N)`,
+    )
     .default(DEFAULT_MEMORY_KIB),
 };
 

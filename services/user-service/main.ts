@@ -10,7 +10,7 @@ import { createLogger, type Logger } from '../../lib/runtime/logger';
 import { ServiceMetrics } from '../../lib/runtime/metrics';
 import { loadMigrations, migrate } from '../../lib/runtime/migrate';
 import { handleShutdown, type ShutdownStep } from '../../lib/runtime/shutdown';
-import { Argon2PasswordHasher } from './adapters/argon2-password-hasher';
+import { ScryptPasswordHasher } from './adapters/scrypt-password-hasher';
 import { DATABASE_SCHEMA, loadUserServiceConfig, SERVICE_NAME } from './config';
 import { UserAccounts } from './domain/accounts';
 import { MIGRATIONS_DIR, SqlUserStore } from './store/user-store';
@@ -58,7 +58,7 @@ async function compose(options: StartOptions): Promise<{ service: StartedService
 
     const accounts = new UserAccounts({
       users: new SqlUserStore(db),
-      hasher: await Argon2PasswordHasher.create({ memoryKib: config.PASSWORD_HASH_MEMORY_KIB }),
+      hasher: await ScryptPasswordHasher.create({ memoryKib: config.PASSWORD_HASH_MEMORY_KIB }),
       tokens: new TokenIssuer({ secret: config.JWT_SECRET, ttlSeconds: config.TOKEN_TTL_SECONDS }),
     });
 

@@ -29,7 +29,7 @@ describe('UserAccounts.register', () => {
     expect(user).toMatchObject({ email: 'ada@example.com', name: 'Ada', role: 'customer' });
     expect(user).not.toHaveProperty('passwordHash');
     expect(hasher.hashed).toEqual([PASSWORD]);
-    expect((await users.findByEmail('ada@example.com'))?.passwordHash).toBe(`$argon2id$fake$${PASSWORD}`);
+    expect((await users.findByEmail('ada@example.com'))?.passwordHash).toBe(`$scrypt$fake$${PASSWORD}`);
   });
 
   it.each([
@@ -81,7 +81,7 @@ describe('UserAccounts.authenticate', () => {
       expect(error.field).toBeUndefined();
     }
     expect(hasher.verified).toEqual([
-      { hash: `$argon2id$fake$${PASSWORD}`, password: 'Wrong-Pass-42' },
+      { hash: `$scrypt$fake$${PASSWORD}`, password: 'Wrong-Pass-42' },
       { hash: hasher.dummyHash, password: PASSWORD },
     ]);
     expect(issued).toEqual([]);
@@ -137,7 +137,7 @@ describe('UserAccounts.ensureAdmin', () => {
     const second = await accounts.ensureAdmin({ ...admin, password: 'Another-Pass-2025' });
     expect(second).toEqual({ created: false, user: first.user });
     expect(hasher.hashed).toEqual(['Admin-Pass-2025']);
-    expect((await users.findByEmail('root@example.com'))?.passwordHash).toBe('$argon2id$fake$Admin-Pass-2025');
+    expect((await users.findByEmail('root@example.com'))?.passwordHash).toBe('$scrypt$fake$Admin-Pass-2025');
   });
 
   it('leaves an existing customer with that email alone', async () => {

@@ -10,7 +10,7 @@ export interface UserStore {
 }
 
 /**
- * A memory-hard password hash (argon2id in production). The domain decides what a good password is
+ * A memory-hard password hash (scrypt in production). The domain decides what a good password is
  * (password-policy.ts); this port only turns one into a hash and checks a guess against a hash.
  */
 export interface PasswordHasher {

@@ -14,7 +14,7 @@ export interface User {
 
 /** An account with its credential, as only the domain and the store handle it. */
 export interface UserRecord extends User {
-  /** argon2id PHC string. */
+  /** scrypt PHC string. */
   readonly passwordHash: string;
 }
 

@@ -8,7 +8,7 @@ import type { NewUser } from '../domain/user';
 import { domainErrorOf } from '../test-support/errors';
 import { MIGRATIONS_DIR, SqlUserStore } from './user-store';
 
-const HASH = '$argon2id$v=19$m=4096,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA';
+const HASH = '$scrypt$ln=12,r=8,p=5$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g';
 
 const newUser = (overrides: Partial<NewUser> = {}): NewUser => ({
   id: randomUUID(),
@@ -125,7 +125,7 @@ export function sqlUserStoreContract(openDatabase: () => Promise<{ db: Database;
 
     it.each([
       ['a role outside customer/admin', { role: 'root' }],
-      ['a hash that is not argon2id', { password_hash: 'plain-text' }],
+      ['a hash that is not a PHC string', { password_hash: 'plain-text' }],
       ['an empty name', { name: '' }],
       ['a 101-character name', { name: 'n'.repeat(101) }],
     ])('refuses %s even from a writer that skips the domain', async (_what, override) => {

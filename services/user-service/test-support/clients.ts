@@ -15,7 +15,7 @@ import { ERROR_FIELD_KEY } from '../../../lib/runtime/status';
 
 export const TEST_JWT_SECRET = 'user-service-test-signing-secret-0123456789';
 
-/** The variables a test start needs: ephemeral ports, the cheapest argon2 the service accepts, no log noise. */
+/** The variables a test start needs: ephemeral ports, the cheapest scrypt the service accepts, no log noise. */
 export const testEnv = (overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> => ({
   GRPC_PORT: '0',
   METRICS_PORT: '0',
