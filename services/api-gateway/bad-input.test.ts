@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { ALICE, TEAPOT } from './test-support/fake-upstreams';
+import { ALICE, KETTLE, ORDER_ID, TEAPOT } from './test-support/fake-upstreams';
 import {
   type ApiResponse,
   adminToken,
@@ -35,6 +35,7 @@ afterEach(() => {
   // Whatever the test sent, no upstream heard of it, and nothing was an unexpected failure.
   expect(platform.users.calls).toEqual([]);
   expect(platform.products.calls).toEqual([]);
+  expect(platform.orders.calls).toEqual([]);
   expect(platform.logs.filter((line) => line.msg === 'unexpected error')).toEqual([]);
 });
 
@@ -57,6 +58,9 @@ interface BodyRoute {
 }
 
 const teacup = { name: 'Teacup', description: 'Fine china', price: { amount: 1250, currency: 'GBP' }, stock: 12 };
+const order = { items: [{ productId: TEAPOT.id, quantity: 2 }], paymentToken: 'tok_visa' };
+const orderHeaders = () => ({ authorization: `Bearer ${customer}`, 'idempotency-key': 'bad-input-test-key' });
+const line = (n: number) => ({ productId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, quantity: 1 });
 
 const bodyRoutes: BodyRoute[] = [
   {
@@ -120,7 +124,47 @@ const bodyRoutes: BodyRoute[] = [
       ['stock', '12'],
     ],
   },
+  {
+    name: 'create order',
+    template: '/api/v1/orders',
+    valid: order,
+    headers: orderHeaders,
+    badFields: [
+      ['items', []],
+      ['items', Array.from({ length: 51 }, (_, i) => line(i))],
+      ['items', 'two teapots'],
+      ['items', null],
+      ['items', { productId: TEAPOT.id, quantity: 2 }],
+      ['items.0', TEAPOT.id],
+      ['items.0', null],
+      ['items.0.productId', 'teapot'],
+      ['items.0.productId', 'c232ab00-9414-11ec-b3c8-9f6bdeced846'],
+      ['items.0.productId', 42],
+      ['items.0.productId', null],
+      ['items.0.quantity', 0],
+      ['items.0.quantity', -1],
+      ['items.0.quantity', 1.5],
+      ['items.0.quantity', '2'],
+      ['items.0.quantity', 1001],
+      ['items.0.quantity', 2 ** 31],
+      ['items.0.quantity', 2 ** 60],
+      ['items.0.quantity', 1e21],
+      ['items.0.quantity', null],
+      ['items.0.quantity', true],
+      ['paymentToken', ''],
+      ['paymentToken', 'tok visa'],
+      ['paymentToken', 'tok_visa\n'],
+      ['paymentToken', 'tok_visa\u0000'],
+      ['paymentToken', `tok_${'x'.repeat(252)}`],
+      ['paymentToken', 4242424242424242],
+      ['paymentToken', null],
+      ['paymentToken', { token: 'tok_visa' }],
+    ],
+  },
 ];
+
+/** The dotted path `items.0.quantity` as the error names it: `items[0].quantity`. */
+const fieldName = (dotted: string) => dotted.replace(/\.(\d+)(?=\.|$)/g, '[$1]');
 
 function withField(body: Record<string, unknown>, dotted: string, value: unknown): Record<string, unknown> {
   const copy = structuredClone(body);
@@ -184,7 +228,8 @@ describe.each(bodyRoutes)('JSON body of $name ($template)', (route) => {
   it.each(route.badFields.map(([field, value]) => [field, JSON.stringify(value).slice(0, 40), value]))(
     'rejects %s = %s with 400 naming it',
     async (field, _, value) => {
-      expectRejected(await post({ json: withField(route.valid, field, value) }), 400, 'INVALID_ARGUMENT', field);
+      const response = await post({ json: withField(route.valid, field, value) });
+      expectRejected(response, 400, 'INVALID_ARGUMENT', fieldName(field));
     },
   );
 
@@ -222,6 +267,14 @@ describe.each(bodyRoutes)('JSON body of $name ($template)', (route) => {
         );
         expect(text).toContain('__proto__');
         expectRejected(await raw(text), 400, 'INVALID_ARGUMENT', 'price.__proto__');
+      });
+    }
+
+    if (route.name === 'create order') {
+      it('rejects __proto__ inside an item as an unknown field items[0].__proto__', async () => {
+        const text = JSON.stringify(route.valid).replace('"quantity":2', '"quantity":2,"__proto__":{"polluted":true}');
+        expect(text).toContain('__proto__');
+        expectRejected(await raw(text), 400, 'INVALID_ARGUMENT', 'items[0].__proto__');
       });
     }
   });
@@ -317,6 +370,8 @@ describe.each([
   { template: '/api/v1/users/{id}', headers: () => ({ authorization: `Bearer ${customer}` }) },
   { template: '/api/v1/users/{id}', headers: () => ({ authorization: `Bearer ${admin}` }) },
   { template: '/api/v1/products/{id}', headers: () => ({}) },
+  { template: '/api/v1/orders/{id}', headers: () => ({ authorization: `Bearer ${customer}` }) },
+  { template: '/api/v1/orders/{id}', headers: () => ({ authorization: `Bearer ${admin}` }) },
 ])('ids of GET $template', ({ template, headers }) => {
   it.each(BAD_IDS)('rejects %s with 400 INVALID_ARGUMENT on field id', async (_, id, field) => {
     const response = await platform.api.request('GET', template, { params: { id }, headers: headers() });
@@ -324,7 +379,10 @@ describe.each([
   });
 });
 
-describe('query of GET /api/v1/products', () => {
+describe.each([
+  { template: '/api/v1/products', headers: (): Record<string, string> => ({}) },
+  { template: '/api/v1/orders', headers: (): Record<string, string> => ({ authorization: `Bearer ${customer}` }) },
+])('query of GET $template', ({ template, headers }) => {
   it.each([
     ['limit=abc', 'limit'],
     ['limit=0', 'limit'],
@@ -341,7 +399,7 @@ describe('query of GET /api/v1/products', () => {
     ['limit[]=5', 'limit[]'],
     ['__proto__=x', '__proto__'],
   ])('rejects ?%s with 400 naming %s', async (query, field) => {
-    const response = await platform.api.request('GET', '/api/v1/products', { query });
+    const response = await platform.api.request('GET', template, { query, headers: headers() });
     expectRejected(response, 400, 'INVALID_ARGUMENT', field);
   });
 });
@@ -349,13 +407,20 @@ describe('query of GET /api/v1/products', () => {
 describe.each([
   { method: 'GET', template: '/api/v1/users/{id}', options: (): RequestOptions => ({ params: { id: ALICE.id } }) },
   { method: 'POST', template: '/api/v1/products', options: (): RequestOptions => ({ json: teacup }) },
+  {
+    method: 'POST',
+    template: '/api/v1/orders',
+    options: (): RequestOptions => ({ json: order, headers: { 'idempotency-key': 'access-test-key' } }),
+  },
+  { method: 'GET', template: '/api/v1/orders', options: (): RequestOptions => ({}) },
+  { method: 'GET', template: '/api/v1/orders/{id}', options: (): RequestOptions => ({ params: { id: ORDER_ID } }) },
 ])('access tokens at $method $template', ({ method, template, options }) => {
   it('refuses every malformed Authorization header with 401 and WWW-Authenticate: Bearer', async () => {
     for (const [what, header] of Object.entries(await badAuthorizationHeaders())) {
       const base = options();
       const response = await platform.api.request(method, template, {
         ...base,
-        headers: header === undefined ? {} : { authorization: header },
+        headers: { ...base.headers, ...(header === undefined ? {} : { authorization: header }) },
       });
       expect({ what, status: response.status }).toEqual({ what, status: 401 });
       expectRejected(response, 401, 'UNAUTHENTICATED');
@@ -365,9 +430,10 @@ describe.each([
 
   it('refuses every bad token with 401 UNAUTHENTICATED', async () => {
     for (const [what, token] of Object.entries(await badTokens())) {
+      const base = options();
       const response = await platform.api.request(method, template, {
-        ...options(),
-        headers: { authorization: `Bearer ${token}` },
+        ...base,
+        headers: { ...base.headers, authorization: `Bearer ${token}` },
       });
       expect({ what, status: response.status }).toEqual({ what, status: 401 });
       expectRejected(response, 401, 'UNAUTHENTICATED');
@@ -401,5 +467,70 @@ describe('a customer asking for a malformed id', () => {
       headers: { authorization: `Bearer ${customer}` },
     });
     expectRejected(response, 400, 'INVALID_ARGUMENT', 'id');
+  });
+});
+
+describe('the Idempotency-Key header of POST /api/v1/orders', () => {
+  const place = (headers: Record<string, string>) =>
+    platform.api.request('POST', '/api/v1/orders', {
+      json: order,
+      headers: { authorization: `Bearer ${customer}`, ...headers },
+    });
+
+  it('is required: without it, 400 naming it', async () => {
+    const response = await place({});
+    expectRejected(response, 400, 'INVALID_ARGUMENT', 'Idempotency-Key');
+    expect(response.body).toMatchObject({ error: { message: 'is required' } });
+  });
+
+  it.each([
+    ['empty', ''],
+    ['256 characters', 'k'.repeat(256)],
+    ['a space inside', 'order 1'],
+    ['a slash', 'orders/1'],
+    ['a semicolon', 'a;b'],
+    ['quotes', '"abc"'],
+    ['a non-ASCII letter', 'clé'],
+    ['two keys (a repeated header is joined with a comma)', 'key-1, key-2'],
+  ])('rejects one with %s with 400 naming it', async (_, key) => {
+    expectRejected(await place({ 'idempotency-key': key }), 400, 'INVALID_ARGUMENT', 'Idempotency-Key');
+  });
+
+  it('is checked after the token: a bad token without a key is 401', async () => {
+    const response = await platform.api.request('POST', '/api/v1/orders', {
+      json: order,
+      headers: { authorization: 'Bearer not-a-jwt' },
+    });
+    expectRejected(response, 401, 'UNAUTHENTICATED');
+  });
+});
+
+describe('items of POST /api/v1/orders', () => {
+  const place = (items: unknown) =>
+    platform.api.request('POST', '/api/v1/orders', {
+      json: { items, paymentToken: 'tok_visa' },
+      headers: orderHeaders(),
+    });
+
+  it('refuses a product twice, naming the later item', async () => {
+    const response = await place([
+      { productId: TEAPOT.id, quantity: 1 },
+      { productId: KETTLE.id, quantity: 1 },
+      { productId: TEAPOT.id, quantity: 3 },
+    ]);
+    expectRejected(response, 400, 'INVALID_ARGUMENT', 'items[2].productId');
+  });
+
+  it('refuses a product twice in another letter case (UUIDs are case-insensitive)', async () => {
+    const response = await place([
+      { productId: TEAPOT.id, quantity: 1 },
+      { productId: TEAPOT.id.toUpperCase(), quantity: 1 },
+    ]);
+    expectRejected(response, 400, 'INVALID_ARGUMENT', 'items[1].productId');
+  });
+
+  it('names the first bad item of several', async () => {
+    const response = await place([line(1), line(2), { ...line(3), quantity: 0 }, { ...line(4), quantity: -5 }]);
+    expectRejected(response, 400, 'INVALID_ARGUMENT', 'items[2].quantity');
   });
 });

@@ -10,12 +10,15 @@ describe('loadGatewayConfig', () => {
       HTTP_PORT: 8080,
       USER_SERVICE_ADDR: 'localhost:50051',
       PRODUCT_SERVICE_ADDR: 'localhost:50052',
+      ORDER_SERVICE_ADDR: 'localhost:50053',
       JWT_SECRET: SECRET,
       UPSTREAM_TIMEOUT_MS: 2000,
+      CREATE_ORDER_TIMEOUT_MS: 10_000,
       MAX_BODY_BYTES: 16_384,
       LOG_LEVEL: 'info',
     });
     expect(catalogPort('api-gateway', 'http')).toBe(8080);
+    expect(catalogPort('order-service', 'grpc')).toBe(50053);
   });
 
   it('reads every variable', () => {
@@ -24,8 +27,10 @@ describe('loadGatewayConfig', () => {
         HTTP_PORT: '0',
         USER_SERVICE_ADDR: 'user-service.shopfront.svc:50051',
         PRODUCT_SERVICE_ADDR: '10.0.0.7:50052',
+        ORDER_SERVICE_ADDR: 'order-service.shopfront.svc:50053',
         JWT_SECRET: SECRET,
         UPSTREAM_TIMEOUT_MS: '750',
+        CREATE_ORDER_TIMEOUT_MS: '15000',
         MAX_BODY_BYTES: '1024',
         LOG_LEVEL: 'warn',
       }),
@@ -33,8 +38,10 @@ describe('loadGatewayConfig', () => {
       HTTP_PORT: 0,
       USER_SERVICE_ADDR: 'user-service.shopfront.svc:50051',
       PRODUCT_SERVICE_ADDR: '10.0.0.7:50052',
+      ORDER_SERVICE_ADDR: 'order-service.shopfront.svc:50053',
       JWT_SECRET: SECRET,
       UPSTREAM_TIMEOUT_MS: 750,
+      CREATE_ORDER_TIMEOUT_MS: 15_000,
       MAX_BODY_BYTES: 1024,
       LOG_LEVEL: 'warn',
     });
@@ -63,6 +70,8 @@ describe('loadGatewayConfig', () => {
     ['HTTP_PORT', 'eighty'],
     ['USER_SERVICE_ADDR', 'user-service'],
     ['PRODUCT_SERVICE_ADDR', 'http://product-service:50052'],
+    ['ORDER_SERVICE_ADDR', 'order-service'],
+    ['CREATE_ORDER_TIMEOUT_MS', '0'],
     ['UPSTREAM_TIMEOUT_MS', '0'],
     ['UPSTREAM_TIMEOUT_MS', '1.5'],
     ['MAX_BODY_BYTES', '-1'],

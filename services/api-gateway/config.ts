@@ -16,8 +16,15 @@ export const configShape = {
   HTTP_PORT: env.port(catalogPort(SERVICE_NAME, 'http')),
   USER_SERVICE_ADDR: env.address(`localhost:${catalogPort('user-service', 'grpc')}`),
   PRODUCT_SERVICE_ADDR: env.address(`localhost:${catalogPort('product-service', 'grpc')}`),
+  ORDER_SERVICE_ADDR: env.address(`localhost:${catalogPort('order-service', 'grpc')}`),
   JWT_SECRET: env.secret(32),
   UPSTREAM_TIMEOUT_MS: env.positiveInt(2000),
+  /**
+   * CreateOrder runs the whole saga (reserve stock, charge, confirm, with order-service's own retries), so it gets
+   * a longer deadline than a lookup. Past it the order may still complete: the client repeats the request with the
+   * same Idempotency-Key.
+   */
+  CREATE_ORDER_TIMEOUT_MS: env.positiveInt(10_000),
   MAX_BODY_BYTES: env.positiveInt(16_384),
   LOG_LEVEL: env.logLevel(),
 };

@@ -30,31 +30,37 @@ async function eventually(api: DocumentedApi, path: string, status: number): Pro
 }
 
 describe('GET /health', () => {
-  it('is 200 ok when both peers answer grpc.health.v1 SERVING for their service', async () => {
+  it('is 200 ok when every peer answers grpc.health.v1 SERVING for its service', async () => {
     const response = await eventually(platform.api, '/health', 200);
     expect(response.body).toEqual({
       status: 'ok',
-      checks: { 'user-service': { ok: true }, 'product-service': { ok: true } },
+      checks: { 'user-service': { ok: true }, 'product-service': { ok: true }, 'order-service': { ok: true } },
     });
     expect(response.headers.get('cache-control')).toBe('no-store');
   });
 
-  it.each(['users', 'products'] as const)('follows %s going NOT_SERVING and coming back', async (which) => {
-    await eventually(platform.api, '/health', 200);
-    platform[which].healthy = false;
-    const down = await eventually(platform.api, '/health', 503);
-    const peer = which === 'users' ? 'user-service' : 'product-service';
-    const other = which === 'users' ? 'product-service' : 'user-service';
-    expect(down.body).toEqual({
-      status: 'unavailable',
-      checks: { [peer]: { ok: false, error: 'status NOT_SERVING' }, [other]: { ok: true } },
-    });
-    expect((await eventually(platform.api, '/readyz', 503)).body).toMatchObject({ status: 'not ready' });
+  const PEERS = { users: 'user-service', products: 'product-service', orders: 'order-service' } as const;
 
-    platform[which].healthy = true;
-    await eventually(platform.api, '/health', 200);
-    await eventually(platform.api, '/readyz', 200);
-  });
+  it.each(Object.keys(PEERS) as (keyof typeof PEERS)[])(
+    'follows %s going NOT_SERVING and coming back',
+    async (which) => {
+      await eventually(platform.api, '/health', 200);
+      platform[which].healthy = false;
+      const down = await eventually(platform.api, '/health', 503);
+      const checks = Object.fromEntries(
+        Object.entries(PEERS).map(([fake, peer]) => [
+          peer,
+          fake === which ? { ok: false, error: 'status NOT_SERVING' } : { ok: true },
+        ]),
+      );
+      expect(down.body).toEqual({ status: 'unavailable', checks });
+      expect((await eventually(platform.api, '/readyz', 503)).body).toMatchObject({ status: 'not ready' });
+
+      platform[which].healthy = true;
+      await eventually(platform.api, '/health', 200);
+      await eventually(platform.api, '/readyz', 200);
+    },
+  );
 });
 
 describe('GET /health against the wrong peer', () => {
@@ -66,6 +72,7 @@ describe('GET /health against the wrong peer', () => {
         // product-service where user-service should be: its health service knows no shopfront.user.v1.UserService.
         USER_SERVICE_ADDR: products.address,
         PRODUCT_SERVICE_ADDR: products.address,
+        ORDER_SERVICE_ADDR: platform.orders.address,
         JWT_SECRET,
         LOG_LEVEL: 'silent',
       },
@@ -80,6 +87,7 @@ describe('GET /health against the wrong peer', () => {
         checks: {
           'user-service': { ok: false, error: 'health check failed: NOT_FOUND' },
           'product-service': { ok: true },
+          'order-service': { ok: true },
         },
       });
     } finally {
@@ -106,13 +114,12 @@ describe('GET /metrics', () => {
 
 describe('shutdown', () => {
   it('reports unavailable once draining, then stops listening', async () => {
-    const users = platform.users.address;
-    const products = platform.products.address;
     const gateway = await start({
       env: {
         HTTP_PORT: '0',
-        USER_SERVICE_ADDR: users,
-        PRODUCT_SERVICE_ADDR: products,
+        USER_SERVICE_ADDR: platform.users.address,
+        PRODUCT_SERVICE_ADDR: platform.products.address,
+        ORDER_SERVICE_ADDR: platform.orders.address,
         JWT_SECRET,
         LOG_LEVEL: 'silent',
       },

@@ -1,4 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
+import { OrderServiceClient } from '../../lib/contracts/gen/shopfront/order/v1/order';
 import { ProductServiceClient } from '../../lib/contracts/gen/shopfront/product/v1/product';
 import { UserServiceClient } from '../../lib/contracts/gen/shopfront/user/v1/user';
 import { TokenVerifier } from '../../lib/runtime/auth';
@@ -11,7 +12,7 @@ import { handleShutdown } from '../../lib/runtime/shutdown';
 import { loadGatewayConfig, SERVICE_NAME } from './config';
 import { createGatewayApp } from './transport/http-app';
 import { UpstreamHealthProbe } from './upstream/health-probe';
-import { ProductServicePeer, UserServicePeer } from './upstream/peers';
+import { OrderServicePeer, ProductServicePeer, UserServicePeer } from './upstream/peers';
 
 export interface StartOptions {
   env: Record<string, string | undefined>;
@@ -32,7 +33,8 @@ export interface StartedService {
 }
 
 /**
- * Starts api-gateway: REST on HTTP_PORT translated to gRPC calls on user-service and product-service.
+ * Starts api-gateway: REST on HTTP_PORT translated to gRPC calls on user-service, product-service and
+ * order-service.
  * Throws the kit's ConfigError for a bad environment.
  */
 export async function start(options: StartOptions): Promise<StartedService> {
@@ -44,13 +46,18 @@ export async function start(options: StartOptions): Promise<StartedService> {
   const health = new Health(logger, { timeoutMs: timeoutMs + 1000 });
   const users = new UserServicePeer(config.USER_SERVICE_ADDR, timeoutMs, metrics);
   const products = new ProductServicePeer(config.PRODUCT_SERVICE_ADDR, timeoutMs, metrics);
+  const orders = new OrderServicePeer(config.ORDER_SERVICE_ADDR, timeoutMs, config.CREATE_ORDER_TIMEOUT_MS, metrics);
   const probes = [
     new UpstreamHealthProbe(config.USER_SERVICE_ADDR, UserServiceClient.serviceName, timeoutMs),
     new UpstreamHealthProbe(config.PRODUCT_SERVICE_ADDR, ProductServiceClient.serviceName, timeoutMs),
+    new UpstreamHealthProbe(config.ORDER_SERVICE_ADDR, OrderServiceClient.serviceName, timeoutMs),
   ] as const;
-  health.add('user-service', probes[0].check).add('product-service', probes[1].check);
+  health
+    .add('user-service', probes[0].check)
+    .add('product-service', probes[1].check)
+    .add('order-service', probes[2].check);
   const closeChannels = () => {
-    for (const closable of [users, products, ...probes]) closable.close();
+    for (const closable of [users, products, orders, ...probes]) closable.close();
   };
 
   const app = createGatewayApp({
@@ -59,6 +66,7 @@ export async function start(options: StartOptions): Promise<StartedService> {
     health,
     users,
     products,
+    orders,
     tokens: new TokenVerifier({ secret: config.JWT_SECRET }),
     maxBodyBytes: config.MAX_BODY_BYTES,
   });
@@ -70,7 +78,12 @@ export async function start(options: StartOptions): Promise<StartedService> {
     throw error;
   }
   logger.info(
-    { port: http.port, userService: config.USER_SERVICE_ADDR, productService: config.PRODUCT_SERVICE_ADDR },
+    {
+      port: http.port,
+      userService: config.USER_SERVICE_ADDR,
+      productService: config.PRODUCT_SERVICE_ADDR,
+      orderService: config.ORDER_SERVICE_ADDR,
+    },
     'api-gateway listening',
   );
 

@@ -316,7 +316,8 @@ describe('response headers', () => {
 describe('unknown routes', () => {
   it.each([
     ['GET', '/no/such/route'],
-    ['GET', '/api/v1/orders'],
+    ['DELETE', `/api/v1/orders/${TEAPOT.id}`],
+    ['PUT', '/api/v1/orders'],
     ['DELETE', `/api/v1/products/${TEAPOT.id}`],
     ['PUT', '/api/v1/auth/login'],
     ['GET', '/api/v1/auth/login'],

@@ -1,10 +1,18 @@
 import { Role } from '../../lib/contracts/gen/shopfront/user/v1/user';
 import { DomainError, type ErrorCode, InvalidArgumentError } from '../../lib/runtime/errors';
 import { start } from './main';
-import { ALICE, fakeProductService, fakeUserService, TEAPOT } from './test-support/fake-upstreams';
+import {
+  ALICE,
+  fakeOrderService,
+  fakeProductService,
+  fakeUserService,
+  ORDER_ID,
+  TEAPOT,
+} from './test-support/fake-upstreams';
 import {
   type ApiResponse,
   adminToken,
+  customerToken,
   DocumentedApi,
   JWT_SECRET,
   looksLikeInternals,
@@ -14,17 +22,19 @@ import {
 
 let platform: TestPlatform;
 let admin: string;
+let customer: string;
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ UPSTREAM_TIMEOUT_MS: '1000' });
+  platform = await startTestPlatform({ UPSTREAM_TIMEOUT_MS: '1000', CREATE_ORDER_TIMEOUT_MS: '1000' });
   admin = await adminToken();
+  customer = await customerToken();
 });
 afterAll(async () => {
   await platform.stop();
 });
 beforeEach(() => platform.reset());
 
-type Fake = 'users' | 'products';
+type Fake = 'users' | 'products' | 'orders';
 
 /** Every route that calls a peer, with a valid request and the RPC it becomes. */
 const upstreamRoutes = [
@@ -74,6 +84,33 @@ const upstreamRoutes = [
       api.request('POST', '/api/v1/products', {
         json: { name: 'Cup', price: { amount: 100, currency: 'EUR' }, stock: 1 },
         headers: { authorization: `Bearer ${admin}` },
+      }),
+  },
+  {
+    name: 'POST /api/v1/orders',
+    fake: 'orders' as Fake,
+    rpc: 'createOrder',
+    send: (api: DocumentedApi) =>
+      api.request('POST', '/api/v1/orders', {
+        json: { items: [{ productId: TEAPOT.id, quantity: 1 }], paymentToken: 'tok_visa' },
+        headers: { authorization: `Bearer ${customer}`, 'idempotency-key': 'upstream-errors-1' },
+      }),
+  },
+  {
+    name: 'GET /api/v1/orders',
+    fake: 'orders' as Fake,
+    rpc: 'listOrders',
+    send: (api: DocumentedApi) =>
+      api.request('GET', '/api/v1/orders', { headers: { authorization: `Bearer ${customer}` } }),
+  },
+  {
+    name: 'GET /api/v1/orders/:id',
+    fake: 'orders' as Fake,
+    rpc: 'getOrder',
+    send: (api: DocumentedApi) =>
+      api.request('GET', '/api/v1/orders/{id}', {
+        params: { id: ORDER_ID },
+        headers: { authorization: `Bearer ${customer}` },
       }),
   },
 ] as const;
@@ -201,16 +238,18 @@ describe('peers that are down', () => {
   let api: DocumentedApi;
 
   beforeAll(async () => {
-    // Two fakes started and stopped again: their ports are known to be closed.
+    // Fakes started and stopped again: their ports are known to be closed.
     const users = await fakeUserService().start();
     const products = await fakeProductService().start();
-    const [userAddress, productAddress] = [users.address, products.address];
-    await Promise.all([users.stop(), products.stop()]);
+    const orders = await fakeOrderService().start();
+    const [userAddress, productAddress, orderAddress] = [users.address, products.address, orders.address];
+    await Promise.all([users.stop(), products.stop(), orders.stop()]);
     down = await start({
       env: {
         HTTP_PORT: '0',
         USER_SERVICE_ADDR: userAddress,
         PRODUCT_SERVICE_ADDR: productAddress,
+        ORDER_SERVICE_ADDR: orderAddress,
         JWT_SECRET,
         LOG_LEVEL: 'silent',
       },
@@ -239,6 +278,7 @@ describe('peers that are down', () => {
       checks: {
         'user-service': { ok: false, error: 'health check failed: UNAVAILABLE' },
         'product-service': { ok: false, error: 'health check failed: UNAVAILABLE' },
+        'order-service': { ok: false, error: 'health check failed: UNAVAILABLE' },
       },
     });
     expect(looksLikeInternals(health.text)).toBe(false);

@@ -1,3 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { TOPIC_ORDERS } from '../../lib/platform';
+import type { DeliveredMessage, Subscription } from '../../lib/runtime';
 import type { RunningPlatform } from './platform';
 import { ADMIN } from './platform';
 
@@ -7,14 +12,66 @@ interface Json {
   headers: Headers;
 }
 
+interface Money {
+  amount: number;
+  currency: string;
+}
+
+interface OrderJson {
+  id: string;
+  userId: string;
+  status: string;
+  items: { productId: string; quantity: number; unitPrice?: Money }[];
+  total?: Money;
+  declineCode?: string;
+}
+
+/** The order.created event as the observer reads it off the `orders` topic. */
+interface OrderCreated {
+  id: string;
+  time: string;
+  data: { orderId: string; userId: string; total: Money };
+}
+
+/** Asks until `probe` answers something other than undefined; fails with `what` after `timeoutMs`. */
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function jsonLines(file: string): Promise<Record<string, unknown>[]> {
+  let text = '';
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 /** What a person does with the platform, through the gateway over real sockets. */
 export function platformContract(platform: () => RunningPlatform): void {
-  const call = async (method: string, route: string, body?: unknown, token?: string): Promise<Json> => {
+  const call = async (
+    method: string,
+    route: string,
+    body?: unknown,
+    token?: string,
+    headers: Record<string, string> = {},
+  ): Promise<Json> => {
     const res = await fetch(`${platform().url}${route}`, {
       method,
       headers: {
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
@@ -105,5 +162,318 @@ export function platformContract(platform: () => RunningPlatform): void {
       expect(res.status).toBeLessThan(500);
       expect(res.body).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
     }
+  });
+
+  describe('the order pipeline', () => {
+    const suffix = randomUUID().slice(0, 8);
+    let ada: { id: string; token: string };
+    let bob: { id: string; token: string };
+    let teapot: { id: string; price: Money };
+    let cup: { id: string; price: Money };
+    let confirmed: OrderJson;
+    const observed = new Map<string, DeliveredMessage>();
+    let observer: Subscription;
+
+    const signUp = async (name: string) => {
+      const email = `${name.toLowerCase()}.${suffix}@example.com`;
+      const registered = await call('POST', '/api/v1/auth/register', { email, password, name });
+      expect(registered.status).toBe(201);
+      const login = await call('POST', '/api/v1/auth/login', { email, password });
+      return { id: String(registered.body.id), token: String(login.body.accessToken) };
+    };
+    const stockOf = async (id: string) => Number((await call('GET', `/api/v1/products/${id}`)).body.stock);
+    const order = (
+      token: string,
+      key: string,
+      items: { productId: string; quantity: number }[],
+      paymentToken: string,
+    ) => call('POST', '/api/v1/orders', { items, paymentToken }, token, { 'idempotency-key': key });
+
+    /** A product of the listing, walking its pages. */
+    const listed = async (id: string) => {
+      let cursor: string | null = null;
+      do {
+        const page: Json = await call(
+          'GET',
+          `/api/v1/products?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
+        const found = (page.body.items as { id: string; price: Money }[]).find((p) => p.id === id);
+        if (found) return found;
+        cursor = page.body.nextCursor as string | null;
+      } while (cursor);
+      throw new Error(`product ${id} is not in the listing`);
+    };
+
+    beforeAll(async () => {
+      // A third consumer of `orders` (its own group): sees what order-service published, for the checks below.
+      observer = await platform().bus.subscribe({
+        topic: TOPIC_ORDERS,
+        groupId: `e2e-observer-${suffix}`,
+        handle: async (message) => {
+          observed.set(`${message.partition}/${message.offset}`, message);
+        },
+      });
+      [ada, bob] = [await signUp('Ada'), await signUp('Bob')];
+      const admin = String((await call('POST', '/api/v1/auth/login', ADMIN)).body.accessToken);
+      const create = async (name: string, amount: number, stock: number) => {
+        const created = await call(
+          'POST',
+          '/api/v1/products',
+          { name: `${name} ${suffix}`, price: { amount, currency: 'EUR' }, stock },
+          admin,
+        );
+        expect(created.status).toBe(201);
+        return listed(String(created.body.id));
+      };
+      teapot = await create('E2E teapot', 1999, 5);
+      cup = await create('E2E cup', 450, 10);
+    }, 60_000);
+    afterAll(async () => {
+      await observer?.stop();
+    });
+
+    const eventsOf = (orderId: string): OrderCreated[] => {
+      const byId = new Map<string, OrderCreated>();
+      for (const message of observed.values()) {
+        const event = JSON.parse(message.value) as OrderCreated;
+        if (event.data.orderId === orderId) byId.set(event.id, event);
+      }
+      return [...byId.values()];
+    };
+
+    it('places an order with tok_visa: 201 CONFIRMED, the listed prices times quantities, and less stock', async () => {
+      const [teapotStock, cupStock] = [await stockOf(teapot.id), await stockOf(cup.id)];
+      const items = [
+        { productId: teapot.id, quantity: 2 },
+        { productId: cup.id, quantity: 3 },
+      ];
+      const placed = await order(ada.token, `ada-first-${suffix}`, items, 'tok_visa');
+
+      expect(placed.status).toBe(201);
+      confirmed = placed.body as unknown as OrderJson;
+      expect(confirmed).toMatchObject({
+        userId: ada.id,
+        status: 'CONFIRMED',
+        items: [
+          { productId: teapot.id, quantity: 2, unitPrice: teapot.price },
+          { productId: cup.id, quantity: 3, unitPrice: cup.price },
+        ],
+        total: { amount: 2 * teapot.price.amount + 3 * cup.price.amount, currency: 'EUR' },
+        paymentId: expect.any(String),
+      });
+      expect(placed.headers.get('location')).toBe(`/api/v1/orders/${confirmed.id}`);
+      expect(await stockOf(teapot.id)).toBe(teapotStock - 2);
+      expect(await stockOf(cup.id)).toBe(cupStock - 3);
+    });
+
+    it('answers the same Idempotency-Key again with the same order and takes the stock once', async () => {
+      const stock = await stockOf(teapot.id);
+      const items = [
+        { productId: teapot.id, quantity: 2 },
+        { productId: cup.id, quantity: 3 },
+      ];
+      const again = await order(ada.token, `ada-first-${suffix}`, items, 'tok_visa');
+
+      expect(again.status).toBe(201);
+      expect(again.body).toEqual(confirmed);
+      expect(again.headers.get('location')).toBe(`/api/v1/orders/${confirmed.id}`);
+      expect(await stockOf(teapot.id)).toBe(stock);
+
+      const other = await order(ada.token, `ada-first-${suffix}`, [{ productId: teapot.id, quantity: 1 }], 'tok_visa');
+      expect(other.status).toBe(422);
+      expect(other.body).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_REUSED', field: 'Idempotency-Key' } });
+      expect(await stockOf(teapot.id)).toBe(stock);
+    });
+
+    it('answers a declined card with 402 card_declined, and puts the stock back', async () => {
+      const stock = await stockOf(teapot.id);
+      const declined = await order(
+        ada.token,
+        `ada-declined-${suffix}`,
+        [{ productId: teapot.id, quantity: 1 }],
+        'tok_chargeDeclined',
+      );
+
+      expect(declined.status).toBe(402);
+      expect(declined.body).toEqual({
+        error: {
+          code: 'PAYMENT_DECLINED',
+          message: expect.any(String),
+          declineCode: 'card_declined',
+          orderId: expect.any(String),
+        },
+      });
+      expect(await stockOf(teapot.id)).toBe(stock);
+      const failed = await call(
+        'GET',
+        `/api/v1/orders/${String((declined.body.error as { orderId: string }).orderId)}`,
+        undefined,
+        ada.token,
+      );
+      expect(failed.body).toMatchObject({
+        status: 'FAILED',
+        failureCode: 'PAYMENT_DECLINED',
+        declineCode: 'card_declined',
+      });
+    });
+
+    it('answers more than the stock with 409 OUT_OF_STOCK naming the item, and takes nothing', async () => {
+      const [teapotStock, cupStock] = [await stockOf(teapot.id), await stockOf(cup.id)];
+      const items = [
+        { productId: cup.id, quantity: 1 },
+        { productId: teapot.id, quantity: teapotStock + 1 },
+      ];
+      const refused = await order(bob.token, `bob-too-many-${suffix}`, items, 'tok_visa');
+
+      expect(refused.status).toBe(409);
+      expect(refused.body).toEqual({
+        error: {
+          code: 'OUT_OF_STOCK',
+          message: expect.any(String),
+          field: 'items[1].quantity',
+          orderId: expect.any(String),
+        },
+      });
+      expect([await stockOf(teapot.id), await stockOf(cup.id)]).toEqual([teapotStock, cupStock]);
+    });
+
+    it("lists the caller's orders newest first, and hides them from anyone else", async () => {
+      const mine = await call('GET', '/api/v1/orders?limit=10', undefined, ada.token);
+      expect(mine.status).toBe(200);
+      const items = mine.body.items as OrderJson[];
+      expect(items.map((o) => o.status)).toEqual(['FAILED', 'CONFIRMED']);
+      expect(items[1]).toEqual(confirmed);
+      expect(mine.body.nextCursor).toBeNull();
+
+      const firstPage = await call('GET', '/api/v1/orders?limit=1', undefined, ada.token);
+      const second = await call(
+        'GET',
+        `/api/v1/orders?limit=1&cursor=${encodeURIComponent(String(firstPage.body.nextCursor))}`,
+        undefined,
+        ada.token,
+      );
+      expect((second.body.items as OrderJson[]).map((o) => o.id)).toEqual([confirmed.id]);
+
+      const bobs = await call('GET', '/api/v1/orders', undefined, bob.token);
+      expect((bobs.body.items as OrderJson[]).map((o) => o.userId)).toEqual([bob.id]);
+      const notBobs = await call('GET', `/api/v1/orders/${confirmed.id}`, undefined, bob.token);
+      expect(notBobs.status).toBe(404);
+      expect(notBobs.body).toMatchObject({ error: { code: 'NOT_FOUND' } });
+      expect((await call('GET', `/api/v1/orders/${confirmed.id}`, undefined, ada.token)).body).toEqual(confirmed);
+    });
+
+    it('answers hostile order input with 4xx in the documented error shape', async () => {
+      const valid = { items: [{ productId: teapot.id, quantity: 1 }], paymentToken: 'tok_visa' };
+      for (const [body, headers, status, field] of [
+        [valid, {}, 400, 'Idempotency-Key'],
+        [valid, { 'idempotency-key': 'has spaces' }, 400, 'Idempotency-Key'],
+        [{ ...valid, items: [] }, { 'idempotency-key': `h1-${suffix}` }, 400, 'items'],
+        [
+          { ...valid, items: [{ productId: teapot.id, quantity: 0 }] },
+          { 'idempotency-key': `h2-${suffix}` },
+          400,
+          'items[0].quantity',
+        ],
+        [{ items: valid.items }, { 'idempotency-key': `h3-${suffix}` }, 400, 'paymentToken'],
+        [
+          { ...valid, items: [valid.items[0], valid.items[0]] },
+          { 'idempotency-key': `h4-${suffix}` },
+          400,
+          'items[1].productId',
+        ],
+        [
+          { ...valid, items: [{ productId: randomUUID(), quantity: 1 }] },
+          { 'idempotency-key': `h5-${suffix}` },
+          422,
+          'items[0].productId',
+        ],
+      ] as const) {
+        const res = await call('POST', '/api/v1/orders', body, ada.token, headers);
+        expect({ status: res.status, field: (res.body.error as { field?: string }).field }).toEqual({ status, field });
+      }
+      expect(
+        (await call('POST', '/api/v1/orders', valid, undefined, { 'idempotency-key': `h6-${suffix}` })).status,
+      ).toBe(401);
+      expect((await call('GET', '/api/v1/orders/not-a-uuid', undefined, ada.token)).status).toBe(400);
+      expect((await call('GET', '/api/v1/orders?cursor=forged', undefined, ada.token)).status).toBe(400);
+    });
+
+    it('notifies the confirmation exactly once, even when its event is delivered again', async () => {
+      const notifications = path.join(platform().dataDir, 'notifications.jsonl');
+      const linesOf = async () => (await jsonLines(notifications)).filter((line) => line.orderId === confirmed.id);
+      const [line] = await eventually('the confirmation in notifications.jsonl', async () => {
+        const lines = await linesOf();
+        return lines.length > 0 ? lines : undefined;
+      });
+      expect(line).toMatchObject({ orderId: confirmed.id, recipient: `ada.${suffix}@example.com` });
+
+      // Redeliver: the same record, published again on the bus the consumers read.
+      const message = await eventually('the order.created event on the orders topic', async () =>
+        [...observed.values()].find((m) => (JSON.parse(m.value) as OrderCreated).data.orderId === confirmed.id),
+      );
+      const skipped = () =>
+        platform().notificationLogs.filter((l) => l.msg === 'duplicate event skipped' && l.orderId === confirmed.id)
+          .length;
+      const before = skipped();
+      await platform().bus.publish(TOPIC_ORDERS, [
+        { key: message.key ?? confirmed.id, value: message.value, headers: message.headers },
+      ]);
+      await eventually('the redelivered event to be skipped', async () => (skipped() > before ? true : undefined));
+      expect(await linesOf()).toHaveLength(1);
+      // No other order was notified: the declined and out-of-stock orders published no event.
+      const all = await jsonLines(notifications);
+      const ours = all.filter((l) => String(l.recipient).endsWith(`.${suffix}@example.com`));
+      expect(ours.map((l) => l.orderId)).toEqual([confirmed.id]);
+    });
+
+    it('closes an analytics window with the count, revenue and unique users of the confirmed orders', async () => {
+      // A second confirmed order, by Bob, so the window has two users.
+      const bobs = await order(bob.token, `bob-cup-${suffix}`, [{ productId: cup.id, quantity: 1 }], 'tok_mastercard');
+      expect(bobs.status).toBe(201);
+      const confirmedIds = [confirmed.id, String(bobs.body.id)];
+      const events = await eventually('both order.created events', async () => {
+        const found = confirmedIds.map((id) => eventsOf(id));
+        return found.every((e) => e.length > 0) ? found.flat() : undefined;
+      });
+
+      // Every order.created event the topic holds (other tests of this file place orders too), by window.
+      const all = new Map<string, OrderCreated>();
+      for (const message of observed.values()) {
+        const event = JSON.parse(message.value) as OrderCreated;
+        all.set(event.id, event);
+      }
+      const windowOf = (event: OrderCreated) =>
+        new Date(Math.floor(Date.parse(event.time) / 60_000) * 60_000).toISOString();
+      const expected = new Map<string, { orderCount: number; revenue: Record<string, number>; users: Set<string> }>();
+      for (const event of all.values()) {
+        const window = expected.get(windowOf(event)) ?? { orderCount: 0, revenue: {}, users: new Set<string>() };
+        window.orderCount += 1;
+        window.revenue[event.data.total.currency] =
+          (window.revenue[event.data.total.currency] ?? 0) + event.data.total.amount;
+        window.users.add(event.data.userId);
+        expected.set(windowOf(event), window);
+      }
+
+      // Processing time runs ahead: the twin's idle timeout moves its watermark past the open windows.
+      platform().analyticsClock.runAhead(3 * 60_000);
+      const results = path.join(platform().dataDir, 'analytics-results.jsonl');
+      const windows = await eventually('the analytics windows of our orders', async () => {
+        const lines = (await jsonLines(results)) as { subject: string; data: Record<string, unknown> }[];
+        const wanted = events.map(windowOf);
+        return wanted.every((start) => lines.some((l) => l.subject === start)) ? lines : undefined;
+      });
+      for (const start of new Set(events.map(windowOf))) {
+        const want = expected.get(start);
+        const got = windows.filter((w) => w.subject === start);
+        expect(got).toHaveLength(1);
+        expect(got[0]?.data).toMatchObject({
+          orderCount: want?.orderCount,
+          revenue: want?.revenue,
+          uniqueUsers: want?.users.size,
+        });
+      }
+      const total = events.reduce((sum, event) => sum + event.data.total.amount, 0);
+      expect(total).toBe((confirmed.total?.amount ?? 0) + cup.price.amount);
+    });
   });
 }

@@ -1,5 +1,12 @@
 import * as path from 'node:path';
 import {
+  type CreateOrderRequest,
+  type Order,
+  type OrderServiceServer,
+  OrderServiceService,
+  OrderStatus,
+} from '../../../lib/contracts/gen/shopfront/order/v1/order';
+import {
   type Product,
   type ProductServiceServer,
   ProductServiceService,
@@ -33,7 +40,7 @@ export interface RecordedCall {
 }
 
 /**
- * A user-service or product-service stand-in on a real socket: the kit's startGrpcServer with the generated
+ * A user-service, product-service or order-service stand-in on a real socket: the kit's startGrpcServer with the generated
  * service definition, canned answers per RPC that a test can replace, every call recorded, and a health flag
  * its grpc.health.v1 status follows.
  */
@@ -46,7 +53,7 @@ export class FakeUpstream<S> {
   private readonly held: (() => void)[] = [];
 
   constructor(
-    private readonly definition: typeof UserServiceService | typeof ProductServiceService,
+    private readonly definition: typeof UserServiceService | typeof ProductServiceService | typeof OrderServiceService,
     private readonly protoFile: string,
     private readonly defaults: AsyncService<S>,
   ) {
@@ -195,5 +202,40 @@ export function fakeProductService(): FakeUpstream<ProductServiceServer> {
     releaseStock: async () => {
       throw new Error('the gateway never releases stock');
     },
+  });
+}
+
+export const ORDER_ID = '4a5b6c7d-8e9f-4a0b-9c1d-2e3f4a5b6c7d';
+
+/** The order order-service answers for `request` (by ALICE), CONFIRMED and priced like TEAPOT unless `overrides` say else. */
+export function orderFor(request: Pick<CreateOrderRequest, 'items'>, overrides: Partial<Order> = {}): Order {
+  const price = TEAPOT.price ?? { amount: 0, currency: 'EUR' };
+  return {
+    id: ORDER_ID,
+    userId: ALICE.id,
+    status: OrderStatus.ORDER_STATUS_CONFIRMED,
+    items: request.items.map((item) => ({ productId: item.productId, quantity: item.quantity, unitPrice: price })),
+    total: {
+      amount: request.items.reduce((sum, item) => sum + item.quantity * price.amount, 0),
+      currency: price.currency,
+    },
+    failureCode: '',
+    failureReason: '',
+    declineCode: '',
+    paymentId: '0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0',
+    createdAt: '2026-03-01T10:00:00.000000Z',
+    updatedAt: '2026-03-01T10:00:01.000000Z',
+    ...overrides,
+  };
+}
+
+/** A CONFIRMED order of two teapots. */
+export const PLACED_ORDER: Order = orderFor({ items: [{ productId: TEAPOT.id, quantity: 2 }] });
+
+export function fakeOrderService(): FakeUpstream<OrderServiceServer> {
+  return new FakeUpstream<OrderServiceServer>(OrderServiceService, 'shopfront/order/v1/order.proto', {
+    createOrder: async (request) => orderFor(request),
+    getOrder: async (request) => ({ ...PLACED_ORDER, id: request.id }),
+    listOrders: async () => ({ items: [PLACED_ORDER], nextCursor: '' }),
   });
 }

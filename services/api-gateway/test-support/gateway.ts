@@ -1,10 +1,18 @@
 import { SignJWT } from 'jose';
+import type { OrderServiceServer } from '../../../lib/contracts/gen/shopfront/order/v1/order';
 import type { ProductServiceServer } from '../../../lib/contracts/gen/shopfront/product/v1/product';
 import type { UserServiceServer } from '../../../lib/contracts/gen/shopfront/user/v1/user';
 import { type AccessClaims, TokenIssuer } from '../../../lib/runtime/auth';
 import { capturedLogger } from '../../../lib/runtime/test/support';
 import { type StartedService, start } from '../main';
-import { ALICE, type FakeUpstream, fakeProductService, fakeUserService, ROOT } from './fake-upstreams';
+import {
+  ALICE,
+  type FakeUpstream,
+  fakeOrderService,
+  fakeProductService,
+  fakeUserService,
+  ROOT,
+} from './fake-upstreams';
 import { type Schema, validate } from './json-schema';
 
 export const JWT_SECRET = 'gateway-test-signing-secret-0123456789abcdef';
@@ -111,6 +119,7 @@ export class DocumentedApi {
 export interface TestPlatform {
   readonly users: FakeUpstream<UserServiceServer>;
   readonly products: FakeUpstream<ProductServiceServer>;
+  readonly orders: FakeUpstream<OrderServiceServer>;
   readonly gateway: StartedService;
   readonly api: DocumentedApi;
   readonly url: string;
@@ -120,16 +129,18 @@ export interface TestPlatform {
   stop(): Promise<void>;
 }
 
-/** Fake user-service and product-service on port 0, and the real gateway against them on HTTP_PORT=0. */
+/** Fake user-service, product-service and order-service on port 0, and the real gateway on HTTP_PORT=0. */
 export async function startTestPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
   const users = await fakeUserService().start();
   const products = await fakeProductService().start();
+  const orders = await fakeOrderService().start();
   const { logger, lines } = capturedLogger('api-gateway');
   const gateway = await start({
     env: {
       HTTP_PORT: '0',
       USER_SERVICE_ADDR: users.address,
       PRODUCT_SERVICE_ADDR: products.address,
+      ORDER_SERVICE_ADDR: orders.address,
       JWT_SECRET,
       UPSTREAM_TIMEOUT_MS: '2000',
       ...env,
@@ -141,6 +152,7 @@ export async function startTestPlatform(env: Record<string, string> = {}): Promi
   return {
     users,
     products,
+    orders,
     gateway,
     api: await DocumentedApi.load(url),
     url,
@@ -148,11 +160,13 @@ export async function startTestPlatform(env: Record<string, string> = {}): Promi
     reset: () => {
       users.reset();
       products.reset();
+      orders.reset();
     },
     stop: async () => {
       await gateway.stop();
       await users.stop();
       await products.stop();
+      await orders.stop();
     },
   };
 }

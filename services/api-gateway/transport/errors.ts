@@ -19,6 +19,29 @@ export class HttpOnlyError extends Error {
   }
 }
 
+/** Machine-readable facts an error body may carry beyond code and message (each optional, omitted when absent). */
+export interface ErrorDetails {
+  readonly field?: string;
+  readonly orderId?: string;
+  readonly declineCode?: string;
+}
+
+/**
+ * A failure answered with a status and code of the gateway's choosing rather than a peer's gRPC status: an order
+ * that failed (402 PAYMENT_DECLINED, 409 OUT_OF_STOCK, ...) or a reused idempotency key (422).
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly details: ErrorDetails = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
 export interface ErrorReply {
   readonly status: number;
   readonly body: ErrorBody;
@@ -28,10 +51,10 @@ export interface ErrorReply {
 
 const MAX_MESSAGE = 500;
 
-const reply = (status: number, code: ApiErrorCode, message: string, field?: string): ErrorReply => ({
-  status,
-  body: { error: field ? { code, message, field } : { code, message } },
-});
+const reply = (status: number, code: ApiErrorCode, message: string, details: ErrorDetails = {}): ErrorReply => {
+  const present = Object.entries(details).filter(([, value]) => value !== undefined && value !== '');
+  return { status, body: { error: { code, message, ...Object.fromEntries(present) } } };
+};
 
 /** `price.unit_amount` -> `price.unitAmount`: error fields use the REST body's camelCase names. */
 export function camelCaseField(field: string): string {
@@ -41,18 +64,25 @@ export function camelCaseField(field: string): string {
     .join('.');
 }
 
+/** `['items', 2, 'quantity']` -> `items[2].quantity`, the form order-service names fields in too. */
+export function fieldOf(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((field, key) => {
+    if (typeof key === 'number') return `${field}[${key}]`;
+    return field ? `${field}.${String(key)}` : String(key);
+  }, '');
+}
+
 /** The first zod issue as INVALID_ARGUMENT naming the field (a dotted path; for an unknown key, the key). */
 export function invalidArgumentOf(error: z.ZodError): InvalidArgumentError {
   const issue = error.issues[0];
   if (!issue) return new InvalidArgumentError('', 'invalid input');
-  const path = issue.path.map(String);
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';
-    return new InvalidArgumentError([...path, key].join('.'), `unknown field "${key}"`);
+    return new InvalidArgumentError(fieldOf([...issue.path, key]), `unknown field "${key}"`);
   }
   // Parsed with `reportInput`, so an absent value is told apart from a wrong one.
   const missing = issue.code === 'invalid_type' && 'input' in issue && issue.input === undefined;
-  return new InvalidArgumentError(path.join('.'), missing ? 'is required' : issue.message);
+  return new InvalidArgumentError(fieldOf(issue.path), missing ? 'is required' : issue.message);
 }
 
 /** Messages for statuses whose upstream detail might describe internals (addresses, stack, SQL). */
@@ -69,7 +99,9 @@ function fromUpstream(error: grpc.ServiceError): ErrorReply {
   }
   const field = error.metadata?.get(ERROR_FIELD_KEY)[0];
   const message = (error.details || code.toLowerCase().replace(/_/g, ' ')).slice(0, MAX_MESSAGE);
-  return reply(status, code, message, typeof field === 'string' && field ? camelCaseField(field) : undefined);
+  return reply(status, code, message, {
+    field: typeof field === 'string' && field ? camelCaseField(field) : undefined,
+  });
 }
 
 /**
@@ -95,12 +127,19 @@ const BODY_PARSER_MESSAGE: Record<string, string> = {
 };
 
 /**
- * Every failure as `{error: {code, message, field?}}` and its HTTP status. gRPC statuses go through the kit's
- * HTTP_STATUS_OF_GRPC (the one mapping); anything not recognised is 500 INTERNAL with a generic message.
+ * Every failure as `{error: {code, message, field?, orderId?, declineCode?}}` and its HTTP status. gRPC statuses
+ * go through the kit's HTTP_STATUS_OF_GRPC (the one mapping); an ApiError carries its own; anything not recognised
+ * is 500 INTERNAL with a generic message.
  */
 export function toErrorReply(error: unknown): ErrorReply {
   if (error instanceof DomainError) {
-    return reply(HTTP_STATUS_OF_GRPC[GRPC_STATUS[error.code]] ?? 500, error.code, error.message, error.field);
+    return reply(HTTP_STATUS_OF_GRPC[GRPC_STATUS[error.code]] ?? 500, error.code, error.message, {
+      field: error.field,
+    });
+  }
+  if (error instanceof ApiError) {
+    const answer = reply(error.status, error.code, error.message.slice(0, MAX_MESSAGE), error.details);
+    return error.status >= 500 ? { ...answer, log: 'upstream' } : answer;
   }
   if (error instanceof HttpOnlyError) return reply(HttpOnlyError.STATUS[error.code], error.code, error.message);
   if (error instanceof UpstreamError) return fromUpstream(error.status);

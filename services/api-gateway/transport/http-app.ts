@@ -7,10 +7,10 @@ import { createHttpApp } from '../../../lib/runtime/http';
 import type { Logger } from '../../../lib/runtime/logger';
 import type { ServiceMetrics } from '../../../lib/runtime/metrics';
 import { assertAdmin, type Principal } from '../domain/access';
-import type { ProductServicePeer, UserServicePeer } from '../upstream/peers';
+import type { OrderServicePeer, ProductServicePeer, UserServicePeer } from '../upstream/peers';
 import { UpstreamError } from '../upstream/peers';
 import { authenticate } from './auth';
-import { HttpOnlyError, toErrorReply } from './errors';
+import { ApiError, HttpOnlyError, toErrorReply } from './errors';
 import { buildOpenApiDocument, type JsonSchema } from './openapi';
 import { defineRoute, type Route, type RouteDoc } from './route';
 import { gatewayRoutes } from './routes';
@@ -22,6 +22,7 @@ export interface GatewayAppDeps {
   readonly health: Health;
   readonly users: UserServicePeer;
   readonly products: ProductServicePeer;
+  readonly orders: OrderServicePeer;
   readonly tokens: TokenVerifier;
   readonly maxBodyBytes: number;
 }
@@ -41,7 +42,7 @@ export const KIT_ROUTES: readonly RouteDoc[] = [
     method: 'get',
     path: '/readyz',
     operationId: 'readyz',
-    summary: 'Ready for traffic: both peers answer SERVING',
+    summary: 'Ready for traffic: every peer answers SERVING',
     tag: 'operations',
     access: 'public',
     responses: {
@@ -76,6 +77,17 @@ function runBeforeKitRoutes(app: Express): void {
   const added = stack.pop();
   if (!added || added.route !== undefined) throw new Error('expected the middleware just added on top of the stack');
   stack.splice(firstRoute === -1 ? stack.length : firstRoute, 0, added);
+}
+
+/** The headers a route declares, read case-insensitively and keyed by their declared names; absent ones left out. */
+function declaredHeaders(req: Request, route: RouteDoc): Record<string, string> | undefined {
+  if (!route.headers) return undefined;
+  const values: Record<string, string> = {};
+  for (const name of Object.keys(route.headers.shape)) {
+    const value = req.header(name);
+    if (value !== undefined) values[name] = value;
+  }
+  return values;
 }
 
 /**
@@ -140,6 +152,7 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
       const reply = await route.handle({
         params: req.params,
         query: req.query,
+        headers: declaredHeaders(req, route),
         body,
         principal,
         call: { requestId: req.id, bearerToken },
@@ -165,6 +178,8 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
       req.log.error({ err }, 'unexpected error');
     } else if (reply.log === 'upstream' && error instanceof UpstreamError) {
       req.log.warn({ peer: error.peer, rpc: error.rpc, grpcCode: reply.body.error.code }, 'upstream call failed');
+    } else if (reply.log === 'upstream' && error instanceof ApiError) {
+      req.log.warn({ code: error.code, orderId: error.details.orderId }, 'order failed behind the gateway');
     }
     res.status(reply.status).json(reply.body);
   });

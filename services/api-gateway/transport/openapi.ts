@@ -24,9 +24,9 @@ const ERROR_REF = { $ref: '#/components/schemas/Error' };
 /** The error statuses a route can answer, implied by its inputs, access and peers, plus its own. */
 export function errorStatusesOf(route: RouteDoc): Record<number, string> {
   const errors: Record<number, string> = {};
-  if (route.params || route.query || route.body) {
+  if (route.params || route.query || route.headers || route.body) {
     errors[400] =
-      'INVALID_ARGUMENT: a malformed parameter, a body that is not JSON, a wrong type, a missing or unknown field; `field` names it';
+      'INVALID_ARGUMENT: a malformed parameter or header, a body that is not JSON, a wrong type, a missing or unknown field; `field` names it';
   }
   if (route.body) {
     errors[413] = 'PAYLOAD_TOO_LARGE: the body exceeds the configured limit';
@@ -44,7 +44,7 @@ export function errorStatusesOf(route: RouteDoc): Record<number, string> {
   return { ...errors, ...route.errors };
 }
 
-function parametersOf(schema: z.ZodObject | undefined, where: 'path' | 'query'): JsonSchema[] {
+function parametersOf(schema: z.ZodObject | undefined, where: 'path' | 'query' | 'header'): JsonSchema[] {
   if (!schema) return [];
   const json = jsonSchemaOf(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
   return Object.entries(json.properties ?? {}).map(([name, parameterSchema]) => ({
@@ -80,7 +80,11 @@ function operationOf(route: RouteDoc): JsonSchema {
       content: { 'application/json': { schema: ERROR_REF } },
     };
   }
-  const parameters = [...parametersOf(route.params, 'path'), ...parametersOf(route.query, 'query')];
+  const parameters = [
+    ...parametersOf(route.params, 'path'),
+    ...parametersOf(route.query, 'query'),
+    ...parametersOf(route.headers, 'header'),
+  ];
   return {
     operationId: route.operationId,
     summary: route.summary,
@@ -113,7 +117,7 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[]): JsonSchema {
       title: 'Shopfront API',
       version: '1.0.0',
       description:
-        'The public REST API of the Shopfront platform (api-gateway). JSON in camelCase; every error is `{error: {code, message, field?}}` with a gRPC status name as code.',
+        'The public REST API of the Shopfront platform (api-gateway). JSON in camelCase; every error is `{error: {code, message, field?, orderId?, declineCode?}}`: `code` is a gRPC status name, or for the order routes why an order failed (`PAYMENT_DECLINED`, `OUT_OF_STOCK`, ...) or `IDEMPOTENCY_KEY_REUSED`. Codes and optional members may be added; treat an unknown code by its HTTP status.',
     },
     tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name })),
     paths,

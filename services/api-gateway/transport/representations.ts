@@ -1,7 +1,12 @@
 import type { z } from 'zod';
+import {
+  type Order,
+  type Money as ProtoMoney,
+  OrderStatus as ProtoOrderStatus,
+} from '../../../lib/contracts/gen/shopfront/order/v1/order';
 import type { Product } from '../../../lib/contracts/gen/shopfront/product/v1/product';
 import { Role as ProtoRole, type User } from '../../../lib/contracts/gen/shopfront/user/v1/user';
-import type { ProductView, Role, UserAccount } from './schemas';
+import type { Money, OrderStatus, OrderView, ProductView, Role, UserAccount } from './schemas';
 
 /**
  * A peer answered something its contract rules out (a user without a role, a product without a price).
@@ -35,4 +40,40 @@ export function productOf(product: Product | undefined): z.infer<typeof ProductV
     price: { amount: product.price.amount, currency: product.price.currency },
     stock: product.stock,
   };
+}
+
+const ORDER_STATUS: Partial<Record<ProtoOrderStatus, z.infer<typeof OrderStatus>>> = {
+  [ProtoOrderStatus.ORDER_STATUS_PENDING]: 'PENDING',
+  [ProtoOrderStatus.ORDER_STATUS_CONFIRMED]: 'CONFIRMED',
+  [ProtoOrderStatus.ORDER_STATUS_FAILED]: 'FAILED',
+};
+
+const moneyOf = (money: ProtoMoney | undefined): z.infer<typeof Money> | undefined =>
+  money ? { amount: money.amount, currency: money.currency } : undefined;
+
+/** proto3 has no absent string: '' means "not set", and the REST body omits it. */
+const present = (value: string): string | undefined => (value === '' ? undefined : value);
+
+/** An order as the REST API shows it: optional members omitted when empty. */
+export function orderOf(order: Order | undefined): z.infer<typeof OrderView> {
+  if (!order?.id) throw new UpstreamContractError('order-service', 'an answer without an order');
+  const status = ORDER_STATUS[order.status];
+  if (!status) throw new UpstreamContractError('order-service', `order ${order.id} with status ${order.status}`);
+  const view: z.infer<typeof OrderView> = {
+    id: order.id,
+    userId: order.userId,
+    status,
+    items: order.items.map((item) => {
+      const unitPrice = moneyOf(item.unitPrice);
+      return { productId: item.productId, quantity: item.quantity, ...(unitPrice && { unitPrice }) };
+    }),
+    total: moneyOf(order.total),
+    failureCode: present(order.failureCode),
+    failureReason: present(order.failureReason),
+    declineCode: present(order.declineCode),
+    paymentId: present(order.paymentId),
+    createdAt: order.createdAt,
+    updatedAt: order.updatedAt,
+  };
+  return Object.fromEntries(Object.entries(view).filter(([, value]) => value !== undefined)) as typeof view;
 }

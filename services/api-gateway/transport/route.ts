@@ -29,6 +29,8 @@ export interface RouteDoc {
   readonly access: Access;
   readonly params?: z.ZodObject;
   readonly query?: z.ZodObject;
+  /** Request headers the route reads, by their canonical names (`Idempotency-Key`); validated like the rest. */
+  readonly headers?: z.ZodObject;
   readonly body?: z.ZodType;
   /** Success (and non-error) responses by status. */
   readonly responses: ResponseDocs;
@@ -44,6 +46,8 @@ export interface RouteDoc {
 export interface RawInput {
   readonly params: unknown;
   readonly query: unknown;
+  /** The values of the headers the route declares, by their declared names (absent ones left out). */
+  readonly headers: unknown;
   readonly body: unknown;
   readonly principal: Principal | undefined;
   readonly call: CallContext;
@@ -64,9 +68,10 @@ type Reply<R extends ResponseDocs> = {
   [S in keyof R & number]: { status: S; body: z.output<R[S]['schema']>; headers?: Record<string, string> };
 }[keyof R & number];
 
-interface Input<A extends Access, P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+interface Input<A extends Access, P extends z.ZodType, Q extends z.ZodType, H extends z.ZodType, B extends z.ZodType> {
   readonly params: z.output<P>;
   readonly query: z.output<Q>;
+  readonly headers: z.output<H>;
   readonly body: z.output<B>;
   readonly principal: A extends 'public' ? undefined : Principal;
   readonly call: CallContext;
@@ -76,15 +81,17 @@ export interface RouteSpec<
   A extends Access,
   P extends z.ZodObject,
   Q extends z.ZodObject,
+  H extends z.ZodObject,
   B extends z.ZodType,
   R extends ResponseDocs,
-> extends Omit<RouteDoc, 'access' | 'params' | 'query' | 'body' | 'responses'> {
+> extends Omit<RouteDoc, 'access' | 'params' | 'query' | 'headers' | 'body' | 'responses'> {
   readonly access: A;
   readonly params?: P;
   readonly query?: Q;
+  readonly headers?: H;
   readonly body?: B;
   readonly responses: R;
-  handle(input: Input<A, P, Q, B>): Promise<Reply<NoInfer<R>>>;
+  handle(input: Input<A, P, Q, H, B>): Promise<Reply<NoInfer<R>>>;
 }
 
 function parse<S extends z.ZodType>(schema: S | undefined, value: unknown): z.output<S> | undefined {
@@ -95,16 +102,17 @@ function parse<S extends z.ZodType>(schema: S | undefined, value: unknown): z.ou
 }
 
 /**
- * A route whose handler sees validated, typed inputs (path, then query, then body, each with the schema the
- * OpenAPI document shows) and can only answer a documented status with that status's body type.
+ * A route whose handler sees validated, typed inputs (path, then query, then headers, then body, each with the
+ * schema the OpenAPI document shows) and can only answer a documented status with that status's body type.
  */
 export function defineRoute<
   A extends Access,
   P extends z.ZodObject,
   Q extends z.ZodObject,
+  H extends z.ZodObject,
   B extends z.ZodType,
   R extends ResponseDocs,
->(spec: RouteSpec<A, P, Q, B, R>): Route {
+>(spec: RouteSpec<A, P, Q, H, B, R>): Route {
   return {
     ...spec,
     handle: async (raw) => {
@@ -113,9 +121,10 @@ export function defineRoute<
       }
       const params = parse(spec.params, raw.params) as z.output<P>;
       const query = parse(spec.query, raw.query) as z.output<Q>;
+      const headers = parse(spec.headers, raw.headers) as z.output<H>;
       const body = parse(spec.body, raw.body) as z.output<B>;
-      const principal = raw.principal as Input<A, P, Q, B>['principal'];
-      return spec.handle({ params, query, body, principal, call: raw.call });
+      const principal = raw.principal as Input<A, P, Q, H, B>['principal'];
+      return spec.handle({ params, query, headers, body, principal, call: raw.call });
     },
   };
 }

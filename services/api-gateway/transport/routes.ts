@@ -1,15 +1,20 @@
 import type { Health } from '../../../lib/runtime/health';
 import { assertMayReadUser } from '../domain/access';
-import type { ProductServicePeer, UserServicePeer } from '../upstream/peers';
-import { productOf, userOf } from './representations';
+import type { OrderServicePeer, ProductServicePeer, UserServicePeer } from '../upstream/peers';
+import { createOrderErrorDocs, idempotencyKeyReusedOr, placedOrderReply } from './orders';
+import { orderOf, productOf, userOf } from './representations';
 import { defineRoute, type Route } from './route';
 import {
+  CreateOrderBody,
   GatewayHealth,
+  IdempotencyKeyHeaders,
   IdParams,
   LoginBody,
   LoginResult,
   NewProductBody,
-  ProductListQuery,
+  OrderPage,
+  OrderView,
+  PageQuery,
   ProductPage,
   ProductView,
   RegisterBody,
@@ -20,6 +25,7 @@ import {
 export interface RouteDeps {
   readonly users: UserServicePeer;
   readonly products: ProductServicePeer;
+  readonly orders: OrderServicePeer;
   readonly health: Health;
 }
 
@@ -107,7 +113,7 @@ export function gatewayRoutes(deps: RouteDeps): Route[] {
       tag: 'products',
       access: 'public',
       callsUpstream: true,
-      query: ProductListQuery,
+      query: PageQuery,
       responses: { 200: { description: 'a page of products', schema: ProductPage } },
       handle: async ({ query, call }) => {
         const page = await deps.products.listProducts({ limit: query.limit, cursor: query.cursor ?? '' }, call);
@@ -153,15 +159,93 @@ export function gatewayRoutes(deps: RouteDeps): Route[] {
     }),
 
     defineRoute({
+      method: 'post',
+      path: '/api/v1/orders',
+      operationId: 'createOrder',
+      summary: 'Place an order: reserve the stock and charge the payment token, at most once per Idempotency-Key',
+      tag: 'orders',
+      access: 'bearer',
+      noStore: true,
+      callsUpstream: true,
+      headers: IdempotencyKeyHeaders,
+      body: CreateOrderBody,
+      responses: {
+        201: {
+          description:
+            'the order is CONFIRMED (stock reserved, payment taken). A repeated request with the same Idempotency-Key answers 201 again with the same order and Location, never a second order',
+          schema: OrderView,
+          headers: { Location: 'the order' },
+        },
+        202: {
+          description:
+            'the order is still PENDING (another replica is placing it): poll its Location, or repeat the request with the same Idempotency-Key',
+          schema: OrderView,
+          headers: { Location: 'the order', 'Retry-After': 'seconds to wait before polling' },
+        },
+      },
+      errors: createOrderErrorDocs(),
+      handle: async ({ headers, body, call }) => {
+        const order = await deps.orders
+          .createOrder(
+            { idempotencyKey: headers['Idempotency-Key'], items: body.items, paymentToken: body.paymentToken },
+            call,
+          )
+          .catch((error: unknown) => {
+            throw idempotencyKeyReusedOr(error);
+          });
+        return placedOrderReply(orderOf(order));
+      },
+    }),
+
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/orders',
+      operationId: 'listOrders',
+      summary: "A page of the caller's orders, newest first",
+      tag: 'orders',
+      access: 'bearer',
+      noStore: true,
+      callsUpstream: true,
+      query: PageQuery,
+      responses: { 200: { description: "a page of the caller's orders", schema: OrderPage } },
+      handle: async ({ query, call }) => {
+        const page = await deps.orders.listOrders({ limit: query.limit, cursor: query.cursor ?? '' }, call);
+        return {
+          status: 200,
+          body: { items: page.items.map(orderOf), nextCursor: page.nextCursor === '' ? null : page.nextCursor },
+        };
+      },
+    }),
+
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/orders/:id',
+      operationId: 'getOrder',
+      summary: 'One order: your own, or any as an admin',
+      tag: 'orders',
+      access: 'bearer',
+      noStore: true,
+      callsUpstream: true,
+      params: IdParams,
+      responses: { 200: { description: 'the order', schema: OrderView } },
+      errors: {
+        404: "NOT_FOUND: no order has this id, or it is someone else's (whether it exists is not revealed)",
+      },
+      handle: async ({ params, call }) => {
+        return { status: 200, body: orderOf(await deps.orders.getOrder({ id: params.id }, call)) };
+      },
+    }),
+
+    defineRoute({
       method: 'get',
       path: '/health',
       operationId: 'health',
-      summary: 'Whether user-service and product-service answer grpc.health.v1 SERVING',
+      summary: 'Whether user-service, product-service and order-service answer grpc.health.v1 SERVING',
       tag: 'operations',
       access: 'public',
       noStore: true,
       responses: {
-        200: { description: 'both peers are serving', schema: GatewayHealth },
+        200: { description: 'every peer is serving', schema: GatewayHealth },
         503: { description: 'a peer is not serving, or the gateway is shutting down', schema: GatewayHealth },
       },
       handle: async () => {

@@ -28,7 +28,8 @@ export const LoginBody = z
   })
   .strict();
 
-export const ProductListQuery = z
+/** `?limit=&cursor=` of every paged list: 1–100 (default 20) and the opaque cursor of the previous page. */
+export const PageQuery = z
   .object({
     limit: z.coerce
       .number({ error: 'must be a whole number from 1 to 100' })
@@ -56,6 +57,58 @@ export const NewProductBody = z
     stock: z.int('must be a whole number').min(0, 'must not be negative').max(2_147_483_647, 'is too large'),
   })
   .strict();
+
+/** order-service's limits (shopfront.order.v1), checked here too so bad input never costs a saga. */
+export const ORDER_LIMITS = { maxItems: 50, maxQuantity: 1000 } as const;
+
+const quantityRule = `must be a whole number from 1 to ${ORDER_LIMITS.maxQuantity}`;
+const itemsRule = `must have 1 to ${ORDER_LIMITS.maxItems} items`;
+
+export const OrderLine = z
+  .object({
+    productId: z.uuidv4({ error: 'must be a UUID v4' }),
+    quantity: z.int(quantityRule).min(1, quantityRule).max(ORDER_LIMITS.maxQuantity, quantityRule),
+  })
+  .strict();
+
+export const CreateOrderBody = z
+  .object({
+    items: z
+      .array(OrderLine, { error: 'must be a list of {productId, quantity}' })
+      .min(1, itemsRule)
+      .max(ORDER_LIMITS.maxItems, itemsRule)
+      .superRefine((items, ctx) => {
+        const seen = new Set<string>();
+        items.forEach((item, index) => {
+          const id = item.productId.toLowerCase();
+          if (seen.has(id)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [index, 'productId'],
+              message: 'repeats the product of an earlier item (one item per product; raise its quantity)',
+            });
+          }
+          seen.add(id);
+        });
+      })
+      .describe('one item per product (a product id may not repeat)'),
+    // The processor's token (tok_...), never a card number; printable and bounded, as order-service requires.
+    paymentToken: z
+      .string({ error: 'must be a string' })
+      .regex(/^[\x21-\x7e]{1,255}$/, 'must be a payment token of 1 to 255 printable characters without spaces')
+      .describe('a payment processor token such as `tok_visa`; never a card number'),
+  })
+  .strict();
+
+/** The IETF Idempotency-Key header (draft-ietf-httpapi-idempotency-key-header), in order-service's alphabet. */
+export const IdempotencyKeyHeaders = z.object({
+  'Idempotency-Key': z
+    .string({ error: 'must be 1 to 255 characters of A-Z a-z 0-9 . _ : -' })
+    .regex(/^[A-Za-z0-9._:-]{1,255}$/, 'must be 1 to 255 characters of A-Z a-z 0-9 . _ : -')
+    .describe(
+      'a key the client chooses per order (e.g. a UUID); repeating a request with the same key returns the same order, never a second one',
+    ),
+});
 
 // ---- responses ----
 
@@ -94,6 +147,43 @@ export const ProductPage = z
   })
   .strict();
 
+export const OrderStatus = z.enum(['PENDING', 'CONFIRMED', 'FAILED']);
+
+/** A known price, or absent before the stock is reserved (a PENDING order, or one that failed before pricing). */
+const PricedLater = (what: string) => Money.optional().describe(`${what}; absent until the stock is reserved`);
+
+export const OrderView = z
+  .object({
+    id: z.string(),
+    userId: z.string(),
+    status: OrderStatus.describe(
+      'PENDING: the order is still being placed (poll it); CONFIRMED: stock reserved and paid; FAILED: see failureCode',
+    ),
+    items: z.array(
+      z.object({ productId: z.string(), quantity: z.int(), unitPrice: PricedLater('the price per unit') }).strict(),
+    ),
+    total: PricedLater('the sum of unit price x quantity'),
+    failureCode: z
+      .string()
+      .optional()
+      .describe(
+        'FAILED only, machine-readable: OUT_OF_STOCK, PRODUCT_NOT_FOUND, PAYMENT_DECLINED, PAYMENT_FAILED, MIXED_CURRENCY, AMOUNT_TOO_LARGE, STOCK_NOT_RESERVED, PRODUCT_SERVICE_UNAVAILABLE, CONFIRMATION_FAILED (more may come)',
+      ),
+    failureReason: z.string().optional().describe('FAILED only: what went wrong, for people'),
+    declineCode: z.string().optional().describe("PAYMENT_DECLINED only: the processor's decline code (card_declined)"),
+    paymentId: z.string().optional().describe('CONFIRMED only: the charge at payment-service'),
+    createdAt: z.string().describe('RFC 3339'),
+    updatedAt: z.string().describe('RFC 3339'),
+  })
+  .strict();
+
+export const OrderPage = z
+  .object({
+    items: z.array(OrderView).describe("the caller's orders, newest first"),
+    nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last page'),
+  })
+  .strict();
+
 const HealthChecks = z.record(z.string(), z.object({ ok: z.boolean(), error: z.string().optional() }).strict());
 
 export const GatewayHealth = z.object({ status: z.enum(['ok', 'unavailable']), checks: HealthChecks }).strict();
@@ -112,7 +202,29 @@ export const MetricsText = z.string().describe('Prometheus text exposition forma
 
 // ---- errors ----
 
-/** gRPC status names (every error a call can end with) plus the two failures only HTTP has. */
+/**
+ * Why an order failed (Order.failure_code), as the `code` of the error POST /api/v1/orders answers, plus
+ * ORDER_FAILED for a failure code this gateway does not know yet.
+ */
+export const ORDER_FAILURE_CODES = [
+  'OUT_OF_STOCK',
+  'PRODUCT_NOT_FOUND',
+  'PAYMENT_DECLINED',
+  'PAYMENT_FAILED',
+  'MIXED_CURRENCY',
+  'AMOUNT_TOO_LARGE',
+  'STOCK_NOT_RESERVED',
+  'PRODUCT_SERVICE_UNAVAILABLE',
+  'CONFIRMATION_FAILED',
+  'ORDER_FAILED',
+] as const;
+
+export type OrderFailureCode = (typeof ORDER_FAILURE_CODES)[number];
+
+/**
+ * gRPC status names (every error a call can end with), the two failures only HTTP has, why an order failed,
+ * and a reused idempotency key. Clients should treat an unknown code by its HTTP status: codes may be added.
+ */
 export const ERROR_CODES = [
   'CANCELLED',
   'UNKNOWN',
@@ -132,6 +244,8 @@ export const ERROR_CODES = [
   'UNAUTHENTICATED',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
+  'IDEMPOTENCY_KEY_REUSED',
+  ...ORDER_FAILURE_CODES,
 ] as const;
 
 export type ApiErrorCode = (typeof ERROR_CODES)[number];
@@ -142,7 +256,21 @@ export const ErrorBody = z
       .object({
         code: z.enum(ERROR_CODES),
         message: z.string(),
-        field: z.string().optional().describe('the input at fault, as a dotted camelCase path (`price.amount`)'),
+        field: z
+          .string()
+          .optional()
+          .describe(
+            'the input at fault: a camelCase path in the body (`price.amount`, `items[1].quantity`), a query or path parameter, or a header name (`Idempotency-Key`)',
+          ),
+        // Added with the order routes; optional, so every earlier error body is still valid.
+        orderId: z
+          .string()
+          .optional()
+          .describe('the order the error is about (a failed order can be read at /api/v1/orders/{orderId})'),
+        declineCode: z
+          .string()
+          .optional()
+          .describe("PAYMENT_DECLINED: the card processor's decline code (`card_declined`, `insufficient_funds`, ...)"),
       })
       .strict(),
   })

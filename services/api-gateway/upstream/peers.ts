@@ -1,5 +1,13 @@
 import type * as grpc from '@grpc/grpc-js';
 import {
+  type CreateOrderRequest,
+  type GetOrderRequest,
+  type ListOrdersRequest,
+  type ListOrdersResponse,
+  type Order,
+  OrderServiceClient,
+} from '../../../lib/contracts/gen/shopfront/order/v1/order';
+import {
   type CreateProductRequest,
   type GetProductRequest,
   type ListProductsRequest,
@@ -54,6 +62,7 @@ abstract class Peer<C extends grpc.Client> {
     method: UnaryMethod<Req, Res>,
     request: Req,
     ctx: CallContext,
+    timeoutMs = this.timeoutMs,
   ): Promise<Res> {
     try {
       return await callUnary(
@@ -63,7 +72,7 @@ abstract class Peer<C extends grpc.Client> {
         {
           peer: this.name,
           rpc,
-          timeoutMs: this.timeoutMs,
+          timeoutMs,
           requestId: ctx.requestId,
           bearerToken: ctx.bearerToken,
         },
@@ -112,5 +121,29 @@ export class ProductServicePeer extends Peer<ProductServiceClient> {
 
   createProduct(request: CreateProductRequest, ctx: CallContext): Promise<Product> {
     return this.call('CreateProduct', this.client.createProduct, request, ctx);
+  }
+}
+
+export class OrderServicePeer extends Peer<OrderServiceClient> {
+  /** @param createTimeoutMs the deadline of CreateOrder, which runs the whole saga */
+  constructor(
+    address: string,
+    timeoutMs: number,
+    private readonly createTimeoutMs: number,
+    metrics?: ServiceMetrics,
+  ) {
+    super('order-service', new OrderServiceClient(address, insecureChannel()), timeoutMs, metrics);
+  }
+
+  createOrder(request: CreateOrderRequest, ctx: CallContext): Promise<Order> {
+    return this.call('CreateOrder', this.client.createOrder, request, ctx, this.createTimeoutMs);
+  }
+
+  getOrder(request: GetOrderRequest, ctx: CallContext): Promise<Order> {
+    return this.call('GetOrder', this.client.getOrder, request, ctx);
+  }
+
+  listOrders(request: ListOrdersRequest, ctx: CallContext): Promise<ListOrdersResponse> {
+    return this.call('ListOrders', this.client.listOrders, request, ctx);
   }
 }
