@@ -107,13 +107,22 @@ export class PostgresDatabase implements Database {
   }
 }
 
+/** One per PGlite instance: the schema its session points at, and the queue of work using it. */
+interface SchemaGate {
+  current?: string;
+  tail: Promise<void>;
+}
+const gates = new WeakMap<PGlite, SchemaGate>();
+
 /**
  * A schema of an embedded PGlite. PGlite is one connection shared by every service of the local platform,
- * so each statement runs in a transaction that first sets this service's search_path; PGlite serializes
- * transactions, which also makes them isolated from each other.
+ * so all work on it goes through one queue per instance: the session's search_path is switched only when
+ * the next piece of work belongs to another schema, and a transaction runs whole before the next piece.
+ * (A statement of one service can therefore never run in another service's schema.)
  */
 export class PGliteDatabase implements Database {
   readonly kind = 'pglite';
+  private readonly gate: SchemaGate;
 
   constructor(
     private readonly db: PGlite,
@@ -121,29 +130,59 @@ export class PGliteDatabase implements Database {
     private readonly ownsInstance = false,
   ) {
     checkSchema(schema);
+    let gate = gates.get(db);
+    if (!gate) {
+      gate = { tail: Promise.resolve() };
+      gates.set(db, gate);
+    }
+    this.gate = gate;
+  }
+
+  /** Runs `work` alone on the instance, with the session in this schema. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.gate.tail.then(async () => {
+      if (this.gate.current !== this.schema) {
+        this.gate.current = undefined;
+        await this.db.exec(`SET search_path TO ${this.schema}`);
+        this.gate.current = this.schema;
+      }
+      return work();
+    });
+    this.gate.tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
-    return this.transaction((tx) => tx.query<T>(sql, params));
+    return this.exclusive(async () => {
+      const result = await this.db.query<T>(sql, params as unknown[]);
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    });
   }
 
   exec(sql: string): Promise<void> {
-    return this.transaction((tx) => tx.exec(sql));
+    return this.exclusive(async () => {
+      await this.db.exec(sql);
+    });
   }
 
+  /** Work inside must use `tx`; calling this database's own methods from inside would wait forever. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.db.transaction(async (tx) => {
-      await tx.exec(`SET LOCAL search_path TO ${this.schema}`);
-      return work({
-        query: async <R>(sql: string, params: readonly unknown[] = []) => {
-          const result = await tx.query<R>(sql, params as unknown[]);
-          return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
-        },
-        exec: async (sql: string) => {
-          await tx.exec(sql);
-        },
-      });
-    });
+    return this.exclusive(() =>
+      this.db.transaction(async (tx) =>
+        work({
+          query: async <R>(sql: string, params: readonly unknown[] = []) => {
+            const result = await tx.query<R>(sql, params as unknown[]);
+            return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+          },
+          exec: async (sql: string) => {
+            await tx.exec(sql);
+          },
+        }),
+      ),
+    );
   }
 
   async ping(): Promise<void> {
