@@ -4,14 +4,13 @@
  * gateway at 100 concurrent connections, and a bare Node HTTP server returning the same JSON as the ceiling.
  * Prints numbers; asserts nothing.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import * as path from 'node:path';
 import autocannon from 'autocannon';
+import { GATEWAY, rssMiB, startPlatformProcess } from './platform';
 
-const ROOT = path.join(__dirname, '..');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);
 
@@ -38,56 +37,23 @@ async function load(name: string, url: string): Promise<LoadResult> {
   };
 }
 
-function peakRssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /VmHWM:\s+(\d+) kB/.exec(status);
-  return match ? Math.round(Number(match[1]) / 1024) : Number.NaN;
-}
-
-function currentRssMiB(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Math.round(Number(match[1]) / 1024) : Number.NaN;
-}
-
-async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the platform exited with ${child.exitCode}`);
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the platform was not ready within ${timeoutMs} ms`);
-}
-
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'shopfront-bench-'));
-  const started = Date.now();
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(ROOT, 'bin', 'local.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += String(chunk);
-  });
-  const base = 'http://127.0.0.1:8080';
+  const platform = await startPlatformProcess({ DATA_DIR: dataDir });
+  const { child, readyMs } = platform;
+  const base = GATEWAY;
+  const database = process.env.DATABASE_URL
+    ? 'PostgreSQL at DATABASE_URL'
+    : 'embedded PostgreSQL created in an empty data folder';
   try {
-    await waitReady(`${base}/health`, child, 120_000);
-    const readyMs = Date.now() - started;
-    const firstStartRss = peakRssMiB(child.pid ?? 0);
+    const firstStartRss = rssMiB(child.pid ?? 0, 'VmHWM');
     const url = `${base}/api/v1/products?limit=20`;
     const body = await (await fetch(url)).text();
     const items = (JSON.parse(body) as { items: unknown[] }).items.length;
 
     const gateway = await load('gateway GET /api/v1/products', url);
-    const peakAfterLoad = peakRssMiB(child.pid ?? 0);
-    const rssAfterLoad = currentRssMiB(child.pid ?? 0);
+    const peakAfterLoad = rssMiB(child.pid ?? 0, 'VmHWM');
+    const rssAfterLoad = rssMiB(child.pid ?? 0, 'VmRSS');
 
     const bare = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
@@ -108,15 +74,13 @@ async function main(): Promise<void> {
       row(gateway),
       row(ceiling),
       '',
-      `start to ready (empty data folder, embedded PostgreSQL created): ${(readyMs / 1000).toFixed(1)} s`,
+      `start to ready (${database}): ${(readyMs / 1000).toFixed(1)} s`,
       `whole local platform, one process: peak RSS ${firstStartRss} MiB by readiness, ${peakAfterLoad} MiB peak after load, ${rssAfterLoad} MiB now`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await platform.stop();
     rmSync(dataDir, { recursive: true, force: true });
-    if (process.env.BENCH_VERBOSE) process.stdout.write(output);
   }
 }
 

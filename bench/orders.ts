@@ -1,0 +1,147 @@
+/**
+ * Order benchmark on real PostgreSQL and Kafka (run through bench/bench.sh, which starts both):
+ * POST /api/v1/orders at 50 concurrent clients, each request a new Idempotency-Key, and the time from an
+ * order's commit (its updatedAt, written in the same transaction as its outbox event) to its
+ * notification line. Prints numbers; asserts nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import autocannon from 'autocannon';
+import { Kafka, logLevel } from 'kafkajs';
+import { shop } from '../lib/platform';
+import { GATEWAY, percentile, rssMiB, startPlatformProcess } from './platform';
+
+const CONNECTIONS = Number(process.env.BENCH_ORDER_CONNECTIONS ?? 50);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);
+
+async function json(method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${GATEWAY}${route}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+async function main(): Promise<void> {
+  const databaseUrl = process.env.TEST_DATABASE_URL;
+  const brokers = process.env.TEST_KAFKA_BROKERS;
+  if (!databaseUrl || !brokers)
+    throw new Error('run through bench/bench.sh: TEST_DATABASE_URL and TEST_KAFKA_BROKERS are needed');
+  const admin = new Kafka({ clientId: 'bench', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  await admin.createTopics({
+    topics: [
+      ...shop.catalog.topics.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: 1 })),
+      { topic: 'orders.dlq', numPartitions: 1, replicationFactor: 1 },
+    ],
+    waitForLeaders: true,
+  });
+  await admin.disconnect();
+
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'shopfront-bench-orders-'));
+  const platform = await startPlatformProcess({ DATA_DIR: dataDir, DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers });
+  try {
+    const secrets = JSON.parse(readFileSync(path.join(dataDir, 'secrets.json'), 'utf8')) as {
+      adminEmail: string;
+      adminPassword: string;
+    };
+    const adminToken = String(
+      (await json('POST', '/api/v1/auth/login', { email: secrets.adminEmail, password: secrets.adminPassword })).body
+        .accessToken,
+    );
+    const product = await json(
+      'POST',
+      '/api/v1/products',
+      { name: 'Bench beans', description: 'plenty', price: { amount: 1000, currency: 'EUR' }, stock: 1_000_000 },
+      { authorization: `Bearer ${adminToken}` },
+    );
+    const customer = {
+      email: `bench-${Date.now()}@example.com`,
+      password: 'correct horse battery staple',
+      name: 'Bench',
+    };
+    await json('POST', '/api/v1/auth/register', customer);
+    const login = await json('POST', '/api/v1/auth/login', { email: customer.email, password: customer.password });
+    if (login.status !== 200 || product.status !== 201) {
+      throw new Error(`setup failed: product ${product.status} ${JSON.stringify(product.body)}, login ${login.status}`);
+    }
+    const token = String(login.body.accessToken);
+    const body = JSON.stringify({
+      items: [{ productId: String(product.body.id), quantity: 1 }],
+      paymentToken: 'tok_visa',
+    });
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+    for (let i = 0; i < 20; i++)
+      await json('POST', '/api/v1/orders', JSON.parse(body), { ...headers, 'idempotency-key': randomUUID() });
+
+    const committed = new Map<string, number>();
+    const failures = new Map<number, number>();
+    let sampleFailure = '';
+    const result = await autocannon({
+      url: `${GATEWAY}/api/v1/orders`,
+      connections: CONNECTIONS,
+      duration: DURATION_S,
+      requests: [
+        {
+          method: 'POST',
+          body,
+          setupRequest: (request) => ({ ...request, headers: { ...headers, 'idempotency-key': randomUUID() } }),
+          onResponse: (status, responseBody) => {
+            if (status !== 201) {
+              failures.set(status, (failures.get(status) ?? 0) + 1);
+              if (!sampleFailure) sampleFailure = `${status} ${responseBody.slice(0, 300)}`;
+              return;
+            }
+            const order = JSON.parse(responseBody) as { id: string; updatedAt: string };
+            committed.set(order.id, Date.parse(order.updatedAt));
+          },
+        },
+      ],
+    });
+
+    // Wait for every confirmed order's notification line.
+    const file = path.join(dataDir, 'notifications.jsonl');
+    const sent = new Map<string, number>();
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (existsSync(file)) {
+        for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+          const n = JSON.parse(line) as { sentAt: string; attributes?: Record<string, string>; orderId?: string };
+          const orderId = n.attributes?.orderId ?? n.orderId;
+          if (orderId) sent.set(orderId, Date.parse(n.sentAt));
+        }
+      }
+      if ([...committed.keys()].every((id) => sent.has(id))) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const latencies = [...committed]
+      .filter(([id]) => sent.has(id))
+      .map(([id, at]) => (sent.get(id) ?? at) - at)
+      .sort((a, b) => a - b);
+    const lines = [
+      `orders: autocannon, ${CONNECTIONS} connections, ${DURATION_S} s, one line of one product per order, tok_visa, real PostgreSQL and Kafka`,
+      '',
+      '| POST /api/v1/orders | orders/s | p50 ms | p99 ms | errors | non-2xx | orders |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      `| through the gateway | ${Math.round(result.requests.average)} | ${result.latency.p50} | ${result.latency.p99} | ${result.errors + result.timeouts} | ${result.non2xx} | ${result.requests.total} |`,
+      '',
+      ...(failures.size > 0
+        ? [`non-2xx by status: ${JSON.stringify(Object.fromEntries(failures))}; first: ${sampleFailure}`]
+        : []),
+      `commit to notification line: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms (${latencies.length} of ${committed.size} confirmed orders notified)`,
+      `platform process: peak RSS ${rssMiB(platform.child.pid ?? 0, 'VmHWM')} MiB`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await platform.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`order bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

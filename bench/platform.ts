@@ -1,0 +1,55 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+const ROOT = path.join(__dirname, '..');
+export const GATEWAY = 'http://127.0.0.1:8080';
+
+export interface ChildPlatform {
+  readonly child: ChildProcess;
+  readonly readyMs: number;
+  stop(): Promise<void>;
+}
+
+/** Starts `bin/local.ts` as its own process (so its memory can be read), and waits for the gateway. */
+export async function startPlatformProcess(
+  env: Record<string, string | undefined>,
+  timeoutMs = 120_000,
+): Promise<ChildPlatform> {
+  const started = Date.now();
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(ROOT, 'bin', 'local.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the platform exited with ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error(`the platform was not ready within ${timeoutMs} ms`);
+    try {
+      if ((await fetch(`${GATEWAY}/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    child,
+    readyMs: Date.now() - started,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+/** Resident memory of a process from /proc: the peak so far (VmHWM) or now (VmRSS), in MiB. */
+export function rssMiB(pid: number, which: 'VmHWM' | 'VmRSS'): number {
+  const match = new RegExp(`${which}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Math.round(Number(match[1]) / 1024) : Number.NaN;
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
