@@ -1,4 +1,4 @@
-import { type EnvironmentName, type EnvironmentSpec, type ScalingSpec, Workload } from './types';
+import { type EnvironmentName, type EnvironmentSpec, type GcpSpec, type ScalingSpec, Workload } from './types';
 import { defineCatalog } from './validate';
 
 export const TOPIC_ORDERS = 'orders';
@@ -36,6 +36,23 @@ const environment = (
   region: 'eu-west-1',
   availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
   ...overrides,
+});
+
+/** The GCP side of an environment: Belgium, the region nearest Ireland; `projectId` is a placeholder. */
+const gcp = (
+  name: EnvironmentName,
+  spec: { subnetCidr: string; privateServiceCidr: string; dataproc: Omit<GcpSpec['dataproc'], 'imageVersion'> } & Pick<
+    GcpSpec,
+    'cloudSql'
+  >,
+): GcpSpec => ({
+  projectId: `shopfront-analytics-${name}`,
+  region: 'europe-west1',
+  zone: 'europe-west1-b',
+  network: { subnetCidr: spec.subnetCidr, privateServiceCidr: spec.privateServiceCidr },
+  // Debian 12 image line; the job needs its Flink to be 1.20 (start-job.sh checks).
+  dataproc: { imageVersion: '2.3-debian12', ...spec.dataproc },
+  cloudSql: spec.cloudSql,
 });
 
 /** The platform: every component, what it calls, owns, produces and consumes, and where it runs. */
@@ -176,6 +193,19 @@ export const platform = defineCatalog({
       },
       kafka: { brokerInstanceType: 'kafka.t3.small', brokersPerAz: 1, volumeGiB: 20 },
       kubernetes: { nodeInstanceTypes: ['t3.large'], minNodes: 2, desiredNodes: 2, maxNodes: 4 },
+      gcp: gcp('dev', {
+        subnetCidr: '10.110.0.0/20',
+        privateServiceCidr: '10.111.0.0/20',
+        dataproc: {
+          masterMachineType: 'n2-standard-4',
+          workerMachineType: 'n2-standard-4',
+          minWorkers: 2,
+          maxWorkers: 3,
+          bootDiskGiB: 100,
+          jobParallelism: 1,
+        },
+        cloudSql: { tier: 'db-custom-1-3840', diskGiB: 10 },
+      }),
       deletionProtection: false,
       logRetentionDays: 14,
     }),
@@ -190,6 +220,19 @@ export const platform = defineCatalog({
       },
       kafka: { brokerInstanceType: 'kafka.m7g.large', brokersPerAz: 1, volumeGiB: 100 },
       kubernetes: { nodeInstanceTypes: ['m6i.large'], minNodes: 3, desiredNodes: 3, maxNodes: 6 },
+      gcp: gcp('staging', {
+        subnetCidr: '10.120.0.0/20',
+        privateServiceCidr: '10.121.0.0/20',
+        dataproc: {
+          masterMachineType: 'n2-standard-4',
+          workerMachineType: 'n2-standard-4',
+          minWorkers: 2,
+          maxWorkers: 6,
+          bootDiskGiB: 100,
+          jobParallelism: 1,
+        },
+        cloudSql: { tier: 'db-custom-2-7680', diskGiB: 20 },
+      }),
       deletionProtection: false,
       logRetentionDays: 30,
     }),
@@ -204,6 +247,19 @@ export const platform = defineCatalog({
       },
       kafka: { brokerInstanceType: 'kafka.m7g.large', brokersPerAz: 1, volumeGiB: 500 },
       kubernetes: { nodeInstanceTypes: ['m6i.xlarge'], minNodes: 3, desiredNodes: 4, maxNodes: 12 },
+      gcp: gcp('prod', {
+        subnetCidr: '10.130.0.0/20',
+        privateServiceCidr: '10.131.0.0/20',
+        dataproc: {
+          masterMachineType: 'n2-standard-4',
+          workerMachineType: 'n2-standard-8',
+          minWorkers: 2,
+          maxWorkers: 10,
+          bootDiskGiB: 200,
+          jobParallelism: 1,
+        },
+        cloudSql: { tier: 'db-custom-4-15360', diskGiB: 100 },
+      }),
       deletionProtection: true,
       logRetentionDays: 365,
     }),

@@ -123,9 +123,51 @@ export interface EnvironmentSpec {
     readonly desiredNodes: number;
     readonly maxNodes: number;
   };
-  /** Protects stateful resources from deletion and retains them when their stack is deleted. */
+  /** The analytics side on Google Cloud (CDKTF, `infra/gcp`). */
+  readonly gcp: GcpSpec;
+  /**
+   * Protects stateful resources from deletion and retains them when their stack is deleted, on both clouds
+   * (RDS and Cloud SQL deletion protection; S3 and GCS buckets kept, never force-emptied).
+   */
   readonly deletionProtection: boolean;
   readonly logRetentionDays: number;
+}
+
+/**
+ * The analytics side of an environment on Google Cloud: a VPC, Dataproc running the Flink job, GCS and Cloud SQL.
+ * Backup retention and high availability of Cloud SQL follow `database.backupRetentionDays` and
+ * `database.multiAz`, deletion protection follows `deletionProtection`: one policy per environment, both clouds.
+ */
+export interface GcpSpec {
+  /** The Google Cloud project; the catalog holds a placeholder until the project exists. */
+  readonly projectId: string;
+  /** e.g. `europe-west1` (the GCP region nearest the AWS region). */
+  readonly region: string;
+  /** The zone of the Dataproc cluster (Flink has no multi-zone high availability on Dataproc). */
+  readonly zone: string;
+  readonly network: {
+    /** Primary range of the Dataproc subnet; must not overlap the AWS VPC (they are joined by VPN). */
+    readonly subnetCidr: string;
+    /** Range reserved for Private Service Access (Cloud SQL's private IP); /16../24. */
+    readonly privateServiceCidr: string;
+  };
+  readonly dataproc: {
+    /** Dataproc image, which fixes the Flink version. */
+    readonly imageVersion: string;
+    readonly masterMachineType: string;
+    readonly workerMachineType: string;
+    /** Primary workers the autoscaling policy keeps at least (a standard cluster needs 2). */
+    readonly minWorkers: number;
+    readonly maxWorkers: number;
+    readonly bootDiskGiB: number;
+    /** Parallelism of the Flink job. 1 reproduces the test vectors exactly (one watermark for the stream). */
+    readonly jobParallelism: number;
+  };
+  readonly cloudSql: {
+    /** Cloud SQL machine tier, e.g. `db-custom-2-7680`. */
+    readonly tier: string;
+    readonly diskGiB: number;
+  };
 }
 
 export interface Catalog {

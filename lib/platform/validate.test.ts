@@ -67,6 +67,8 @@ describe('the platform catalog', () => {
     expect(q.environment('dev').database.multiAz).toBe(false);
     expect(q.environment('dev').network.natGateways).toBe(1);
     expect(q.environment('prod').logRetentionDays).toBeGreaterThan(q.environment('dev').logRetentionDays);
+    expect(q.environment('prod').gcp.dataproc.maxWorkers).toBeGreaterThan(q.environment('dev').gcp.dataproc.maxWorkers);
+    expect(new Set(q.environmentNames.map((e) => q.environment(e).gcp.projectId)).size).toBe(3);
   });
 
   it('derives the call graph with the callee ports', () => {
@@ -344,6 +346,116 @@ describe('catalog validation rules', () => {
         env(c, 'dev').kafka.brokerInstanceType = 't3.small';
       },
       { field: 'environments[dev].kafka.brokerInstanceType', value: 't3.small', allowed: /MSK broker type/ },
+    ],
+    [
+      'a GCP project id that is not one',
+      (c) => {
+        env(c, 'dev').gcp.projectId = 'Shopfront_Dev';
+      },
+      { field: 'environments[dev].gcp.projectId', value: 'Shopfront_Dev', allowed: /a GCP project id/ },
+    ],
+    [
+      'two environments in one GCP project',
+      (c) => {
+        env(c, 'staging').gcp.projectId = env(c, 'dev').gcp.projectId;
+      },
+      {
+        field: 'environments[staging].gcp.projectId',
+        value: 'shopfront-analytics-dev',
+        allowed: /unique among GCP projects/,
+      },
+    ],
+    [
+      'a GCP zone of another region',
+      (c) => {
+        env(c, 'dev').gcp.zone = 'us-central1-a';
+      },
+      { field: 'environments[dev].gcp.zone', value: 'us-central1-a', allowed: /a zone of europe-west1/ },
+    ],
+    [
+      'a GCP subnet overlapping the AWS VPC',
+      (c) => {
+        env(c, 'dev').gcp.network.subnetCidr = '10.10.16.0/20';
+      },
+      {
+        field: 'environments[dev].gcp.network.subnetCidr',
+        value: '10.10.16.0/20',
+        allowed: /does not overlap environments\[dev\]\.network\.cidr \(10\.10\.0\.0\/16\)/,
+      },
+    ],
+    [
+      'a Private Service Access range overlapping the subnet',
+      (c) => {
+        env(c, 'prod').gcp.network.privateServiceCidr = '10.130.0.0/16';
+      },
+      {
+        field: 'environments[prod].gcp.network.privateServiceCidr',
+        value: '10.130.0.0/16',
+        allowed: /does not overlap environments\[prod\]\.gcp\.network\.subnetCidr/,
+      },
+    ],
+    [
+      'a Private Service Access range too small for Cloud SQL',
+      (c) => {
+        env(c, 'dev').gcp.network.privateServiceCidr = '10.111.0.0/28';
+      },
+      { field: 'environments[dev].gcp.network.privateServiceCidr', value: '10.111.0.0/28', allowed: /\/16\.\.\/24/ },
+    ],
+    [
+      'a subnet CIDR not aligned to its prefix',
+      (c) => {
+        env(c, 'dev').gcp.network.subnetCidr = '10.110.0.1/20';
+      },
+      { field: 'environments[dev].gcp.network.subnetCidr', value: '10.110.0.1/20', allowed: /aligned to its prefix/ },
+    ],
+    [
+      'a Dataproc cluster with one worker',
+      (c) => {
+        env(c, 'dev').gcp.dataproc.minWorkers = 1;
+      },
+      { field: 'environments[dev].gcp.dataproc.minWorkers', value: 1, allowed: /at least 2 workers/ },
+    ],
+    [
+      'an autoscaling maximum below the minimum',
+      (c) => {
+        env(c, 'staging').gcp.dataproc.maxWorkers = 1;
+      },
+      { field: 'environments[staging].gcp.dataproc.maxWorkers', value: 1, allowed: /minWorkers\.\.100 \(2\.\.100\)/ },
+    ],
+    [
+      'a machine type that is not one',
+      (c) => {
+        env(c, 'dev').gcp.dataproc.workerMachineType = 'm6i.large';
+      },
+      { field: 'environments[dev].gcp.dataproc.workerMachineType', value: 'm6i.large', allowed: /Compute Engine/ },
+    ],
+    [
+      'a Dataproc image that is not one',
+      (c) => {
+        env(c, 'dev').gcp.dataproc.imageVersion = 'latest';
+      },
+      { field: 'environments[dev].gcp.dataproc.imageVersion', value: 'latest', allowed: /Dataproc image version/ },
+    ],
+    [
+      'a job parallelism above the partitions of orders',
+      (c) => {
+        env(c, 'prod').gcp.dataproc.jobParallelism = 8;
+      },
+      { field: 'environments[prod].gcp.dataproc.jobParallelism', value: 8, allowed: /1\.\.6/ },
+    ],
+    [
+      'a Cloud SQL tier that is not one',
+      (c) => {
+        env(c, 'dev').gcp.cloudSql.tier = 'db.t4g.medium';
+      },
+      { field: 'environments[dev].gcp.cloudSql.tier', value: 'db.t4g.medium', allowed: /Cloud SQL tier/ },
+    ],
+    [
+      'a shared-core Cloud SQL tier in prod',
+      (c) => {
+        env(c, 'prod').gcp.cloudSql.tier = 'db-g1-small';
+      },
+      { field: 'environments[prod].gcp.cloudSql.tier', value: 'db-g1-small', allowed: /dedicated-core tier in prod/ },
     ],
   ];
 

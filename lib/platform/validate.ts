@@ -25,6 +25,24 @@ const SQL_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 const DYNAMO_TABLE = /^[a-zA-Z0-9_.-]{3,255}$/;
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const GCP_PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+const GCP_REGION = /^[a-z]+-[a-z]+\d+$/;
+const GCE_MACHINE_TYPE = /^[a-z][a-z0-9]*-(standard|highmem|highcpu)-\d+$/;
+const DATAPROC_IMAGE = /^\d+\.\d+(\.\d+)?-(debian|ubuntu|rocky)\d+$/;
+const CLOUD_SQL_TIER = /^db-(custom-\d+-\d+|perf-optimized-N-\d+|f1-micro|g1-small)$/;
+
+/** An IPv4 CIDR as the first and last address (32-bit integers) and its prefix, or undefined if malformed. */
+export function parseCidr(text: string): { first: number; last: number; prefix: number } | undefined {
+  const m = CIDR.exec(text);
+  if (!m) return undefined;
+  const octets = m.slice(1, 5).map(Number);
+  const prefix = Number(m[5]);
+  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
+  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+  const size = 2 ** (32 - prefix);
+  if (address % size !== 0) return undefined;
+  return { first: address, last: address + size - 1, prefix };
+}
 /** The values CloudWatch Logs accepts for retention. */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -75,6 +93,12 @@ export function validateCatalog(catalog: Catalog): CatalogIssue[] {
     (e) => e.name,
     (e) => `environments[${e.name}].name`,
     'environment names',
+  );
+  issues.unique(
+    catalog.environments,
+    (e) => e.gcp.projectId,
+    (e) => `environments[${e.name}].gcp.projectId`,
+    'GCP projects (one per environment)',
   );
 
   // One host runs the whole platform locally, so a port belongs to one component only.
@@ -352,6 +376,110 @@ function validateEnvironment(e: EnvironmentSpec, catalog: Catalog, issues: Issue
   if (e.name === 'prod') {
     issues.check(e.deletionProtection, `${at}.deletionProtection`, e.deletionProtection, 'true in prod');
     issues.check(e.database.multiAz, `${at}.database.multiAz`, e.database.multiAz, 'true in prod');
+  }
+  validateGcp(e, catalog, issues);
+}
+
+function validateGcp(e: EnvironmentSpec, catalog: Catalog, issues: Issues): void {
+  const at = `environments[${e.name}].gcp`;
+  const g = e.gcp;
+  issues.check(
+    GCP_PROJECT_ID.test(g.projectId),
+    `${at}.projectId`,
+    g.projectId,
+    'a GCP project id (6-30 of a-z, 0-9, -; starting with a letter)',
+  );
+  issues.check(GCP_REGION.test(g.region), `${at}.region`, g.region, 'a GCP region name such as europe-west1');
+  issues.check(
+    g.zone.startsWith(`${g.region}-`) && /^[a-z]$/.test(g.zone.slice(g.region.length + 1)),
+    `${at}.zone`,
+    g.zone,
+    `a zone of ${g.region} (e.g. ${g.region}-b)`,
+  );
+
+  // The GCP subnet reaches MSK through a VPN, and Cloud SQL lives in the Private Service Access range: no two
+  // of the three ranges may overlap, or routes become ambiguous.
+  const ranges = [
+    { field: `${at}.network.subnetCidr`, cidr: g.network.subnetCidr },
+    { field: `${at}.network.privateServiceCidr`, cidr: g.network.privateServiceCidr },
+  ].map((r) => ({ ...r, parsed: parseCidr(r.cidr) }));
+  for (const r of ranges) {
+    issues.check(
+      r.parsed !== undefined && r.parsed.prefix >= 16 && r.parsed.prefix <= 24,
+      r.field,
+      r.cidr,
+      'an IPv4 CIDR with a prefix of /16../24, aligned to its prefix',
+    );
+  }
+  const aws = {
+    field: `environments[${e.name}].network.cidr`,
+    cidr: e.network.cidr,
+    parsed: parseCidr(e.network.cidr),
+  };
+  const all = [aws, ...ranges];
+  all.forEach((a, i) => {
+    for (const b of all.slice(i + 1)) {
+      if (a.parsed && b.parsed && a.parsed.first <= b.parsed.last && b.parsed.first <= a.parsed.last) {
+        issues.add(b.field, b.cidr, `a range that does not overlap ${a.field} (${a.cidr})`);
+      }
+    }
+  });
+
+  const d = g.dataproc;
+  issues.check(
+    DATAPROC_IMAGE.test(d.imageVersion),
+    `${at}.dataproc.imageVersion`,
+    d.imageVersion,
+    'a Dataproc image version such as 2.3-debian12',
+  );
+  for (const key of ['masterMachineType', 'workerMachineType'] as const) {
+    issues.check(
+      GCE_MACHINE_TYPE.test(d[key]),
+      `${at}.dataproc.${key}`,
+      d[key],
+      'a Compute Engine machine type such as n2-standard-4',
+    );
+  }
+  issues.check(
+    isInt(d.minWorkers, 2, 100),
+    `${at}.dataproc.minWorkers`,
+    d.minWorkers,
+    'an integer in 2..100 (a standard cluster has at least 2 workers)',
+  );
+  issues.check(
+    isInt(d.maxWorkers, Math.max(2, d.minWorkers), 100),
+    `${at}.dataproc.maxWorkers`,
+    d.maxWorkers,
+    `an integer in minWorkers..100 (${d.minWorkers}..100)`,
+  );
+  issues.check(isInt(d.bootDiskGiB, 30, 65536), `${at}.dataproc.bootDiskGiB`, d.bootDiskGiB, 'an integer in 30..65536');
+  // A source subtask without a partition never advances its watermark, and the job's windows would never close.
+  const jobTopics = catalog.topics.filter((t) =>
+    catalog.services.some((s) => s.workload === Workload.STREAM_JOB && s.consumes.includes(t.name)),
+  );
+  const partitions = Math.min(...jobTopics.map((t) => t.partitions));
+  issues.check(
+    isInt(d.jobParallelism, 1, partitions),
+    `${at}.dataproc.jobParallelism`,
+    d.jobParallelism,
+    `an integer in 1..${partitions} (the partitions of the stream job's source topics)`,
+  );
+
+  const sql = g.cloudSql;
+  issues.check(
+    CLOUD_SQL_TIER.test(sql.tier),
+    `${at}.cloudSql.tier`,
+    sql.tier,
+    'a Cloud SQL tier such as db-custom-2-7680',
+  );
+  issues.check(isInt(sql.diskGiB, 10, 65536), `${at}.cloudSql.diskGiB`, sql.diskGiB, 'an integer in 10..65536');
+  if (e.name === 'prod') {
+    issues.check(
+      !/^db-(f1-micro|g1-small)$/.test(sql.tier),
+      `${at}.cloudSql.tier`,
+      sql.tier,
+      'a dedicated-core tier in prod (shared-core tiers have no SLA)',
+    );
   }
 }
 

@@ -13,16 +13,33 @@ python_tool() {
   echo "$venv/bin/$executable"
 }
 
-# kafka_lib: resolves Apache Kafka's jars from Maven Central once; prints the folder holding them.
-kafka_lib() {
-  local version
-  version="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' scripts/kafka/pom.xml)"
-  local lib="$TOOLS_CACHE/kafka/lib-$version"
+# maven_lib <pom.xml> <name> <version>: copies the pom's dependencies from Maven Central once into
+# $TOOLS_CACHE/<name>/lib-<version>; prints that folder.
+maven_lib() {
+  local pom="$1" name="$2" version="$3"
+  local lib="$TOOLS_CACHE/$name/lib-$version"
   if [[ ! -f "$lib/.complete" ]]; then
-    mkdir -p "$lib"
-    mvn -q -B -f scripts/kafka/pom.xml dependency:copy-dependencies \
+    rm -rf "$lib" && mkdir -p "$lib"
+    mvn -q -B -f "$pom" dependency:copy-dependencies \
       -DoutputDirectory="$lib" -Dmaven.repo.local="$TOOLS_CACHE/m2" >&2
     touch "$lib/.complete"
   fi
   echo "$lib"
+}
+
+# pom_property <pom.xml> <property>: the value of <property> in the pom's <properties>.
+pom_property() {
+  sed -n "s:.*<$2>\(.*\)</$2>.*:\1:p" "$1" | head -n 1
+}
+
+# kafka_lib: resolves Apache Kafka's jars from Maven Central once; prints the folder holding them.
+kafka_lib() {
+  maven_lib scripts/kafka/pom.xml kafka "$(pom_property scripts/kafka/pom.xml kafka.version)"
+}
+
+# flink_lib: resolves Apache Flink's SQL Client, runtime and Kafka connector from Maven Central once (again when
+# the pom changes); prints the folder holding them.
+flink_lib() {
+  local pom=analytics/flink-job/test/pom.xml
+  maven_lib "$pom" flink "$(pom_property "$pom" flink.version)-$(sha256sum "$pom" | cut -c1-12)"
 }
