@@ -29,10 +29,24 @@ import { start as startPaymentService } from '../services/payment-service/main';
 import { start as startProductService } from '../services/product-service/main';
 import { start as startUserService } from '../services/user-service/main';
 
+/**
+ * SHOPFRONT_PORT_OFFSET shifts every catalog port, so a second platform (a load test, a fuzz run) can run beside
+ * the one on the catalog's ports.
+ */
+const portOffset = (() => {
+  const raw = process.env.SHOPFRONT_PORT_OFFSET ?? '0';
+  const offset = Number(raw);
+  if (!/^\d+$/.test(raw) || offset > 10_000) {
+    process.stderr.write(`SHOPFRONT_PORT_OFFSET must be an integer from 0 to 10000, got '${raw}'\n`);
+    process.exit(1);
+  }
+  return offset;
+})();
+
 const port = (service: string, name: string): number => {
   const found = shop.service(service).ports.find((p) => p.name === name);
   if (!found) throw new Error(`catalog has no port '${name}' on ${service}`);
-  return found.port;
+  return found.port + portOffset;
 };
 
 async function main(): Promise<void> {
