@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   let embedded: PGlite | undefined;
   let notificationsDb: Database;
   if (databaseUrl) {
-    notificationsDb = new PostgresDatabase(databaseUrl, NOTIFICATIONS_SCHEMA);
+    notificationsDb = new PostgresDatabase(databaseUrl, NOTIFICATIONS_SCHEMA, { logger });
   } else {
     embedded = await openEmbeddedPostgres(path.join(dataDir, 'postgres'));
     notificationsDb = new PGliteDatabase(embedded, NOTIFICATIONS_SCHEMA);

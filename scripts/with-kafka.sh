@@ -41,11 +41,37 @@ java_opts=(-Xms256m -Xmx512m -Dlog4j.configuration="file:$work/log4j.properties"
 cluster_id="$(java -cp "$lib/*" "${java_opts[@]}" kafka.tools.StorageTool random-uuid)"
 java -cp "$lib/*" "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$work/server.properties" >/dev/null
 
+# $work/ctl.sh stop|start: the fault-injection run stops the broker (SIGTERM, a controlled shutdown) and starts it
+# again on the same data; the running broker's pid is kept in $work/kafka.pid.
+cat > "$work/ctl.sh" <<CTL
+#!/usr/bin/env bash
+set -euo pipefail
+case "\${1:-}" in
+  stop)
+    pid="\$(cat "$work/kafka.pid")"
+    kill "\$pid" 2>/dev/null || true
+    while kill -0 "\$pid" 2>/dev/null; do sleep 0.2; done ;;
+  start)
+    nohup java -cp "$lib/*" ${java_opts[*]} kafka.Kafka "$work/server.properties" >> "$work/stdout.log" 2>&1 &
+    echo \$! > "$work/kafka.pid"
+    for _ in \$(seq 1 240); do
+      if (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null; then exit 0; fi
+      sleep 0.25
+    done
+    echo "Kafka did not listen again on $PORT" >&2; exit 1 ;;
+  *) echo "usage: \$0 stop|start" >&2; exit 2 ;;
+esac
+CTL
+chmod +x "$work/ctl.sh"
+
 java -cp "$lib/*" "${java_opts[@]}" kafka.Kafka "$work/server.properties" > "$work/stdout.log" 2>&1 &
 pid=$!
+echo "$pid" > "$work/kafka.pid"
 cleanup() {
-  kill "$pid" 2>/dev/null || true
+  current="$(cat "$work/kafka.pid" 2>/dev/null || echo "$pid")"
+  kill "$current" "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
+  while kill -0 "$current" 2>/dev/null; do sleep 0.2; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -58,5 +84,5 @@ done
 echo "Kafka $(basename "$lib" | sed 's/lib-//') (KRaft) on 127.0.0.1:$PORT"
 
 export TEST_KAFKA_BROKERS="127.0.0.1:${PORT}"
-export KAFKA_PID="$pid" KAFKA_WORKDIR="$work"
+export KAFKA_PID="$pid" KAFKA_WORKDIR="$work" KAFKA_CTL_SCRIPT="$work/ctl.sh"
 "$@"

@@ -27,9 +27,22 @@ trap cleanup EXIT
 
 as_postgres "$bin/initdb" -D "$work/data" --username=shopfront --pwfile="$work/pwfile" \
   --auth=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >/dev/null
-as_postgres "$bin/pg_ctl" -D "$work/data" -l "$work/server.log" -w \
-  -o "-p $PORT -k $work -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+# $work/ctl.sh stop|start: the fault-injection run stops the server (immediate: no checkpoint, crash recovery
+# on start) and starts it again with the same options.
+cat > "$work/ctl.sh" <<CTL
+#!/usr/bin/env bash
+set -euo pipefail
+case "\${1:-}" in
+  stop) runuser -u postgres -- "$bin/pg_ctl" -D "$work/data" -m immediate -w stop >/dev/null ;;
+  start) runuser -u postgres -- "$bin/pg_ctl" -D "$work/data" -l "$work/server.log" -w \\
+    -o "-p $PORT -k $work -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null ;;
+  *) echo "usage: \$0 stop|start" >&2; exit 2 ;;
+esac
+CTL
+chmod +x "$work/ctl.sh"
+"$work/ctl.sh" start
 echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT"
 
 export TEST_DATABASE_URL="postgres://shopfront:${password}@127.0.0.1:${PORT}/postgres"
+export PG_CTL_SCRIPT="$work/ctl.sh"
 "$@"

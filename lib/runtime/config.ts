@@ -33,6 +33,8 @@ export function loadConfig<S extends z.ZodRawShape>(
   throw new ConfigError(problems);
 }
 
+const HOST_PORT = '[A-Za-z0-9.-]+:\\d{1,5}';
+
 /** Reusable variable kinds. */
 export const env = {
   // 0 binds an ephemeral port (tests).
@@ -50,6 +52,19 @@ export const env = {
       .string()
       .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port')
       .default(fallback),
+  /** Comma-separated `host:port` list of Kafka brokers, parsed to an array; absent means no Kafka. */
+  kafkaBrokers: () =>
+    z
+      .string()
+      .regex(new RegExp(`^${HOST_PORT}(,${HOST_PORT})*$`), 'must be a comma-separated list of host:port')
+      .transform((value) => value.split(','))
+      .optional(),
+  /** An AWS region, for Amazon MSK IAM authentication. */
+  awsRegion: () =>
+    z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region such as eu-west-1')
+      .optional(),
   secret: (minLength: number) =>
     z.string({ error: 'is required' }).min(minLength, `must be at least ${minLength} characters`),
 };

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import type { Logger } from './logger';
 
 export interface QueryResult<T> {
   readonly rows: T[];
@@ -47,7 +48,7 @@ export class PostgresDatabase implements Database {
   constructor(
     connectionString: string,
     readonly schema: string,
-    options: { max?: number; statementTimeoutMs?: number } = {},
+    options: { max?: number; statementTimeoutMs?: number; logger?: Logger } = {},
   ) {
     checkSchema(schema);
     const types = {
@@ -61,6 +62,11 @@ export class PostgresDatabase implements Database {
       types: types as pg.CustomTypesConfig,
       connectionTimeoutMillis: 5000,
       idleTimeoutMillis: 30_000,
+    });
+    // An idle pooled connection that breaks (the server restarted, a failover) is an 'error' event on the pool;
+    // unhandled, it would end the process. The pool drops that connection and opens a new one when needed.
+    this.pool.on('error', (error) => {
+      options.logger?.warn({ err: error, schema }, 'an idle PostgreSQL connection failed; the pool replaces it');
     });
   }
 
@@ -225,10 +231,12 @@ export interface OpenDatabaseOptions {
   readonly embedded?: PGlite;
   /** Where an embedded instance keeps its files when none is shared. */
   readonly dataDir?: string;
+  /** Where a real PostgreSQL's connection failures are reported. */
+  readonly logger?: Logger;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
-  if (options.databaseUrl) return new PostgresDatabase(options.databaseUrl, options.schema);
+  if (options.databaseUrl) return new PostgresDatabase(options.databaseUrl, options.schema, { logger: options.logger });
   if (options.embedded) return new PGliteDatabase(options.embedded, options.schema);
   return new PGliteDatabase(await openEmbeddedPostgres(options.dataDir), options.schema, true);
 }

@@ -15,8 +15,6 @@ const integer = (min: number, max: number, fallback: number) =>
     .max(max, `must be at most ${max}`)
     .default(fallback);
 
-const HOST_PORT = '[A-Za-z0-9.-]+:\\d{1,5}';
-
 export const configShape = {
   /** Folder of `analytics-state.json` and `analytics-results.jsonl`. */
   DATA_DIR: z.string().min(1).default('.data'),
@@ -26,16 +24,9 @@ export const configShape = {
   /** Processing time without orders after which the watermark follows processing time. */
   ANALYTICS_IDLE_TIMEOUT_MS: integer(1, 3_600_000, 10_000),
   /** Only read when run directly (`main()`): with it the job consumes Kafka, without it a local event log. */
-  KAFKA_BROKERS: z
-    .string()
-    .regex(new RegExp(`^${HOST_PORT}(,${HOST_PORT})*$`), 'must be a comma-separated list of host:port')
-    .transform((value) => value.split(','))
-    .optional(),
+  KAFKA_BROKERS: env.kafkaBrokers(),
   /** Only read when run directly: Amazon MSK IAM authentication for this region. */
-  KAFKA_MSK_IAM_REGION: z
-    .string()
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region such as eu-west-1')
-    .optional(),
+  KAFKA_MSK_IAM_REGION: env.awsRegion(),
 };
 
 export type AnalyticsConfig = z.infer<z.ZodObject<typeof configShape>>;

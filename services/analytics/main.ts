@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { Registry } from 'prom-client';
 import { shop, TOPIC_ANALYTICS_RESULTS, TOPIC_ORDERS } from '../../lib/platform';
 import { ConfigError, loadConfig } from '../../lib/runtime/config';
-import { type EventBus, KafkaEventBus, LocalEventLog, type Subscription } from '../../lib/runtime/events';
+import { type EventBus, openStandaloneEventBus, type Subscription } from '../../lib/runtime/events';
 import { Health } from '../../lib/runtime/health';
 import { createLogger, type Logger } from '../../lib/runtime/logger';
 import { handleShutdown } from '../../lib/runtime/shutdown';
@@ -137,31 +137,19 @@ export async function start(options: StartOptions): Promise<AnalyticsService> {
   };
 }
 
-/** The bus when run on its own: Kafka with KAFKA_BROKERS, else a local event log under DATA_DIR/events. */
-async function openEventBus(env: NodeJS.ProcessEnv, logger: Logger): Promise<EventBus> {
-  const config = loadConfig(configShape, env);
-  if (config.KAFKA_BROKERS) {
-    return KafkaEventBus.create({
-      brokers: config.KAFKA_BROKERS,
-      clientId: SERVICE_NAME,
-      logger,
-      mskIamRegion: config.KAFKA_MSK_IAM_REGION,
-    });
-  }
-  logger.warn('KAFKA_BROKERS is not set: consuming a local event log of this process only (use `npm start`)');
-  return new LocalEventLog({
-    partitions: { [TOPIC_ORDERS]: shop.topic(TOPIC_ORDERS).partitions },
-    dataDir: path.join(config.DATA_DIR, 'events'),
-    logger,
-  });
-}
-
 async function main(): Promise<void> {
   let logger = createLogger({ service: SERVICE_NAME });
   try {
     const config = loadConfig(configShape, process.env);
     logger = createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL });
-    const eventBus = await openEventBus(process.env, logger);
+    const eventBus = await openStandaloneEventBus({
+      service: SERVICE_NAME,
+      brokers: config.KAFKA_BROKERS,
+      mskIamRegion: config.KAFKA_MSK_IAM_REGION,
+      dataDir: config.DATA_DIR,
+      partitions: { [TOPIC_ORDERS]: shop.topic(TOPIC_ORDERS).partitions },
+      logger,
+    });
     const service = await start({ env: process.env, eventBus, logger });
     handleShutdown(logger, [
       { name: 'drain', run: async () => service.health.drain() },

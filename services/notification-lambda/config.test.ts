@@ -1,4 +1,6 @@
+import { ConfigError as KitConfigError, loadConfig as loadKitConfig } from '../../lib/runtime/config';
 import { ConfigError, loadConfig } from './config';
+import { localConfigShape } from './local-config';
 
 const valid = {
   NOTIFICATION_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:shopfront-dev-order-confirmations',
@@ -58,5 +60,29 @@ describe('loadConfig', () => {
     const error = configError({});
     expect(error.message).toContain('NOTIFICATION_TOPIC_ARN is required');
     expect(error.message).toContain('DELIVERY_TABLE_NAME is required');
+  });
+});
+
+describe('the local notifier configuration (run as its own process)', () => {
+  it('defaults to no database and no brokers, and reads both when set', () => {
+    expect(loadKitConfig(localConfigShape, {})).toMatchObject({ DATA_DIR: '.data' });
+    expect(loadKitConfig(localConfigShape, {}).KAFKA_BROKERS).toBeUndefined();
+    const config = loadKitConfig(localConfigShape, {
+      KAFKA_BROKERS: '127.0.0.1:9092,broker-2:9092',
+      DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
+    });
+    expect(config.KAFKA_BROKERS).toEqual(['127.0.0.1:9092', 'broker-2:9092']);
+    expect(config.DATABASE_URL).toBe('postgres://u:p@127.0.0.1:5432/db');
+  });
+
+  it.each([
+    ['KAFKA_BROKERS', 'localhost', 'comma-separated list of host:port'],
+    ['KAFKA_BROKERS', 'a:1,,b:2', 'comma-separated list of host:port'],
+    ['DATABASE_URL', 'mysql://x', 'postgres://'],
+    ['KAFKA_MSK_IAM_REGION', 'Europe', 'AWS region'],
+  ])('rejects %s=%s, naming it', (variable, value, allowed) => {
+    expect(() => loadKitConfig(localConfigShape, { [variable]: value })).toThrow(KitConfigError);
+    expect(() => loadKitConfig(localConfigShape, { [variable]: value })).toThrow(variable);
+    expect(() => loadKitConfig(localConfigShape, { [variable]: value })).toThrow(allowed);
   });
 });

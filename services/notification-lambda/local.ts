@@ -1,22 +1,24 @@
 import * as path from 'node:path';
 import type { EventErrorCode } from '../../lib/events';
 import { shop, TOPIC_ORDERS } from '../../lib/platform';
-import { loadConfig } from '../../lib/runtime/config';
-import type { Database } from '../../lib/runtime/db';
+import { ConfigError, loadConfig } from '../../lib/runtime/config';
+import { type Database, PostgresDatabase } from '../../lib/runtime/db';
 import {
   type DeliveredMessage,
   defaultBackoff,
   type EventBus,
+  openStandaloneEventBus,
   PoisonMessageError,
   type Subscription,
 } from '../../lib/runtime/events';
 import { Health } from '../../lib/runtime/health';
 import { createLogger, type Logger } from '../../lib/runtime/logger';
 import { loadMigrations, migrate } from '../../lib/runtime/migrate';
+import { handleShutdown } from '../../lib/runtime/shutdown';
 import { InMemoryDeliveryRecords } from './adapters/in-memory-delivery-records';
 import { JsonlFileNotifier } from './adapters/jsonl-file-notifier';
 import { fromPino } from './adapters/pino-logger';
-import { NOTIFICATION_MIGRATIONS_DIR, SqlDeliveryRecords } from './adapters/sql-delivery-records';
+import { NOTIFICATION_MIGRATIONS_DIR, NOTIFICATIONS_SCHEMA, SqlDeliveryRecords } from './adapters/sql-delivery-records';
 import type { DeliveryRecords, Logger as DomainLogger, Notifier } from './domain/ports';
 import { type BatchRecord, processBatch, type RecordFailureCode } from './domain/process-batch';
 import { localConfigShape } from './local-config';
@@ -169,3 +171,39 @@ export async function start(options: LocalStartOptions): Promise<StartedService>
     },
   };
 }
+
+/**
+ * The local notifier as its own process (the fault-injection run starts each service separately): Kafka with
+ * KAFKA_BROKERS, delivery records in PostgreSQL with DATABASE_URL.
+ */
+async function main(): Promise<void> {
+  let logger = createLogger({ service: SERVICE_NAME });
+  try {
+    const config = loadConfig(localConfigShape, process.env);
+    logger = createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL });
+    const eventBus = await openStandaloneEventBus({
+      service: SERVICE_NAME,
+      brokers: config.KAFKA_BROKERS,
+      mskIamRegion: config.KAFKA_MSK_IAM_REGION,
+      dataDir: config.DATA_DIR,
+      partitions: { [TOPIC_ORDERS]: shop.topic(TOPIC_ORDERS).partitions },
+      logger,
+    });
+    const database = config.DATABASE_URL
+      ? new PostgresDatabase(config.DATABASE_URL, NOTIFICATIONS_SCHEMA, { logger })
+      : undefined;
+    const service = await start({ env: process.env, eventBus, database, logger });
+    handleShutdown(logger, [
+      { name: 'drain', run: async () => service.health.drain() },
+      { name: 'stop consuming', run: () => service.stop() },
+      { name: 'close event bus', run: () => eventBus.close() },
+      { name: 'close database', run: async () => database?.close() },
+    ]);
+  } catch (error) {
+    if (error instanceof ConfigError) logger.fatal(error.message);
+    else logger.fatal({ err: error }, 'start failed');
+    process.exit(1);
+  }
+}
+
+if (require.main === module) void main();

@@ -42,8 +42,6 @@ const integer = (min: number, max: number, fallback: number) =>
 /** A listening port; 0 binds an ephemeral one (tests, several services in one process). */
 const listenPort = (fallback: number) => integer(0, 65535, fallback);
 
-const HOST_PORT = '[A-Za-z0-9.-]+:\\d{1,5}';
-
 export const configShape = {
   GRPC_PORT: listenPort(portOf(SERVICE_NAME, 'grpc')),
   HTTP_PORT: listenPort(portOf(SERVICE_NAME, 'http')),
@@ -52,15 +50,8 @@ export const configShape = {
   JWT_SECRET: env.secret(32),
   PRODUCT_SERVICE_ADDR: env.address(`localhost:${portOf('product-service', 'grpc')}`),
   PAYMENT_SERVICE_ADDR: env.address(`localhost:${portOf('payment-service', 'grpc')}`),
-  KAFKA_BROKERS: z
-    .string()
-    .regex(new RegExp(`^${HOST_PORT}(,${HOST_PORT})*$`), 'must be a comma-separated list of host:port')
-    .transform((value) => value.split(','))
-    .optional(),
-  KAFKA_MSK_IAM_REGION: z
-    .string()
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region such as eu-west-1')
-    .optional(),
+  KAFKA_BROKERS: env.kafkaBrokers(),
+  KAFKA_MSK_IAM_REGION: env.awsRegion(),
   KAFKA_TOPIC_ORDERS: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name (A-Z a-z 0-9 . _ -, at most 249)')

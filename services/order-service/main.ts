@@ -80,6 +80,7 @@ async function launch(options: StartOptions): Promise<{ service: StartedService;
   const db: Database = await openDatabase({
     schema: SCHEMA,
     databaseUrl: config.DATABASE_URL,
+    logger,
     embedded: options.embedded,
     dataDir: path.join(config.DATA_DIR, 'postgres'),
   });

@@ -54,6 +54,7 @@ async function launch(options: StartOptions): Promise<Launched> {
   const db: Database = await openDatabase({
     schema: SCHEMA,
     databaseUrl: config.DATABASE_URL,
+    logger,
     embedded: options.embedded,
     dataDir,
   });

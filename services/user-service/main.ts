@@ -50,6 +50,7 @@ async function compose(options: StartOptions): Promise<{ service: StartedService
     const db: Database = await openDatabase({
       schema: DATABASE_SCHEMA,
       databaseUrl: config.DATABASE_URL,
+      logger,
       embedded: options.embedded,
       dataDir: path.join(config.DATA_DIR, 'postgres'),
     });

@@ -1,3 +1,4 @@
 export * from './bus';
 export * from './kafka';
 export * from './local-log';
+export * from './standalone';

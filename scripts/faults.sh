@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# npm run faults [-- --short]: the fault-injection run (test/faults/run.ts) on a throwaway PostgreSQL and Kafka,
+# every service its own process. Ports apart from the other tiers', so it can run beside them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export SHOPFRONT_PG_PORT="${SHOPFRONT_PG_PORT:-54359}" KAFKA_PORT="${KAFKA_PORT:-19392}"
+exec bash scripts/with-postgres.sh bash scripts/with-kafka.sh npx tsx test/faults/run.ts "$@"
