@@ -44,6 +44,7 @@ const toNumber = (value: string) => Number(value);
 export class PostgresDatabase implements Database {
   readonly kind = 'postgres';
   private readonly pool: pg.Pool;
+  private readonly logger?: Logger;
 
   constructor(
     connectionString: string,
@@ -51,6 +52,7 @@ export class PostgresDatabase implements Database {
     options: { max?: number; statementTimeoutMs?: number; logger?: Logger } = {},
   ) {
     checkSchema(schema);
+    this.logger = options.logger;
     const types = {
       getTypeParser: (oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID || oid === NUMERIC_OID ? toNumber : pg.types.getTypeParser(oid, format),
@@ -66,7 +68,7 @@ export class PostgresDatabase implements Database {
     // An idle pooled connection that breaks (the server restarted, a failover) is an 'error' event on the pool;
     // unhandled, it would end the process. The pool drops that connection and opens a new one when needed.
     this.pool.on('error', (error) => {
-      options.logger?.warn({ err: error, schema }, 'an idle PostgreSQL connection failed; the pool replaces it');
+      this.logger?.warn({ err: error, schema }, 'an idle PostgreSQL connection failed; the pool replaces it');
     });
   }
 
@@ -81,6 +83,14 @@ export class PostgresDatabase implements Database {
 
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // A connection that breaks while the transaction does other work between statements is an 'error' event on
+    // the client (unhandled, it would end the process); the next statement fails, and the client is discarded.
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken = error;
+      this.logger?.warn({ err: error, schema: this.schema }, 'a PostgreSQL connection failed during a transaction');
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const tx: Queryable = {
@@ -97,10 +107,13 @@ export class PostgresDatabase implements Database {
       await client.query('COMMIT');
       return value;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken ??= rollbackError;
+      });
       throw error;
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(broken);
     }
   }
 

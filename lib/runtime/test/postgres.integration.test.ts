@@ -32,4 +32,31 @@ suite('PostgresDatabase when the server drops its connections (real PostgreSQL)'
       await db.close();
     }
   });
+
+  it('fails a transaction whose connection is terminated between statements, without ending the process', async () => {
+    const { logger, lines } = capturedLogger();
+    const schema = `broken_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    const db = new PostgresDatabase(databaseUrl ?? '', schema, { logger });
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    try {
+      const outcome = db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        await admin.query('SELECT pg_terminate_backend($1)', [rows[0]?.pid]);
+        // Work between statements, as a saga step does; the connection breaks meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await tx.query('SELECT 1');
+        return 'committed';
+      });
+      await expect(outcome).rejects.toThrow();
+      expect(lines.some((l) => l.msg === 'a PostgreSQL connection failed during a transaction')).toBe(true);
+      expect((await db.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      await expect(
+        db.transaction(async (tx) => (await tx.query<{ two: number }>('SELECT 2 AS two')).rows),
+      ).resolves.toEqual([{ two: 2 }]);
+    } finally {
+      await admin.end();
+      await db.close();
+    }
+  });
 });
