@@ -1,3 +1,6 @@
+import { createServer } from 'node:http';
+import * as net from 'node:net';
+import { Duplex } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { ALICE, KETTLE, ORDER_ID, TEAPOT } from './test-support/fake-upstreams';
 import {
@@ -11,6 +14,7 @@ import {
   startTestPlatform,
   type TestPlatform,
 } from './test-support/gateway';
+import { answerMalformedRequests } from './transport/http-app';
 
 /**
  * Bad input at every route that takes it: each answer is the documented 4xx with the error body (checked against
@@ -74,10 +78,14 @@ const bodyRoutes: BodyRoute[] = [
       ['email', 42],
       ['email', null],
       ['password', 'short'],
+      ['password', 'ninechars'],
+      ['password', 'correct horse\u0000battery'],
       ['password', 'p'.repeat(129)],
       ['password', 12345678],
       ['password', ['correct', 'horse']],
       ['name', '   '],
+      ['name', 'Car\nol'],
+      ['name', 'Carol\u0000'],
       ['name', 'n'.repeat(101)],
       ['name', { first: 'Carol' }],
       ['name', true],
@@ -93,6 +101,9 @@ const bodyRoutes: BodyRoute[] = [
       ['email', ['alice@example.com']],
       ['password', ''],
       ['password', 'p'.repeat(129)],
+      // HMAC pads a key with zero bytes: with a trailing NUL, scrypt would match the password without it.
+      ['password', 'correct horse battery\u0000'],
+      ['password', 'correct\thorse'],
       ['password', 1234],
       ['password', null],
     ],
@@ -106,7 +117,11 @@ const bodyRoutes: BodyRoute[] = [
       ['name', ''],
       ['name', 'x'.repeat(201)],
       ['name', 7],
+      ['name', 'Tea\u0000cup'],
+      ['name', 'Tea\ncup'],
       ['description', 'd'.repeat(2001)],
+      ['description', 'Fine\u0000china'],
+      ['description', 'Fine\u007fchina'],
       ['description', null],
       ['price', 1250],
       ['price', '12.50'],
@@ -115,11 +130,13 @@ const bodyRoutes: BodyRoute[] = [
       ['price.amount', '1250'],
       ['price.amount', -1],
       ['price.amount', 2 ** 60],
+      ['price.amount', 1_000_000_000_001],
       ['price.currency', 'eur'],
       ['price.currency', 'EURO'],
       ['price.currency', 978],
       ['stock', -1],
       ['stock', 1.5],
+      ['stock', 1_000_001],
       ['stock', 2 ** 31],
       ['stock', '12'],
     ],
@@ -311,6 +328,33 @@ describe.each(bodyRoutes)('JSON body of $name ($template)', (route) => {
     expect(response.status).toBe(413);
   });
 
+  it('answers 413 at once to a Content-Length over the limit, without waiting for the body, and closes', async () => {
+    const head = requestHead('POST', route.template, {
+      ...route.headers(),
+      'content-type': 'application/json',
+      'content-length': String(100 * 1024 * 1024),
+    });
+    const answer = await rawExchange([head, '{"a":'], { timeoutMs: 3000 });
+    expect(answer.end).toBe('closed');
+    expectRawError(answer, 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('answers 413 while a chunked body is still coming, and closes', async () => {
+    const head = requestHead('POST', route.template, {
+      ...route.headers(),
+      'content-type': 'application/json',
+      'transfer-encoding': 'chunked',
+    });
+    const chunk = `400\r\n${' '.repeat(1024)}\r\n`;
+    // 2 MiB, far past the limit: the answer comes long before the client would be done.
+    const answer = await rawExchange([head, ...Array.from({ length: 2048 }, () => chunk)], {
+      gapMs: 2,
+      timeoutMs: 3000,
+    });
+    expect(answer.end).toBe('closed');
+    expectRawError(answer, 413, 'PAYLOAD_TOO_LARGE');
+  });
+
   it('accepts a body exactly at MAX_BODY_BYTES as far as size goes (it fails the schema instead)', async () => {
     const text = JSON.stringify({ ...route.valid, padding: '' });
     const padded = text.replace('"padding":""', `"padding":"${'x'.repeat(MAX_BODY_BYTES - text.length)}"`);
@@ -335,9 +379,9 @@ describe.each(bodyRoutes)('JSON body of $name ($template)', (route) => {
     expectRejected(response, 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
-  it('rejects a charset other than UTF-8 with 415', async () => {
+  it.each(['latin1', 'utf-16', 'utf-16le', '"utf-32"'])('rejects charset=%s with 415', async (charset) => {
     expectRejected(
-      await raw(JSON.stringify(route.valid), 'application/json; charset=latin1'),
+      await raw(JSON.stringify(route.valid), `application/json; charset=${charset}`),
       415,
       'UNSUPPORTED_MEDIA_TYPE',
     );
@@ -532,5 +576,139 @@ describe('items of POST /api/v1/orders', () => {
   it('names the first bad item of several', async () => {
     const response = await place([line(1), line(2), { ...line(3), quantity: 0 }, { ...line(4), quantity: -5 }]);
     expectRejected(response, 400, 'INVALID_ARGUMENT', 'items[2].quantity');
+  });
+});
+
+// ---- requests node's HTTP parser refuses, written byte by byte on a socket ----
+
+interface RawAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: unknown;
+  /** 'closed': the server closed the connection; 'timeout': it was still open at the end. */
+  readonly end: 'closed' | 'timeout';
+}
+
+function requestHead(method: string, path: string, headers: Record<string, string>): string {
+  const lines = Object.entries({ host: '127.0.0.1', ...headers }).map(([name, value]) => `${name}: ${value}\r\n`);
+  return `${method} ${path} HTTP/1.1\r\n${lines.join('')}\r\n`;
+}
+
+/** Writes `chunks` (`gapMs` apart) and reads until the server closes the connection or `timeoutMs` passes. */
+function rawExchange(chunks: readonly string[], options: { gapMs?: number; timeoutMs?: number } = {}) {
+  return new Promise<RawAnswer>((resolve) => {
+    const socket = net.connect(Number(new URL(platform.url).port), '127.0.0.1');
+    const received: Buffer[] = [];
+    let ended = false;
+    const finish = (end: RawAnswer['end']) => {
+      if (ended) return;
+      ended = true;
+      clearTimeout(timer);
+      socket.destroy();
+      const text = Buffer.concat(received).toString('utf8');
+      const [head = '', ...rest] = text.split('\r\n\r\n');
+      const [statusLine = '', ...lines] = head.split('\r\n');
+      const headers = Object.fromEntries(
+        lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+      );
+      let body: unknown;
+      try {
+        body = JSON.parse(rest.join('\r\n\r\n'));
+      } catch {
+        body = rest.join('\r\n\r\n');
+      }
+      resolve({ status: Number(statusLine.split(' ')[1] ?? 0), headers, body, end });
+    };
+    const timer = setTimeout(() => finish('timeout'), options.timeoutMs ?? 5000);
+    socket.on('data', (data) => received.push(data));
+    socket.on('close', () => finish('closed'));
+    socket.on('error', () => finish('closed'));
+    socket.on('connect', async () => {
+      for (const chunk of chunks) {
+        if (ended || socket.destroyed) return;
+        socket.write(chunk);
+        if (options.gapMs) await new Promise((r) => setTimeout(r, options.gapMs));
+      }
+    });
+  });
+}
+
+/** The documented error answer: JSON `{error: {code, message}}`, the security headers, the connection closed. */
+function expectRawError(answer: RawAnswer, status: number, code: string): void {
+  expect({ status: answer.status, body: answer.body }).toEqual({
+    status,
+    body: { error: expect.objectContaining({ code, message: expect.any(String) }) },
+  });
+  expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
+  expect(answer.headers['content-security-policy']).toContain("default-src 'none'");
+  expect(answer.headers['x-content-type-options']).toBe('nosniff');
+  expect(answer.headers['strict-transport-security']).toContain('max-age=');
+  expect(answer.headers['x-powered-by']).toBeUndefined();
+}
+
+describe('requests node cannot parse', () => {
+  const get = (extra: string) => `GET /api/v1/products HTTP/1.1\r\nhost: x\r\n${extra}\r\n`;
+  const post = (headers: string, body: string) =>
+    `POST /api/v1/auth/login HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n${headers}\r\n${body}`;
+
+  it.each([
+    ['a bare CR inside a header value', get('idempotency-key: a\rb\r\n')],
+    ['a bare LF inside a header value', get('idempotency-key: a\nb: c\r\n')],
+    ['a NUL inside a header value', get('x-trace: a\u0000b\r\n')],
+    ['obsolete line folding', get('x-trace: a\r\n folded\r\n')],
+    ['two different Content-Lengths', post('content-length: 2\r\ncontent-length: 3\r\n', '{}')],
+    [
+      'Content-Length beside Transfer-Encoding',
+      post('content-length: 5\r\ntransfer-encoding: chunked\r\n', '0\r\n\r\n'),
+    ],
+    ['a Content-Length that is not a number', post('content-length: abc\r\n', '')],
+    ['a request line that is not HTTP', 'HELLO WORLD\r\n\r\n'],
+    ['a space inside the path', 'GET /api/v1/prod ucts HTTP/1.1\r\nhost: x\r\n\r\n'],
+  ])('answers %s with 400 INVALID_ARGUMENT in the error body, then closes', async (_, bytes) => {
+    const answer = await rawExchange([bytes]);
+    expect(answer.end).toBe('closed');
+    expectRawError(answer, 400, 'INVALID_ARGUMENT');
+  });
+
+  it('answers headers over the limit with 431 REQUEST_HEADER_FIELDS_TOO_LARGE in the error body', async () => {
+    const answer = await rawExchange([get(`x-big: ${'a'.repeat(20_000)}\r\n`)]);
+    expect(answer.end).toBe('closed');
+    expectRawError(answer, 431, 'REQUEST_HEADER_FIELDS_TOO_LARGE');
+  });
+
+  it('answers an HTTP/1.1 request without Host with 400 naming Host', async () => {
+    const answer = await rawExchange(['GET /api/v1/products HTTP/1.1\r\nconnection: close\r\n\r\n']);
+    expectRawError(answer, 400, 'INVALID_ARGUMENT');
+    expect(answer.body).toEqual({ error: expect.objectContaining({ field: 'Host' }) });
+  });
+
+  it('answers CONNECT, which no route has, with 404 NOT_FOUND instead of dropping the connection', async () => {
+    const answer = await rawExchange(['CONNECT 127.0.0.1:22 HTTP/1.1\r\nhost: 127.0.0.1:22\r\n\r\n']);
+    expect(answer.end).toBe('closed');
+    expectRawError(answer, 404, 'NOT_FOUND');
+  });
+
+  it('answers a request not received within the server timeouts (a slow client) with 408 REQUEST_TIMEOUT', async () => {
+    // The server's headers timeout takes 10 s or more to fire; its event is what matters here.
+    const server = createServer();
+    answerMalformedRequests(server);
+    const written: Buffer[] = [];
+    const socket = new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, callback) {
+        written.push(chunk);
+        callback();
+      },
+    });
+    const error = Object.assign(new Error('request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
+    server.emit('clientError', error, socket);
+    await new Promise((resolve) => setImmediate(resolve));
+    const text = Buffer.concat(written).toString('utf8');
+    expect(text).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(text).toContain('\r\nContent-Security-Policy: ');
+    expect(JSON.parse(text.split('\r\n\r\n')[1] ?? '')).toEqual({
+      error: { code: 'REQUEST_TIMEOUT', message: 'the request was not received in time' },
+    });
+    socket.destroy();
   });
 });

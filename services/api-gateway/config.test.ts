@@ -14,6 +14,7 @@ describe('loadGatewayConfig', () => {
       JWT_SECRET: SECRET,
       UPSTREAM_TIMEOUT_MS: 2000,
       CREATE_ORDER_TIMEOUT_MS: 10_000,
+      CREDENTIALS_TIMEOUT_MS: 10_000,
       MAX_BODY_BYTES: 16_384,
       LOG_LEVEL: 'info',
     });
@@ -42,6 +43,7 @@ describe('loadGatewayConfig', () => {
       JWT_SECRET: SECRET,
       UPSTREAM_TIMEOUT_MS: 750,
       CREATE_ORDER_TIMEOUT_MS: 15_000,
+      CREDENTIALS_TIMEOUT_MS: 10_000,
       MAX_BODY_BYTES: 1024,
       LOG_LEVEL: 'warn',
     });

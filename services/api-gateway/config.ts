@@ -25,6 +25,11 @@ export const configShape = {
    * same Idempotency-Key.
    */
   CREATE_ORDER_TIMEOUT_MS: env.positiveInt(10_000),
+  /**
+   * Register and Authenticate hash a password with scrypt, memory-hard on purpose; a few at once queue on
+   * user-service's hashing threads, past the lookup deadline on a busy machine. They get a deadline of their own.
+   */
+  CREDENTIALS_TIMEOUT_MS: env.positiveInt(10_000),
   MAX_BODY_BYTES: env.positiveInt(16_384),
   LOG_LEVEL: env.logLevel(),
 };

@@ -10,7 +10,7 @@ import { createLogger, type Logger } from '../../lib/runtime/logger';
 import { ServiceMetrics } from '../../lib/runtime/metrics';
 import { handleShutdown } from '../../lib/runtime/shutdown';
 import { loadGatewayConfig, SERVICE_NAME } from './config';
-import { createGatewayApp } from './transport/http-app';
+import { answerMalformedRequests, createGatewayApp } from './transport/http-app';
 import { UpstreamHealthProbe } from './upstream/health-probe';
 import { OrderServicePeer, ProductServicePeer, UserServicePeer } from './upstream/peers';
 
@@ -44,7 +44,7 @@ export async function start(options: StartOptions): Promise<StartedService> {
   const timeoutMs = config.UPSTREAM_TIMEOUT_MS;
   // Each probe has its own deadline; the kit's timeout is only a backstop.
   const health = new Health(logger, { timeoutMs: timeoutMs + 1000 });
-  const users = new UserServicePeer(config.USER_SERVICE_ADDR, timeoutMs, metrics);
+  const users = new UserServicePeer(config.USER_SERVICE_ADDR, timeoutMs, config.CREDENTIALS_TIMEOUT_MS, metrics);
   const products = new ProductServicePeer(config.PRODUCT_SERVICE_ADDR, timeoutMs, metrics);
   const orders = new OrderServicePeer(config.ORDER_SERVICE_ADDR, timeoutMs, config.CREATE_ORDER_TIMEOUT_MS, metrics);
   const probes = [
@@ -73,6 +73,7 @@ export async function start(options: StartOptions): Promise<StartedService> {
   let http: Awaited<ReturnType<typeof listenHttp>>;
   try {
     http = await listenHttp(app, config.HTTP_PORT, options.host ?? '0.0.0.0');
+    answerMalformedRequests(http.server);
   } catch (error) {
     closeChannels();
     throw error;

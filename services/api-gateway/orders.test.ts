@@ -224,6 +224,35 @@ describe('POST /api/v1/orders', () => {
     }
   });
 
+  it('answers a payment token payment-service refused as invalid with 422 on paymentToken, not 502', async () => {
+    // The saga's reason when payment-service answers the charge INVALID_ARGUMENT (an unknown token).
+    answerWith(failed('PAYMENT_FAILED', 'payment-service refused (INVALID_ARGUMENT)'));
+    const before = platform.logs.length;
+    const response = await place({ ...twoTeapots, paymentToken: "'OR'1'='1" });
+
+    expect(response.status).toBe(422);
+    expect(response.body).toEqual({
+      error: {
+        code: 'PAYMENT_FAILED',
+        message: 'the payment token was refused; pay with another one, under a new Idempotency-Key',
+        field: 'paymentToken',
+        orderId: ORDER_ID,
+      },
+    });
+    expect(platform.logs.slice(before).filter((line) => line.msg === 'order failed behind the gateway')).toEqual([]);
+  });
+
+  it.each([
+    'payment-service did not answer in time (DEADLINE_EXCEEDED)',
+    'payment-service refused (FAILED_PRECONDITION)',
+    'payment-service refused (INVALID_ARGUMENT) and more',
+  ])('keeps any other PAYMENT_FAILED (%s) a 502', async (reason) => {
+    answerWith(failed('PAYMENT_FAILED', reason));
+    const response = await place();
+    expect(response.status).toBe(502);
+    expect(response.body).toMatchObject({ error: { code: 'PAYMENT_FAILED', orderId: ORDER_ID } });
+  });
+
   it('answers a key reused for another request with 422 IDEMPOTENCY_KEY_REUSED on the header', async () => {
     platform.orders.respond('createOrder', async () => {
       throw new DomainError(

@@ -25,7 +25,11 @@ let admin: string;
 let customer: string;
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ UPSTREAM_TIMEOUT_MS: '1000', CREATE_ORDER_TIMEOUT_MS: '1000' });
+  platform = await startTestPlatform({
+    UPSTREAM_TIMEOUT_MS: '1000',
+    CREATE_ORDER_TIMEOUT_MS: '1000',
+    CREDENTIALS_TIMEOUT_MS: '1000',
+  });
   admin = await adminToken();
   customer = await customerToken();
 });
@@ -291,5 +295,43 @@ describe('peers that are down', () => {
     expect((await api.request('GET', '/api/v1/users/{id}', { params: { id: ALICE.id } })).status).toBe(401);
     expect((await api.request('GET', '/api/v1/openapi.json')).status).toBe(200);
     expect((await api.request('GET', '/livez')).status).toBe(200);
+  });
+});
+
+describe('the deadline of Register and Authenticate (password hashing)', () => {
+  let slow: TestPlatform;
+  beforeAll(async () => {
+    slow = await startTestPlatform({ UPSTREAM_TIMEOUT_MS: '200', CREDENTIALS_TIMEOUT_MS: '3000' });
+  });
+  afterAll(async () => {
+    await slow.stop();
+  });
+  const later = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
+
+  it('is CREDENTIALS_TIMEOUT_MS, not the lookup deadline: a login hashing for 600 ms is answered', async () => {
+    slow.users.respond('authenticate', () =>
+      later(600, { accessToken: 'token', expiresInSeconds: 900, user: { ...ALICE, role: Role.ROLE_CUSTOMER } }),
+    );
+    const response = await slow.api.request('POST', '/api/v1/auth/login', {
+      json: { email: ALICE.email, password: 'correct horse battery' },
+    });
+    expect(response.status).toBe(200);
+  });
+
+  it('is CREDENTIALS_TIMEOUT_MS for a registration too', async () => {
+    slow.users.respond('register', () => later(600, { user: ALICE }));
+    const response = await slow.api.request('POST', '/api/v1/auth/register', {
+      json: { email: ALICE.email, password: 'correct horse battery', name: 'Alice' },
+    });
+    expect(response.status).toBe(201);
+  });
+
+  it('leaves the other calls of user-service at UPSTREAM_TIMEOUT_MS', async () => {
+    slow.users.respond('getUser', () => later(600, { user: ALICE }));
+    const response = await slow.api.request('GET', '/api/v1/users/{id}', {
+      params: { id: ALICE.id },
+      headers: { authorization: `Bearer ${customer}` },
+    });
+    expect(response.status).toBe(504);
   });
 });

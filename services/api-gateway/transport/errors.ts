@@ -8,7 +8,12 @@ import type { ApiErrorCode, ErrorBody } from './schemas';
 
 /** Failures only HTTP has; everything else is a gRPC status name mapped by the kit's HTTP_STATUS_OF_GRPC. */
 export class HttpOnlyError extends Error {
-  static readonly STATUS = { PAYLOAD_TOO_LARGE: 413, UNSUPPORTED_MEDIA_TYPE: 415 } as const;
+  static readonly STATUS = {
+    REQUEST_TIMEOUT: 408,
+    PAYLOAD_TOO_LARGE: 413,
+    UNSUPPORTED_MEDIA_TYPE: 415,
+    REQUEST_HEADER_FIELDS_TOO_LARGE: 431,
+  } as const;
 
   constructor(
     readonly code: keyof typeof HttpOnlyError.STATUS,

@@ -1,7 +1,9 @@
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import helmet from 'helmet';
+import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Express, NextFunction, Request, Response } from 'express';
+import helmet, { type HelmetOptions } from 'helmet';
 import type { TokenVerifier } from '../../../lib/runtime/auth';
-import { NotFoundError } from '../../../lib/runtime/errors';
+import { InvalidArgumentError, NotFoundError } from '../../../lib/runtime/errors';
 import type { Health } from '../../../lib/runtime/health';
 import { createHttpApp } from '../../../lib/runtime/http';
 import type { Logger } from '../../../lib/runtime/logger';
@@ -14,7 +16,7 @@ import { ApiError, HttpOnlyError, toErrorReply } from './errors';
 import { buildOpenApiDocument, type JsonSchema } from './openapi';
 import { defineRoute, type Route, type RouteDoc } from './route';
 import { gatewayRoutes } from './routes';
-import { Liveness, MetricsText, OpenApiDocument, Readiness } from './schemas';
+import { type ApiErrorCode, Liveness, MetricsText, OpenApiDocument, Readiness } from './schemas';
 
 export interface GatewayAppDeps {
   readonly logger: Logger;
@@ -63,6 +65,121 @@ export const KIT_ROUTES: readonly RouteDoc[] = [
 
 const WWW_AUTHENTICATE = 'Bearer realm="shopfront"';
 
+const HELMET_OPTIONS: HelmetOptions = {
+  // An API returns JSON, never documents to render: nothing may load, nothing may frame it.
+  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+};
+
+/** The headers helmet sets, captured once, for the answers node's HTTP server writes without express. */
+function securityHeaders(): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const res = {
+    setHeader: (name: string, value: string) => {
+      headers[name] = value;
+    },
+    removeHeader: () => undefined,
+  };
+  helmet(HELMET_OPTIONS)({} as IncomingMessage, res as never, () => undefined);
+  return headers;
+}
+
+/**
+ * A JSON body of at most `maxBytes`, in UTF-8 without Content-Encoding (else 415). Too large is answered at once,
+ * from the declared Content-Length or as soon as a chunked body passes the limit, never after reading the rest:
+ * the connection is closed instead (`Connection: close`), so a client cannot hold the gateway to a huge upload.
+ */
+async function readJsonBody(req: Request, res: Response, maxBytes: number): Promise<unknown> {
+  if (!req.is('application/json')) {
+    throw new HttpOnlyError('UNSUPPORTED_MEDIA_TYPE', 'the request body must be application/json');
+  }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.header('content-type') ?? '')?.[1];
+  const encoding = (req.header('content-encoding') ?? 'identity').trim().toLowerCase();
+  if ((charset !== undefined && !/^utf-?8$/i.test(charset)) || encoding !== 'identity') {
+    throw new HttpOnlyError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      'the request body must be JSON in UTF-8, without Content-Encoding',
+    );
+  }
+  const tooLarge = () => {
+    res.setHeader('Connection', 'close');
+    return new HttpOnlyError('PAYLOAD_TOO_LARGE', 'the request body is too large');
+  };
+  if (Number(req.header('content-length') ?? 0) > maxBytes) throw tooLarge();
+  const bytes = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (error?: Error) => {
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      if (error) reject(error);
+      else resolve(Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) settle(tooLarge());
+      else chunks.push(chunk);
+    };
+    const onEnd = () => settle();
+    const onError = () => settle(new InvalidArgumentError('', 'the request body was not received completely'));
+    const onClose = () => {
+      if (!req.complete) onError();
+    };
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
+  try {
+    // TextDecoder drops a leading byte order mark and replaces invalid UTF-8, as body-parser did.
+    return JSON.parse(new TextDecoder('utf-8').decode(bytes));
+  } catch {
+    throw new InvalidArgumentError('', 'the request body is not valid JSON');
+  }
+}
+
+/**
+ * What node's HTTP server answers by itself gets the gateway's answer instead: `{error: {code, message}}` with the
+ * security headers. A request node cannot parse (a CR or NUL in a header, two Content-Lengths, a bad request line)
+ * is 400, headers over node's limit 431, a request not received within the server's headers or request timeout
+ * (a slow client) 408; CONNECT, which node hands to no route, is 404 like every other method the API does not have.
+ * The connection is closed after each. Call once on the server that serves the gateway's app.
+ */
+export function answerMalformedRequests(server: Server): void {
+  const headers = securityHeaders();
+  const answer = (socket: Duplex, status: number, code: ApiErrorCode, message: string) => {
+    const body = JSON.stringify({ error: { code, message } });
+    const head = [
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
+      'Content-Type: application/json; charset=utf-8',
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      'Cache-Control: no-store',
+      'Connection: close',
+      ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+    ];
+    socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+    // A client that does not read its answer does not keep the socket.
+    setTimeout(() => socket.destroy(), 5_000).unref();
+  };
+  // The Host check of HTTP/1.1 moves into the app (`requireHost`), which answers it like every other 400.
+  (server as Server & { requireHostHeader: boolean }).requireHostHeader = false;
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    // As node's own handler: answer only when no answer has begun on this connection.
+    const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (!socket.writable || inFlight?.headersSent || error.code === 'ECONNRESET' || error.code === 'EPIPE') {
+      socket.destroy();
+      return;
+    }
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      answer(socket, 408, 'REQUEST_TIMEOUT', 'the request was not received in time');
+    } else if (error.code === 'HPE_HEADER_OVERFLOW') {
+      answer(socket, 431, 'REQUEST_HEADER_FIELDS_TOO_LARGE', 'the request headers are too large');
+    } else if (error.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') {
+      answer(socket, 413, 'PAYLOAD_TOO_LARGE', 'the chunk extensions are too large');
+    } else {
+      answer(socket, 400, 'INVALID_ARGUMENT', 'malformed HTTP request');
+    }
+  });
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    answer(socket, 404, 'NOT_FOUND', 'route not found');
+  });
+}
+
 interface RouterLayer {
   route?: unknown;
 }
@@ -98,12 +215,16 @@ function declaredHeaders(req: Request, route: RouteDoc): Record<string, string> 
 export function createGatewayApp(deps: GatewayAppDeps): Express {
   const app = createHttpApp(deps);
   app.set('query parser', 'simple');
-  app.use(
-    helmet({
-      // An API returns JSON, never documents to render: nothing may load, nothing may frame it.
-      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-    }),
-  );
+  app.use(helmet(HELMET_OPTIONS));
+  runBeforeKitRoutes(app);
+  // HTTP/1.1 requires Host (RFC 9112, section 3.2); answered here rather than by node, so it has the error body.
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+      next(new InvalidArgumentError('Host', 'an HTTP/1.1 request must have a Host header'));
+      return;
+    }
+    next();
+  });
   runBeforeKitRoutes(app);
 
   let openApiDocument: JsonSchema = {};
@@ -122,17 +243,6 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
   ];
   openApiDocument = buildOpenApiDocument([...KIT_ROUTES, ...routes]);
 
-  const parseJson = express.json({ limit: deps.maxBodyBytes, strict: true, inflate: false, type: 'application/json' });
-  const readJsonBody = async (req: Request, res: Response): Promise<unknown> => {
-    if (!req.is('application/json')) {
-      throw new HttpOnlyError('UNSUPPORTED_MEDIA_TYPE', 'the request body must be application/json');
-    }
-    await new Promise<void>((resolve, reject) => {
-      parseJson(req, res, (error?: unknown) => (error ? reject(error) : resolve()));
-    });
-    return req.body;
-  };
-
   for (const route of routes) {
     app[route.method](route.path, async (req: Request, res: Response) => {
       if (route.noStore) res.setHeader('Cache-Control', 'no-store');
@@ -148,7 +258,7 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
         // Fast refusal before reading the body; the peer checks again with the forwarded token.
         if (route.access === 'admin') assertAdmin(principal);
       }
-      const body = route.body ? await readJsonBody(req, res) : undefined;
+      const body = route.body ? await readJsonBody(req, res, deps.maxBodyBytes) : undefined;
       const reply = await route.handle({
         params: req.params,
         query: req.query,
@@ -172,6 +282,8 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
       return;
     }
     const reply = toErrorReply(error);
+    // A body left unread (refused before reading it) is not drained: the connection closes after the answer.
+    if (!req.complete) res.setHeader('Connection', 'close');
     if (reply.log === 'unexpected') {
       // Name, message and stack only: some errors carry the request body (body-parser's `body`), never logged.
       const err = error instanceof Error ? { type: error.name, message: error.message, stack: error.stack } : {};

@@ -36,7 +36,7 @@ export const ORDER_FAILURES: Readonly<Record<OrderFailureCode, FailureAnswer>> =
   AMOUNT_TOO_LARGE: { status: 422, when: 'the total is larger than can be charged' },
   PAYMENT_FAILED: {
     status: 502,
-    when: 'payment-service failed or refused the charge',
+    when: 'payment-service failed or refused the charge (a refused payment token is 422, below)',
     message: 'the payment could not be processed; any charge is refunded',
   },
   STOCK_NOT_RESERVED: {
@@ -67,7 +67,27 @@ function itemFieldOf(order: Order): string | undefined {
   return match && Number(match[1]) < order.items.length ? match[0] : undefined;
 }
 
+/**
+ * The failure reason order-service records when payment-service refused the charge as invalid
+ * (`${peer} refused (${status})`, its saga's wording). Of a charge, only the payment token is the customer's: the
+ * amount, currency and ids are order-service's own and already checked.
+ */
+const TOKEN_REFUSED_REASON = 'payment-service refused (INVALID_ARGUMENT)';
+
+/** An order whose payment token payment-service refused: the customer's to fix (422), not the platform's (502). */
+export const PAYMENT_TOKEN_REFUSED = {
+  status: 422,
+  when: 'with `field: paymentToken`, when payment-service refused the payment token (unknown or malformed)',
+  message: 'the payment token was refused; pay with another one, under a new Idempotency-Key',
+} as const;
+
 function failureOf(order: Order): ApiError {
+  if (order.failureCode === 'PAYMENT_FAILED' && order.failureReason === TOKEN_REFUSED_REASON) {
+    return new ApiError(PAYMENT_TOKEN_REFUSED.status, 'PAYMENT_FAILED', PAYMENT_TOKEN_REFUSED.message, {
+      field: 'paymentToken',
+      orderId: order.id,
+    });
+  }
   const known = order.failureCode && Object.hasOwn(ORDER_FAILURES, order.failureCode);
   const code = known ? (order.failureCode as OrderFailureCode) : 'ORDER_FAILED';
   const answer = ORDER_FAILURES[code];
@@ -136,5 +156,6 @@ export function createOrderErrorDocs(): Record<number, string> {
       `${code}: the order FAILED (\`orderId\` names it): ${answer.when}`,
     ];
   }
+  lines[PAYMENT_TOKEN_REFUSED.status]?.push(`PAYMENT_FAILED: the order FAILED ${PAYMENT_TOKEN_REFUSED.when}`);
   return Object.fromEntries(Object.entries(lines).map(([status, found]) => [status, found.join('; ')]));
 }

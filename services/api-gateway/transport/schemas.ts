@@ -12,19 +12,49 @@ export const IdParams = z.object({ id: z.uuidv4({ error: 'must be a UUID v4' }) 
 
 const Email = z.email({ error: 'must be an email address' }).max(254, 'must be at most 254 characters');
 
+/**
+ * No C0 or C1 control character (NUL, line breaks, tab, DEL, ...), what user-service and product-service refuse in
+ * names and passwords. Spelled as ranges, not `\p{Cc}`, so every JSON Schema tool can read the pattern.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it refuses
+const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+/** The same, but tab and line breaks are allowed (a product description). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it refuses
+const NO_CONTROL_CHARACTERS_BUT_WHITESPACE = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$/;
+
 export const RegisterBody = z
   .object({
     email: Email,
-    // The upper bound keeps memory-hard hashing of a huge input from being a denial of service.
-    password: z.string().min(8, 'must be at least 8 characters').max(128, 'must be at most 128 characters'),
-    name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+    // user-service's password policy (at least 10 characters, no control characters; the rest of the policy,
+    // such as a blocklist of common passwords, is its own: a 400 naming `password`). The upper bound keeps
+    // memory-hard hashing of a huge input from being a denial of service.
+    password: z
+      .string()
+      .min(10, 'must be at least 10 characters')
+      .max(128, 'must be at most 128 characters')
+      .regex(NO_CONTROL_CHARACTERS, 'must not contain control characters')
+      .describe(
+        "user-service's policy also refuses common passwords, the email's local part, fewer than 5 different characters, and fewer than 3 character classes under 16 characters",
+      ),
+    name: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(100, 'must be at most 100 characters')
+      .regex(NO_CONTROL_CHARACTERS, 'must not contain control characters'),
   })
   .strict();
 
 export const LoginBody = z
   .object({
     email: Email,
-    password: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters'),
+    // No stored password has a control character (the policy refuses them), so none can match: refused before
+    // hashing. HMAC pads a key with zero bytes, so a trailing NUL would otherwise match the password without it.
+    password: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(128, 'must be at most 128 characters')
+      .regex(NO_CONTROL_CHARACTERS, 'must not contain control characters'),
   })
   .strict();
 
@@ -44,17 +74,30 @@ export const PageQuery = z
 /** Integer minor units of an ISO 4217 currency; never a float. */
 const MoneyInput = z
   .object({
-    amount: z.int('must be a whole number of minor units').min(0, 'must not be negative'),
+    amount: z
+      .int('must be a whole number of minor units')
+      .min(0, 'must not be negative')
+      .max(1_000_000_000_000, 'must be at most 1000000000000'),
     currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code (3 upper-case letters)'),
   })
   .strict();
 
+/** product-service's limits (shopfront.product.v1), so the document says what it accepts. */
 export const NewProductBody = z
   .object({
-    name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
-    description: z.string().max(2000, 'must be at most 2000 characters').default(''),
+    name: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(200, 'must be at most 200 characters')
+      .regex(NO_CONTROL_CHARACTERS, 'must not contain control characters'),
+    description: z
+      .string()
+      .max(2000, 'must be at most 2000 characters')
+      .regex(NO_CONTROL_CHARACTERS_BUT_WHITESPACE, 'must not contain control characters other than tab and line breaks')
+      .default(''),
     price: MoneyInput,
-    stock: z.int('must be a whole number').min(0, 'must not be negative').max(2_147_483_647, 'is too large'),
+    stock: z.int('must be a whole number').min(0, 'must not be negative').max(1_000_000, 'must be at most 1000000'),
   })
   .strict();
 
@@ -222,7 +265,7 @@ export const ORDER_FAILURE_CODES = [
 export type OrderFailureCode = (typeof ORDER_FAILURE_CODES)[number];
 
 /**
- * gRPC status names (every error a call can end with), the two failures only HTTP has, why an order failed,
+ * gRPC status names (every error a call can end with), the failures only HTTP has, why an order failed,
  * and a reused idempotency key. Clients should treat an unknown code by its HTTP status: codes may be added.
  */
 export const ERROR_CODES = [
@@ -244,6 +287,9 @@ export const ERROR_CODES = [
   'UNAUTHENTICATED',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
+  // Added with the answers to malformed HTTP (a request not received in time, headers over node's limit).
+  'REQUEST_TIMEOUT',
+  'REQUEST_HEADER_FIELDS_TOO_LARGE',
   'IDEMPOTENCY_KEY_REUSED',
   ...ORDER_FAILURE_CODES,
 ] as const;

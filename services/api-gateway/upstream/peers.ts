@@ -89,16 +89,22 @@ abstract class Peer<C extends grpc.Client> {
 }
 
 export class UserServicePeer extends Peer<UserServiceClient> {
-  constructor(address: string, timeoutMs: number, metrics?: ServiceMetrics) {
+  /** @param credentialsTimeoutMs the deadline of Register and Authenticate, which hash a password on purpose slowly */
+  constructor(
+    address: string,
+    timeoutMs: number,
+    private readonly credentialsTimeoutMs = timeoutMs,
+    metrics?: ServiceMetrics,
+  ) {
     super('user-service', new UserServiceClient(address, insecureChannel()), timeoutMs, metrics);
   }
 
   register(request: RegisterRequest, ctx: CallContext): Promise<RegisterResponse> {
-    return this.call('Register', this.client.register, request, ctx);
+    return this.call('Register', this.client.register, request, ctx, this.credentialsTimeoutMs);
   }
 
   authenticate(request: AuthenticateRequest, ctx: CallContext): Promise<AuthenticateResponse> {
-    return this.call('Authenticate', this.client.authenticate, request, ctx);
+    return this.call('Authenticate', this.client.authenticate, request, ctx, this.credentialsTimeoutMs);
   }
 
   getUser(request: GetUserRequest, ctx: CallContext): Promise<GetUserResponse> {
