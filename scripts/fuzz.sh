@@ -12,7 +12,8 @@
 #      prototype pollution, SQL, header injection, slow clients, forged tokens, replayed idempotency keys, ...);
 #   4. checks the platform is still up and answers, stops it with SIGTERM and checks it exits 0.
 #
-# Prints a summary; with REPORT_DIR set, writes $REPORT_DIR/fuzz.json. Exits non-zero on any failure.
+# Prints a summary; with REPORT_DIR set, writes $REPORT_DIR/fuzz.json (the figures), fuzz-attacks.txt (a line per
+# case) and fuzz-schemathesis.txt. Exits non-zero on any failure.
 # Knobs: SHOPFRONT_PORT_OFFSET, FUZZ_SEED, FUZZ_MAX_EXAMPLES, FUZZ_WORKERS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -287,7 +288,10 @@ if [[ -n "${REPORT_DIR:-}" ]]; then
     "$seconds" "$boot_seconds" "$alive_after" "$exit_code" "$crashes" "$unexpected" \
     "$SCHEMATHESIS_VERSION" "$SEED" "$MAX_EXAMPLES" "$part_a_seconds" "$st_status" "$counted_a" \
     "$attacks_status" "$part_b_seconds" "${#failures[@]}" "$counted_all" "$counted_all_5xx"
-  echo "report: $REPORT_DIR/fuzz.json"
+  # Every case's line and schemathesis' own output, beside the figures.
+  cp "$work/attacks.txt" "$REPORT_DIR/fuzz-attacks.txt"
+  cp "$work/schemathesis.txt" "$REPORT_DIR/fuzz-schemathesis.txt"
+  echo "report: $REPORT_DIR/fuzz.json (cases: fuzz-attacks.txt, schemathesis: fuzz-schemathesis.txt)"
 fi
 
 if [[ ${#failures[@]} -gt 0 ]]; then
