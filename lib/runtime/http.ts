@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import express, { type Express as Application, type NextFunction, type Request, type Response } from 'express';
 import type { Health } from './health';
 import type { Logger } from './logger';
@@ -73,11 +73,16 @@ export interface RunningHttpServer {
 }
 
 export async function listenHttp(app: Application, port: number, host = '0.0.0.0'): Promise<RunningHttpServer> {
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(s)));
-    s.once('error', reject);
+  // Slow or idle clients cannot hold sockets forever: the header and request timeouts below are enforced by a
+  // sweep every connectionsCheckingInterval (Node's default, 30 s, would let a slowloris client stay 40 s).
+  const server = createServer({ connectionsCheckingInterval: 1000 }, app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
-  // Slow or idle clients cannot hold sockets forever.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
