@@ -624,6 +624,7 @@ function print(rows: Row[], problems: string[], summary: Record<string, unknown>
     'unanswered',
     'confirmed',
     'failed',
+    'failed by the fault',
   ];
   const table = rows.map((r) => [
     r.fault,
