@@ -92,9 +92,9 @@ def main() -> None:
             ax.set_zorder(twin.get_zorder() + 1)
             ax.patch.set_visible(False)
             if row == 0 and col == 0:
-                ax.legend(fontsize=8, loc="upper right")
+                ax.legend(fontsize=7, loc="best", framealpha=0.6)
             elif kind in limits:
-                ax.legend(fontsize=8, loc="upper right")
+                ax.legend(fontsize=7, loc="best", framealpha=0.6)
         axes[row][0].annotate(
             f"profile {summary['profile']}, {summary['started_at']}",
             xy=(0, 1.12),

@@ -8,7 +8,8 @@
  * Working files go to REPORT_DIR (default reports/<time>/, gitignored). Each step has a time limit and the whole
  * report stays within REPORT_BUDGET_S (default 870 s); a step that would not fit is skipped and the file says so.
  * A failed threshold or a failed step is recorded, never a reason to stop; the exit code is 0 once the files are
- * written.
+ * written. What was run is kept in REPORT_DIR/report.json: `npm run report -- --render REPORT_DIR` writes the two
+ * files again from it without running anything.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,6 +30,12 @@ const DOC = path.join(ROOT, 'docs', 'performance.md');
 const CHART = path.join(ROOT, 'docs', 'performance-latency.png');
 /** Ports of the throwaway PostgreSQL and Kafka, away from their defaults (54329, 19092) used by other runs. */
 const SERVICES_ENV = { SHOPFRONT_PG_PORT: '54339', KAFKA_PORT: '19192' };
+/**
+ * The fault and fuzz runs on ports of their own too (their defaults are what their authors run by hand), so the
+ * report does not collide with a run of either beside it.
+ */
+const FAULTS_ENV = { SHOPFRONT_PORT_OFFSET: '6000', SHOPFRONT_PG_PORT: '54369', KAFKA_PORT: '19492' };
+const FUZZ_ENV = { SHOPFRONT_PORT_OFFSET: '5000' };
 const MATPLOTLIB_VERSION = '3.11.2';
 
 const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
@@ -251,8 +258,22 @@ const table = (head: readonly string[], rows: readonly (readonly (string | numbe
     `| ${head.map(() => '---').join(' | ')} |`,
     ...rows.map((r) => `| ${r.map((c) => String(c).replace(/\|/g, '\\|').replace(/\n/g, ' ')).join(' | ')} |`),
   ].join('\n');
+const observed = (t: Summary['thresholds'][number]) =>
+  t.observed === null
+    ? 'no data'
+    : t.metric.startsWith('http_req_duration')
+      ? `${ms(t.observed)} ms`
+      : String(t.observed);
 const cell = (v: unknown): string =>
-  v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  v === null || v === undefined
+    ? ''
+    : Array.isArray(v) || typeof v !== 'object'
+      ? typeof v === 'object'
+        ? JSON.stringify(v)
+        : String(v)
+      : Object.entries(v as Record<string, unknown>)
+          .map(([k, x]) => `${k}: ${x !== null && typeof x === 'object' ? JSON.stringify(x) : String(x)}`)
+          .join(', ');
 
 function stepLine(step: Step): string {
   if (step.skipped) return `not run: ${step.skipped}.`;
@@ -262,11 +283,22 @@ function stepLine(step: Step): string {
   return `\`${step.shown}\` — ${how}; output in \`${rel(step.log)}\`.`;
 }
 
+/** The last lines a failed step printed, to say why it wrote nothing. */
+function logTail(step: Step, count = 6): string[] {
+  if (!step.log || !existsSync(step.log)) return [];
+  const tail = readFileSync(step.log, 'utf8').replace(ANSI_COLOUR, '').trimEnd().split('\n').slice(-count);
+  return tail.length > 0 ? ['It ended with:', '', '```text', ...tail, '```', ''] : [];
+}
+
 function loadSection(run: LoadRun, cores: number): string[] {
   const { summary, facts } = run;
   const lines = [`### ${run.label}`, '', stepLine(run.step), ''];
   if (!summary) {
-    lines.push(`No summary was written (\`${rel(path.join(run.dir, 'summary.json'))}\` is missing).`, '');
+    lines.push(
+      `No summary was written (\`${rel(path.join(run.dir, 'summary.json'))}\` is missing).`,
+      '',
+      ...logTail(run.step),
+    );
     return lines;
   }
   const verdict =
@@ -300,11 +332,7 @@ function loadSection(run: LoadRun, cores: number): string[] {
         t.set,
         `\`${t.metric}\``,
         `\`${t.condition}\``,
-        t.observed === null
-          ? 'no data'
-          : t.metric.startsWith('http_req_duration')
-            ? `${ms(t.observed)} ms`
-            : t.observed,
+        observed(t),
         t.ok ? 'pass' : '**fail**',
       ]),
     ),
@@ -374,6 +402,21 @@ function loadSection(run: LoadRun, cores: number): string[] {
   return lines;
 }
 
+/** The runs side by side, per kind of request. */
+function comparison(runs: readonly LoadRun[]): string[] {
+  const measured = runs.filter((r) => r.summary);
+  if (measured.length < 2) return [];
+  const head = ['kind', ...measured.flatMap((r) => [`${r.step.name}: requests`, 'failed', 'p50 ms', 'p99 ms'])];
+  const rows = ['read', 'order', 'auth'].map((kind) => [
+    kind,
+    ...measured.flatMap((r) => {
+      const m = r.summary?.metrics[kind];
+      return m ? [m.count, m.failed, ms(m.p50), ms(m.p99)] : ['0', '', '', ''];
+    }),
+  ]);
+  return ['### Side by side', '', table(head, rows), ''];
+}
+
 /** Statements that follow from the figures, each with the figures it rests on. */
 function observations(runs: readonly LoadRun[], cores: number): string[] {
   const notes: string[] = [];
@@ -385,15 +428,17 @@ function observations(runs: readonly LoadRun[], cores: number): string[] {
       failing.length === 0
         ? `${run.label}: every threshold passed.`
         : `${run.label}: ${failing.length} of ${summary.thresholds.length} thresholds failed: ${failing
-            .map((t) => `${t.set} \`${t.metric} ${t.condition}\` (observed ${t.observed ?? 'no data'})`)
+            .map((t) => `${t.set} \`${t.metric} ${t.condition}\` (observed ${observed(t)})`)
             .join('; ')}.`,
     );
     if (summary.vus_without_token > 0) {
       const auth = summary.metrics.auth;
       notes.push(
         `${run.label}: ${summary.vus_without_token} of ${summary.vus_max} VUs could not sign in (auth p50 ${ms(auth?.p50)} ms, ` +
-          `${auth?.failed ?? 0} of ${auth?.count ?? 0} auth requests failed); they placed no orders, so the order figures ` +
-          `cover the other ${summary.vus_max - summary.vus_without_token} VUs only.`,
+          `${auth?.failed ?? 0} of ${auth?.count ?? 0} auth requests failed) and placed no orders` +
+          (summary.vus_without_token < summary.vus_max
+            ? `: the order figures cover the other ${summary.vus_max - summary.vus_without_token} VUs only.`
+            : '.'),
       );
     }
     const byPhase = phases(run);
@@ -431,7 +476,7 @@ function faultSection(step: Step | undefined, file: string): string[] {
   if (!step) return [...lines, 'not run: `scripts/faults.sh` is not in this checkout.', ''];
   lines.push(stepLine(step), '');
   const faults = readJson<{ rows?: Record<string, unknown>[] } & Record<string, unknown>>(file);
-  if (!faults) return [...lines, `No \`${rel(file)}\` was written.`, ''];
+  if (!faults) return [...lines, `No \`${rel(file)}\` was written.`, '', ...logTail(step)];
   const rows = faults.rows ?? [];
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   if (rows.length > 0)
@@ -459,7 +504,7 @@ function fuzzSection(step: Step | undefined, file: string): string[] {
   if (!step) return [...lines, 'not run: `scripts/fuzz.sh` is not in this checkout.', ''];
   lines.push(stepLine(step), '');
   const fuzz = readJson<Record<string, unknown>>(file);
-  if (!fuzz) return [...lines, `No \`${rel(file)}\` was written.`, ''];
+  if (!fuzz) return [...lines, `No \`${rel(file)}\` was written.`, '', ...logTail(step)];
   const scalars = Object.entries(fuzz).filter(([, v]) => !Array.isArray(v));
   if (scalars.length > 0)
     lines.push(
@@ -509,7 +554,18 @@ function machine() {
   };
 }
 
-async function main(): Promise<void> {
+/** What a run did, kept as REPORT_DIR/report.json so that `--render` can write the files again from it. */
+interface Recorded {
+  readonly date: string;
+  readonly dir: string;
+  readonly host: ReturnType<typeof machine>;
+  readonly bench: Step;
+  readonly loads: readonly { label: string; dir: string; step: Step }[];
+  readonly faults?: Step;
+  readonly fuzz?: Step;
+}
+
+async function run(): Promise<Recorded> {
   mkdirSync(REPORT_DIR, { recursive: true });
   const date = new Date().toISOString();
   const host = machine();
@@ -528,7 +584,7 @@ async function main(): Promise<void> {
         )
       : await runStep('bench', ['npm', 'run', 'bench'], SERVICES_ENV, 6 * 60_000);
 
-  const loadRuns: LoadRun[] = [];
+  const loads: { label: string; dir: string; step: Step }[] = [];
   for (const [label, backend, capMs] of [
     ['short profile, embedded platform (PGlite, in-process event log)', 'embedded', 5 * 60_000],
     ['short profile, PostgreSQL and Kafka', 'real', 6 * 60_000],
@@ -540,21 +596,28 @@ async function main(): Promise<void> {
       { LOAD_BACKEND: backend, LOAD_OUT: dir, ...(backend === 'real' ? SERVICES_ENV : {}) },
       capMs,
     );
-    loadRuns.push({
-      label,
-      dir,
-      step,
-      summary: readJson<Summary>(path.join(dir, 'summary.json')),
-      facts: readJson<RunFacts>(path.join(dir, 'run.json')),
-    });
+    loads.push({ label, dir, step });
   }
 
   const faults = existsSync(path.join(ROOT, 'scripts', 'faults.sh'))
-    ? await runStep('faults', ['bash', 'scripts/faults.sh', '--short'], { REPORT_DIR }, 8 * 60_000)
+    ? await runStep('faults', ['bash', 'scripts/faults.sh', '--short'], { REPORT_DIR, ...FAULTS_ENV }, 8 * 60_000)
     : undefined;
   const fuzz = existsSync(path.join(ROOT, 'scripts', 'fuzz.sh'))
-    ? await runStep('fuzz', ['bash', 'scripts/fuzz.sh'], { REPORT_DIR }, 8 * 60_000)
+    ? await runStep('fuzz', ['bash', 'scripts/fuzz.sh'], { REPORT_DIR, ...FUZZ_ENV }, 8 * 60_000)
     : undefined;
+  const recorded: Recorded = { date, dir: REPORT_DIR, host, bench, loads, faults, fuzz };
+  writeFileSync(path.join(REPORT_DIR, 'report.json'), `${JSON.stringify(recorded, null, 2)}\n`);
+  return recorded;
+}
+
+/** Writes the chart and the markdown from a run's files. */
+function render(recorded: Recorded): void {
+  const { date, host, bench, faults, fuzz } = recorded;
+  const loadRuns: LoadRun[] = recorded.loads.map((l) => ({
+    ...l,
+    summary: readJson<Summary>(path.join(l.dir, 'summary.json')),
+    facts: readJson<RunFacts>(path.join(l.dir, 'run.json')),
+  }));
 
   // The chart, with matplotlib from PyPI in a virtualenv of its own (python_tool installs a package once it
   // misses the executable named: fonttools comes with matplotlib).
@@ -628,6 +691,7 @@ async function main(): Promise<void> {
       '80 s (8 s, 16 s, 48 s, 8 s).',
     '',
     ...loadRuns.flatMap((r) => loadSection(r, host.cores)),
+    ...comparison(loadRuns),
     chartNote ||
       `![Latency over time: p50, p95 and p99 per 5 s bucket and kind of request, VUs in grey](${path.basename(CHART)})`,
     '',
@@ -655,12 +719,25 @@ async function main(): Promise<void> {
           '```',
           '',
         ]),
-    ...faultSection(faults, path.join(REPORT_DIR, 'faults.json')),
-    ...fuzzSection(fuzz, path.join(REPORT_DIR, 'fuzz.json')),
+    ...faultSection(faults, path.join(recorded.dir, 'faults.json')),
+    ...fuzzSection(fuzz, path.join(recorded.dir, 'fuzz.json')),
   ].join('\n');
   writeFileSync(DOC, `${doc.trimEnd()}\n`);
+}
+
+async function main(): Promise<void> {
+  // `npm run report -- --render reports/<time>` writes the files again from that run, running nothing.
+  const again = process.argv.indexOf('--render');
+  const recorded =
+    again >= 0
+      ? (readJson<Recorded>(path.resolve(process.argv[again + 1] ?? '.', 'report.json')) ??
+        (() => {
+          throw new Error(`no report.json in ${process.argv[again + 1] ?? '(no folder given)'}`);
+        })())
+      : await run();
+  render(recorded);
   process.stdout.write(
-    `\nreport written in ${Math.round((Date.now() - STARTED) / 1000)} s:\n  ${DOC}\n  ${CHART}\n  working files: ${REPORT_DIR}\n`,
+    `\nreport written in ${Math.round((Date.now() - STARTED) / 1000)} s:\n  ${DOC}\n  ${CHART}\n  working files: ${recorded.dir}\n`,
   );
 }
 
