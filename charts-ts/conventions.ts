@@ -33,7 +33,12 @@ export const SECRET_VARIABLES: Readonly<Record<string, string>> = { [SECRET_JWT_
  * explicitly so that what runs in the cluster is reviewable here, not implied by a default in code.
  */
 export const SERVICE_SETTINGS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  'api-gateway': { UPSTREAM_TIMEOUT_MS: '2000', CREATE_ORDER_TIMEOUT_MS: '10000', MAX_BODY_BYTES: '16384' },
+  'api-gateway': {
+    UPSTREAM_TIMEOUT_MS: '2000',
+    CREATE_ORDER_TIMEOUT_MS: '10000',
+    CREDENTIALS_TIMEOUT_MS: '10000',
+    MAX_BODY_BYTES: '16384',
+  },
   // 19 MiB is OWASP's argon2id minimum; the catalog's medium resources (512 MiB limit) leave room for bursts.
   'user-service': { TOKEN_TTL_SECONDS: '900', PASSWORD_HASH_MEMORY_KIB: '16384' },
   'product-service': { SEED_DEMO_PRODUCTS: 'false' },
