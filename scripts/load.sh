@@ -108,15 +108,19 @@ echo "platform ($backend) ready at $gateway in $((ready_ms / 1000)) s; load prof
 
 # CPU seconds the platform's process has used (user + system), from /proc.
 cpu_seconds() { awk -v tck="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / tck}' "/proc/$pid/stat"; }
+# The whole machine's CPU: "busy total" jiffies from /proc/stat (busy = all but idle and iowait).
+machine_cpu() { awk '/^cpu / {t = $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; print t - $5 - $6, t}' /proc/stat; }
 read_secret() { node -pe "JSON.parse(require('fs').readFileSync('$data_dir/secrets.json', 'utf8')).$1"; }
 ADMIN_EMAIL="$(read_secret adminEmail)" ADMIN_PASSWORD="$(read_secret adminPassword)"
 export ADMIN_EMAIL ADMIN_PASSWORD
 
 loadavg_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 cpu_before="$(cpu_seconds)"
+read -r machine_busy_before machine_total_before < <(machine_cpu)
 code=0
 run_scenario "$gateway" || code=$?
 cpu_after="$(cpu_seconds)"
+read -r machine_busy_after machine_total_after < <(machine_cpu)
 peak_rss_mib="$(awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/$pid/status")"
 cat >"$LOAD_OUT/run.json" <<JSON
 {
@@ -126,6 +130,8 @@ cat >"$LOAD_OUT/run.json" <<JSON
   "platform_ready_ms": $ready_ms,
   "platform_cpu_seconds": $(awk -v a="$cpu_before" -v b="$cpu_after" 'BEGIN {printf "%.2f", b - a}'),
   "platform_peak_rss_mib": $peak_rss_mib,
+  "machine_busy_cores": $(awk -v b="$((machine_busy_after - machine_busy_before))" \
+    -v t="$((machine_total_after - machine_total_before))" -v n="$(nproc)" 'BEGIN {printf "%.2f", t ? n * b / t : 0}'),
   "loadavg_before": "$loadavg_before",
   "loadavg_after": "$(cut -d' ' -f1-3 /proc/loadavg)",
   "postgres_version": "$postgres_version",

@@ -163,6 +163,8 @@ interface RunFacts {
   platform_ready_ms: number;
   platform_cpu_seconds: number;
   platform_peak_rss_mib: number;
+  /** Cores of the whole machine busy on average during the run, from /proc/stat (absent in older runs). */
+  machine_busy_cores?: number;
   loadavg_before: string;
   loadavg_after: string;
   postgres_version: string;
@@ -290,6 +292,29 @@ function logTail(step: Step, count = 6): string[] {
   return tail.length > 0 ? ['It ended with:', '', '```text', ...tail, '```', ''] : [];
 }
 
+/** The platform's error lines (pino JSON), counted by service, call and message; the 8 most frequent. */
+function platformErrors(file: string): { count: number; service: string; rpc: string; message: string }[] {
+  if (!existsSync(file)) return [];
+  const counts = new Map<string, { count: number; service: string; rpc: string; message: string }>();
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.startsWith('{') || !line.includes('"level":"error"')) continue;
+    let entry: { service?: string; rpc?: string; msg?: string; err?: { message?: string } };
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    const service = entry.service ?? '';
+    const rpc = (entry.rpc ?? '').split('/').pop() ?? '';
+    const message = (entry.err?.message ?? entry.msg ?? '').slice(0, 120);
+    const key = `${service}\t${rpc}\t${message}`;
+    const found = counts.get(key) ?? { count: 0, service, rpc, message };
+    found.count++;
+    counts.set(key, found);
+  }
+  return [...counts.values()].sort((a, b) => b.count - a.count).slice(0, 8);
+}
+
 function loadSection(run: LoadRun, cores: number): string[] {
   const { summary, facts } = run;
   const lines = [`### ${run.label}`, '', stepLine(run.step), ''];
@@ -371,6 +396,18 @@ function loadSection(run: LoadRun, cores: number): string[] {
       '',
     );
   }
+  const logged = platformErrors(path.join(run.dir, 'platform.log'));
+  if (logged.length > 0) {
+    lines.push(
+      'Errors the platform logged (`platform.log`, level error, by service, call and message):',
+      '',
+      table(
+        ['lines', 'service', 'call', 'message'],
+        logged.map((e) => [e.count, e.service, e.rpc, `\`${e.message}\``]),
+      ),
+      '',
+    );
+  }
   if (facts) {
     lines.push(
       table(
@@ -389,6 +426,12 @@ function loadSection(run: LoadRun, cores: number): string[] {
           ],
           ['platform process peak RSS', `${facts.platform_peak_rss_mib} MiB`],
           ['load generator CPU', `${summary.load_generator_cpu_percent}% of one core`],
+          [
+            'whole machine CPU during the run',
+            facts.machine_busy_cores === undefined
+              ? 'not measured'
+              : `${facts.machine_busy_cores} of ${cores} cores busy`,
+          ],
           ['load average before / after', `${facts.loadavg_before} / ${facts.loadavg_after}`],
           [
             'VUs that could not sign in (placed no orders)',
@@ -442,14 +485,17 @@ function observations(runs: readonly LoadRun[], cores: number): string[] {
       );
     }
     const byPhase = phases(run);
-    const holdStage = byPhase.find((p) => p.kind === 'read' && p.name.includes(' at '));
-    const rampRead = byPhase.filter((p) => p.kind === 'read' && p.name.includes('→') && !p.name.endsWith('→ 0 VUs'));
-    const worstRamp = rampRead.sort((a, b) => b.p99 - a.p99)[0];
-    if (holdStage && worstRamp && worstRamp.p99 > 2 * holdStage.p99) {
+    for (const kind of ['read', 'order']) {
+      // The ramp-up stages (VUs signing in) against the plateau, when they differ by more than a factor of 2.
+      const hold = byPhase.find((p) => p.kind === kind && p.name.includes(' at '));
+      const worst = byPhase
+        .filter((p) => p.kind === kind && p.name.includes('→') && !p.name.endsWith('→ 0 VUs'))
+        .sort((a, b) => b.p99 - a.p99)[0];
+      if (!hold || !worst || !(worst.p99 > 2 * hold.p99)) continue;
+      const signIns = byPhase.find((p) => p.kind === 'auth' && p.name === worst.name)?.count ?? 0;
       notes.push(
-        `${run.label}: read p99 was ${ms(worstRamp.p99)} ms in stage ${worstRamp.name} (while VUs were signing in: ` +
-          `${byPhase.filter((p) => p.kind === 'auth').reduce((n, p) => n + p.count, 0)} register/login requests, ` +
-          `scrypt-hashed) against ${ms(holdStage.p99)} ms in stage ${holdStage.name}.`,
+        `${run.label}: ${kind} p99 was ${ms(worst.p99)} ms in stage ${worst.name}, with ${signIns} register/login ` +
+          `requests (scrypt-hashed) in the same stage, against ${ms(hold.p99)} ms in stage ${hold.name}.`,
       );
     }
     if (facts && summary.duration_s > 0) {
@@ -460,10 +506,13 @@ function observations(runs: readonly LoadRun[], cores: number): string[] {
             `generator (${summary.load_generator_cpu_percent}% of a core)${facts.backend === 'real' ? ', PostgreSQL and Kafka' : ''} on the same machine.`,
         );
       }
-      const before = Number(facts.loadavg_before.split(' ')[0]);
-      if (before > 0.5 * cores) {
+      const generator = (summary.load_generator_cpu_percent ?? 0) / 100;
+      const rest = (facts.machine_busy_cores ?? Number.NaN) - used - generator;
+      if (rest > 0.25) {
         notes.push(
-          `${run.label}: the load average was ${before} just before the run: other work was running on this ${cores}-core machine.`,
+          `${run.label}: the machine's CPUs were ${facts.machine_busy_cores} cores busy on average: the platform process ` +
+            `${used.toFixed(2)}, the load generator ${generator.toFixed(2)}, ` +
+            `${facts.backend === 'real' ? 'PostgreSQL, Kafka and any other process' : 'other processes'} ${rest.toFixed(2)}.`,
         );
       }
     }
@@ -699,6 +748,12 @@ function render(recorded: Recorded): void {
     '',
     ...(() => {
       const notes = observations(loadRuns, host.cores);
+      const atStart = Number(host.loadavg.split(' ')[0]);
+      if (atStart > 0.5 * host.cores) {
+        notes.unshift(
+          `The 1-minute load average was ${atStart} when the report started, before any of its runs: other work was running on this ${host.cores}-core machine.`,
+        );
+      }
       return notes.length > 0 ? notes.map((n) => `- ${n}`) : ['- No load run produced figures.'];
     })(),
     '',
