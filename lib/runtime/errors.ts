@@ -68,3 +68,28 @@ export class UnavailableError extends DomainError {
     super('UNAVAILABLE', message);
   }
 }
+
+/** SQLSTATEs of a server that is going away, not accepting connections, or cancelled a statement for time. */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '57014']);
+const UNAVAILABLE_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+/** What `pg` throws, without a code, when a pooled connection could not be opened in time or was cut. */
+const UNAVAILABLE_PG_MESSAGES = [
+  'timeout exceeded when trying to connect',
+  'Connection terminated',
+  'Client has encountered a connection error',
+];
+
+/**
+ * Whether an error means the database is unreachable or overloaded right now (a restart, a failover, every
+ * connection busy), so the caller may retry: transports answer it UNAVAILABLE (503), not INTERNAL.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') {
+    if (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_SOCKET_CODES.has(code)) return true;
+    // Class 08: connection exception.
+    if (/^08[0-9A-Z]{3}$/.test(code)) return true;
+  }
+  return typeof message === 'string' && UNAVAILABLE_PG_MESSAGES.some((m) => message.includes(m));
+}

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
+import { isDatabaseUnavailable } from './errors';
 import type { Health } from './health';
 import type { Logger } from './logger';
 import type { ServiceMetrics } from './metrics';
@@ -107,6 +108,8 @@ export async function startGrpcServer(
           (error: unknown) => {
             const mapped = toGrpcError(error);
             if (mapped.code === grpc.status.INTERNAL) log.error({ err: error }, 'unexpected error');
+            else if (isDatabaseUnavailable(error))
+              log.warn({ err: error }, 'database unavailable; answered UNAVAILABLE');
             finish(mapped.code);
             callback(mapped);
           },

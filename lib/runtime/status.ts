@@ -1,5 +1,5 @@
 import { status as GrpcStatus, Metadata } from '@grpc/grpc-js';
-import { DomainError, type ErrorCode } from './errors';
+import { DomainError, type ErrorCode, isDatabaseUnavailable } from './errors';
 
 /** The one mapping from domain error codes to gRPC status codes. */
 export const GRPC_STATUS: Record<ErrorCode, GrpcStatus> = {
@@ -57,6 +57,7 @@ export function toGrpcError(error: unknown): GrpcErrorShape {
     if (error.reason) metadata.set(ERROR_REASON_KEY, error.reason);
     return { code: GRPC_STATUS[error.code], details: error.message, metadata };
   }
+  if (isDatabaseUnavailable(error)) return { code: GrpcStatus.UNAVAILABLE, details: 'database unavailable', metadata };
   return { code: GrpcStatus.INTERNAL, details: 'internal error', metadata };
 }
 

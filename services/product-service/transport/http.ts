@@ -1,6 +1,6 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import { DomainError, InvalidArgumentError } from '../../../lib/runtime/errors';
+import { DomainError, InvalidArgumentError, isDatabaseUnavailable } from '../../../lib/runtime/errors';
 import type { Health } from '../../../lib/runtime/health';
 import { createHttpApp } from '../../../lib/runtime/http';
 import type { Logger } from '../../../lib/runtime/logger';
@@ -82,6 +82,9 @@ export function httpErrorOf(error: unknown): { status: number; body: ErrorBody }
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return { status, body: { error: { code: 'INVALID_ARGUMENT', message: 'bad request' } } };
     }
+  }
+  if (isDatabaseUnavailable(error)) {
+    return { status: 503, body: { error: { code: 'UNAVAILABLE', message: 'database unavailable; try again' } } };
   }
   return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error' } } };
 }
