@@ -43,11 +43,7 @@ const portOffset = (() => {
   return offset;
 })();
 
-const port = (service: string, name: string): number => {
-  const found = shop.service(service).ports.find((p) => p.name === name);
-  if (!found) throw new Error(`catalog has no port '${name}' on ${service}`);
-  return found.port + portOffset;
-};
+const port = (service: string, name: string): number => shop.port(service, name) + portOffset;
 
 async function main(): Promise<void> {
   const started = Date.now();

@@ -12,6 +12,20 @@ export class PlatformQuery {
     return found;
   }
 
+  /** The number of a service's named port, so no port is typed twice. */
+  port(service: string, name: string): number {
+    const found = this.service(service).ports.find((p) => p.name === name);
+    if (!found) throw new Error(`the catalog gives ${service} no port named '${name}'`);
+    return found.port;
+  }
+
+  /** The PostgreSQL database a service owns: its schema on a shared PostgreSQL. */
+  postgresDatabase(service: string): string {
+    const owned = this.service(service).owns.find((d) => d.kind === 'postgres');
+    if (owned?.kind !== 'postgres') throw new Error(`the catalog gives ${service} no postgres database`);
+    return owned.database;
+  }
+
   topic(name: string): TopicSpec {
     const found = this.catalog.topics.find((t) => t.name === name);
     if (!found) throw new Error(`unknown topic '${name}'; known: ${this.catalog.topics.map((t) => t.name).join(', ')}`);

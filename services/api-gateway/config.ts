@@ -6,9 +6,7 @@ export const SERVICE_NAME = 'api-gateway';
 
 /** A port of a service as the catalog declares it, so no port is typed twice. */
 export function catalogPort(service: string, portName: string): number {
-  const port = shop.service(service).ports.find((p) => p.name === portName);
-  if (!port) throw new Error(`the catalog gives ${service} no port named '${portName}'`);
-  return port.port;
+  return shop.port(service, portName);
 }
 
 /** The environment the gateway reads; keys are the variable names. */

@@ -4,22 +4,10 @@ import { ConfigError, env, loadConfig } from '../../lib/runtime/config';
 
 export const SERVICE_NAME = 'order-service';
 
-const spec = shop.service(SERVICE_NAME);
-
-function portOf(service: string, name: string): number {
-  const port = shop.service(service).ports.find((p) => p.name === name);
-  if (!port) throw new Error(`${service} has no port named '${name}' in the catalog`);
-  return port.port;
-}
-
-function ownedDatabase(): string {
-  const owned = spec.owns.find((d) => d.kind === 'postgres');
-  if (owned?.kind !== 'postgres') throw new Error(`${SERVICE_NAME} owns no postgres database in the catalog`);
-  return owned.database;
-}
+const portOf = (service: string, name: string) => shop.port(service, name);
 
 /** The schema this service's tables live in: the catalog's database name for it (`orders`). */
-export const SCHEMA = ownedDatabase();
+export const SCHEMA = shop.postgresDatabase(SERVICE_NAME);
 
 /** The catalog's topic of order events, produced by this service. */
 export const ORDERS_TOPIC = shop.topic(TOPIC_ORDERS);

@@ -5,22 +5,10 @@ import type { PaymentTimings } from './domain/payments';
 
 export const SERVICE_NAME = 'payment-service';
 
-const spec = shop.service(SERVICE_NAME);
-
-function catalogPort(name: string): number {
-  const port = spec.ports.find((p) => p.name === name);
-  if (!port) throw new Error(`${SERVICE_NAME} has no port named '${name}' in the catalog`);
-  return port.port;
-}
-
-function ownedDatabase(): string {
-  const owned = spec.owns.find((d) => d.kind === 'postgres');
-  if (owned?.kind !== 'postgres') throw new Error(`${SERVICE_NAME} owns no postgres database in the catalog`);
-  return owned.database;
-}
+const catalogPort = (name: string) => shop.port(SERVICE_NAME, name);
 
 /** The schema this service's tables live in: the catalog's database name for it (`payments`). */
-export const SCHEMA = ownedDatabase();
+export const SCHEMA = shop.postgresDatabase(SERVICE_NAME);
 
 // No JWT_SECRET: payment-service is called only by order-service, and the NetworkPolicy derived from the
 // catalog's call graph admits no other caller. End-user authentication ends at api-gateway/order-service.

@@ -4,22 +4,10 @@ import { env } from '../../lib/runtime/config';
 
 export const SERVICE_NAME = 'product-service';
 
-const spec = shop.service(SERVICE_NAME);
-
-function catalogPort(name: string): number {
-  const port = spec.ports.find((p) => p.name === name);
-  if (!port) throw new Error(`${SERVICE_NAME} has no port named '${name}' in the catalog`);
-  return port.port;
-}
-
-function ownedDatabase(): string {
-  const owned = spec.owns.find((d) => d.kind === 'postgres');
-  if (owned?.kind !== 'postgres') throw new Error(`${SERVICE_NAME} owns no postgres database in the catalog`);
-  return owned.database;
-}
+const catalogPort = (name: string) => shop.port(SERVICE_NAME, name);
 
 /** The schema this service's tables live in: the catalog's database name for it (`products`). */
-export const SCHEMA = ownedDatabase();
+export const SCHEMA = shop.postgresDatabase(SERVICE_NAME);
 
 /**
  * A listening port; unlike the kit's `env.port` it accepts 0, which binds an ephemeral port (tests, and

@@ -8,20 +8,10 @@ import { parseEmail } from './domain/validation';
 
 export const SERVICE_NAME = 'user-service';
 
-const service = shop.service(SERVICE_NAME);
-
-function catalogPort(name: string): number {
-  const port = service.ports.find((p) => p.name === name);
-  if (!port) throw new Error(`the catalog gives ${SERVICE_NAME} no port named '${name}'`);
-  return port.port;
-}
+const catalogPort = (name: string) => shop.port(SERVICE_NAME, name);
 
 /** The database this service owns in the catalog; its schema name on a shared (embedded) PostgreSQL. */
-export const DATABASE_SCHEMA = (() => {
-  const owned = shop.postgresOwners.find((o) => o.service.name === SERVICE_NAME);
-  if (!owned) throw new Error(`the catalog gives ${SERVICE_NAME} no postgres database`);
-  return owned.database;
-})();
+export const DATABASE_SCHEMA = shop.postgresDatabase(SERVICE_NAME);
 
 export const configShape = {
   GRPC_PORT: env.port(catalogPort('grpc')),

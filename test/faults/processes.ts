@@ -100,11 +100,7 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /** The seven processes of the platform, in start order, wired by the catalog's ports shifted by the offset. */
 export function platformProcesses(settings: PlatformSettings): Record<string, ServiceProcess> {
-  const port = (service: string, name: string): number => {
-    const found = shop.service(service).ports.find((p) => p.name === name);
-    if (!found) throw new Error(`catalog has no port '${name}' on ${service}`);
-    return found.port + settings.portOffset;
-  };
+  const port = (service: string, name: string): number => shop.port(service, name) + settings.portOffset;
   const logs = path.join(settings.dir, 'logs');
   mkdirSync(logs, { recursive: true });
   const dataDir = (name: string) => {
@@ -171,7 +167,5 @@ export function platformProcesses(settings: PlatformSettings): Record<string, Se
 }
 
 export function gatewayUrlOf(portOffset: number): string {
-  const gateway = shop.service('api-gateway').ports.find((p) => p.name === 'http');
-  if (!gateway) throw new Error('catalog has no http port on api-gateway');
-  return `http://127.0.0.1:${gateway.port + portOffset}`;
+  return `http://127.0.0.1:${shop.port('api-gateway', 'http') + portOffset}`;
 }
