@@ -32,12 +32,14 @@ import { start as startUserService } from '../services/user-service/main';
 /**
  * SHOPFRONT_PORT_OFFSET shifts every catalog port, so a second platform (a load test, a fuzz run) can run beside
  * the one on the catalog's ports.
+ * The scripts' offsets (11000–15000) move the gRPC ports (5005x) above Linux's ephemeral range (32768–60999),
+ * where a client's outgoing connection could already hold the port.
  */
 const portOffset = (() => {
   const raw = process.env.SHOPFRONT_PORT_OFFSET ?? '0';
   const offset = Number(raw);
-  if (!/^\d+$/.test(raw) || offset > 10_000) {
-    process.stderr.write(`SHOPFRONT_PORT_OFFSET must be an integer from 0 to 10000, got '${raw}'\n`);
+  if (!/^\d+$/.test(raw) || offset > 15_000) {
+    process.stderr.write(`SHOPFRONT_PORT_OFFSET must be an integer from 0 to 15000, got '${raw}'\n`);
     process.exit(1);
   }
   return offset;

@@ -3,5 +3,5 @@
 # every service its own process. Ports apart from the other tiers', so it can run beside them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export SHOPFRONT_PG_PORT="${SHOPFRONT_PG_PORT:-54359}" KAFKA_PORT="${KAFKA_PORT:-19392}"
+export SHOPFRONT_PG_PORT="${SHOPFRONT_PG_PORT:-25435}" KAFKA_PORT="${KAFKA_PORT:-19392}"
 exec bash scripts/with-postgres.sh bash scripts/with-kafka.sh npx tsx test/faults/run.ts "$@"

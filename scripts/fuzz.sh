@@ -2,8 +2,8 @@
 # npm run fuzz: attacks a running local platform through its gateway and proves that no answer is a 5xx, that every
 # error is the documented `{error: {code, message, ...}}`, and that nothing crashes.
 #
-#   1. starts `bin/local.ts` with a fresh DATA_DIR on ports shifted by SHOPFRONT_PORT_OFFSET (default 2000, so the
-#      gateway is on 10080 and a platform on the catalog's ports is left alone), and waits for /health;
+#   1. starts `bin/local.ts` with a fresh DATA_DIR on ports shifted by SHOPFRONT_PORT_OFFSET (default 11000, so the
+#      gateway is on 19080 and a platform on the catalog's ports is left alone), and waits for /health;
 #   2. (a) fuzzes every operation of the gateway's OpenAPI document with schemathesis (from PyPI, pinned, cached under
 #      ~/.cache/shopfront): a fixed seed and a bounded number of examples, a fresh customer's token, the admin's for
 #      admin-only routes; checks: no 5xx, documented statuses, content types, headers and bodies, invalid input
@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib/tools.sh
 
 SCHEMATHESIS_VERSION=4.32.5
-OFFSET="${SHOPFRONT_PORT_OFFSET:-2000}"
+OFFSET="${SHOPFRONT_PORT_OFFSET:-11000}"
 SEED="${FUZZ_SEED:-20260101}"
 MAX_EXAMPLES="${FUZZ_MAX_EXAMPLES:-60}"
 WORKERS="${FUZZ_WORKERS:-2}"

@@ -3,9 +3,9 @@
 #   short (default)  the seed's shape in 80 s, up to 100 VUs        seed  the seed's stages, 5 min, up to 100 VUs
 # Against a deployed platform: BASE_URL=https://... ADMIN_EMAIL=... ADMIN_PASSWORD=... npm run load -- seed
 # Without BASE_URL it starts the local platform itself from an empty data folder, on the catalog ports shifted by
-# SHOPFRONT_PORT_OFFSET (default 3000: the gateway on 11080), and stops it after:
+# SHOPFRONT_PORT_OFFSET (default 13000: the gateway on 21080), and stops it after:
 #   LOAD_BACKEND=embedded (default)  embedded PostgreSQL (PGlite) and the in-process event log
-#   LOAD_BACKEND=real                a throwaway PostgreSQL (SHOPFRONT_PG_PORT, default 54339) and Kafka broker
+#   LOAD_BACKEND=real                a throwaway PostgreSQL (SHOPFRONT_PG_PORT, default 25433) and Kafka broker
 #                                    (KAFKA_PORT, default 19192) from scripts/with-postgres.sh and with-kafka.sh
 # Writes to LOAD_OUT (default reports/load/<profile>-<backend>-<time>): summary.json (the end-of-test summary with
 # every threshold's verdict), samples.csv (every request: start, kind, status, duration, VUs), run.json (the
@@ -53,11 +53,11 @@ if [[ "$backend" == remote ]]; then
 fi
 
 if [[ "$backend" == real && -z "${LOAD_INSIDE_SERVICES:-}" ]]; then
-  export SHOPFRONT_PG_PORT="${SHOPFRONT_PG_PORT:-54339}" KAFKA_PORT="${KAFKA_PORT:-19192}" LOAD_INSIDE_SERVICES=1
+  export SHOPFRONT_PG_PORT="${SHOPFRONT_PG_PORT:-25433}" KAFKA_PORT="${KAFKA_PORT:-19192}" LOAD_INSIDE_SERVICES=1
   exec bash scripts/with-postgres.sh bash scripts/with-kafka.sh bash scripts/load.sh "$profile"
 fi
 
-offset="${SHOPFRONT_PORT_OFFSET:-3000}"
+offset="${SHOPFRONT_PORT_OFFSET:-13000}"
 gateway="http://127.0.0.1:$((8080 + offset))"
 if (exec 3<>"/dev/tcp/127.0.0.1/$((8080 + offset))") 2>/dev/null; then
   echo "port $((8080 + offset)) is taken: set SHOPFRONT_PORT_OFFSET to shift the platform elsewhere" >&2

@@ -28,14 +28,14 @@ const REPORT_DIR = path.resolve(
 );
 const DOC = path.join(ROOT, 'docs', 'performance.md');
 const CHART = path.join(ROOT, 'docs', 'performance-latency.png');
-/** Ports of the throwaway PostgreSQL and Kafka, away from their defaults (54329, 19092) used by other runs. */
-const SERVICES_ENV = { SHOPFRONT_PG_PORT: '54339', KAFKA_PORT: '19192' };
+/** Ports of the throwaway PostgreSQL and Kafka, away from their defaults (25432, 19092) used by other runs. */
+const SERVICES_ENV = { SHOPFRONT_PG_PORT: '25433', KAFKA_PORT: '19192' };
 /**
  * The fault and fuzz runs on ports of their own too (their defaults are what their authors run by hand), so the
  * report does not collide with a run of either beside it.
  */
-const FAULTS_ENV = { SHOPFRONT_PORT_OFFSET: '6000', SHOPFRONT_PG_PORT: '54369', KAFKA_PORT: '19492' };
-const FUZZ_ENV = { SHOPFRONT_PORT_OFFSET: '5000' };
+const FAULTS_ENV = { SHOPFRONT_PORT_OFFSET: '15000', SHOPFRONT_PG_PORT: '25436', KAFKA_PORT: '19492' };
+const FUZZ_ENV = { SHOPFRONT_PORT_OFFSET: '14000' };
 const MATPLOTLIB_VERSION = '3.11.2';
 
 const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PORT="${SHOPFRONT_PG_PORT:-54329}"
+PORT="${SHOPFRONT_PG_PORT:-25432}"
 if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
   echo "installing PostgreSQL from Debian"
   export DEBIAN_FRONTEND=noninteractive

@@ -1,7 +1,7 @@
 """Shopfront's load scenario: the seed's k6 scenario made real for this API, run by Locust.
 
 Run it through scripts/load.sh, which passes these in the environment:
-  BASE_URL (as --host)         the gateway, e.g. http://127.0.0.1:11080
+  BASE_URL (as --host)         the gateway, e.g. http://127.0.0.1:21080
   PROFILE                      seed (the seed's stages, 5 min) or short (the same shape in 80 s)
   ADMIN_EMAIL, ADMIN_PASSWORD  setup: an administrator creates the products the orders are placed on
   LOAD_OUT                     folder for summary.json (the end-of-test summary) and samples.csv (every request)

@@ -195,7 +195,7 @@ async function main(): Promise<void> {
   const brokers = required('TEST_KAFKA_BROKERS');
   const pgCtl = required('PG_CTL_SCRIPT');
   const kafkaCtl = required('KAFKA_CTL_SCRIPT');
-  const portOffset = Number(process.env.SHOPFRONT_PORT_OFFSET ?? 4000);
+  const portOffset = Number(process.env.SHOPFRONT_PORT_OFFSET ?? 12000);
   const dir = mkdtempSync(path.join(tmpdir(), 'shopfront-faults-'));
   const kafka = new Kafka({ clientId: 'faults', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
