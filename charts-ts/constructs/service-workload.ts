@@ -1,17 +1,9 @@
 import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import type { PlatformQuery, ScalingRules, ServiceSpec } from '../../lib/platform';
+import { grpcPort, httpPort, type PlatformQuery, type ScalingRules, type ServiceSpec } from '../../lib/platform';
 import type { ResolvedK8sConfig } from '../config';
-import {
-  EPHEMERAL_STORAGE,
-  grpcPort,
-  httpPort,
-  selectorLabels,
-  serviceEnvironment,
-  serviceLabels,
-  TMP_DIR,
-} from '../conventions';
+import { containerEnvironment, EPHEMERAL_STORAGE, selectorLabels, serviceLabels, TMP_DIR } from '../conventions';
 
 export interface ServiceWorkloadProps {
   readonly catalog: PlatformQuery;
@@ -57,7 +49,7 @@ export class ServiceWorkload extends Construct {
     }
     const labels = serviceLabels(name);
     const metadata = { name, namespace, labels };
-    const environment = serviceEnvironment(props.catalog, service, config);
+    const environment = containerEnvironment(props.catalog, service, config);
     const metrics = httpPort(service);
     const grpc = grpcPort(service);
 

@@ -1,24 +1,22 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { KUBERNETES_NAMESPACE, shop } from '../../lib/platform';
+import { clusterAddressing, KUBERNETES_NAMESPACE, serviceWiring, shop } from '../../lib/platform';
+import { configShape as gateway } from '../../services/api-gateway/config';
+import { configShape as orders } from '../../services/order-service/config';
+import { configShape as payments } from '../../services/payment-service/config';
+import { configShape as products } from '../../services/product-service/config';
+import { configShape as users } from '../../services/user-service/config';
 import { UNSET_IN_KUBERNETES } from '../conventions';
 import { type Json, named, podSpec, synth } from './helpers';
 
-/**
- * What a service reads, from its own code. A service whose `config.ts` exports its zod shape (`configShape`, the
- * object `loadConfig` parses) is asked for the shape's keys; one that does not is parsed for the keys of the object
- * literal passed to `loadConfig`. A service without `config.ts` yet (order-service, payment-service) is held to the
- * conventions (ports, peers, database, topics) by the other tests.
- */
-async function variablesRead(service: string): Promise<string[] | undefined> {
-  const file = path.join(__dirname, '..', '..', 'services', service, 'config.ts');
-  if (!existsSync(file)) return undefined;
-  const module = (await import(file)) as { configShape?: Record<string, unknown> };
-  if (module.configShape) return Object.keys(module.configShape).sort();
-  const text = readFileSync(file, 'utf8');
-  const literal = /loadConfig\(\s*\{([\s\S]*?)\}\s*[,)]/.exec(text)?.[1] ?? '';
-  return [...literal.matchAll(/^\s*([A-Z][A-Z0-9_]*)\s*:/gm)].map((m) => m[1] as string).sort();
-}
+/** What each container reads: the keys of the schema its configuration is parsed with. */
+const READ: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  Object.entries({
+    'api-gateway': gateway,
+    'order-service': orders,
+    'payment-service': payments,
+    'product-service': products,
+    'user-service': users,
+  }).map(([name, shape]) => [name, Object.keys(shape)]),
+);
 
 const dev = synth();
 
@@ -31,18 +29,30 @@ function variablesSet(service: string): Set<string> {
 }
 
 describe('environment variables', () => {
-  test.each(shop.containers.map((s) => [s.name] as const))('%s: every variable it reads is set', async (name) => {
-    const read = await variablesRead(name);
-    if (read === undefined) return;
-    const set = variablesSet(name);
-    const unset = UNSET_IN_KUBERNETES[name] ?? {};
-    const missing = read.filter((v) => !set.has(v) && !(v in unset));
-    expect(missing).toEqual([]);
+  test('every container of the catalog has its configuration schema here', () => {
+    expect(Object.keys(READ).sort()).toEqual(shop.containers.map((s) => s.name).sort());
   });
 
-  test('the config shapes are found for the services that have a config.ts', async () => {
-    expect(await variablesRead('api-gateway')).toContain('USER_SERVICE_ADDR');
-    expect(await variablesRead('user-service')).toContain('PASSWORD_HASH_MEMORY_KIB');
+  test.each(shop.containers.map((s) => [s.name] as const))('%s: its container gets its wiring', (name) => {
+    const data = (named(dev.platform, 'ConfigMap', `${name}-config`) as Json).data;
+    expect(data).toMatchObject(serviceWiring(shop, name, clusterAddressing()));
+    // What it reads beyond the wiring has a default in its schema, comes from a Secret, or is deliberately unset.
+    const set = variablesSet(name);
+    expect((READ[name] ?? []).filter((v) => !set.has(v) && v in (UNSET_IN_KUBERNETES[name] ?? {}))).toEqual(
+      Object.keys(UNSET_IN_KUBERNETES[name] ?? {}),
+    );
+  });
+
+  test.each(shop.containers.map((s) => [s.name] as const))('%s: every wiring variable is one it reads', (name) => {
+    const wiring = Object.keys(serviceWiring(shop, name, clusterAddressing()));
+    expect(wiring.filter((v) => !READ[name]?.includes(v))).toEqual([]);
+  });
+
+  test('settings a service has a default for are not repeated in the manifests', () => {
+    const config = (name: string) => (named(dev.platform, 'ConfigMap', `${name}-config`) as Json).data;
+    expect(config('api-gateway')).not.toHaveProperty('UPSTREAM_TIMEOUT_MS');
+    expect(config('order-service')).not.toHaveProperty('DOWNSTREAM_TIMEOUT_MS');
+    expect(config('product-service')).not.toHaveProperty('SEED_DEMO_PRODUCTS');
   });
 
   test('ports, peers and topics come from the catalog', () => {
@@ -64,7 +74,6 @@ describe('environment variables', () => {
       KAFKA_MSK_IAM_REGION: 'eu-west-1',
     });
     expect(config('payment-service')).toMatchObject({ GRPC_PORT: '50054', METRICS_PORT: '9154' });
-    expect(config('product-service')).toMatchObject({ SEED_DEMO_PRODUCTS: 'false' });
   });
 
   test('secrets come from Secrets kept by External Secrets, never from a ConfigMap', () => {

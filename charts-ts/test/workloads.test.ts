@@ -1,5 +1,5 @@
 import { KUBERNETES_NAMESPACE, shop } from '../../lib/platform';
-import { grpcPort, httpPort } from '../conventions';
+import { grpcPort, httpPort } from '../../lib/platform';
 import { type Json, named, ofKind, podSpec, spec, synth } from './helpers';
 
 const dev = synth();

@@ -1,4 +1,5 @@
 export * from './catalog';
+export * from './deployment';
 export * from './query';
 export * from './types';
 export * from './validate';
@@ -8,3 +9,4 @@ import { PlatformQuery } from './query';
 
 /** The platform's catalog with its query helpers. */
 export const shop = new PlatformQuery(platform);
+export * from './wiring';

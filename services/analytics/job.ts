@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import {
   type AnalyticsWindowData,
   type AnalyticsWindowEvent,
@@ -7,10 +8,10 @@ import {
 import { DomainError } from '../../lib/runtime/errors';
 import { type DeliveredMessage, PoisonMessageError } from '../../lib/runtime/events';
 import type { Logger } from '../../lib/runtime/logger';
-import type { ResultsFile } from './adapters/results-file';
-import type { SavedState, StateFile } from './adapters/state-file';
+import { ResultsFile } from './adapters/results-file';
+import { type SavedState, StateFile } from './adapters/state-file';
 import { orderFactOf } from './domain/order-fact';
-import type { TumblingWindows, WindowResult } from './domain/windows';
+import { TumblingWindows, type WindowingConfig, type WindowResult } from './domain/windows';
 import type { AnalyticsMetrics } from './metrics';
 
 /** Processing time. Tests pass a clock they move by hand to drive the idle timeout. */
@@ -132,6 +133,15 @@ export class AnalyticsJob {
   };
 
   /** Waits for the record or tick in hand. */
+  /** Ticks every `intervalMs`; the function returned stops the ticks and resolves once the work in hand is done. */
+  tickEvery(intervalMs: number): () => Promise<void> {
+    const timer = setInterval(() => void this.tick(), intervalMs);
+    return async () => {
+      clearInterval(timer);
+      await this.idle();
+    };
+  }
+
   async idle(): Promise<void> {
     await this.turn;
   }
@@ -217,4 +227,24 @@ export class AnalyticsJob {
     metrics.openWindows.set(windows.openWindowCount);
     metrics.pendingWindows.set(this.pending.length);
   }
+}
+
+export interface RestoreOptions extends Pick<AnalyticsJobDeps, 'publish' | 'source' | 'clock' | 'logger' | 'metrics'> {
+  /** Folder of the state file and the results file. */
+  readonly dataDir: string;
+  readonly windows: WindowingConfig;
+}
+
+/** Files the job keeps under its data folder. */
+export const STATE_FILE = 'analytics-state.json';
+export const RESULTS_FILE = 'analytics-results.jsonl';
+
+/** The job as a previous run left it: its open windows and the closed ones not yet confirmed emitted. */
+export async function restoreAnalyticsJob(options: RestoreOptions): Promise<AnalyticsJob> {
+  const stateFile = new StateFile(path.join(options.dataDir, STATE_FILE));
+  const saved = await stateFile.load();
+  const results = await ResultsFile.open(path.join(options.dataDir, RESULTS_FILE));
+  const windows = new TumblingWindows(options.windows, options.clock.now().getTime(), saved?.windows);
+  options.logger.info({ restoredWindows: saved?.windows.windows.length ?? 0, ...options.windows }, 'windows restored');
+  return new AnalyticsJob({ ...options, windows, pending: saved?.pending, stateFile, results });
 }

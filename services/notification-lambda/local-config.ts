@@ -9,11 +9,11 @@ export const localConfigShape = {
   /** Folder of local data; confirmations are appended to `<DATA_DIR>/notifications.jsonl`. */
   DATA_DIR: z.string().min(1).default('.data'),
   LOG_LEVEL: env.logLevel(),
-  /** Only read when run directly: delivery records in this PostgreSQL (schema `notifications`), else in memory. */
+  /** Delivery records in this PostgreSQL (schema `notifications`); else the embedded one under DATA_DIR. */
   DATABASE_URL: env.postgresUrl(),
-  /** Only read when run directly: consume Kafka, else a local event log of this process. */
+  /** Consume Kafka; else the local platform's shared event log, or one of this process. */
   KAFKA_BROKERS: env.kafkaBrokers(),
-  /** Only read when run directly: Amazon MSK IAM authentication for this region. */
+  /** Amazon MSK IAM authentication for this region. */
   KAFKA_MSK_IAM_REGION: env.awsRegion(),
 };
 

@@ -10,7 +10,8 @@ import { openEmbeddedPostgres } from '../../lib/runtime/db';
 import { callUnary } from '../../lib/runtime/grpc-client';
 import { createLogger } from '../../lib/runtime/logger';
 import { configShape, paymentTimings, SCHEMA } from './config';
-import { type StartedService, start } from './main';
+import type { StartedService } from '../../lib/runtime/host';
+import { start } from './main';
 
 const silent = createLogger({ service: 'payment-service', level: 'silent' });
 const testEnv = (overrides: Record<string, string | undefined> = {}) => ({

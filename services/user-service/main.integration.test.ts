@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { type StartedService, start } from './main';
+import type { StartedService } from '../../lib/runtime/host';
+import { start } from './main';
 import { grpcErrorOf, healthClient, testEnv, userServiceClient } from './test-support/clients';
 
 const url = process.env.TEST_DATABASE_URL;

@@ -8,7 +8,8 @@ import { TokenVerifier } from '../../lib/runtime/auth';
 import { ConfigError } from '../../lib/runtime/config';
 import { openEmbeddedPostgres } from '../../lib/runtime/db';
 import { capturedLogger } from '../../lib/runtime/test/support';
-import { type StartedService, start } from './main';
+import type { StartedService } from '../../lib/runtime/host';
+import { start } from './main';
 import { grpcErrorOf, healthClient, TEST_JWT_SECRET, testEnv, userServiceClient } from './test-support/clients';
 
 const REPO = path.resolve(__dirname, '..', '..');

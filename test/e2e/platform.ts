@@ -1,28 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { PGlite } from '@electric-sql/pglite';
 import { Kafka, logLevel } from 'kafkajs';
 import { shop, TOPIC_ANALYTICS_RESULTS, TOPIC_ORDERS } from '../../lib/platform';
-import {
-  createLogger,
-  type Database,
-  type EventBus,
-  KafkaEventBus,
-  LocalEventLog,
-  openEmbeddedPostgres,
-  PGliteDatabase,
-  PostgresDatabase,
-} from '../../lib/runtime';
+import { createLogger, type EventBus, KafkaEventBus, LocalEventLog, openEmbeddedPostgres } from '../../lib/runtime';
 import { capturedLogger } from '../../lib/runtime/test/support';
-import { start as startAnalytics } from '../../services/analytics/main';
-import { start as startGateway } from '../../services/api-gateway/main';
-import { NOTIFICATIONS_SCHEMA } from '../../services/notification-lambda/adapters/sql-delivery-records';
-import { start as startNotifications } from '../../services/notification-lambda/local';
-import { start as startOrderService } from '../../services/order-service/main';
-import { start as startPaymentService } from '../../services/payment-service/main';
-import { start as startProductService } from '../../services/product-service/main';
-import { start as startUserService } from '../../services/user-service/main';
+import { startLocalPlatform } from '../../services/platform';
 
 export const JWT_SECRET = 'e2e-signing-secret-that-is-long-enough-0123456789';
 export const ADMIN = { email: 'admin@e2e.example.com', password: 'Orchid-lantern-granite-42' };
@@ -80,22 +63,15 @@ async function createKafkaTopics(brokers: string[]): Promise<void> {
 }
 
 /**
- * The local platform as `npm start` composes it (user, product, payment, order, the two `orders` consumers,
- * gateway), on ephemeral ports, with an in-memory embedded PostgreSQL and a LocalEventLog in a temporary
- * DATA_DIR unless a real PostgreSQL or Kafka is given.
+ * The local platform as `npm start` composes it (every service of the catalog through the one host, wired by the
+ * catalog), on ephemeral ports, with an in-memory embedded PostgreSQL and a LocalEventLog in a temporary DATA_DIR
+ * unless a real PostgreSQL or Kafka is given.
  */
 export async function startPlatform(options: PlatformOptions = {}): Promise<RunningPlatform> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'shopfront-e2e-'));
   const silent = createLogger({ service: 'e2e', level: 'silent' });
   const { databaseUrl, kafkaBrokers } = options;
-  let embedded: PGlite | undefined;
-  let notificationsDb: Database;
-  if (databaseUrl) {
-    notificationsDb = new PostgresDatabase(databaseUrl, NOTIFICATIONS_SCHEMA);
-  } else {
-    embedded = await openEmbeddedPostgres(undefined);
-    notificationsDb = new PGliteDatabase(embedded, NOTIFICATIONS_SCHEMA);
-  }
+  const embedded = databaseUrl ? undefined : await openEmbeddedPostgres(undefined);
   let bus: EventBus;
   if (kafkaBrokers) {
     await createKafkaTopics(kafkaBrokers.split(','));
@@ -107,107 +83,50 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       logger: silent,
     });
   }
-
-  const common = {
-    JWT_SECRET,
-    DATABASE_URL: databaseUrl,
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'silent',
-    PASSWORD_HASH_MEMORY_KIB: '4096',
-  };
-  const host = '127.0.0.1';
-  const started: { stop(): Promise<void> }[] = [];
-  const closeAll = async () => {
-    for (const service of started.reverse()) await service.stop();
+  const closeResources = async () => {
     await bus.close();
-    await notificationsDb.close();
     await embedded?.close();
     await rm(dataDir, { recursive: true, force: true });
   };
-  const track = <S extends { stop(): Promise<void> }>(service: S): S => {
-    started.push(service);
-    return service;
-  };
-
+  const notificationLog = capturedLogger('notification-lambda');
+  const analyticsClock = new SkewableClock();
   try {
-    const user = track(
-      await startUserService({
-        env: {
-          ...common,
-          GRPC_PORT: '0',
-          METRICS_PORT: '0',
-          BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
-          BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
-        },
-        embedded,
-        host,
-      }),
-    );
-    const product = track(
-      await startProductService({
-        env: { ...common, HTTP_PORT: '0', GRPC_PORT: '0', SEED_DEMO_PRODUCTS: 'true' },
-        embedded,
-        host,
-      }),
-    );
-    const payment = track(
-      await startPaymentService({ env: { ...common, GRPC_PORT: '0', METRICS_PORT: '0' }, embedded, host }),
-    );
-    const order = track(
-      await startOrderService({
-        env: {
-          ...common,
-          GRPC_PORT: '0',
-          HTTP_PORT: '0',
-          PRODUCT_SERVICE_ADDR: `127.0.0.1:${product.ports.grpc}`,
-          PAYMENT_SERVICE_ADDR: `127.0.0.1:${payment.ports.grpc}`,
-          KAFKA_BROKERS: kafkaBrokers,
-          OUTBOX_POLL_MS: '50',
-        },
-        embedded,
-        host,
-        eventBus: bus,
-      }),
-    );
-    const notificationLog = capturedLogger('notification-lambda');
-    track(
-      await startNotifications({
-        env: common,
-        eventBus: bus,
-        database: notificationsDb,
-        logger: notificationLog.logger,
-      }),
-    );
-    const analyticsClock = new SkewableClock();
-    track(
-      await startAnalytics({
-        env: { ...common, ANALYTICS_OUT_OF_ORDERNESS_MS: '0', ANALYTICS_IDLE_TIMEOUT_MS: '200' },
-        eventBus: bus,
-        clock: analyticsClock,
-      }),
-    );
-    const gateway = track(
-      await startGateway({
-        env: {
-          ...common,
-          HTTP_PORT: '0',
-          USER_SERVICE_ADDR: `127.0.0.1:${user.ports.grpc}`,
-          PRODUCT_SERVICE_ADDR: `127.0.0.1:${product.ports.grpc}`,
-          ORDER_SERVICE_ADDR: `127.0.0.1:${order.ports.grpc}`,
-        },
-        host,
-      }),
-    );
+    const platform = await startLocalPlatform({
+      env: {
+        JWT_SECRET,
+        DATABASE_URL: databaseUrl,
+        KAFKA_BROKERS: kafkaBrokers,
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'silent',
+        PASSWORD_HASH_MEMORY_KIB: '4096',
+      },
+      settings: {
+        'user-service': { BOOTSTRAP_ADMIN_EMAIL: ADMIN.email, BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password },
+        'product-service': { SEED_DEMO_PRODUCTS: 'true' },
+        'order-service': { OUTBOX_POLL_MS: '50' },
+        analytics: { ANALYTICS_OUT_OF_ORDERNESS_MS: '0', ANALYTICS_IDLE_TIMEOUT_MS: '200' },
+      },
+      overrides: {
+        'notification-lambda': { logger: notificationLog.logger },
+        analytics: { clock: analyticsClock },
+      },
+      host: '127.0.0.1',
+      embedded,
+      eventBus: kafkaBrokers ? undefined : bus,
+    });
     return {
-      url: `http://127.0.0.1:${gateway.ports.http}`,
+      url: `http://127.0.0.1:${platform.service('api-gateway').ports.http}`,
       dataDir,
       bus,
       analyticsClock,
       notificationLogs: notificationLog.lines,
-      stop: closeAll,
+      stop: async () => {
+        await platform.stop();
+        await closeResources();
+      },
     };
   } catch (error) {
-    await closeAll().catch(() => undefined);
+    await closeResources().catch(() => undefined);
     throw error;
   }
 }

@@ -5,7 +5,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { shop } from '../../lib/platform';
+import { localAddressing, serviceWiring, shop } from '../../lib/platform';
+import { entryPoint, PLATFORM_SERVICES } from '../../services/platform';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -46,7 +47,7 @@ export class ServiceProcess {
   async start(timeoutMs = 90_000): Promise<void> {
     const logOffset = existsSync(this.logFile) ? statSync(this.logFile).size : 0;
     const fd = openSync(this.logFile, 'a');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, this.script)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', this.script], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.env },
       stdio: ['ignore', fd, fd],
@@ -98,72 +99,33 @@ export class ServiceProcess {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** The seven processes of the platform, in start order, wired by the catalog's ports shifted by the offset. */
+/** One process per service of the catalog, in start order, wired by the catalog's ports shifted by the offset. */
 export function platformProcesses(settings: PlatformSettings): Record<string, ServiceProcess> {
-  const port = (service: string, name: string): number => shop.port(service, name) + settings.portOffset;
+  const addressing = localAddressing(settings.portOffset);
   const logs = path.join(settings.dir, 'logs');
   mkdirSync(logs, { recursive: true });
-  const dataDir = (name: string) => {
-    const dir = path.join(settings.dir, name);
-    mkdirSync(dir, { recursive: true });
-    return dir;
-  };
   const common = {
     DATABASE_URL: settings.databaseUrl,
+    KAFKA_BROKERS: settings.brokers,
     JWT_SECRET: settings.jwtSecret,
     LOG_LEVEL: 'info',
   };
-  const service = (name: string, script: string, env: Record<string, string>, readyUrl?: string) =>
-    new ServiceProcess(
-      name,
-      script,
-      { ...common, DATA_DIR: dataDir(name), ...env },
-      path.join(logs, `${name}.log`),
-      readyUrl,
-    );
-  const addr = (name: string, portName: string) => `127.0.0.1:${port(name, portName)}`;
-  const gatewayUrl = `http://127.0.0.1:${port('api-gateway', 'http')}`;
-  return {
-    'user-service': service('user-service', 'services/user-service/main.ts', {
-      GRPC_PORT: String(port('user-service', 'grpc')),
-      METRICS_PORT: String(port('user-service', 'metrics')),
+  const extra: Record<string, Record<string, string>> = {
+    'user-service': {
       BOOTSTRAP_ADMIN_EMAIL: settings.admin.email,
       BOOTSTRAP_ADMIN_PASSWORD: settings.admin.password,
-    }),
-    'product-service': service('product-service', 'services/product-service/main.ts', {
-      HTTP_PORT: String(port('product-service', 'http')),
-      GRPC_PORT: String(port('product-service', 'grpc')),
-    }),
-    'payment-service': service('payment-service', 'services/payment-service/main.ts', {
-      GRPC_PORT: String(port('payment-service', 'grpc')),
-      METRICS_PORT: String(port('payment-service', 'metrics')),
-    }),
-    'order-service': service('order-service', 'services/order-service/main.ts', {
-      GRPC_PORT: String(port('order-service', 'grpc')),
-      HTTP_PORT: String(port('order-service', 'http')),
-      PRODUCT_SERVICE_ADDR: addr('product-service', 'grpc'),
-      PAYMENT_SERVICE_ADDR: addr('payment-service', 'grpc'),
-      KAFKA_BROKERS: settings.brokers,
-    }),
-    'notification-lambda': service('notification-lambda', 'services/notification-lambda/local.ts', {
-      KAFKA_BROKERS: settings.brokers,
-    }),
-    analytics: service('analytics', 'services/analytics/main.ts', {
-      KAFKA_BROKERS: settings.brokers,
-      ...settings.analyticsEnv,
-    }),
-    'api-gateway': service(
-      'api-gateway',
-      'services/api-gateway/main.ts',
-      {
-        HTTP_PORT: String(port('api-gateway', 'http')),
-        USER_SERVICE_ADDR: addr('user-service', 'grpc'),
-        PRODUCT_SERVICE_ADDR: addr('product-service', 'grpc'),
-        ORDER_SERVICE_ADDR: addr('order-service', 'grpc'),
-      },
-      `${gatewayUrl}/health`,
-    ),
+    },
+    analytics: settings.analyticsEnv,
   };
+  const processes: Record<string, ServiceProcess> = {};
+  for (const { name } of PLATFORM_SERVICES) {
+    const dataDir = path.join(settings.dir, name);
+    mkdirSync(dataDir, { recursive: true });
+    const env = { ...common, DATA_DIR: dataDir, ...serviceWiring(shop, name, addressing), ...extra[name] };
+    const readyUrl = name === 'api-gateway' ? `${gatewayUrlOf(settings.portOffset)}/health` : undefined;
+    processes[name] = new ServiceProcess(name, entryPoint(name), env, path.join(logs, `${name}.log`), readyUrl);
+  }
+  return processes;
 }
 
 export function gatewayUrlOf(portOffset: number): string {

@@ -4,7 +4,8 @@ import type { ProductServiceServer } from '../../../lib/contracts/gen/shopfront/
 import type { UserServiceServer } from '../../../lib/contracts/gen/shopfront/user/v1/user';
 import { type AccessClaims, TokenIssuer } from '../../../lib/runtime/auth';
 import { capturedLogger } from '../../../lib/runtime/test/support';
-import { type StartedService, start } from '../main';
+import type { StartedService } from '../../../lib/runtime/host';
+import { start } from '../main';
 import {
   ALICE,
   type FakeUpstream,

@@ -10,7 +10,8 @@ import type { EventBus, OutgoingMessage, SubscribeOptions, Subscription } from '
 import { callUnary } from '../../../lib/runtime/grpc-client';
 import { createLogger, type Logger } from '../../../lib/runtime/logger';
 import { ERROR_FIELD_KEY, ERROR_REASON_KEY } from '../../../lib/runtime/status';
-import { type StartedService, start } from '../main';
+import type { StartedService } from '../../../lib/runtime/host';
+import { start } from '../main';
 import type { FakePaymentService, FakeProductService } from './fake-peers';
 import { TEST_JWT_SECRET } from './tokens';
 

@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import type { PGlite } from '@electric-sql/pglite';
 import { createLogger, type Logger } from '../../../lib/runtime/logger';
-import { type StartedService, start } from '../main';
+import type { StartedService } from '../../../lib/runtime/host';
+import { start } from '../main';
 import { TEST_JWT_SECRET } from './tokens';
 
 /** A logger whose JSON lines are kept, so tests can assert what is (and is not) logged. */

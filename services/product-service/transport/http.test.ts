@@ -1,6 +1,6 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { openEmbeddedPostgres } from '../../../lib/runtime/db';
-import type { StartedService } from '../main';
+import type { StartedService } from '../../../lib/runtime/host';
 import { capturedLogger, startOnPglite } from '../test-support/service';
 import { expiredAdminToken, GARBAGE_TOKEN, tokenFor, unsignedAdminToken } from '../test-support/tokens';
 import type { ErrorBody, ProductJson } from './http';

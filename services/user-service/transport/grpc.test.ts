@@ -3,7 +3,8 @@ import { status } from '@grpc/grpc-js';
 import { Role } from '../../../lib/contracts/gen/shopfront/user/v1/user';
 import { TokenVerifier } from '../../../lib/runtime/auth';
 import { openEmbeddedPostgres } from '../../../lib/runtime/db';
-import { type StartedService, start } from '../main';
+import type { StartedService } from '../../../lib/runtime/host';
+import { start } from '../main';
 import { grpcErrorOf, healthClient, TEST_JWT_SECRET, testEnv, userServiceClient } from '../test-support/clients';
 
 const PASSWORD = 'Kestrel2Harbor';

@@ -7,20 +7,20 @@ import type { PGlite } from '@electric-sql/pglite';
 import { ConfigError } from '../../lib/runtime/config';
 import { type Database, openEmbeddedPostgres, PGliteDatabase, type Queryable } from '../../lib/runtime/db';
 import { type DeliveredMessage, LocalEventLog, PoisonMessageError } from '../../lib/runtime/events';
+import type { StartedService } from '../../lib/runtime/host';
 import { createLogger } from '../../lib/runtime/logger';
 import { InMemoryDeliveryRecords } from './adapters/in-memory-delivery-records';
 import type { DeliveryRecords } from './domain/ports';
+import { start } from './main';
+import { FakeClock } from './test-support/clock';
+import { orderEvent } from './test-support/msk-events';
+import { CapturingLogger, RecordingNotifier } from './test-support/recording';
 import {
   attemptsSpanning,
   createOrdersRecordHandler,
   LOCAL_LEASE_MS,
   NotificationNotDeliveredError,
-  type StartedService,
-  start,
-} from './local';
-import { FakeClock } from './test-support/clock';
-import { orderEvent } from './test-support/msk-events';
-import { CapturingLogger, RecordingNotifier } from './test-support/recording';
+} from './transport/bus-consumer';
 
 const silent = createLogger({ service: 'notification-lambda-test', level: 'silent' });
 
@@ -257,7 +257,20 @@ describe('notification-lambda on the local platform', () => {
     expect(await eventIds()).toEqual(['evt-1', 'evt-marker']);
   });
 
-  it('control: without a database the same lost-offset restart notifies again (why the SQL store exists)', async () => {
+  it('control: with the delivery records lost, the same lost-offset restart notifies again (why they are kept)', async () => {
+    const first = await launch(freshDatabase());
+    await publishEvent(first.bus, 'evt-1', 'ord_1');
+    await until(async () => (await lines()).length === 1);
+    await first.stop();
+    await rm(join(dir, 'bus', 'offsets.json'));
+
+    const second = await launch(freshDatabase());
+    await publishEvent(second.bus, 'evt-marker', 'ord_1');
+    await until(async () => (await eventIds()).includes('evt-marker'));
+    expect(await eventIds()).toEqual(['evt-1', 'evt-1', 'evt-marker']);
+  });
+
+  it('without a database given, keeps its delivery records in the embedded PostgreSQL under DATA_DIR across restarts', async () => {
     const first = await launch(undefined);
     await publishEvent(first.bus, 'evt-1', 'ord_1');
     await until(async () => (await lines()).length === 1);
@@ -267,7 +280,8 @@ describe('notification-lambda on the local platform', () => {
     const second = await launch(undefined);
     await publishEvent(second.bus, 'evt-marker', 'ord_1');
     await until(async () => (await eventIds()).includes('evt-marker'));
-    expect(await eventIds()).toEqual(['evt-1', 'evt-1', 'evt-marker']);
+    expect(await eventIds()).toEqual(['evt-1', 'evt-marker']);
+    expect(existsSync(join(dir, 'postgres', 'PG_VERSION'))).toBe(true);
   });
 
   it('dead-letters bad records to orders.dlq with their code, and goes on notifying good ones', async () => {

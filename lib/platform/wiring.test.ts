@@ -1,0 +1,54 @@
+import { shop } from './index';
+import { clusterAddressing, localAddressing, parsePortOffset, serviceWiring } from './wiring';
+
+describe('service wiring', () => {
+  it('gives a caller its peers at their cluster DNS names and its ports as the catalog declares them', () => {
+    expect(serviceWiring(shop, 'order-service', clusterAddressing())).toEqual({
+      GRPC_PORT: '50053',
+      HTTP_PORT: '8003',
+      PRODUCT_SERVICE_ADDR: 'product-service.shopfront.svc.cluster.local:50052',
+      PAYMENT_SERVICE_ADDR: 'payment-service.shopfront.svc.cluster.local:50054',
+      KAFKA_TOPIC_ORDERS: 'orders',
+    });
+  });
+
+  it('shifts every port by the offset on one machine, listening and dialling alike', () => {
+    expect(serviceWiring(shop, 'api-gateway', localAddressing(13_000))).toEqual({
+      HTTP_PORT: '21080',
+      USER_SERVICE_ADDR: '127.0.0.1:63051',
+      PRODUCT_SERVICE_ADDR: '127.0.0.1:63052',
+      ORDER_SERVICE_ADDR: '127.0.0.1:63053',
+    });
+  });
+
+  it('names the consumer group of each topic a service consumes', () => {
+    expect(serviceWiring(shop, 'analytics', localAddressing())).toMatchObject({
+      KAFKA_TOPIC_ORDERS: 'orders',
+      KAFKA_CONSUMER_GROUP_ORDERS: shop.consumerGroup('analytics', 'orders'),
+    });
+  });
+
+  it('refuses an unknown service, naming the ones it knows', () => {
+    expect(() => serviceWiring(shop, 'basket-service', clusterAddressing())).toThrow(
+      /unknown service 'basket-service'; known: api-gateway/,
+    );
+  });
+
+  it.each([
+    ['-1', "SHOPFRONT_PORT_OFFSET must be an integer from 0 to 15000, got '-1'"],
+    ['15001', "SHOPFRONT_PORT_OFFSET must be an integer from 0 to 15000, got '15001'"],
+    ['1e3', "SHOPFRONT_PORT_OFFSET must be an integer from 0 to 15000, got '1e3'"],
+    ['', "SHOPFRONT_PORT_OFFSET must be an integer from 0 to 15000, got ''"],
+  ])('refuses the port offset %j with a message naming the variable and the range', (raw, message) => {
+    expect(() => parsePortOffset(raw)).toThrow(message);
+  });
+
+  it('reads an absent offset as 0 and a valid one as its number', () => {
+    expect(parsePortOffset(undefined)).toBe(0);
+    expect(parsePortOffset('11000')).toBe(11_000);
+  });
+
+  it('refuses an offset that would push a port past 65535', () => {
+    expect(() => localAddressing(20_000)).toThrow("'portOffset' must be an integer from 0 to 15000, got 20000");
+  });
+});

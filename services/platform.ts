@@ -1,0 +1,145 @@
+import * as path from 'node:path';
+import { type Addressing, localAddressing, type ServiceSpec, serviceWiring, shop } from '../lib/platform';
+import { createLogger, type EventBus, LocalEventLog, openEmbeddedPostgres } from '../lib/runtime';
+import {
+  type HostOptions,
+  type ServiceDefinition,
+  type StartedService,
+  type StartOptions,
+  startService,
+} from '../lib/runtime/host';
+import { analytics } from './analytics/main';
+import { apiGateway } from './api-gateway/main';
+import { notificationLambda } from './notification-lambda/main';
+import { orderService } from './order-service/main';
+import { paymentService } from './payment-service/main';
+import { productService } from './product-service/main';
+import { userService } from './user-service/main';
+
+type Variables = Record<string, string | undefined>;
+
+/** A service of the platform, started through the one host. */
+export interface PlatformService {
+  readonly name: string;
+  start(options: StartOptions<Record<string, unknown>>): Promise<StartedService>;
+}
+
+const entry = <C extends { LOG_LEVEL: string }, O extends object, X extends object>(
+  definition: ServiceDefinition<C, O, X>,
+): PlatformService => ({
+  name: definition.name,
+  start: (options) => startService(definition, options as StartOptions<O>),
+});
+
+const DEFINITIONS: readonly PlatformService[] = [
+  entry(userService),
+  entry(productService),
+  entry(paymentService),
+  entry(orderService),
+  entry(notificationLambda),
+  entry(analytics),
+  entry(apiGateway),
+];
+
+/** Every component of the catalog, each after the peers it calls (a caller's wiring needs its peers' ports). */
+export const PLATFORM_SERVICES: readonly PlatformService[] = (() => {
+  const ordered: PlatformService[] = [];
+  const visit = (spec: ServiceSpec, path: readonly string[]) => {
+    if (ordered.some((s) => s.name === spec.name)) return;
+    if (path.includes(spec.name))
+      throw new Error(`the catalog's calls form a cycle: ${[...path, spec.name].join(' -> ')}`);
+    for (const peer of spec.calls) visit(shop.service(peer), [...path, spec.name]);
+    const found = DEFINITIONS.find((d) => d.name === spec.name);
+    if (!found) throw new Error(`'${spec.name}' is in the catalog but services/platform.ts does not start it`);
+    ordered.push(found);
+  };
+  for (const spec of shop.catalog.services) visit(spec, []);
+  return ordered;
+})();
+
+/** The file a service runs from as a process of its own. */
+export const entryPoint = (service: string): string => path.join(__dirname, shop.service(service).name, 'main.ts');
+
+export interface LocalPlatformOptions extends Omit<HostOptions, 'env'> {
+  /** Variables every service reads (DATA_DIR, DATABASE_URL, JWT_SECRET, LOG_LEVEL, KAFKA_BROKERS, any setting). */
+  readonly env: Variables;
+  /** Catalog ports shifted by this offset; absent: ephemeral ports, each peer reached where it was bound. */
+  readonly portOffset?: number;
+  /** Variables of one service beyond its wiring and `env`. */
+  readonly settings?: Readonly<Record<string, Variables>>;
+  /** Host options of one service (a logger of its own, a clock). */
+  readonly overrides?: Readonly<Record<string, Record<string, unknown>>>;
+}
+
+export interface LocalPlatform {
+  /** The started services, in start order. */
+  readonly services: readonly StartedService[];
+  /** The event log every service shares when KAFKA_BROKERS is not set. */
+  readonly eventBus?: EventBus;
+  /** The started service named so. */
+  service(name: string): StartedService;
+  /**
+   * Stops every service, callers before their peers (each one even when another fails), then closes the event log
+   * and the embedded PostgreSQL the platform opened itself.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts every service of the catalog in this process, wired by the catalog, peers before their callers. Without
+ * DATABASE_URL they share one embedded PostgreSQL (the one given, or one under DATA_DIR/postgres); without
+ * KAFKA_BROKERS one event log (the one given, or one under DATA_DIR/events).
+ */
+export async function startLocalPlatform(options: LocalPlatformOptions): Promise<LocalPlatform> {
+  const { env, portOffset, settings = {}, overrides = {}, ...given } = options;
+  const dataDir = env.DATA_DIR ?? '.data';
+  const owned: (() => Promise<void>)[] = [];
+  let embedded = given.embedded;
+  if (!env.DATABASE_URL && !embedded) {
+    const opened = await openEmbeddedPostgres(path.join(dataDir, 'postgres'));
+    owned.push(() => opened.close());
+    embedded = opened;
+  }
+  let eventBus = given.eventBus;
+  if (!env.KAFKA_BROKERS && !eventBus) {
+    const opened = new LocalEventLog({
+      partitions: Object.fromEntries(shop.catalog.topics.map((t) => [t.name, t.partitions])),
+      dataDir: path.join(dataDir, 'events'),
+      logger: given.logger ?? createLogger({ service: 'local-platform', level: env.LOG_LEVEL ?? 'info' }),
+    });
+    owned.unshift(() => opened.close());
+    eventBus = opened;
+  }
+  const host = { ...given, embedded, eventBus };
+  const dialHost = !host.host || host.host === '0.0.0.0' ? '127.0.0.1' : host.host;
+  const started: StartedService[] = [];
+  const service = (name: string) => {
+    const found = started.find((s) => s.name === name);
+    if (!found) throw new Error(`'${name}' is not started`);
+    return found;
+  };
+  const addressing: Addressing =
+    portOffset === undefined
+      ? {
+          listenPort: () => 0,
+          address: (peer, port) => `${dialHost}:${service(peer.name).ports[port.name]}`,
+        }
+      : localAddressing(portOffset, dialHost);
+  const stop = async () => {
+    const failures: unknown[] = [];
+    for (const s of [...started].reverse()) await s.stop().catch((error: unknown) => failures.push(error));
+    for (const close of owned) await close().catch((error: unknown) => failures.push(error));
+    if (failures.length > 0) throw failures[0];
+  };
+  try {
+    for (const definition of PLATFORM_SERVICES) {
+      const wiring = serviceWiring(shop, definition.name, addressing);
+      const variables = { ...env, ...wiring, ...settings[definition.name] };
+      started.push(await definition.start({ ...host, ...overrides[definition.name], env: variables }));
+    }
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+  return { services: started, eventBus, service, stop };
+}
