@@ -35,10 +35,26 @@ export function loadConfig<S extends z.ZodRawShape>(
 
 const HOST_PORT = '[A-Za-z0-9.-]+:\\d{1,5}';
 
+/** A whole number in [min, max] written in decimal digits (no `1e3`, no `0x10`, no blanks, no sign). */
+const wholeNumber = (
+  min: number,
+  max: number,
+  fallback: number,
+  message = `must be a whole number from ${min} to ${max}`,
+) =>
+  z
+    .string()
+    .regex(/^\d{1,9}$/, message)
+    .transform(Number)
+    .pipe(z.number().int().min(min, message).max(max, message))
+    .default(fallback);
+
 /** Reusable variable kinds. */
 export const env = {
-  // 0 binds an ephemeral port (tests).
-  port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
+  /** A listening port; 0 binds an ephemeral one (tests, several services in one process). */
+  port: (fallback: number) => wholeNumber(0, 65535, fallback, 'must be a port number from 0 to 65535'),
+  /** A whole number in [min, max], e.g. a timeout in milliseconds or a count of retries. */
+  integer: (min: number, max: number, fallback: number) => wholeNumber(min, max, fallback),
   positiveInt: (fallback: number) => z.coerce.number().int().min(1).default(fallback),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   postgresUrl: () =>

@@ -1,5 +1,6 @@
+import { shop } from '../../lib/platform';
 import { ConfigError } from '../../lib/runtime/config';
-import { catalogPort, loadGatewayConfig } from './config';
+import { loadGatewayConfig } from './config';
 import { start } from './main';
 
 const SECRET = 'a-signing-secret-of-at-least-32-chars!';
@@ -18,8 +19,8 @@ describe('loadGatewayConfig', () => {
       MAX_BODY_BYTES: 16_384,
       LOG_LEVEL: 'info',
     });
-    expect(catalogPort('api-gateway', 'http')).toBe(8080);
-    expect(catalogPort('order-service', 'grpc')).toBe(50053);
+    expect(shop.port('api-gateway', 'http')).toBe(8080);
+    expect(shop.port('order-service', 'grpc')).toBe(50053);
   });
 
   it('reads every variable', () => {

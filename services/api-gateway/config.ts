@@ -4,17 +4,12 @@ import { env, loadConfig } from '../../lib/runtime/config';
 
 export const SERVICE_NAME = 'api-gateway';
 
-/** A port of a service as the catalog declares it, so no port is typed twice. */
-export function catalogPort(service: string, portName: string): number {
-  return shop.port(service, portName);
-}
-
 /** The environment the gateway reads; keys are the variable names. */
 export const configShape = {
-  HTTP_PORT: env.port(catalogPort(SERVICE_NAME, 'http')),
-  USER_SERVICE_ADDR: env.address(`localhost:${catalogPort('user-service', 'grpc')}`),
-  PRODUCT_SERVICE_ADDR: env.address(`localhost:${catalogPort('product-service', 'grpc')}`),
-  ORDER_SERVICE_ADDR: env.address(`localhost:${catalogPort('order-service', 'grpc')}`),
+  HTTP_PORT: env.port(shop.port(SERVICE_NAME, 'http')),
+  USER_SERVICE_ADDR: env.address(`localhost:${shop.port('user-service', 'grpc')}`),
+  PRODUCT_SERVICE_ADDR: env.address(`localhost:${shop.port('product-service', 'grpc')}`),
+  ORDER_SERVICE_ADDR: env.address(`localhost:${shop.port('order-service', 'grpc')}`),
   JWT_SECRET: env.secret(32),
   UPSTREAM_TIMEOUT_MS: env.positiveInt(2000),
   /**

@@ -4,51 +4,31 @@ import { ConfigError, env, loadConfig } from '../../lib/runtime/config';
 
 export const SERVICE_NAME = 'order-service';
 
-const portOf = (service: string, name: string) => shop.port(service, name);
-
 /** The schema this service's tables live in: the catalog's database name for it (`orders`). */
 export const SCHEMA = shop.postgresDatabase(SERVICE_NAME);
 
 /** The catalog's topic of order events, produced by this service. */
 export const ORDERS_TOPIC = shop.topic(TOPIC_ORDERS);
 
-/** A whole number in [min, max] written in decimal digits (no `1e3`, no `0x10`, no blanks). */
-const integer = (min: number, max: number, fallback: number) =>
-  z
-    .string()
-    .regex(/^\d{1,9}$/, `must be a whole number from ${min} to ${max}`)
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .int()
-        .min(min, `must be a whole number from ${min} to ${max}`)
-        .max(max, `must be a whole number from ${min} to ${max}`),
-    )
-    .default(fallback);
-
-/** A listening port; 0 binds an ephemeral one (tests, several services in one process). */
-const listenPort = (fallback: number) => integer(0, 65535, fallback);
-
 export const configShape = {
-  GRPC_PORT: listenPort(portOf(SERVICE_NAME, 'grpc')),
-  HTTP_PORT: listenPort(portOf(SERVICE_NAME, 'http')),
+  GRPC_PORT: env.port(shop.port(SERVICE_NAME, 'grpc')),
+  HTTP_PORT: env.port(shop.port(SERVICE_NAME, 'http')),
   DATABASE_URL: env.postgresUrl(),
   DATA_DIR: z.string().min(1).default('.data'),
   JWT_SECRET: env.secret(32),
-  PRODUCT_SERVICE_ADDR: env.address(`localhost:${portOf('product-service', 'grpc')}`),
-  PAYMENT_SERVICE_ADDR: env.address(`localhost:${portOf('payment-service', 'grpc')}`),
+  PRODUCT_SERVICE_ADDR: env.address(`localhost:${shop.port('product-service', 'grpc')}`),
+  PAYMENT_SERVICE_ADDR: env.address(`localhost:${shop.port('payment-service', 'grpc')}`),
   KAFKA_BROKERS: env.kafkaBrokers(),
   KAFKA_MSK_IAM_REGION: env.awsRegion(),
   KAFKA_TOPIC_ORDERS: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name (A-Z a-z 0-9 . _ -, at most 249)')
     .default(ORDERS_TOPIC.name),
-  DOWNSTREAM_TIMEOUT_MS: integer(1, 60_000, 2000),
-  DOWNSTREAM_RETRIES: integer(0, 10, 2),
-  OUTBOX_POLL_MS: integer(1, 60_000, 200),
-  SAGA_RECOVERY_AFTER_MS: integer(1000, 3_600_000, 60_000),
-  SAGA_RECOVERY_POLL_MS: integer(10, 3_600_000, 5000),
+  DOWNSTREAM_TIMEOUT_MS: env.integer(1, 60_000, 2000),
+  DOWNSTREAM_RETRIES: env.integer(0, 10, 2),
+  OUTBOX_POLL_MS: env.integer(1, 60_000, 200),
+  SAGA_RECOVERY_AFTER_MS: env.integer(1000, 3_600_000, 60_000),
+  SAGA_RECOVERY_POLL_MS: env.integer(10, 3_600_000, 5000),
   LOG_LEVEL: env.logLevel(),
 };
 

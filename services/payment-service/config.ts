@@ -5,16 +5,14 @@ import type { PaymentTimings } from './domain/payments';
 
 export const SERVICE_NAME = 'payment-service';
 
-const catalogPort = (name: string) => shop.port(SERVICE_NAME, name);
-
 /** The schema this service's tables live in: the catalog's database name for it (`payments`). */
 export const SCHEMA = shop.postgresDatabase(SERVICE_NAME);
 
 // No JWT_SECRET: payment-service is called only by order-service, and the NetworkPolicy derived from the
 // catalog's call graph admits no other caller. End-user authentication ends at api-gateway/order-service.
 export const configShape = {
-  GRPC_PORT: env.port(catalogPort('grpc')),
-  METRICS_PORT: env.port(catalogPort('metrics')),
+  GRPC_PORT: env.port(shop.port(SERVICE_NAME, 'grpc')),
+  METRICS_PORT: env.port(shop.port(SERVICE_NAME, 'metrics')),
   DATABASE_URL: env.postgresUrl(),
   DATA_DIR: z.string().min(1).default('.data'),
   LOG_LEVEL: env.logLevel(),

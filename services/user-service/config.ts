@@ -8,14 +8,12 @@ import { parseEmail } from './domain/validation';
 
 export const SERVICE_NAME = 'user-service';
 
-const catalogPort = (name: string) => shop.port(SERVICE_NAME, name);
-
 /** The database this service owns in the catalog; its schema name on a shared (embedded) PostgreSQL. */
 export const DATABASE_SCHEMA = shop.postgresDatabase(SERVICE_NAME);
 
 export const configShape = {
-  GRPC_PORT: env.port(catalogPort('grpc')),
-  METRICS_PORT: env.port(catalogPort('metrics')),
+  GRPC_PORT: env.port(shop.port(SERVICE_NAME, 'grpc')),
+  METRICS_PORT: env.port(shop.port(SERVICE_NAME, 'metrics')),
   DATABASE_URL: env.postgresUrl(),
   DATA_DIR: z.string().default('.data'),
   JWT_SECRET: env.secret(32),

@@ -45,4 +45,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig(shape, { JWT_SECRET: 'x'.repeat(32), HTTP_PORT: '70000' })).toThrow(/HTTP_PORT/);
     expect(loadConfig(shape, { JWT_SECRET: 'x'.repeat(32), HTTP_PORT: '0' }).HTTP_PORT).toBe(0);
   });
+
+  it.each(['1e3', '0x50', ' 80', '-1', '80.5', '65536'])('rejects the port %j, saying what a port is', (raw) => {
+    expect(() => loadConfig({ PORT: env.port(80) }, { PORT: raw })).toThrow(
+      `PORT: must be a port number from 0 to 65535 (got ${JSON.stringify(raw)})`,
+    );
+  });
+
+  it('reads whole numbers in range and refuses the rest with the range in the message', () => {
+    const integerShape = { RETRIES: env.integer(0, 10, 2) };
+    expect(loadConfig(integerShape, {}).RETRIES).toBe(2);
+    expect(loadConfig(integerShape, { RETRIES: '10' }).RETRIES).toBe(10);
+    for (const raw of ['11', '2.5', '1e1', 'two']) {
+      expect(() => loadConfig(integerShape, { RETRIES: raw })).toThrow('RETRIES: must be a whole number from 0 to 10');
+    }
+  });
 });
