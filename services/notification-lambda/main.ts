@@ -4,7 +4,11 @@ import { loadConfig } from '../../lib/runtime/config';
 import { runService, type ServiceDefinition, type StartOptions, startService } from '../../lib/runtime/host';
 import { JsonlFileNotifier } from './adapters/jsonl-file-notifier';
 import { fromPino } from './adapters/pino-logger';
-import { NOTIFICATION_MIGRATIONS_DIR, NOTIFICATIONS_SCHEMA, SqlDeliveryRecords } from './adapters/sql-delivery-records';
+import {
+  NOTIFICATION_MIGRATIONS_DIR,
+  NOTIFICATIONS_SCHEMA,
+  PostgresDeliveryRecords,
+} from './adapters/postgres-delivery-records';
 import { type LocalNotificationConfig, localConfigShape } from './local-config';
 import { attemptsSpanning, createOrdersRecordHandler, LOCAL_LEASE_MS } from './transport/bus-consumer';
 
@@ -31,7 +35,7 @@ export const notificationLambda: ServiceDefinition<LocalNotificationConfig> = {
       maxAttempts: attemptsSpanning(LOCAL_LEASE_MS),
       handle: createOrdersRecordHandler({
         notifier: new JsonlFileNotifier(file),
-        deliveryRecords: new SqlDeliveryRecords(db),
+        deliveryRecords: new PostgresDeliveryRecords(db),
         logger: fromPino(logger),
       }),
     });

@@ -7,8 +7,8 @@ import { status } from '@grpc/grpc-js';
 import { TokenVerifier } from '../../lib/runtime/auth';
 import { ConfigError } from '../../lib/runtime/config';
 import { openEmbeddedPostgres } from '../../lib/runtime/db';
-import { capturedLogger } from '../../lib/runtime/test/support';
 import type { StartedService } from '../../lib/runtime/host';
+import { capturedLogger } from '../../lib/runtime/test/support';
 import { start } from './main';
 import { grpcErrorOf, healthClient, TEST_JWT_SECRET, testEnv, userServiceClient } from './test-support/clients';
 

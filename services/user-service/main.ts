@@ -4,7 +4,7 @@ import { createHttpApp } from '../../lib/runtime/http';
 import { ScryptPasswordHasher } from './adapters/scrypt-password-hasher';
 import { DATABASE_SCHEMA, loadUserServiceConfig, SERVICE_NAME, type UserServiceConfig } from './config';
 import { UserAccounts } from './domain/accounts';
-import { MIGRATIONS_DIR, SqlUserStore } from './store/user-store';
+import { MIGRATIONS_DIR, PostgresUserStore } from './store/user-store';
 import { USER_PROTO, userServiceBinding } from './transport/grpc';
 
 const BOOTSTRAP_ADMIN_NAME = 'Administrator';
@@ -16,7 +16,7 @@ export const userService: ServiceDefinition<UserServiceConfig> = {
   database: { schema: DATABASE_SCHEMA, migrations: MIGRATIONS_DIR },
   build: async ({ config, db, logger, metrics, health, serveGrpc, serveHttp }) => {
     const accounts = new UserAccounts({
-      users: new SqlUserStore(db),
+      users: new PostgresUserStore(db),
       hasher: await ScryptPasswordHasher.create({ memoryKib: config.PASSWORD_HASH_MEMORY_KIB }),
       tokens: new TokenIssuer({ secret: config.JWT_SECRET, ttlSeconds: config.TOKEN_TTL_SECONDS }),
     });

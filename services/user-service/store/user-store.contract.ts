@@ -6,7 +6,7 @@ import { loadMigrations, migrate } from '../../../lib/runtime/migrate';
 import type { UserStore } from '../domain/ports';
 import type { NewUser } from '../domain/user';
 import { domainErrorOf } from '../test-support/errors';
-import { MIGRATIONS_DIR, SqlUserStore } from './user-store';
+import { MIGRATIONS_DIR, PostgresUserStore } from './user-store';
 
 const HASH = '$scrypt$ln=12,r=8,p=5$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g';
 
@@ -104,7 +104,7 @@ export function sqlUserStoreContract(openDatabase: () => Promise<{ db: Database;
   userStoreContract(async () => {
     const { db, close } = await openDatabase();
     await migrate(db, migrations, logger);
-    return { store: new SqlUserStore(db), close };
+    return { store: new PostgresUserStore(db), close };
   });
 
   describe('schema', () => {

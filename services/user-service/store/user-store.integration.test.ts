@@ -7,9 +7,9 @@ const url = process.env.TEST_DATABASE_URL;
 // `npm run test:integration` starts a throwaway PostgreSQL and sets TEST_DATABASE_URL.
 const describeWithPostgres = url ? describe : describe.skip;
 if (!url)
-  console.warn('SqlUserStore on PostgreSQL skipped: TEST_DATABASE_URL is not set (run npm run test:integration)');
+  console.warn('PostgresUserStore on PostgreSQL skipped: TEST_DATABASE_URL is not set (run npm run test:integration)');
 
-describeWithPostgres('SqlUserStore on PostgreSQL', () => {
+describeWithPostgres('PostgresUserStore on PostgreSQL', () => {
   sqlUserStoreContract(async () => {
     const schema = `users_it_${randomUUID().replaceAll('-', '')}`;
     const db = new PostgresDatabase(url ?? '', schema);

@@ -13,7 +13,7 @@ afterAll(async () => {
   await pglite.close();
 });
 
-describe('SqlUserStore on PGlite', () => {
+describe('PostgresUserStore on PGlite', () => {
   sqlUserStoreContract(async () => ({
     db: new PGliteDatabase(pglite, `users_test_${++schemas}`),
     close: async () => undefined,

@@ -47,7 +47,7 @@ function isEmailTaken(error: unknown): boolean {
 }
 
 /** Accounts in the service's schema (table `users`); the same SQL on PostgreSQL and PGlite. */
-export class SqlUserStore implements UserStore {
+export class PostgresUserStore implements UserStore {
   constructor(private readonly db: Queryable) {}
 
   async insert(user: NewUser): Promise<User> {

@@ -11,7 +11,7 @@ export const NOTIFICATIONS_SCHEMA = 'notifications';
 /** `migrations/NNNN_name.sql` of the delivery records table, applied with the kit's `migrate`. */
 export const NOTIFICATION_MIGRATIONS_DIR = path.join(__dirname, '..', 'migrations');
 
-export interface SqlDeliveryRecordsOptions {
+export interface PostgresDeliveryRecordsOptions {
   /** The clock leases are compared with (the DynamoDB adapter's `:now`). @default - the system clock */
   readonly now?: () => Date;
 }
@@ -51,12 +51,12 @@ const OUTCOMES: ReadonlySet<string> = new Set<ClaimOutcome>(['claimed', 'complet
  * release protocol on a table `delivery_records`, so a restarted process never notifies an event twice.
  * Unlike DynamoDB there is no TTL: rows are kept (a local data folder is small and disposable).
  */
-export class SqlDeliveryRecords implements DeliveryRecords {
+export class PostgresDeliveryRecords implements DeliveryRecords {
   private readonly now: () => Date;
 
   constructor(
     private readonly db: Queryable,
-    options: SqlDeliveryRecordsOptions = {},
+    options: PostgresDeliveryRecordsOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
   }

@@ -5,7 +5,7 @@ import { loadMigrations, migrate } from '../../../lib/runtime/migrate';
 import type { ClaimOutcome, DeliveryRecords } from '../domain/ports';
 import { FakeClock } from '../test-support/clock';
 import { describeDeliveryRecordsContract } from './delivery-records.contract';
-import { NOTIFICATION_MIGRATIONS_DIR, SqlDeliveryRecords } from './sql-delivery-records';
+import { NOTIFICATION_MIGRATIONS_DIR, PostgresDeliveryRecords } from './postgres-delivery-records';
 
 /** How a test file provides databases: PGlite in `npm test`, a real PostgreSQL in the integration tier. */
 export interface DatabaseHarness {
@@ -37,12 +37,12 @@ class MigratedFirst implements DeliveryRecords {
 }
 
 /**
- * SqlDeliveryRecords on one kind of database: the delivery records contract every adapter honours (the same
+ * PostgresDeliveryRecords on one kind of database: the delivery records contract every adapter honours (the same
  * tests the in-memory and DynamoDB adapters pass), plus what only a shared database can show: concurrent
  * claims race on real connections, and records outlive the process that wrote them.
  */
-export function describeSqlDeliveryRecords(name: string, harness: DatabaseHarness): void {
-  describe(`SqlDeliveryRecords on ${name}`, () => {
+export function describePostgresDeliveryRecords(name: string, harness: DatabaseHarness): void {
+  describe(`PostgresDeliveryRecords on ${name}`, () => {
     const opened: Database[] = [];
     const uniqueSchema = () => `notifications_t${randomUUID().replaceAll('-', '').slice(0, 16)}`;
     const open = (schema: string): Database => {
@@ -65,8 +65,8 @@ export function describeSqlDeliveryRecords(name: string, harness: DatabaseHarnes
     });
 
     describeDeliveryRecordsContract(
-      'SqlDeliveryRecords',
-      (clock) => new MigratedFirst(migrated().then((db) => new SqlDeliveryRecords(db, { now: clock.now }))),
+      'PostgresDeliveryRecords',
+      (clock) => new MigratedFirst(migrated().then((db) => new PostgresDeliveryRecords(db, { now: clock.now }))),
     );
 
     it('lets exactly one of many concurrent claims on an event win', async () => {
@@ -74,7 +74,7 @@ export function describeSqlDeliveryRecords(name: string, harness: DatabaseHarnes
       const schema = uniqueSchema();
       await migrated(schema);
       // A store per connection, as separate processes would have.
-      const stores = Array.from({ length: 8 }, () => new SqlDeliveryRecords(open(schema), { now: clock.now }));
+      const stores = Array.from({ length: 8 }, () => new PostgresDeliveryRecords(open(schema), { now: clock.now }));
       const lease = new Date(clock.now().getTime() + 5 * MINUTE);
       const outcomes = await Promise.all(stores.map((store) => store.claim('evt-race', lease)));
       expect(outcomes.filter((o) => o === 'claimed')).toHaveLength(1);
@@ -84,17 +84,17 @@ export function describeSqlDeliveryRecords(name: string, harness: DatabaseHarnes
     it('keeps a completed record for a new store on a new connection (a restarted process)', async () => {
       const clock = new FakeClock();
       const schema = uniqueSchema();
-      const first = new SqlDeliveryRecords(await migrated(schema), { now: clock.now });
+      const first = new PostgresDeliveryRecords(await migrated(schema), { now: clock.now });
       await first.claim('evt-1', new Date(clock.now().getTime() + MINUTE));
       await first.complete('evt-1', 'msg-1');
-      const afterRestart = new SqlDeliveryRecords(open(schema), { now: clock.now });
+      const afterRestart = new PostgresDeliveryRecords(open(schema), { now: clock.now });
       expect(await afterRestart.claim('evt-1', new Date(clock.now().getTime() + MINUTE))).toBe('completed');
     });
 
     it('stores what it was told: the message id on completion, no lease left behind', async () => {
       const clock = new FakeClock();
       const db = await migrated();
-      const store = new SqlDeliveryRecords(db, { now: clock.now });
+      const store = new PostgresDeliveryRecords(db, { now: clock.now });
       await store.claim('evt-1', new Date(clock.now().getTime() + MINUTE));
       const claimed = await db.query<{ status: string; lease: string | null }>(
         `SELECT status, to_char(lease_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS lease
@@ -108,7 +108,7 @@ export function describeSqlDeliveryRecords(name: string, harness: DatabaseHarnes
 
     it('refuses a blank event id at the table, whatever the caller does', async () => {
       const clock = new FakeClock();
-      const store = new SqlDeliveryRecords(await migrated(), { now: clock.now });
+      const store = new PostgresDeliveryRecords(await migrated(), { now: clock.now });
       await expect(store.claim('', new Date(clock.now().getTime() + MINUTE))).rejects.toThrow(/event_id_not_blank/);
     });
   });

@@ -1,11 +1,11 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { openEmbeddedPostgres, PGliteDatabase } from '../../../lib/runtime/db';
-import { describeSqlDeliveryRecords } from './sql-delivery-records.contract';
+import { describePostgresDeliveryRecords } from './postgres-delivery-records.contract';
 
 // One in-memory PGlite for the file (creating one is slow and large); a fresh schema per test.
 let pglite: PGlite | undefined;
 
-describeSqlDeliveryRecords('PGlite (embedded PostgreSQL)', {
+describePostgresDeliveryRecords('PGlite (embedded PostgreSQL)', {
   setup: async () => {
     pglite = await openEmbeddedPostgres(undefined);
   },
