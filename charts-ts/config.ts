@@ -1,12 +1,24 @@
-import cdkJson from '../cdk.json';
-import type { EnvironmentName, EnvironmentSpec } from '../lib/platform';
+import {
+  type CatalogIssue,
+  checkAwsAccount,
+  checkGitRepoUrl,
+  DEPLOYMENT,
+  type DeploymentSettings,
+  type EnvironmentName,
+  type EnvironmentSpec,
+  formatIssue,
+  MSK_IAM_TLS_PORT,
+} from '../lib/platform';
 
 /**
  * What the Kubernetes manifests need beyond the catalog. It is a value in the repository, never read from
  * the environment of the machine that synthesizes, so every machine renders the same bytes.
  */
 export interface K8sConfig {
-  /** AWS account of the ECR registry (`<account>.dkr.ecr.<region>.amazonaws.com`). @default '000000000000' (placeholder) */
+  /**
+   * AWS account of the ECR registry (`<account>.dkr.ecr.<region>.amazonaws.com`).
+   * @default - the environment's account in lib/platform's deployment settings, else '000000000000' (placeholder)
+   */
   readonly awsAccount: string;
   /** Region of the registry and of Secrets Manager. @default - the catalog environment's region */
   readonly region?: string;
@@ -16,9 +28,9 @@ export interface K8sConfig {
   readonly certificateArn?: string;
   /** Host the public Ingress answers for. @default - any host */
   readonly apiHostname?: string;
-  /** Repository ArgoCD syncs from. @default - cdk.json's `shopfront:gitRepoUrl` */
+  /** Repository ArgoCD syncs from. @default - lib/platform's deployment settings (`DEPLOYMENT.gitRepoUrl`) */
   readonly gitRepoUrl: string;
-  /** Branch, tag or commit ArgoCD tracks. @default - cdk.json's `shopfront:gitRevision` */
+  /** Branch, tag or commit ArgoCD tracks. @default - lib/platform's deployment settings (`DEPLOYMENT.gitRevision`) */
   readonly gitRevision: string;
   /** Kubernetes minor version of the cluster: Pod Security labels and schema validation follow it. @default '1.34' */
   readonly kubernetesVersion: string;
@@ -63,10 +75,10 @@ const DEFAULT_IMAGE_TAG = '0.1.0';
 export const DEFAULT_K8S_CONFIG: K8sConfig = {
   awsAccount: PLACEHOLDER_ACCOUNT,
   imageTag: DEFAULT_IMAGE_TAG,
-  gitRepoUrl: cdkJson.context['shopfront:gitRepoUrl'],
-  gitRevision: cdkJson.context['shopfront:gitRevision'],
+  gitRepoUrl: DEPLOYMENT.gitRepoUrl,
+  gitRevision: DEPLOYMENT.gitRevision,
   kubernetesVersion: '1.34',
-  kafkaBootstrapBrokers: 'msk-bootstrap-brokers.invalid:9098',
+  kafkaBootstrapBrokers: `msk-bootstrap-brokers.invalid:${MSK_IAM_TLS_PORT}`,
   logLevel: 'info',
   runAsUser: 10001,
   monitoringNamespace: 'monitoring',
@@ -87,14 +99,23 @@ export function resolveK8sConfig(
   environment: EnvironmentSpec,
   overrides: K8sConfigOverrides = K8S_CONFIG_OVERRIDES,
   defaults: K8sConfig = DEFAULT_K8S_CONFIG,
+  deployment: DeploymentSettings = DEPLOYMENT,
 ): ResolvedK8sConfig {
-  const merged: K8sConfig = { ...defaults, ...overrides[environment.name] };
+  const account = deployment.environments[environment.name].awsAccount;
+  const merged: K8sConfig = {
+    ...defaults,
+    ...(account === undefined ? {} : { awsAccount: account }),
+    ...overrides[environment.name],
+  };
   const region = merged.region ?? environment.region;
   const problems: string[] = [];
   const check = (ok: boolean, field: string, value: unknown, allowed: string): void => {
-    if (!ok) problems.push(`'${field}' must be ${allowed}, got ${JSON.stringify(value)}`);
+    if (!ok) problems.push(formatIssue({ field, value, allowed }));
   };
-  check(/^\d{12}$/.test(merged.awsAccount), 'awsAccount', merged.awsAccount, 'a 12-digit AWS account id');
+  const report = (issue: CatalogIssue | undefined): void => {
+    if (issue) problems.push(formatIssue(issue));
+  };
+  report(checkAwsAccount('awsAccount', merged.awsAccount));
   check(
     /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(merged.imageTag) && merged.imageTag !== 'latest',
     'imageTag',
@@ -102,12 +123,7 @@ export function resolveK8sConfig(
     "an immutable image tag (not 'latest')",
   );
   check(/^[a-z]{2}(-[a-z]+)+-\d$/.test(region), 'region', region, 'an AWS region name such as eu-west-1');
-  check(
-    /^(https:\/\/|ssh:\/\/|git@)[^\s]+$/.test(merged.gitRepoUrl),
-    'gitRepoUrl',
-    merged.gitRepoUrl,
-    'an https://, ssh:// or git@ repository URL',
-  );
+  report(checkGitRepoUrl('gitRepoUrl', merged.gitRepoUrl));
   check(/^1\.\d{2}$/.test(merged.kubernetesVersion), 'kubernetesVersion', merged.kubernetesVersion, 'like 1.34');
   check(
     /^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/.test(merged.kafkaBootstrapBrokers),

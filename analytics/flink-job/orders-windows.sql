@@ -116,7 +116,7 @@ SELECT
   FIRST_VALUE(user_id) AS user_id,
   FIRST_VALUE(amount) AS amount,
   FIRST_VALUE(currency) AS currency
-FROM TABLE(TUMBLE(TABLE order_facts, DESCRIPTOR(event_time), INTERVAL '1' MINUTE))
+FROM TABLE(TUMBLE(TABLE order_facts, DESCRIPTOR(event_time), INTERVAL '${WINDOW_MINUTES}' MINUTE))
 GROUP BY window_start, window_end, window_time, id;
 
 -- 2. Per window: revenue per currency and, in the grouping set without currency, orders and unique users.
@@ -128,7 +128,7 @@ SELECT
   COUNT(*) AS orders,
   SUM(amount) AS revenue,
   COUNT(DISTINCT user_id) AS users
-FROM TABLE(TUMBLE(TABLE distinct_orders, DESCRIPTOR(closed_at), INTERVAL '1' MINUTE))
+FROM TABLE(TUMBLE(TABLE distinct_orders, DESCRIPTOR(closed_at), INTERVAL '${WINDOW_MINUTES}' MINUTE))
 GROUP BY window_start, window_end, window_time, GROUPING SETS ((currency), ());
 
 -- 3. One row per window. The revenue map is built from `currency=sum` pairs (currencies are three letters, so
@@ -142,7 +142,7 @@ SELECT
     STR_TO_MAP(LISTAGG(CASE WHEN is_total = 0 THEN currency || '=' || CAST(revenue AS STRING) END, ','), ',', '=')
     AS MAP<STRING, BIGINT>) AS revenue,
   MAX(CASE WHEN is_total = 1 THEN users END) AS unique_users
-FROM TABLE(TUMBLE(TABLE window_parts, DESCRIPTOR(closed_at), INTERVAL '1' MINUTE))
+FROM TABLE(TUMBLE(TABLE window_parts, DESCRIPTOR(closed_at), INTERVAL '${WINDOW_MINUTES}' MINUTE))
 GROUP BY window_start, window_end;
 
 INSERT INTO analytics_results

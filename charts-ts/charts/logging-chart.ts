@@ -1,8 +1,9 @@
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
+import { resourceName } from '../../lib/platform';
 import type { ResolvedK8sConfig } from '../config';
-import { awsResourceName, PART_OF, POD_IDENTITY_AGENT, podSecurityLabels } from '../conventions';
+import { PART_OF, POD_IDENTITY_AGENT, podSecurityLabels } from '../conventions';
 
 /**
  * AWS's Fluent Bit distribution: its `cloudwatch_logs` output takes EKS Pod Identity credentials (since 2.32.5).
@@ -18,7 +19,7 @@ export interface LoggingChartProps {
 
 /** The CloudWatch Logs group every container's log goes to (created by Fluent Bit with the catalog's retention). */
 export const containerLogGroup = (config: ResolvedK8sConfig): string =>
-  `/${awsResourceName(config.environment, 'containers').replace(/-/g, '/')}`;
+  `/${resourceName(config.environment, 'containers').replace(/-/g, '/')}`;
 
 /** Fluent Bit's configuration: tail every container log, add Kubernetes metadata, merge pino's JSON, ship. */
 export function fluentBitConfig(config: ResolvedK8sConfig): string {

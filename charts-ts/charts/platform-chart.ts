@@ -1,20 +1,12 @@
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { KUBERNETES_NAMESPACE, type PlatformQuery } from '../../lib/platform';
+import { KUBERNETES_NAMESPACE, ownsPostgres, type PlatformQuery, resourceName } from '../../lib/platform';
 import type { ResolvedK8sConfig } from '../config';
 import { AwsSecretStore, ExternalSecret } from '../constructs/external-secrets';
 import { PlatformNetworkPolicies } from '../constructs/network-policies';
 import { ServiceWorkload } from '../constructs/service-workload';
-import {
-  awsResourceName,
-  DATABASE_URL_KEY,
-  databaseSecretName,
-  ownsPostgres,
-  PART_OF,
-  podSecurityLabels,
-  SECRET_VARIABLES,
-} from '../conventions';
+import { DATABASE_URL_KEY, databaseSecretName, PART_OF, podSecurityLabels, SECRET_VARIABLES } from '../conventions';
 
 export interface PlatformChartProps {
   readonly catalog: PlatformQuery;
@@ -61,7 +53,7 @@ export class PlatformChart extends Chart {
         namespace,
         labels,
         storeName: SECRET_STORE_NAME,
-        extractFrom: `${awsResourceName(env, service.name)}/database`,
+        extractFrom: `${resourceName(env, service.name)}/database`,
         template: { [DATABASE_URL_KEY]: DATABASE_URL_TEMPLATE },
       });
     }
@@ -74,7 +66,7 @@ export class PlatformChart extends Chart {
         namespace,
         labels,
         storeName: SECRET_STORE_NAME,
-        plainValue: { remoteKey: awsResourceName(env, secret.name), key },
+        plainValue: { remoteKey: resourceName(env, secret.name), key },
       });
     }
 

@@ -1,16 +1,14 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import type { PlatformQuery } from '../../lib/platform';
 import {
   httpPort,
-  KAFKA_IAM_TLS_PORT,
+  MSK_IAM_TLS_PORT,
   ownsPostgres,
-  PART_OF,
-  POD_IDENTITY_AGENT,
+  type PlatformQuery,
   POSTGRES_PORT,
-  selectorLabels,
   usesKafka,
-} from '../conventions';
+} from '../../lib/platform';
+import { PART_OF, POD_IDENTITY_AGENT, selectorLabels } from '../conventions';
 
 export interface PlatformNetworkPoliciesProps {
   readonly catalog: PlatformQuery;
@@ -103,7 +101,7 @@ export class PlatformNetworkPolicies extends Construct {
       if (ownsPostgres(service))
         outside.push({ to: [{ ipBlock: { cidr: props.vpcCidr } }], ports: [tcp(POSTGRES_PORT)] });
       if (usesKafka(service)) {
-        outside.push({ to: [{ ipBlock: { cidr: props.vpcCidr } }], ports: [tcp(KAFKA_IAM_TLS_PORT)] });
+        outside.push({ to: [{ ipBlock: { cidr: props.vpcCidr } }], ports: [tcp(MSK_IAM_TLS_PORT)] });
         outside.push({ to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }], ports: [tcp(POD_IDENTITY_AGENT.port)] });
       }
       if (outside.length > 0) {

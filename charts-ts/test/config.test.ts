@@ -1,22 +1,29 @@
-import cdkJson from '../../cdk.json';
-import { resourceName } from '../../infra/aws/config';
-import { MSK_IAM_TLS_PORT } from '../../infra/aws/constructs/kafka-cluster';
-import { shop } from '../../lib/platform';
+import { DEPLOYMENT, defineDeployment, shop } from '../../lib/platform';
 import { DEFAULT_K8S_CONFIG, resolveK8sConfig } from '../config';
-import { awsResourceName, KAFKA_IAM_TLS_PORT } from '../conventions';
 
 const dev = shop.environment('dev');
 
 describe('configuration', () => {
-  test('defaults: placeholder account, the catalog region, cdk.json repository', () => {
+  test("defaults: placeholder account, the catalog region, the deployment settings' repository", () => {
     const config = resolveK8sConfig(dev, {});
     expect(config.registry).toBe('000000000000.dkr.ecr.eu-west-1.amazonaws.com');
     expect(config.region).toBe(dev.region);
-    expect(config.gitRepoUrl).toBe(cdkJson.context['shopfront:gitRepoUrl']);
-    expect(config.gitRevision).toBe(cdkJson.context['shopfront:gitRevision']);
+    expect(config.gitRepoUrl).toBe(DEPLOYMENT.gitRepoUrl);
+    expect(config.gitRevision).toBe(DEPLOYMENT.gitRevision);
     expect(config.certificateArn).toBe(
       'arn:aws:acm:eu-west-1:000000000000:certificate/00000000-0000-0000-0000-000000000000',
     );
+  });
+
+  test("an environment's account in the deployment settings names its registry and certificate", () => {
+    const deployment = defineDeployment({
+      ...DEPLOYMENT,
+      environments: { dev: {}, staging: {}, prod: { awsAccount: '123456789012' } },
+    });
+    const prod = resolveK8sConfig(shop.environment('prod'), {}, DEFAULT_K8S_CONFIG, deployment);
+    expect(prod.registry).toBe('123456789012.dkr.ecr.eu-west-1.amazonaws.com');
+    expect(prod.certificateArn).toMatch(/^arn:aws:acm:eu-west-1:123456789012:certificate\//);
+    expect(resolveK8sConfig(dev, {}, DEFAULT_K8S_CONFIG, deployment).awsAccount).toBe('000000000000');
   });
 
   test('overrides apply to their environment only', () => {
@@ -34,12 +41,5 @@ describe('configuration', () => {
     [{ certificateArn: 'arn:aws:iam::1:role/x' }, `'certificateArn' must be an ACM certificate ARN`],
   ])('rejects %j', (override, message) => {
     expect(() => resolveK8sConfig(dev, { dev: override })).toThrow(message);
-  });
-
-  test('names and ports agree with the AWS app', () => {
-    for (const env of shop.catalog.environments) {
-      expect(awsResourceName(env, 'user-service')).toBe(resourceName(env, 'user-service'));
-    }
-    expect(KAFKA_IAM_TLS_PORT).toBe(MSK_IAM_TLS_PORT);
   });
 });

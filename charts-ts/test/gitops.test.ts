@@ -1,5 +1,4 @@
-import cdkJson from '../../cdk.json';
-import { shop } from '../../lib/platform';
+import { DEPLOYMENT, shop } from '../../lib/platform';
 import { type Json, named, ofKind, synth } from './helpers';
 
 const dev = synth();
@@ -16,7 +15,7 @@ describe('Argo CD app-of-apps', () => {
       expect(a.metadata.namespace).toBe('argocd');
       expect(a.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
       const sources = a.spec.sources ?? [a.spec.source];
-      expect(sources[0]).toMatchObject({ repoURL: cdkJson.context['shopfront:gitRepoUrl'], targetRevision: 'main' });
+      expect(sources[0]).toMatchObject({ repoURL: DEPLOYMENT.gitRepoUrl, targetRevision: 'main' });
     }
     expect(named(dev.gitops, 'Application', 'shopfront-dev-addons')).toMatchObject({
       spec: { project: 'shopfront-dev-bootstrap', source: { path: 'deploy/k8s/dev/apps' } },
@@ -29,7 +28,7 @@ describe('Argo CD app-of-apps', () => {
   test('the add-ons project limits repositories, namespaces and cluster kinds', () => {
     const project = named(dev.gitops, 'AppProject', 'shopfront-dev-addons') as Json;
     expect(project.spec.sourceRepos).toEqual([
-      cdkJson.context['shopfront:gitRepoUrl'],
+      DEPLOYMENT.gitRepoUrl,
       'https://prometheus-community.github.io/helm-charts',
       'https://grafana.github.io/helm-charts',
     ]);

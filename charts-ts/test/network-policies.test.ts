@@ -1,5 +1,4 @@
-import { KUBERNETES_NAMESPACE, shop } from '../../lib/platform';
-import { httpPort, KAFKA_IAM_TLS_PORT, POSTGRES_PORT } from '../conventions';
+import { httpPort, KUBERNETES_NAMESPACE, MSK_IAM_TLS_PORT, POSTGRES_PORT, shop } from '../../lib/platform';
 import { type Json, named, ofKind, spec, synth, withService } from './helpers';
 
 const port = (p: number) => ({ protocol: 'TCP', port: p });
@@ -125,7 +124,7 @@ describe('NetworkPolicies', () => {
         : [];
       const expected = [
         ...(s.owns.some((d) => d.kind === 'postgres') ? [POSTGRES_PORT] : []),
-        ...(s.produces.length + s.consumes.length > 0 ? [KAFKA_IAM_TLS_PORT] : []),
+        ...(s.produces.length + s.consumes.length > 0 ? [MSK_IAM_TLS_PORT] : []),
       ];
       expect(ports).toEqual(expected);
     }

@@ -1,5 +1,4 @@
-import { KUBERNETES_NAMESPACE, shop } from '../../lib/platform';
-import { grpcPort, httpPort } from '../../lib/platform';
+import { grpcPort, httpPort, KUBERNETES_NAMESPACE, shop } from '../../lib/platform';
 import { type Json, named, ofKind, podSpec, spec, synth } from './helpers';
 
 const dev = synth();

@@ -25,7 +25,7 @@ export function buildAwsApp(
   const sets = new Map<string, EnvironmentStacks>();
   for (const name of wanted) {
     const environment = catalog.environment(name);
-    const env = { account: config.account, region: environment.region };
+    const env = { account: config.accounts?.[environment.name], region: environment.region };
     const common = { environment, env, catalog };
     const network = new NetworkStack(app, stackName(environment, 'Network'), {
       ...common,

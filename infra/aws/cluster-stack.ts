@@ -1,10 +1,8 @@
 import { KubectlV34Layer } from '@aws-cdk/lambda-layer-kubectl-v34';
 import { CfnOutput, aws_ec2 as ec2, aws_eks_v2 as eks, type aws_kms as kms } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { KUBERNETES_NAMESPACE } from '../../lib/platform';
-import { resourceName } from './config';
+import { KUBERNETES_NAMESPACE, MSK_IAM_TLS_PORT, POSTGRES_PORT, resourceName } from '../../lib/platform';
 import { allowIngressFrom } from './constructs/ingress';
-import { MSK_IAM_TLS_PORT } from './constructs/kafka-cluster';
 import { pascal } from './constructs/names';
 import { bindPodIdentity } from './constructs/service-identities';
 import type { DataStack } from './data-stack';
@@ -90,7 +88,7 @@ export class ClusterStack extends PlatformStack {
       'DatabaseFromWorkloads',
       props.data.databases.securityGroup,
       workloads,
-      5432,
+      POSTGRES_PORT,
       'EKS workloads',
     );
     allowIngressFrom(

@@ -11,8 +11,7 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { KUBERNETES_NAMESPACE, type PlatformQuery, shop } from '../../lib/platform';
-import { resourceName } from './config';
+import { KUBERNETES_NAMESPACE, type PlatformQuery, resourceName, shop } from '../../lib/platform';
 import { KafkaCluster } from './constructs/kafka-cluster';
 import { pascal } from './constructs/names';
 import { privateBucket } from './constructs/private-bucket';

@@ -1,6 +1,6 @@
 import { aws_ec2 as ec2, type aws_kms as kms, aws_logs as logs, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { resourceName } from './config';
+import { resourceName } from '../../lib/platform';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 import { retention } from './retention';
 

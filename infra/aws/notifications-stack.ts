@@ -14,11 +14,9 @@ import {
 import { ManagedKafkaEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
-import { type PlatformQuery, shop } from '../../lib/platform';
-import { resourceName } from './config';
+import { MSK_IAM_TLS_PORT, type PlatformQuery, resourceName, shop } from '../../lib/platform';
 import { WriteOnlyS3OnFailureDestination } from './constructs/dead-letter-bucket';
 import { allowIngressFrom } from './constructs/ingress';
-import { MSK_IAM_TLS_PORT } from './constructs/kafka-cluster';
 import { privateBucket } from './constructs/private-bucket';
 import { kafkaStatements } from './constructs/service-identities';
 import type { DataStack } from './data-stack';

@@ -1,7 +1,6 @@
 import { aws_iam as iam, aws_kms as kms, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { EnvironmentSpec } from '../../lib/platform';
-import { PRODUCT, resourceName } from './config';
+import { type EnvironmentSpec, PRODUCT, resourceName } from '../../lib/platform';
 
 export interface PlatformStackProps extends StackProps {
   readonly environment: EnvironmentSpec;

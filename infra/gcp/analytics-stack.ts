@@ -3,8 +3,14 @@ import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { GcsBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
-import { type EnvironmentSpec, type PlatformQuery, TOPIC_ANALYTICS_RESULTS, TOPIC_ORDERS } from '../../lib/platform';
-import { type AwsLinkConfig, PRODUCT, stackName } from './config';
+import {
+  type EnvironmentSpec,
+  type PlatformQuery,
+  PRODUCT,
+  TOPIC_ANALYTICS_RESULTS,
+  TOPIC_ORDERS,
+} from '../../lib/platform';
+import { type AwsLinkConfig, stackName } from './config';
 import { AnalyticsJob } from './constructs/analytics-job';
 import { AwsKafkaLink } from './constructs/aws-kafka-link';
 import { FlinkCluster } from './constructs/flink-cluster';
@@ -157,6 +163,7 @@ export class AnalyticsStack extends TerraformStack {
         consumerGroup: props.catalog.consumerGroup(analytics.name, source),
       },
       parallelism: env.gcp.dataproc.jobParallelism,
+      window: props.catalog.streamWindow(analytics.name),
     });
 
     this.flink = new FlinkCluster(this, 'Flink', {

@@ -1,9 +1,4 @@
-import type { EnvironmentName, EnvironmentSpec } from '../../lib/platform';
-
-/** The name prefix of every stack and named resource. */
-export const PRODUCT = 'shopfront';
-
-export const resourceName = (env: EnvironmentSpec, name: string): string => `${PRODUCT}-${env.name}-${name}`;
+import { type EnvironmentName, type EnvironmentSpec, MSK_SCRAM_TLS_PORT, PRODUCT } from '../../lib/platform';
 
 /** Terraform stack (and state prefix) of an environment: `shopfront-analytics-<env>`. */
 export const stackName = (env: EnvironmentSpec): string => `${PRODUCT}-analytics-${env.name}`;
@@ -55,8 +50,8 @@ export interface GcpConfig {
 }
 
 const awsLinkPlaceholder = (env: EnvironmentName): AwsLinkConfig => ({
-  mskBootstrapBrokers: `msk-scram-bootstrap-brokers.${env}.invalid:9096`,
-  mskScramSecretName: `AmazonMSK_shopfront-${env}-analytics`,
+  mskBootstrapBrokers: `msk-scram-bootstrap-brokers.${env}.invalid:${MSK_SCRAM_TLS_PORT}`,
+  mskScramSecretName: `AmazonMSK_${PRODUCT}-${env}-analytics`,
   awsAsn: 64512,
 });
 

@@ -159,6 +159,7 @@ export const platform = defineCatalog({
       owns: [],
       produces: [TOPIC_ANALYTICS_RESULTS],
       consumes: [TOPIC_ORDERS],
+      window: { windowMs: 60_000, outOfOrdernessMs: 5000, idleTimeoutMs: 10_000 },
     },
   ],
   topics: [

@@ -20,6 +20,13 @@ describe('PlatformQuery lookups', () => {
     expect(shop.postgresDatabase('product-service')).toBe('products');
   });
 
+  it("gives a stream job's windows and refuses a service that has none", () => {
+    expect(shop.streamWindow('analytics')).toEqual({ windowMs: 60_000, outOfOrdernessMs: 5000, idleTimeoutMs: 10_000 });
+    expect(() => shop.streamWindow('order-service')).toThrow(
+      'the catalog gives order-service no window (it is not a stream job)',
+    );
+  });
+
   it('refuses a service that owns no postgres database', () => {
     expect(() => shop.postgresDatabase('api-gateway')).toThrow('the catalog gives api-gateway no postgres database');
   });

@@ -1,4 +1,12 @@
-import type { Catalog, DataStore, EnvironmentName, EnvironmentSpec, ServiceSpec, TopicSpec } from './types';
+import type {
+  Catalog,
+  DataStore,
+  EnvironmentName,
+  EnvironmentSpec,
+  ServiceSpec,
+  StreamWindowSpec,
+  TopicSpec,
+} from './types';
 import { Workload } from './types';
 
 /** Read-side helpers over a validated catalog, so outputs never re-derive relationships by hand. */
@@ -24,6 +32,13 @@ export class PlatformQuery {
     const owned = this.service(service).owns.find((d) => d.kind === 'postgres');
     if (owned?.kind !== 'postgres') throw new Error(`the catalog gives ${service} no postgres database`);
     return owned.database;
+  }
+
+  /** The event-time windows of a stream job, the same for its Flink SQL and its TypeScript twin. */
+  streamWindow(service: string): StreamWindowSpec {
+    const window = this.service(service).window;
+    if (!window) throw new Error(`the catalog gives ${service} no window (it is not a stream job)`);
+    return window;
   }
 
   topic(name: string): TopicSpec {

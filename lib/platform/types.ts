@@ -63,6 +63,28 @@ export interface ResourceSpec {
   readonly limits: ResourceAmounts;
 }
 
+/**
+ * The event-time windows of a stream job, one setting for both of its forms: the Flink SQL job in the cloud
+ * (rendered from it at synthesis) and the TypeScript twin on one machine (its configuration defaults).
+ */
+export interface StreamWindowSpec {
+  /**
+   * Length of the tumbling windows, aligned to the epoch (so to UTC minutes). Whole minutes: the Flink SQL writes
+   * it as `INTERVAL 'n' MINUTE`.
+   */
+  readonly windowMs: number;
+  /**
+   * The watermark's bound (bounded out-of-orderness): how far behind the newest event time an event may arrive and
+   * still count. An event behind the watermark is late and dropped; there is no further allowed lateness.
+   */
+  readonly outOfOrdernessMs: number;
+  /**
+   * Time without events after which the stream counts as idle: the twin's watermark then follows processing time,
+   * and Flink stops waiting for a Kafka partition that receives nothing (`table.exec.source.idle-timeout`).
+   */
+  readonly idleTimeoutMs: number;
+}
+
 export interface ServiceSpec {
   /** DNS-1123 label; also the Kubernetes Service name and the service's folder under `services/`. */
   readonly name: string;
@@ -82,6 +104,8 @@ export interface ServiceSpec {
   readonly scaling?: ScalingSpec;
   /** Required for containers. */
   readonly resources?: ResourceSpec;
+  /** Required for stream jobs, and only for them. */
+  readonly window?: StreamWindowSpec;
 }
 
 export interface TopicSpec {

@@ -457,6 +457,56 @@ describe('catalog validation rules', () => {
       },
       { field: 'environments[prod].gcp.cloudSql.tier', value: 'db-g1-small', allowed: /dedicated-core tier in prod/ },
     ],
+    [
+      'a stream job without windows',
+      (c) => {
+        delete svc(c, 'analytics').window;
+      },
+      { field: 'services[analytics].window', value: undefined, allowed: /set for a stream job/ },
+    ],
+    [
+      'windows on a container',
+      (c) => {
+        svc(c, 'order-service').window = { windowMs: 60_000, outOfOrdernessMs: 0, idleTimeoutMs: 1000 };
+      },
+      {
+        field: 'services[order-service].window',
+        value: { windowMs: 60_000, outOfOrdernessMs: 0, idleTimeoutMs: 1000 },
+        allowed: /unset for a container \(only stream jobs have windows\)/,
+      },
+    ],
+    [
+      'a window of part of a minute',
+      (c) => {
+        const window = svc(c, 'analytics').window;
+        if (window) window.windowMs = 90_000;
+      },
+      { field: 'services[analytics].window.windowMs', value: 90_000, allowed: /whole minutes from 1 to 99/ },
+    ],
+    [
+      'a window longer than Flink writes in INTERVAL MINUTE',
+      (c) => {
+        const window = svc(c, 'analytics').window;
+        if (window) window.windowMs = 100 * 60_000;
+      },
+      { field: 'services[analytics].window.windowMs', value: 6_000_000, allowed: /whole minutes from 1 to 99/ },
+    ],
+    [
+      'an out-of-orderness bound Flink cannot write as an INTERVAL SECOND(3)',
+      (c) => {
+        const window = svc(c, 'analytics').window;
+        if (window) window.outOfOrdernessMs = 1_000_000;
+      },
+      { field: 'services[analytics].window.outOfOrdernessMs', value: 1_000_000, allowed: /0\.\.999999/ },
+    ],
+    [
+      'an idle timeout of zero',
+      (c) => {
+        const window = svc(c, 'analytics').window;
+        if (window) window.idleTimeoutMs = 0;
+      },
+      { field: 'services[analytics].window.idleTimeoutMs', value: 0, allowed: /1\.\.3600000/ },
+    ],
   ];
 
   it.each(cases)('rejects %s, naming the field, the value and what is allowed', (_name, change, expected) => {

@@ -1,4 +1,11 @@
-import { type Catalog, type EnvironmentSpec, type ServiceSpec, type TopicSpec, Workload } from './types';
+import {
+  type Catalog,
+  type EnvironmentSpec,
+  type ServiceSpec,
+  type StreamWindowSpec,
+  type TopicSpec,
+  Workload,
+} from './types';
 
 /** One broken rule: where, what was found, and what would have been accepted. */
 export interface CatalogIssue {
@@ -183,6 +190,12 @@ function validateService(s: ServiceSpec, services: Set<string>, topics: Set<stri
       `false for a ${s.workload} (only containers are exposed)`,
     );
   }
+  if (s.workload === Workload.STREAM_JOB) {
+    if (!s.window) issues.add(`${at}.window`, undefined, 'set for a stream job');
+  } else if (s.window) {
+    issues.add(`${at}.window`, s.window, `unset for a ${s.workload} (only stream jobs have windows)`);
+  }
+  if (s.window) issues.list.push(...validateStreamWindow(s.window, `${at}.window`));
   if (s.scaling) validateScaling(s, issues);
   if (s.resources) {
     for (const kind of ['requests', 'limits'] as const) {
@@ -206,6 +219,35 @@ function validateService(s: ServiceSpec, services: Set<string>, topics: Set<stri
       memLimit,
     );
   }
+}
+
+const MINUTE_MS = 60_000;
+
+/**
+ * The rules of a stream job's windows, which its Flink SQL can express and its twin accepts; `at` names the window
+ * in the issues (`services[analytics].window` in the catalog).
+ */
+export function validateStreamWindow(window: StreamWindowSpec, at = 'window'): CatalogIssue[] {
+  const issues = new Issues();
+  issues.check(
+    isInt(window.windowMs, MINUTE_MS, 99 * MINUTE_MS) && window.windowMs % MINUTE_MS === 0,
+    `${at}.windowMs`,
+    window.windowMs,
+    `whole minutes from 1 to 99 (a multiple of ${MINUTE_MS} up to ${99 * MINUTE_MS}; Flink's INTERVAL MINUTE)`,
+  );
+  issues.check(
+    isInt(window.outOfOrdernessMs, 0, 999_999),
+    `${at}.outOfOrdernessMs`,
+    window.outOfOrdernessMs,
+    "an integer in 0..999999 (Flink's INTERVAL SECOND(3))",
+  );
+  issues.check(
+    isInt(window.idleTimeoutMs, 1, 3_600_000),
+    `${at}.idleTimeoutMs`,
+    window.idleTimeoutMs,
+    'an integer in 1..3600000',
+  );
+  return issues.list;
 }
 
 function validateScaling(s: ServiceSpec, issues: Issues): void {

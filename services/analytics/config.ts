@@ -1,11 +1,14 @@
 import { z } from 'zod';
+import { shop } from '../../lib/platform';
 import { env } from '../../lib/runtime/config';
 
 export const SERVICE_NAME = 'analytics';
 /** CloudEvents `source` of the windows this twin emits (the Flink job names itself). */
 export const EVENT_SOURCE = '/services/analytics';
+/** The job's windows in the catalog (lib/platform), the same as the Flink job's. */
+const WINDOW = shop.streamWindow(SERVICE_NAME);
 /** The design's 1-minute tumbling windows. */
-export const WINDOW_MS = 60_000;
+export const WINDOW_MS = WINDOW.windowMs;
 
 const integer = (min: number, max: number, fallback: number) =>
   z.coerce
@@ -20,12 +23,12 @@ export const configShape = {
   DATA_DIR: z.string().min(1).default('.data'),
   LOG_LEVEL: env.logLevel(),
   /** The watermark's bound: how far behind the newest event time an order may arrive and still count. */
-  ANALYTICS_OUT_OF_ORDERNESS_MS: integer(0, 3_600_000, 5000),
+  ANALYTICS_OUT_OF_ORDERNESS_MS: integer(0, 3_600_000, WINDOW.outOfOrdernessMs),
   /** Processing time without orders after which the watermark follows processing time. */
-  ANALYTICS_IDLE_TIMEOUT_MS: integer(1, 3_600_000, 10_000),
-  /** Only read when run directly (`main()`): with it the job consumes Kafka, without it a local event log. */
+  ANALYTICS_IDLE_TIMEOUT_MS: integer(1, 3_600_000, WINDOW.idleTimeoutMs),
+  /** With it the job consumes Kafka; without it the local platform's shared event log, or one of this process. */
   KAFKA_BROKERS: env.kafkaBrokers(),
-  /** Only read when run directly: Amazon MSK IAM authentication for this region. */
+  /** Amazon MSK IAM authentication for this region. */
   KAFKA_MSK_IAM_REGION: env.awsRegion(),
 };
 

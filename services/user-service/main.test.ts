@@ -8,7 +8,7 @@ import { TokenVerifier } from '../../lib/runtime/auth';
 import { ConfigError } from '../../lib/runtime/config';
 import { openEmbeddedPostgres } from '../../lib/runtime/db';
 import type { StartedService } from '../../lib/runtime/host';
-import { capturedLogger } from '../../lib/runtime/test/support';
+import { capturedLogger } from '../../lib/runtime/test-support/logs';
 import { start } from './main';
 import { grpcErrorOf, healthClient, TEST_JWT_SECRET, testEnv, userServiceClient } from './test-support/clients';
 

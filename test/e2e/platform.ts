@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { shop, TOPIC_ANALYTICS_RESULTS, TOPIC_ORDERS } from '../../lib/platform';
 import { createLogger, type EventBus, KafkaEventBus, LocalEventLog, openEmbeddedPostgres } from '../../lib/runtime';
-import { capturedLogger } from '../../lib/runtime/test/support';
+import { capturedLogger } from '../../lib/runtime/test-support/logs';
 import { startLocalPlatform } from '../../services/platform';
 
 export const JWT_SECRET = 'e2e-signing-secret-that-is-long-enough-0123456789';

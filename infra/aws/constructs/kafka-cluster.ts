@@ -9,13 +9,10 @@ import {
 } from 'aws-cdk-lib';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import type { EnvironmentSpec, TopicSpec } from '../../../lib/platform';
-import { resourceName } from '../config';
+import { type EnvironmentSpec, MSK_IAM_TLS_PORT, resourceName, type TopicSpec } from '../../../lib/platform';
 import { retention } from '../retention';
 import { pascal } from './names';
 
-/** The MSK port for IAM-authenticated TLS clients. */
-export const MSK_IAM_TLS_PORT = 9098;
 export const KAFKA_VERSION = '3.9.x';
 
 export interface KafkaClusterProps {

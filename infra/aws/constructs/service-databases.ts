@@ -13,8 +13,7 @@ import {
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import type { EnvironmentSpec } from '../../../lib/platform';
-import { resourceName } from '../config';
+import { type EnvironmentSpec, POSTGRES_PORT, resourceName } from '../../../lib/platform';
 import { retention } from '../retention';
 import { pascal, sqlRole } from './names';
 
@@ -57,7 +56,7 @@ export class ServiceDatabases extends Construct {
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
-      description: `${env.name} PostgreSQL: reachable only from the platform clients on 5432`,
+      description: `${env.name} PostgreSQL: reachable only from the platform clients on ${POSTGRES_PORT}`,
       allowAllOutbound: false,
     });
 

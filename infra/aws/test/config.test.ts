@@ -1,3 +1,4 @@
+import { DEPLOYMENT, defineDeployment } from '../../../lib/platform';
 import { readAwsConfig } from '../config';
 import { retention } from '../retention';
 
@@ -5,8 +6,18 @@ const reader = (context: Record<string, unknown>) => ({ node: { tryGetContext: (
 
 describe('AWS app configuration', () => {
   const repo = { 'shopfront:gitRepoUrl': 'https://git.example.com/shopfront.git' };
+  const everywhere = (account: string) => ({ dev: account, staging: account, prod: account });
 
-  it('reads the repository, revision, account and environments from context', () => {
+  it("takes lib/platform's deployment settings without context", () => {
+    expect(readAwsConfig(reader({}), {})).toEqual({
+      gitRepoUrl: DEPLOYMENT.gitRepoUrl,
+      gitRevision: DEPLOYMENT.gitRevision,
+      accounts: {},
+      environments: undefined,
+    });
+  });
+
+  it('lets context override the repository, revision, account and environments', () => {
     const config = readAwsConfig(
       reader({
         ...repo,
@@ -19,25 +30,48 @@ describe('AWS app configuration', () => {
     expect(config).toEqual({
       gitRepoUrl: 'https://git.example.com/shopfront.git',
       gitRevision: 'v1.2.0',
-      account: '123456789012',
+      accounts: everywhere('123456789012'),
       environments: ['dev', 'prod'],
     });
   });
 
-  it('defaults the revision to main and takes the account from the CLI environment', () => {
+  it('takes the account from the CLI environment where neither context nor the settings name one', () => {
     const config = readAwsConfig(reader(repo), { CDK_DEFAULT_ACCOUNT: '210987654321' });
     expect(config.gitRevision).toBe('main');
-    expect(config.account).toBe('210987654321');
+    expect(config.accounts).toEqual(everywhere('210987654321'));
     expect(config.environments).toBeUndefined();
   });
 
+  it("prefers an environment's account in the settings to the credentials', and context to both", () => {
+    const settings = defineDeployment({
+      ...DEPLOYMENT,
+      environments: { dev: {}, staging: {}, prod: { awsAccount: '111111111111' } },
+    });
+    const credentials = { CDK_DEFAULT_ACCOUNT: '210987654321' };
+    expect(readAwsConfig(reader({}), credentials, settings).accounts).toEqual({
+      dev: '210987654321',
+      staging: '210987654321',
+      prod: '111111111111',
+    });
+    const explicit = reader({ 'shopfront:account': '123456789012' });
+    expect(readAwsConfig(explicit, credentials, settings).accounts).toEqual(everywhere('123456789012'));
+  });
+
   it.each([
-    [{}, /context 'shopfront:gitRepoUrl' must be an https:\/\/, ssh:\/\/ or git@ repository URL, got undefined/],
-    [{ 'shopfront:gitRepoUrl': 'ftp://example.com/x' }, /'shopfront:gitRepoUrl'.*got "ftp:\/\/example.com\/x"/],
+    [
+      { 'shopfront:gitRepoUrl': 'ftp://example.com/x' },
+      /context 'shopfront:gitRepoUrl' must be an https:\/\/, ssh:\/\/ or git@ repository URL, got "ftp:\/\/example.com\/x"/,
+    ],
     [{ 'shopfront:gitRepoUrl': 42 }, /context 'shopfront:gitRepoUrl' must be a string, got 42/],
     [{ ...repo, 'shopfront:account': '1234' }, /'shopfront:account' must be a 12-digit AWS account id, got "1234"/],
   ])('rejects bad context %j naming the key', (context, message) => {
     expect(() => readAwsConfig(reader(context), {})).toThrow(message);
+  });
+
+  it('rejects a malformed account from the credentials naming the variable', () => {
+    expect(() => readAwsConfig(reader({}), { CDK_DEFAULT_ACCOUNT: 'abc' })).toThrow(
+      `environment variable 'CDK_DEFAULT_ACCOUNT' must be a 12-digit AWS account id, got "abc"`,
+    );
   });
 
   it('rejects an unknown environment when composing', () => {

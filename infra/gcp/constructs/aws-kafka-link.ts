@@ -9,11 +9,8 @@ import { SecretManagerSecret } from '@cdktf/provider-google/lib/secret-manager-s
 import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member';
 import { type ITerraformDependable, TerraformOutput, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
-import type { EnvironmentSpec } from '../../../lib/platform';
-import { type AwsLinkConfig, awsInsideAddress, gcpInsideAddress, resourceName } from '../config';
-
-/** MSK's port for SASL/SCRAM clients over TLS inside the VPC. */
-export const MSK_SCRAM_TLS_PORT = 9096;
+import { type EnvironmentSpec, resourceName } from '../../../lib/platform';
+import { type AwsLinkConfig, awsInsideAddress, gcpInsideAddress } from '../config';
 
 export interface AwsKafkaLinkProps {
   readonly environment: EnvironmentSpec;

@@ -6,8 +6,7 @@ import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import type { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { dependable, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import type { EnvironmentSpec } from '../../../lib/platform';
-import { resourceName } from '../config';
+import { type EnvironmentSpec, resourceName } from '../../../lib/platform';
 import type { AnalyticsJob } from './analytics-job';
 import { DATAPROC_TAG } from './network';
 

@@ -7,8 +7,7 @@ import { ComputeSubnetwork } from '@cdktf/provider-google/lib/compute-subnetwork
 import { ServiceNetworkingConnection } from '@cdktf/provider-google/lib/service-networking-connection';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import type { EnvironmentSpec } from '../../../lib/platform';
-import { resourceName } from '../config';
+import { type EnvironmentSpec, resourceName } from '../../../lib/platform';
 
 /** The network tag of the Dataproc cluster's VMs; firewall rules target it. */
 export const DATAPROC_TAG = 'shopfront-dataproc';

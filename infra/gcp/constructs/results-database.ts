@@ -5,8 +5,7 @@ import { SqlDatabaseInstance } from '@cdktf/provider-google/lib/sql-database-ins
 import { SqlUser } from '@cdktf/provider-google/lib/sql-user';
 import { Fn, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import type { EnvironmentSpec } from '../../../lib/platform';
-import { resourceName } from '../config';
+import { type EnvironmentSpec, resourceName } from '../../../lib/platform';
 
 export const POSTGRES_VERSION = 'POSTGRES_17';
 export const RESULTS_DATABASE = 'analytics';

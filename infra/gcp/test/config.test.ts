@@ -86,13 +86,31 @@ describe('AnalyticsJob', () => {
         consumerGroup: shop.consumerGroup('analytics', 'orders'),
       },
       parallelism: 1,
+      window: shop.streamWindow('analytics'),
     };
   };
 
-  it('rejects an out-of-orderness bound Flink cannot write as an INTERVAL SECOND(3)', () => {
-    expect(() =>
-      Testing.synthScope((scope) => new AnalyticsJob(scope, 'Job', { ...props(scope), outOfOrdernessMs: 1_000_000 })),
-    ).toThrow(`'outOfOrdernessMs' must be an integer in 0..999999 (Flink's INTERVAL SECOND(3)), got 1000000`);
+  it('rejects windows the Flink SQL cannot express, naming the field', () => {
+    const window = { ...shop.streamWindow('analytics'), outOfOrdernessMs: 1_000_000 };
+    expect(() => Testing.synthScope((scope) => new AnalyticsJob(scope, 'Job', { ...props(scope), window }))).toThrow(
+      `'window.outOfOrdernessMs' must be an integer in 0..999999 (Flink's INTERVAL SECOND(3)), got 1000000`,
+    );
+  });
+
+  it('renders the window length into the SQL and the bound and idle timeout into the metadata', () => {
+    const window = { windowMs: 120_000, outOfOrdernessMs: 1500, idleTimeoutMs: 2500 };
+    let job: AnalyticsJob | undefined;
+    let sql = '';
+    Testing.synthScope((scope) => {
+      job = new AnalyticsJob(scope, 'Job', { ...props(scope), window });
+      sql = String(job.objects.find((o) => o.node.id === 'orders_windows_sql')?.contentInput);
+    });
+    expect(sql.match(/INTERVAL '2' MINUTE/g)).toHaveLength(3);
+    expect(sql).not.toContain('WINDOW_MINUTES');
+    expect(job?.metadata).toMatchObject({
+      'analytics-out-of-orderness-seconds': '1.500',
+      'analytics-source-idle-timeout': '2500 ms',
+    });
   });
 
   it('rejects a parallelism below 1', () => {
@@ -111,5 +129,17 @@ describe('AnalyticsJob', () => {
     expect(versions[0]).toMatch(/^[0-9a-f]{12}$/);
     // Configuration is metadata, not content: the same files are the same version.
     expect(versions[1]).toBe(versions[0]);
+  });
+
+  it('is a new version when the window length changes the rendered SQL', () => {
+    const versions: string[] = [];
+    Testing.synthScope((scope) => {
+      const common = props(scope);
+      versions.push(new AnalyticsJob(scope, 'A', common).version);
+      versions.push(
+        new AnalyticsJob(scope, 'B', { ...common, window: { ...common.window, windowMs: 120_000 } }).version,
+      );
+    });
+    expect(versions[1]).not.toBe(versions[0]);
   });
 });

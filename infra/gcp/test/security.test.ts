@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DataprocCluster } from '@cdktf/provider-google/lib/dataproc-cluster';
 import { SqlDatabaseInstance } from '@cdktf/provider-google/lib/sql-database-instance';
+import { FLINK_JOB_DIR, JOB_SQL, renderJobSql } from '../../../analytics/flink-job/template';
 import { type EnvironmentName, shop } from '../../../lib/platform';
-import { FLINK_JOB_DIR, JOB_FILES } from '../constructs/analytics-job';
+import { JOB_FILES } from '../constructs/analytics-job';
 import { DATAPROC_PROJECT_ROLES } from '../constructs/flink-cluster';
 import { configFor, only, ref, resourcesOf, synthesize, TUNNELS } from './fixture';
 
@@ -285,11 +286,17 @@ describe('the Flink job deployed as code', () => {
       .gce_cluster_config as Record<string, Record<string, string>>
   ).metadata as Record<string, string>;
 
-  it('uploads the SQL and its scripts as they are in analytics/flink-job, under a folder of their version', () => {
+  const uploaded = (file: string) => objects.find((o) => String(o.name).endsWith(`/${file}`))?.content as string;
+
+  it('uploads the SQL rendered with the catalog windows and the scripts as they are, under a folder of their version', () => {
     expect(objects.map((o) => String(o.name).split('/').pop()).sort()).toEqual([...JOB_FILES].sort());
     for (const object of objects) {
       const file = String(object.name).split('/').pop() ?? '';
-      expect(object.content).toBe(readFileSync(path.join(FLINK_JOB_DIR, file), 'utf8'));
+      const expected =
+        file === JOB_SQL
+          ? renderJobSql(shop.streamWindow('analytics'))
+          : readFileSync(path.join(FLINK_JOB_DIR, file), 'utf8');
+      expect(object.content).toBe(expected);
       expect(object.bucket).toBe(ref(tf, 'google_storage_bucket', 'name', /^ArtifactsBucket$/));
       expect(object.name).toMatch(/^analytics\/flink-job\/[0-9a-f]{12}\//);
     }
@@ -306,6 +313,7 @@ describe('the Flink job deployed as code', () => {
       'analytics-consumer-group': 'analytics.orders',
       'analytics-parallelism': String(shop.environment('prod').gcp.dataproc.jobParallelism),
       'analytics-out-of-orderness-seconds': '5.000',
+      'analytics-source-idle-timeout': '10 s',
       'analytics-kafka-credentials-secret': ref(tf, 'google_secret_manager_secret', 'id'),
       'flink-start-yarn-session': 'true',
     });
@@ -314,9 +322,13 @@ describe('the Flink job deployed as code', () => {
     );
   });
 
-  it('holds every placeholder of the SQL template in its renderer inputs', () => {
-    const template = readFileSync(path.join(FLINK_JOB_DIR, 'orders-windows.sql'), 'utf8');
-    const placeholders = [...new Set([...template.matchAll(/\$\{([A-Z_]+)\}/g)].map((m) => m[1]))].sort();
+  it("writes the catalog's 1-minute windows into the uploaded SQL", () => {
+    const tumbles = [...uploaded(JOB_SQL).matchAll(/TUMBLE\(.*, (INTERVAL '[^']*' MINUTE)\)\)/g)].map((m) => m[1]);
+    expect(tumbles).toEqual(Array(3).fill("INTERVAL '1' MINUTE"));
+  });
+
+  it('leaves render.sh exactly the placeholders submit-job.sh sets from the metadata', () => {
+    const placeholders = [...new Set([...uploaded(JOB_SQL).matchAll(/\$\{([A-Z_]+)\}/g)].map((m) => m[1]))].sort();
     const submit = readFileSync(path.join(FLINK_JOB_DIR, 'submit-job.sh'), 'utf8');
     // One `export A B \` statement, possibly continued over lines, after each is assigned.
     const exported = /^export ((?:[^\n]*\\\n)*[^\n]*)/m

@@ -3,7 +3,7 @@ import type { OrderServiceServer } from '../../../lib/contracts/gen/shopfront/or
 import type { ProductServiceServer } from '../../../lib/contracts/gen/shopfront/product/v1/product';
 import type { UserServiceServer } from '../../../lib/contracts/gen/shopfront/user/v1/user';
 import { type AccessClaims, TokenIssuer } from '../../../lib/runtime/auth';
-import { capturedLogger } from '../../../lib/runtime/test/support';
+import { capturedLogger } from '../../../lib/runtime/test-support/logs';
 import type { StartedService } from '../../../lib/runtime/host';
 import { start } from '../main';
 import {

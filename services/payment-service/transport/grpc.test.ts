@@ -15,7 +15,7 @@ import { Health } from '../../../lib/runtime/health';
 import { ServiceMetrics } from '../../../lib/runtime/metrics';
 import { loadMigrations, migrate } from '../../../lib/runtime/migrate';
 import { ERROR_FIELD_KEY, ERROR_REASON_KEY } from '../../../lib/runtime/status';
-import { capturedLogger } from '../../../lib/runtime/test/support';
+import { capturedLogger } from '../../../lib/runtime/test-support/logs';
 import { MockCardProcessor } from '../adapters/mock-card-processor';
 import { paymentTimings, SCHEMA } from '../config';
 import { Payments } from '../domain/payments';

@@ -1,6 +1,6 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { InvalidArgumentError, isDatabaseUnavailable } from '../errors';
-import { toGrpcError } from '../status';
+import { InvalidArgumentError, isDatabaseUnavailable } from './errors';
+import { toGrpcError } from './status';
 
 const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 

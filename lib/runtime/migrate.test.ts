@@ -1,5 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
-import { openEmbeddedPostgres, PGliteDatabase } from '../db';
+import { openEmbeddedPostgres, PGliteDatabase } from './db';
 import { loadMigrationsSuite, migrationContract } from './migrate.contract';
 
 describe('migrations on embedded PostgreSQL (PGlite)', () => {

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { z } from 'zod';
-import { ConfigError, env, loadConfig } from '../config';
-import { openEmbeddedPostgres } from '../db';
-import { LocalEventLog } from '../events';
-import { type ServiceDefinition, startService } from '../host';
-import { createHttpApp } from '../http';
-import { createLogger } from '../logger';
+import { ConfigError, env, loadConfig } from './config';
+import { openEmbeddedPostgres } from './db';
+import { LocalEventLog } from './events';
+import { type ServiceDefinition, startService } from './host';
+import { createHttpApp } from './http';
+import { createLogger } from './logger';
 
 const silent = createLogger({ service: 'host-test', level: 'silent' });
 const shape = { HTTP_PORT: env.port(0), LOG_LEVEL: env.logLevel(), DATA_DIR: z.string().default('.data') };

@@ -1,5 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
-import { openEmbeddedPostgres, PGliteDatabase } from '../db';
+import { openEmbeddedPostgres, PGliteDatabase } from './db';
 
 describe('schemas sharing one embedded PostgreSQL', () => {
   let pglite: PGlite;

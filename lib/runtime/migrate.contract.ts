@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { Database } from '../db';
-import { loadMigrations, migrate } from '../migrate';
-import { capturedLogger } from './support';
+import type { Database } from './db';
+import { loadMigrations, migrate } from './migrate';
+import { capturedLogger } from './test-support/logs';
 
 /** Migration behaviour, run on PGlite in `npm test` and on a real PostgreSQL in the integration tier. */
 export function migrationContract(open: (schema: string) => Promise<Database>): void {

@@ -1,4 +1,4 @@
-import { PostgresDatabase } from '../db';
+import { PostgresDatabase } from './db';
 import { migrationContract } from './migrate.contract';
 
 const url = process.env.TEST_DATABASE_URL;

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { LocalEventLog } from '../events';
+import { capturedLogger } from '../test-support/logs';
+import { LocalEventLog } from '.';
 import { eventBusContract } from './bus.contract';
-import { capturedLogger } from './support';
 
 describe('the in-process event log', () => {
   const { logger } = capturedLogger();

@@ -1,5 +1,5 @@
 import { SignJWT, UnsecuredJWT } from 'jose';
-import { TokenIssuer, TokenVerifier } from '../auth';
+import { TokenIssuer, TokenVerifier } from './auth';
 
 const secret = 'a-test-signing-secret-of-at-least-32-chars';
 const claims = { sub: '6f1c3a52-9a57-4c1e-8a0b-1f2e3d4c5b6a', email: 'ada@example.com', role: 'admin' as const };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, env, loadConfig } from '../config';
+import { ConfigError, env, loadConfig } from './config';
 
 const shape = {
   HTTP_PORT: env.port(8080),

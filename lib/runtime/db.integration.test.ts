@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { PostgresDatabase } from '../db';
-import { capturedLogger } from './support';
+import { PostgresDatabase } from './db';
+import { capturedLogger } from './test-support/logs';
 
 const databaseUrl = process.env.TEST_DATABASE_URL;
 const suite = databaseUrl ? describe : describe.skip;

@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { KafkaEventBus } from '../events';
+import { capturedLogger } from '../test-support/logs';
+import { KafkaEventBus } from '.';
 import { eventBusContract } from './bus.contract';
-import { capturedLogger } from './support';
 
 const brokers = process.env.TEST_KAFKA_BROKERS;
 const suite = brokers ? describe : describe.skip;

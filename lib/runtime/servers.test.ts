@@ -7,18 +7,18 @@ import {
   UserServiceClient,
   type UserServiceServer,
   UserServiceService,
-} from '../../contracts/gen/shopfront/user/v1/user';
-import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../errors';
-import { callUnary } from '../grpc-client';
-import { bindService, type RunningGrpcServer, startGrpcServer } from '../grpc-server';
-import { Health } from '../health';
-import { createHttpApp, listenHttp, type RunningHttpServer } from '../http';
-import { ServiceMetrics } from '../metrics';
-import { handleShutdown } from '../shutdown';
-import { ERROR_FIELD_KEY } from '../status';
-import { capturedLogger } from './support';
+} from '../contracts/gen/shopfront/user/v1/user';
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from './errors';
+import { callUnary } from './grpc-client';
+import { bindService, type RunningGrpcServer, startGrpcServer } from './grpc-server';
+import { Health } from './health';
+import { createHttpApp, listenHttp, type RunningHttpServer } from './http';
+import { ServiceMetrics } from './metrics';
+import { handleShutdown } from './shutdown';
+import { ERROR_FIELD_KEY } from './status';
+import { capturedLogger } from './test-support/logs';
 
-const PROTO_ROOT = path.join(__dirname, '..', '..', 'contracts', 'proto');
+const PROTO_ROOT = path.join(__dirname, '..', 'contracts', 'proto');
 const user = {
   id: 'u1',
   email: 'ada@example.com',

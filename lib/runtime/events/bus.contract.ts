@@ -1,4 +1,4 @@
-import { type DeliveredMessage, type EventBus, PoisonMessageError } from '../events';
+import { type DeliveredMessage, type EventBus, PoisonMessageError } from '.';
 
 export interface BusFixture {
   readonly bus: EventBus;
