@@ -8,6 +8,7 @@ import {
   type EnvironmentSpec,
   formatIssue,
   MSK_IAM_TLS_PORT,
+  shop,
 } from '../lib/platform';
 
 /**
@@ -48,6 +49,12 @@ export interface K8sConfig {
   /** Namespace of the log shipper. @default 'logging' */
   readonly loggingNamespace: string;
   /** Service level objectives the alerts enforce. */
+  /**
+   * Values of a service's settings that differ from the defaults in its configuration schema, by service and
+   * variable (`{ 'order-service': { DOWNSTREAM_TIMEOUT_MS: '3000' } }`). Wiring, secrets and the cluster's own
+   * variables cannot be set here. @default - none: every service runs on its schema's defaults
+   */
+  readonly serviceSettings: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly slo: {
     /** p99 latency; the seed's load test requires p(99) < 1000 ms. @default 1 */
     readonly p99LatencySeconds: number;
@@ -83,6 +90,7 @@ export const DEFAULT_K8S_CONFIG: K8sConfig = {
   runAsUser: 10001,
   monitoringNamespace: 'monitoring',
   loggingNamespace: 'logging',
+  serviceSettings: {},
   slo: { p99LatencySeconds: 1, maxErrorRatio: 0.01, maxConsumerLag: 1000 },
 };
 
@@ -137,6 +145,18 @@ export function resolveK8sConfig(
     merged.runAsUser,
     'a non-root uid >= 1000',
   );
+  const known = shop.containers.map((s) => s.name);
+  for (const [service, settings] of Object.entries(merged.serviceSettings)) {
+    check(known.includes(service), 'serviceSettings', service, `a container of the catalog (${known.join(', ')})`);
+    for (const [variable, value] of Object.entries(settings)) {
+      check(
+        /^[A-Z][A-Z0-9_]{0,127}$/.test(variable) && typeof value === 'string',
+        `serviceSettings[${service}].${variable}`,
+        value,
+        'a string value of an UPPER_SNAKE variable',
+      );
+    }
+  }
   for (const field of ['monitoringNamespace', 'loggingNamespace'] as const) {
     check(DNS_LABEL.test(merged[field]), field, merged[field], 'a DNS-1123 label');
   }

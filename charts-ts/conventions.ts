@@ -99,6 +99,15 @@ export function containerEnvironment(
     // MSK IAM authentication signs with the Pod Identity credentials, for the cluster's region.
     plain.KAFKA_MSK_IAM_REGION = config.environment.region;
   }
+  const reserved = new Set([...Object.keys(plain), DATABASE_URL_KEY, ...Object.values(SECRET_VARIABLES)]);
+  for (const [variable, value] of Object.entries(config.serviceSettings[service.name] ?? {})) {
+    if (reserved.has(variable)) {
+      throw new Error(
+        `'serviceSettings[${service.name}].${variable}' must be a setting of the service, not a variable the platform sets (${[...reserved].sort().join(', ')}), got '${value}'`,
+      );
+    }
+    plain[variable] = value;
+  }
 
   const secrets: SecretReference[] = [];
   if (ownsPostgres(service)) {

@@ -1,11 +1,11 @@
 import {
+  grpcPort,
   KUBERNETES_NAMESPACE,
   type PlatformQuery,
   type ServiceSpec,
   TOPIC_ANALYTICS_RESULTS,
   TOPIC_ORDERS,
 } from '../../lib/platform';
-import { grpcPort } from '../../lib/platform';
 import { consumerGroups, GRPC_SERVER_ERROR_CODES } from './prometheus';
 
 /** The Prometheus data source the Grafana chart provisions (observability chart values). */

@@ -100,4 +100,39 @@ describe('environment variables', () => {
       ];
     expect(hash(synth(shop, 'dev', { dev: { logLevel: 'debug' } }))).not.toBe(hash(dev));
   });
+
+  test('a setting given for an environment reaches that service only, and rolls its pods', () => {
+    const tuned = synth(shop, 'dev', {
+      dev: { serviceSettings: { 'order-service': { DOWNSTREAM_TIMEOUT_MS: '3000' } } },
+    });
+    const data = (s: ReturnType<typeof synth>, name: string) =>
+      (named(s.platform, 'ConfigMap', `${name}-config`) as Json).data;
+    expect(data(tuned, 'order-service')).toMatchObject({ DOWNSTREAM_TIMEOUT_MS: '3000' });
+    expect(data(tuned, 'payment-service')).toEqual(data(dev, 'payment-service'));
+    const hash = (s: ReturnType<typeof synth>) =>
+      (named(s.platform, 'Deployment', 'order-service') as Json).spec.template.metadata.annotations[
+        'shopfront.io/config-hash'
+      ];
+    expect(hash(tuned)).not.toBe(hash(dev));
+  });
+
+  test.each([
+    ['PRODUCT_SERVICE_ADDR', 'order-service'],
+    ['JWT_SECRET', 'order-service'],
+    ['DATABASE_URL', 'payment-service'],
+    ['KAFKA_BROKERS', 'order-service'],
+  ])('a setting may not replace %s, which the platform sets for %s', (variable, service) => {
+    expect(() => synth(shop, 'dev', { dev: { serviceSettings: { [service]: { [variable]: 'x' } } } })).toThrow(
+      `'serviceSettings[${service}].${variable}' must be a setting of the service, not a variable the platform sets`,
+    );
+  });
+
+  test('a setting for an unknown service or with a malformed name is refused, naming it', () => {
+    expect(() => synth(shop, 'dev', { dev: { serviceSettings: { 'basket-service': { X: '1' } } } })).toThrow(
+      /'serviceSettings' must be a container of the catalog \(api-gateway, .*\), got "basket-service"/,
+    );
+    expect(() => synth(shop, 'dev', { dev: { serviceSettings: { 'order-service': { 'bad-name': '1' } } } })).toThrow(
+      "'serviceSettings[order-service].bad-name' must be a string value of an UPPER_SNAKE variable",
+    );
+  });
 });
