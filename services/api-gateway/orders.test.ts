@@ -1,4 +1,10 @@
-import { type Order, OrderStatus } from '../../lib/contracts/gen/shopfront/order/v1/order';
+import {
+  FailureField,
+  FailureReason,
+  type Order,
+  type OrderFailure,
+  OrderStatus,
+} from '../../lib/contracts/gen/shopfront/order/v1/order';
 import { DomainError, InvalidArgumentError, NotFoundError } from '../../lib/runtime/errors';
 import { ALICE, KETTLE, ORDER_ID, orderFor, PLACED_ORDER, TEAPOT } from './test-support/fake-upstreams';
 import {
@@ -37,12 +43,29 @@ function answerWith(overrides: Partial<Order>): void {
   platform.orders.respond('createOrder', async (request) => orderFor(request, overrides));
 }
 
-const failed = (failureCode: string, failureReason: string, declineCode = ''): Partial<Order> => ({
+/** order-service's structured failure: `reason`, and whatever else a case sets. */
+const failureOf = (reason: FailureReason, more: Partial<OrderFailure> = {}): OrderFailure => ({
+  reason,
+  field: FailureField.FAILURE_FIELD_UNSPECIFIED,
+  itemIndex: undefined,
+  peer: '',
+  peerCode: '',
+  ...more,
+});
+
+/** A FAILED order as order-service answers it: the code and wording for people, and the structured failure. */
+const failed = (
+  failureCode: string,
+  failureReason: string,
+  failure: OrderFailure | undefined,
+  declineCode = '',
+): Partial<Order> => ({
   status: OrderStatus.ORDER_STATUS_FAILED,
   failureCode,
   failureReason,
   declineCode,
   paymentId: '',
+  failure,
 });
 
 /** The REST view of PLACED_ORDER: two teapots at 19.99 EUR, confirmed. */
@@ -132,7 +155,14 @@ describe('POST /api/v1/orders', () => {
   });
 
   it('answers a declined payment with 402 PAYMENT_DECLINED, the decline code and the order id', async () => {
-    answerWith(failed('PAYMENT_DECLINED', 'the payment was declined', 'insufficient_funds'));
+    answerWith(
+      failed(
+        'PAYMENT_DECLINED',
+        'the payment was declined',
+        failureOf(FailureReason.FAILURE_REASON_PAYMENT_DECLINED),
+        'insufficient_funds',
+      ),
+    );
     const response = await place({ ...twoTeapots, paymentToken: 'tok_chargeDeclinedInsufficientFunds' });
 
     expect(response.status).toBe(402);
@@ -152,7 +182,16 @@ describe('POST /api/v1/orders', () => {
       { productId: TEAPOT.id, quantity: 1 },
       { productId: KETTLE.id, quantity: 5 },
     ];
-    answerWith(failed('OUT_OF_STOCK', `not enough stock for items[1].quantity (product ${KETTLE.id})`));
+    answerWith(
+      failed(
+        'OUT_OF_STOCK',
+        `not enough stock for items[1].quantity (product ${KETTLE.id})`,
+        failureOf(FailureReason.FAILURE_REASON_OUT_OF_STOCK, {
+          field: FailureField.FAILURE_FIELD_ITEM_QUANTITY,
+          itemIndex: 1,
+        }),
+      ),
+    );
     const response = await place({ items, paymentToken: 'tok_visa' });
 
     expect(response.status).toBe(409);
@@ -166,18 +205,75 @@ describe('POST /api/v1/orders', () => {
     });
   });
 
-  it.each([
-    ['names no item', 'not enough stock for items'],
-    ['names an item the order does not have', 'not enough stock for items[7].quantity'],
-  ])('leaves field out when the reason %s', async (_, reason) => {
-    answerWith(failed('OUT_OF_STOCK', reason));
+  it('names the item from the structured failure, never from the wording', async () => {
+    const items = [
+      { productId: TEAPOT.id, quantity: 1 },
+      { productId: KETTLE.id, quantity: 5 },
+    ];
+    // The wording names another item (or none): only `failure` decides the field.
+    for (const [reason, expected] of [
+      ['not enough stock', 'items[1].quantity'],
+      ['not enough stock for items[0].quantity', 'items[1].quantity'],
+    ] as const) {
+      answerWith(
+        failed(
+          'OUT_OF_STOCK',
+          reason,
+          failureOf(FailureReason.FAILURE_REASON_OUT_OF_STOCK, {
+            field: FailureField.FAILURE_FIELD_ITEM_QUANTITY,
+            itemIndex: 1,
+          }),
+        ),
+      );
+      const response = await place({ items, paymentToken: 'tok_visa' });
+      expect(response.status).toBe(409);
+      expect(response.body).toEqual({
+        error: { code: 'OUT_OF_STOCK', message: reason, field: expected, orderId: ORDER_ID },
+      });
+    }
+  });
+
+  it('takes the code from the structured failure, not from failureCode', async () => {
+    answerWith(
+      failed(
+        'SOMETHING_ELSE',
+        'no such product',
+        failureOf(FailureReason.FAILURE_REASON_PRODUCT_NOT_FOUND, {
+          field: FailureField.FAILURE_FIELD_ITEM_PRODUCT_ID,
+          itemIndex: 0,
+        }),
+      ),
+    );
+    const response = await place();
+    expect(response.status).toBe(422);
+    expect(response.body).toMatchObject({ error: { code: 'PRODUCT_NOT_FOUND', field: 'items[0].productId' } });
+  });
+
+  it.each<[string, Partial<OrderFailure>]>([
+    ['names no field', {}],
+    ['names an item field without the item', { field: FailureField.FAILURE_FIELD_ITEM_QUANTITY }],
+    ['names an item the order does not have', { field: FailureField.FAILURE_FIELD_ITEM_QUANTITY, itemIndex: 7 }],
+    ['names a negative item position', { field: FailureField.FAILURE_FIELD_ITEM_QUANTITY, itemIndex: -1 }],
+    ['names a field this gateway does not know', { field: 42 as FailureField, itemIndex: 0 }],
+  ])('leaves field out when the failure %s', async (_, more) => {
+    const reason = 'not enough stock for items[0].quantity';
+    answerWith(failed('OUT_OF_STOCK', reason, failureOf(FailureReason.FAILURE_REASON_OUT_OF_STOCK, more)));
     const response = await place();
     expect(response.status).toBe(409);
     expect(response.body).toEqual({ error: { code: 'OUT_OF_STOCK', message: reason, orderId: ORDER_ID } });
   });
 
   it('answers an unknown product with 422 PRODUCT_NOT_FOUND naming the item', async () => {
-    answerWith(failed('PRODUCT_NOT_FOUND', `items[0].productId: product ${TEAPOT.id} does not exist`));
+    answerWith(
+      failed(
+        'PRODUCT_NOT_FOUND',
+        `items[0].productId: product ${TEAPOT.id} does not exist`,
+        failureOf(FailureReason.FAILURE_REASON_PRODUCT_NOT_FOUND, {
+          field: FailureField.FAILURE_FIELD_ITEM_PRODUCT_ID,
+          itemIndex: 0,
+        }),
+      ),
+    );
     const response = await place();
     expect(response.status).toBe(422);
     expect(response.body).toEqual({
@@ -190,43 +286,62 @@ describe('POST /api/v1/orders', () => {
     });
   });
 
-  /** Every failure code order-service sets, and what the client gets (the README's table). */
-  it.each([
-    ['PAYMENT_DECLINED', 402, 'PAYMENT_DECLINED'],
-    ['OUT_OF_STOCK', 409, 'OUT_OF_STOCK'],
-    ['PRODUCT_NOT_FOUND', 422, 'PRODUCT_NOT_FOUND'],
-    ['MIXED_CURRENCY', 422, 'MIXED_CURRENCY'],
-    ['AMOUNT_TOO_LARGE', 422, 'AMOUNT_TOO_LARGE'],
-    ['PAYMENT_FAILED', 502, 'PAYMENT_FAILED'],
-    ['STOCK_NOT_RESERVED', 502, 'STOCK_NOT_RESERVED'],
-    ['PRODUCT_SERVICE_UNAVAILABLE', 503, 'PRODUCT_SERVICE_UNAVAILABLE'],
-    ['CONFIRMATION_FAILED', 503, 'CONFIRMATION_FAILED'],
-    ['A_CODE_FROM_THE_FUTURE', 502, 'ORDER_FAILED'],
-    ['', 502, 'ORDER_FAILED'],
-  ])('maps an order FAILED with %p to %i %s, with the order id', async (failureCode, status, code) => {
-    const reason = 'payment-service refused (INVALID_ARGUMENT) at 10.1.2.3:50054';
-    answerWith(failed(failureCode, reason));
-    const before = platform.logs.length;
-    const response = await place();
+  /** Every failure reason order-service sets, and what the client gets (the README's table). */
+  it.each<[string, FailureReason | undefined, number, string]>([
+    ['PAYMENT_DECLINED', FailureReason.FAILURE_REASON_PAYMENT_DECLINED, 402, 'PAYMENT_DECLINED'],
+    ['OUT_OF_STOCK', FailureReason.FAILURE_REASON_OUT_OF_STOCK, 409, 'OUT_OF_STOCK'],
+    ['PRODUCT_NOT_FOUND', FailureReason.FAILURE_REASON_PRODUCT_NOT_FOUND, 422, 'PRODUCT_NOT_FOUND'],
+    ['MIXED_CURRENCY', FailureReason.FAILURE_REASON_MIXED_CURRENCY, 422, 'MIXED_CURRENCY'],
+    ['AMOUNT_TOO_LARGE', FailureReason.FAILURE_REASON_AMOUNT_TOO_LARGE, 422, 'AMOUNT_TOO_LARGE'],
+    ['PAYMENT_FAILED', FailureReason.FAILURE_REASON_PAYMENT_FAILED, 502, 'PAYMENT_FAILED'],
+    ['STOCK_NOT_RESERVED', FailureReason.FAILURE_REASON_STOCK_NOT_RESERVED, 502, 'STOCK_NOT_RESERVED'],
+    [
+      'PRODUCT_SERVICE_UNAVAILABLE',
+      FailureReason.FAILURE_REASON_PRODUCT_SERVICE_UNAVAILABLE,
+      503,
+      'PRODUCT_SERVICE_UNAVAILABLE',
+    ],
+    ['CONFIRMATION_FAILED', FailureReason.FAILURE_REASON_CONFIRMATION_FAILED, 503, 'CONFIRMATION_FAILED'],
+    ['A_CODE_FROM_THE_FUTURE', 99 as FailureReason, 502, 'ORDER_FAILED'],
+    ['', FailureReason.FAILURE_REASON_UNSPECIFIED, 502, 'ORDER_FAILED'],
+    ['OUT_OF_STOCK', undefined, 502, 'ORDER_FAILED'],
+  ])(
+    'maps an order FAILED with %p (reason %p) to %i %s, with the order id',
+    async (failureCode, reasonEnum, status, code) => {
+      const reason = 'payment-service refused (INVALID_ARGUMENT) at 10.1.2.3:50054';
+      answerWith(failed(failureCode, reason, reasonEnum === undefined ? undefined : failureOf(reasonEnum)));
+      const before = platform.logs.length;
+      const response = await place();
 
-    expect(response.status).toBe(status);
-    expect(response.body).toMatchObject({ error: { code, orderId: ORDER_ID } });
-    const message = (response.body as { error: { message: string } }).error.message;
-    if (status >= 500) {
-      // A 5xx never passes a peer's wording on; the order (GET) keeps the reason.
-      expect(message).not.toContain('refused');
-      expect(looksLikeInternals(response.text)).toBe(false);
-      expect(platform.logs.slice(before)).toContainEqual(
-        expect.objectContaining({ msg: 'order failed behind the gateway', code, orderId: ORDER_ID }),
-      );
-    } else {
-      expect(message).toBe(reason);
-    }
-  });
+      expect(response.status).toBe(status);
+      expect(response.body).toMatchObject({ error: { code, orderId: ORDER_ID } });
+      const message = (response.body as { error: { message: string } }).error.message;
+      if (status >= 500) {
+        // A 5xx never passes a peer's wording on; the order (GET) keeps the reason.
+        expect(message).not.toContain('refused');
+        expect(looksLikeInternals(response.text)).toBe(false);
+        expect(platform.logs.slice(before)).toContainEqual(
+          expect.objectContaining({ msg: 'order failed behind the gateway', code, orderId: ORDER_ID }),
+        );
+      } else {
+        expect(message).toBe(reason);
+      }
+    },
+  );
 
   it('answers a payment token payment-service refused as invalid with 422 on paymentToken, not 502', async () => {
-    // The saga's reason when payment-service answers the charge INVALID_ARGUMENT (an unknown token).
-    answerWith(failed('PAYMENT_FAILED', 'payment-service refused (INVALID_ARGUMENT)'));
+    // What order-service records when payment-service answers the charge INVALID_ARGUMENT on paymentToken.
+    answerWith(
+      failed(
+        'PAYMENT_FAILED',
+        'payment-service refused (INVALID_ARGUMENT)',
+        failureOf(FailureReason.FAILURE_REASON_PAYMENT_FAILED, {
+          field: FailureField.FAILURE_FIELD_PAYMENT_TOKEN,
+          peer: 'payment-service',
+          peerCode: 'INVALID_ARGUMENT',
+        }),
+      ),
+    );
     const before = platform.logs.length;
     const response = await place({ ...twoTeapots, paymentToken: "'OR'1'='1" });
 
@@ -242,15 +357,46 @@ describe('POST /api/v1/orders', () => {
     expect(platform.logs.slice(before).filter((line) => line.msg === 'order failed behind the gateway')).toEqual([]);
   });
 
-  it.each([
-    'payment-service did not answer in time (DEADLINE_EXCEEDED)',
-    'payment-service refused (FAILED_PRECONDITION)',
-    'payment-service refused (INVALID_ARGUMENT) and more',
-  ])('keeps any other PAYMENT_FAILED (%s) a 502', async (reason) => {
-    answerWith(failed('PAYMENT_FAILED', reason));
+  it.each<[string, string, string]>([
+    ['did not answer', 'DEADLINE_EXCEEDED', 'payment-service did not answer in time (DEADLINE_EXCEEDED)'],
+    ['refused it otherwise', 'FAILED_PRECONDITION', 'payment-service refused (FAILED_PRECONDITION)'],
+    // The old wording of a refused token, without the structured field: the wording decides nothing.
+    ['refused it as invalid, naming no token', 'INVALID_ARGUMENT', 'payment-service refused (INVALID_ARGUMENT)'],
+  ])('keeps any other PAYMENT_FAILED (payment-service %s) a 502 without a field', async (_, peerCode, reason) => {
+    answerWith(
+      failed(
+        'PAYMENT_FAILED',
+        reason,
+        failureOf(FailureReason.FAILURE_REASON_PAYMENT_FAILED, { peer: 'payment-service', peerCode }),
+      ),
+    );
     const response = await place();
     expect(response.status).toBe(502);
-    expect(response.body).toMatchObject({ error: { code: 'PAYMENT_FAILED', orderId: ORDER_ID } });
+    expect(response.body).toEqual({
+      error: {
+        code: 'PAYMENT_FAILED',
+        message: 'the payment could not be processed; any charge is refunded',
+        orderId: ORDER_ID,
+      },
+    });
+  });
+
+  it('names no field on a 5xx, even when the failure names an item', async () => {
+    answerWith(
+      failed(
+        'STOCK_NOT_RESERVED',
+        'product-service rejected items[0].quantity for a reason this service does not know',
+        failureOf(FailureReason.FAILURE_REASON_STOCK_NOT_RESERVED, {
+          field: FailureField.FAILURE_FIELD_ITEM_QUANTITY,
+          itemIndex: 0,
+        }),
+      ),
+    );
+    const response = await place();
+    expect(response.status).toBe(502);
+    expect(response.body).toEqual({
+      error: { code: 'STOCK_NOT_RESERVED', message: 'the stock could not be reserved', orderId: ORDER_ID },
+    });
   });
 
   it('answers a key reused for another request with 422 IDEMPOTENCY_KEY_REUSED on the header', async () => {
@@ -323,7 +469,12 @@ describe('GET /api/v1/orders/:id', () => {
   it('shows a failed order with its failure code, reason and decline code', async () => {
     platform.orders.respond('getOrder', async (request) => ({
       ...PLACED_ORDER,
-      ...failed('PAYMENT_DECLINED', 'the payment was declined', 'card_declined'),
+      ...failed(
+        'PAYMENT_DECLINED',
+        'the payment was declined',
+        failureOf(FailureReason.FAILURE_REASON_PAYMENT_DECLINED),
+        'card_declined',
+      ),
       id: request.id,
     }));
     const response = await platform.api.request('GET', '/api/v1/orders/{id}', {

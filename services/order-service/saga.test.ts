@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PGlite } from '@electric-sql/pglite';
+import { RejectionReason, StockLineField } from '../../lib/contracts/gen/shopfront/product/v1/product';
 import { parseOrderEvent } from '../../lib/events';
 import { TokenVerifier } from '../../lib/runtime/auth';
 import { type Database, openEmbeddedPostgres, PGliteDatabase, type Queryable } from '../../lib/runtime/db';
@@ -221,9 +222,15 @@ describe('the order saga against fake product and payment services (gRPC), on PG
       }),
       ctx,
     );
-    expect(order).toMatchObject({ status: 'FAILED', step: 'DONE', failure: { code: 'OUT_OF_STOCK' } });
-    expect(order.failure?.reason).toContain('items[1].quantity');
+    expect(order).toMatchObject({
+      status: 'FAILED',
+      step: 'DONE',
+      stock: 'NONE',
+      failure: { code: 'OUT_OF_STOCK', field: 'ITEM_QUANTITY', itemIndex: 1 },
+    });
+    expect(order.failure?.peer).toBeUndefined();
     expect(order.failure?.reason).toContain(w.kettle);
+    expect(await stored(w, order.id)).toMatchObject({ failure: order.failure });
     expect(w.payment.calls).toEqual([]);
     expect(w.product.stockOf(w.mug)).toBe(10);
     expect(await outboxRows(w)).toEqual([]);
@@ -242,9 +249,69 @@ describe('the order saga against fake product and payment services (gRPC), on PG
       }),
       ctx,
     );
-    expect(order).toMatchObject({ status: 'FAILED', failure: { code: 'PRODUCT_NOT_FOUND' } });
-    expect(order.failure?.reason).toContain('items[1].productId');
+    expect(order).toMatchObject({
+      status: 'FAILED',
+      failure: { code: 'PRODUCT_NOT_FOUND', field: 'ITEM_PRODUCT_ID', itemIndex: 1 },
+    });
+    expect(order.failure?.reason).toContain(missing);
     expect(w.payment.calls).toEqual([]);
+  });
+
+  it('fails a rejection whose reason it does not know as STOCK_NOT_RESERVED, still naming the item', async () => {
+    const w = await world();
+    w.product.nextRejection = {
+      reason: 99 as RejectionReason,
+      lineIndex: 0,
+      field: StockLineField.STOCK_LINE_FIELD_QUANTITY,
+    };
+    const order = await w.app.orders.createOrder(w.token, cart(w), ctx);
+    expect(order).toMatchObject({
+      status: 'FAILED',
+      stock: 'NONE',
+      failure: { code: 'STOCK_NOT_RESERVED', field: 'ITEM_QUANTITY', itemIndex: 0 },
+    });
+    expect(w.payment.calls).toEqual([]);
+  });
+
+  it('fails a rejection that names no member of the line without naming an item', async () => {
+    const w = await world();
+    w.product.nextRejection = {
+      reason: RejectionReason.REJECTION_REASON_OUT_OF_STOCK,
+      lineIndex: 1,
+      field: StockLineField.STOCK_LINE_FIELD_UNSPECIFIED,
+    };
+    const order = await w.app.orders.createOrder(w.token, cart(w), ctx);
+    expect(order).toMatchObject({ status: 'FAILED', step: 'DONE', failure: { code: 'OUT_OF_STOCK' } });
+    expect(order.failure?.field).toBeUndefined();
+    expect(order.failure?.itemIndex).toBeUndefined();
+  });
+
+  it.each([-1, 2, 50])(
+    'fails a rejection of line %i, which the order does not have, without naming an item',
+    async (line) => {
+      const w = await world();
+      w.product.nextRejection = {
+        reason: RejectionReason.REJECTION_REASON_OUT_OF_STOCK,
+        lineIndex: line,
+        field: StockLineField.STOCK_LINE_FIELD_QUANTITY,
+      };
+      const order = await w.app.orders.createOrder(w.token, cart(w), ctx);
+      expect(order).toMatchObject({ status: 'FAILED', failure: { code: 'STOCK_NOT_RESERVED' } });
+      expect(order.failure?.field).toBeUndefined();
+      expect(order.failure?.itemIndex).toBeUndefined();
+    },
+  );
+
+  it('records the peer and its status when product-service refuses the reservation', async () => {
+    const w = await world();
+    w.product.script.failNext('ReserveStock', 'INVALID_ARGUMENT');
+    const order = await w.app.orders.createOrder(w.token, cart(w), ctx);
+    expect(order).toMatchObject({
+      status: 'FAILED',
+      stock: 'NONE',
+      failure: { code: 'STOCK_NOT_RESERVED', peer: { name: 'product-service', code: 'INVALID_ARGUMENT' } },
+    });
+    expect(order.failure?.field).toBeUndefined();
   });
 
   it('fails an order priced in two currencies after releasing its stock, and never charges', async () => {
@@ -328,10 +395,28 @@ describe('the order saga against fake product and payment services (gRPC), on PG
       status: 'FAILED',
       step: 'DONE',
       charge: 'NONE',
-      failure: { code: 'PAYMENT_FAILED' },
+      failure: {
+        code: 'PAYMENT_FAILED',
+        field: 'PAYMENT_TOKEN',
+        peer: { name: 'payment-service', code: 'INVALID_ARGUMENT' },
+      },
     });
+    expect(order.failure?.itemIndex).toBeUndefined();
+    expect(await stored(w, order.id)).toMatchObject({ failure: order.failure });
     expect(w.payment.callsOf('Charge')).toHaveLength(1);
     expect(w.product.reservations.get(order.id)?.status).toBe('RELEASED');
+  });
+
+  it('blames the payment token only when payment-service names it: another refusal names no field', async () => {
+    const w = await world();
+    w.payment.script.failNext('Charge', 'INVALID_ARGUMENT');
+    const order = await w.app.orders.createOrder(w.token, cart(w), ctx);
+    expect(order).toMatchObject({
+      status: 'FAILED',
+      charge: 'NONE',
+      failure: { code: 'PAYMENT_FAILED', peer: { name: 'payment-service', code: 'INVALID_ARGUMENT' } },
+    });
+    expect(order.failure?.field).toBeUndefined();
   });
 
   it('when payment-service stays UNAVAILABLE: fails the order and settles the unknown charge by replaying it', async () => {
@@ -344,8 +429,9 @@ describe('the order saga against fake product and payment services (gRPC), on PG
       status: 'FAILED',
       step: 'DONE',
       charge: 'REFUNDED',
-      failure: { code: 'PAYMENT_FAILED' },
+      failure: { code: 'PAYMENT_FAILED', peer: { name: 'payment-service', code: 'UNAVAILABLE' } },
     });
+    expect(order.failure?.field).toBeUndefined();
     expect(w.payment.callsOf('Charge')).toHaveLength(4);
     const charge = w.payment.chargeFor(order.id);
     expect(w.payment.refundsOf(charge?.id ?? '')).toHaveLength(1);

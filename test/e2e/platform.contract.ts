@@ -337,6 +337,24 @@ export function platformContract(platform: () => RunningPlatform): void {
       expect([await stockOf(teapot.id), await stockOf(cup.id)]).toEqual([teapotStock, cupStock]);
     });
 
+    it('answers a payment token the processor does not know with 422 on paymentToken, and puts the stock back', async () => {
+      // A customer of their own, so the other tests' order lists stay as they expect.
+      const cy = await signUp('Cy');
+      const stock = await stockOf(cup.id);
+      const refused = await order(cy.token, `cy-bad-token-${suffix}`, [{ productId: cup.id, quantity: 1 }], 'tok_nope');
+
+      expect(refused.status).toBe(422);
+      expect(refused.body).toEqual({
+        error: {
+          code: 'PAYMENT_FAILED',
+          message: expect.any(String),
+          field: 'paymentToken',
+          orderId: expect.any(String),
+        },
+      });
+      expect(await stockOf(cup.id)).toBe(stock);
+    });
+
     it("lists the caller's orders newest first, and hides them from anyone else", async () => {
       const mine = await call('GET', '/api/v1/orders?limit=10', undefined, ada.token);
       expect(mine.status).toBe(200);

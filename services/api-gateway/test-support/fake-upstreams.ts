@@ -225,6 +225,7 @@ export function orderFor(request: Pick<CreateOrderRequest, 'items'>, overrides: 
     paymentId: '0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0',
     createdAt: '2026-03-01T10:00:00.000000Z',
     updatedAt: '2026-03-01T10:00:01.000000Z',
+    failure: undefined,
     ...overrides,
   };
 }

@@ -1,11 +1,16 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { z } from 'zod';
+import {
+  FailureField,
+  FailureReason,
+  type Order,
+  type OrderFailure,
+} from '../../../lib/contracts/gen/shopfront/order/v1/order';
 import { ERROR_REASON_KEY } from '../../../lib/runtime/status';
 import { UpstreamError } from '../upstream/peers';
 import { ApiError } from './errors';
+import { orderOf } from './representations';
 import type { OrderFailureCode, OrderView } from './schemas';
-
-type Order = z.infer<typeof OrderView>;
 
 export const orderLocation = (id: string) => `/api/v1/orders/${id}`;
 
@@ -61,47 +66,73 @@ export const ORDER_FAILURES: Readonly<Record<OrderFailureCode, FailureAnswer>> =
   },
 };
 
-/** The item an OUT_OF_STOCK or PRODUCT_NOT_FOUND reason names (order-service writes `items[i].quantity`). */
-function itemFieldOf(order: Order): string | undefined {
-  const match = /\bitems\[(\d+)\]\.(quantity|productId)\b/.exec(order.failureReason ?? '');
-  return match && Number(match[1]) < order.items.length ? match[0] : undefined;
+/** order-service's failure reasons as the error codes of this API; UNSPECIFIED or unknown is ORDER_FAILED. */
+const FAILURE_CODES: Readonly<Partial<Record<FailureReason, OrderFailureCode>>> = {
+  [FailureReason.FAILURE_REASON_OUT_OF_STOCK]: 'OUT_OF_STOCK',
+  [FailureReason.FAILURE_REASON_PRODUCT_NOT_FOUND]: 'PRODUCT_NOT_FOUND',
+  [FailureReason.FAILURE_REASON_PRODUCT_SERVICE_UNAVAILABLE]: 'PRODUCT_SERVICE_UNAVAILABLE',
+  [FailureReason.FAILURE_REASON_STOCK_NOT_RESERVED]: 'STOCK_NOT_RESERVED',
+  [FailureReason.FAILURE_REASON_MIXED_CURRENCY]: 'MIXED_CURRENCY',
+  [FailureReason.FAILURE_REASON_AMOUNT_TOO_LARGE]: 'AMOUNT_TOO_LARGE',
+  [FailureReason.FAILURE_REASON_PAYMENT_DECLINED]: 'PAYMENT_DECLINED',
+  [FailureReason.FAILURE_REASON_PAYMENT_FAILED]: 'PAYMENT_FAILED',
+  [FailureReason.FAILURE_REASON_CONFIRMATION_FAILED]: 'CONFIRMATION_FAILED',
+};
+
+/** The members of an order item a failure can name, as the REST body spells them. */
+const ITEM_FIELDS: Readonly<Partial<Record<FailureField, string>>> = {
+  [FailureField.FAILURE_FIELD_ITEM_PRODUCT_ID]: 'productId',
+  [FailureField.FAILURE_FIELD_ITEM_QUANTITY]: 'quantity',
+};
+
+/**
+ * The request field a failure names, as the REST body spells it (`items[1].quantity`, `paymentToken`); undefined
+ * when it names none, or an item the order does not have.
+ */
+function requestFieldOf(failure: OrderFailure, itemCount: number): string | undefined {
+  if (failure.field === FailureField.FAILURE_FIELD_PAYMENT_TOKEN) return 'paymentToken';
+  const member = ITEM_FIELDS[failure.field];
+  const index = failure.itemIndex;
+  if (!member || index === undefined || !Number.isInteger(index) || index < 0 || index >= itemCount) return undefined;
+  return `items[${index}].${member}`;
 }
 
 /**
- * The failure reason order-service records when payment-service refused the charge as invalid
- * (`${peer} refused (${status})`, its saga's wording). Of a charge, only the payment token is the customer's: the
- * amount, currency and ids are order-service's own and already checked.
+ * An order whose payment token payment-service refused (order-service's failure names the field
+ * PAYMENT_TOKEN): the customer's to fix (422), not the platform's (502).
  */
-const TOKEN_REFUSED_REASON = 'payment-service refused (INVALID_ARGUMENT)';
-
-/** An order whose payment token payment-service refused: the customer's to fix (422), not the platform's (502). */
 export const PAYMENT_TOKEN_REFUSED = {
   status: 422,
   when: 'with `field: paymentToken`, when payment-service refused the payment token (unknown or malformed)',
   message: 'the payment token was refused; pay with another one, under a new Idempotency-Key',
 } as const;
 
+/** A FAILED order as the error POST /api/v1/orders answers, from its structured failure alone. */
 function failureOf(order: Order): ApiError {
-  if (order.failureCode === 'PAYMENT_FAILED' && order.failureReason === TOKEN_REFUSED_REASON) {
-    return new ApiError(PAYMENT_TOKEN_REFUSED.status, 'PAYMENT_FAILED', PAYMENT_TOKEN_REFUSED.message, {
-      field: 'paymentToken',
+  const failure = order.failure;
+  const code = (failure && FAILURE_CODES[failure.reason]) ?? 'ORDER_FAILED';
+  const field = failure && requestFieldOf(failure, order.items.length);
+  if (code === 'PAYMENT_FAILED' && field === 'paymentToken') {
+    return new ApiError(PAYMENT_TOKEN_REFUSED.status, code, PAYMENT_TOKEN_REFUSED.message, {
+      field,
       orderId: order.id,
     });
   }
-  const known = order.failureCode && Object.hasOwn(ORDER_FAILURES, order.failureCode);
-  const code = known ? (order.failureCode as OrderFailureCode) : 'ORDER_FAILED';
   const answer = ORDER_FAILURES[code];
-  const message = answer.message ?? order.failureReason ?? code.toLowerCase().replace(/_/g, ' ');
+  const message = answer.message ?? (order.failureReason || code.toLowerCase().replaceAll('_', ' '));
   return new ApiError(answer.status, code, message, {
-    field: code === 'OUT_OF_STOCK' || code === 'PRODUCT_NOT_FOUND' ? itemFieldOf(order) : undefined,
+    // A 5xx is not the customer's to fix: it names no input.
+    field: answer.status < 500 ? field : undefined,
     declineCode: code === 'PAYMENT_DECLINED' ? order.declineCode : undefined,
     orderId: order.id,
   });
 }
 
+type OrderBody = z.infer<typeof OrderView>;
+
 export type PlacedOrderReply =
-  | { status: 201; body: Order; headers: Record<string, string> }
-  | { status: 202; body: Order; headers: Record<string, string> };
+  | { status: 201; body: OrderBody; headers: Record<string, string> }
+  | { status: 202; body: OrderBody; headers: Record<string, string> };
 
 /**
  * The answer to POST /api/v1/orders for the order order-service returned, new or replayed (the answer follows
@@ -109,16 +140,17 @@ export type PlacedOrderReply =
  * CONFIRMED 201, PENDING 202 (another replica is still placing it: poll its Location), FAILED an ApiError.
  */
 export function placedOrderReply(order: Order): PlacedOrderReply {
-  if (order.status === 'FAILED') throw failureOf(order);
-  const location = orderLocation(order.id);
-  if (order.status === 'PENDING') {
+  const body = orderOf(order);
+  if (body.status === 'FAILED') throw failureOf(order);
+  const location = orderLocation(body.id);
+  if (body.status === 'PENDING') {
     return {
       status: 202,
-      body: order,
+      body,
       headers: { Location: location, 'Retry-After': String(PENDING_RETRY_AFTER_SECONDS) },
     };
   }
-  return { status: 201, body: order, headers: { Location: location } };
+  return { status: 201, body, headers: { Location: location } };
 }
 
 /**

@@ -193,7 +193,7 @@ export function gatewayRoutes(deps: RouteDeps): Route[] {
           .catch((error: unknown) => {
             throw idempotencyKeyReusedOr(error);
           });
-        return placedOrderReply(orderOf(order));
+        return placedOrderReply(order);
       },
     }),
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ORDER_LINE_LIMITS, oneLinePerProduct } from '../../../lib/contracts/order-lines';
 
 /**
  * The REST wire format: what the routes validate requests with and what they answer. The OpenAPI document
@@ -101,16 +102,15 @@ export const NewProductBody = z
   })
   .strict();
 
-/** order-service's limits (shopfront.order.v1), checked here too so bad input never costs a saga. */
-export const ORDER_LIMITS = { maxItems: 50, maxQuantity: 1000 } as const;
-
-const quantityRule = `must be a whole number from 1 to ${ORDER_LIMITS.maxQuantity}`;
-const itemsRule = `must have 1 to ${ORDER_LIMITS.maxItems} items`;
+// order-service's limits (lib/contracts/order-lines.ts), checked here too so bad input never costs a saga.
+const { maxLines, minQuantity, maxQuantity } = ORDER_LINE_LIMITS;
+const quantityRule = `must be a whole number from ${minQuantity} to ${maxQuantity}`;
+const itemsRule = `must have 1 to ${maxLines} items`;
 
 export const OrderLine = z
   .object({
     productId: z.uuidv4({ error: 'must be a UUID v4' }),
-    quantity: z.int(quantityRule).min(1, quantityRule).max(ORDER_LIMITS.maxQuantity, quantityRule),
+    quantity: z.int(quantityRule).min(minQuantity, quantityRule).max(maxQuantity, quantityRule),
   })
   .strict();
 
@@ -119,21 +119,10 @@ export const CreateOrderBody = z
     items: z
       .array(OrderLine, { error: 'must be a list of {productId, quantity}' })
       .min(1, itemsRule)
-      .max(ORDER_LIMITS.maxItems, itemsRule)
-      .superRefine((items, ctx) => {
-        const seen = new Set<string>();
-        items.forEach((item, index) => {
-          const id = item.productId.toLowerCase();
-          if (seen.has(id)) {
-            ctx.addIssue({
-              code: 'custom',
-              path: [index, 'productId'],
-              message: 'repeats the product of an earlier item (one item per product; raise its quantity)',
-            });
-          }
-          seen.add(id);
-        });
-      })
+      .max(maxLines, itemsRule)
+      .superRefine(
+        oneLinePerProduct('repeats the product of an earlier item (one item per product; raise its quantity)'),
+      )
       .describe('one item per product (a product id may not repeat)'),
     // The processor's token (tok_...), never a card number; printable and bounded, as order-service requires.
     paymentToken: z

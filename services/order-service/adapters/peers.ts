@@ -4,10 +4,15 @@ import {
   PaymentServiceClient,
   type ChargeResult as ProtoChargeResult,
 } from '../../../lib/contracts/gen/shopfront/payment/v1/payment';
-import { ProductServiceClient } from '../../../lib/contracts/gen/shopfront/product/v1/product';
+import {
+  ProductServiceClient,
+  RejectionReason,
+  type ReservationRejection,
+  StockLineField,
+} from '../../../lib/contracts/gen/shopfront/product/v1/product';
 import { callUnary, insecureChannel, isServiceError } from '../../../lib/runtime/grpc-client';
 import type { ServiceMetrics } from '../../../lib/runtime/metrics';
-import { ERROR_FIELD_KEY, ERROR_REASON_KEY, grpcCodeName } from '../../../lib/runtime/status';
+import { ERROR_FIELD_KEY, grpcCodeName } from '../../../lib/runtime/status';
 import { DownstreamError } from '../domain/errors';
 import type {
   ChargeOutcome,
@@ -50,15 +55,16 @@ function trailer(error: grpc.ServiceError, key: string): string | undefined {
   return value === undefined ? undefined : String(value);
 }
 
-/** `lines[3].quantity` -> 3. */
-function lineOf(field: string | undefined): number | undefined {
-  const match = field ? /^lines\[(\d+)\]/.exec(field) : null;
-  return match ? Number(match[1]) : undefined;
-}
-
 function downstream(peer: string, rpc: string, error: unknown): DownstreamError {
   if (isServiceError(error)) {
-    return new DownstreamError(peer, rpc, grpcCodeName(error.code), !DEFINITIVE.has(error.code), error.details);
+    return new DownstreamError(
+      peer,
+      rpc,
+      grpcCodeName(error.code),
+      !DEFINITIVE.has(error.code),
+      error.details,
+      trailer(error, ERROR_FIELD_KEY),
+    );
   }
   // No status (e.g. an answer that could not be decoded): whether the peer acted is unknown.
   return new DownstreamError(peer, rpc, 'UNKNOWN', true, error instanceof Error ? error.message : 'unknown error');
@@ -104,6 +110,25 @@ function callIdempotent<Req, Res>(
 const PRODUCT = 'product-service';
 const PAYMENT = 'payment-service';
 
+const REJECTION_REASONS: Partial<Record<RejectionReason, 'OUT_OF_STOCK' | 'PRODUCT_NOT_FOUND'>> = {
+  [RejectionReason.REJECTION_REASON_OUT_OF_STOCK]: 'OUT_OF_STOCK',
+  [RejectionReason.REJECTION_REASON_PRODUCT_NOT_FOUND]: 'PRODUCT_NOT_FOUND',
+};
+
+const LINE_FIELDS: Partial<Record<StockLineField, 'productId' | 'quantity'>> = {
+  [StockLineField.STOCK_LINE_FIELD_PRODUCT_ID]: 'productId',
+  [StockLineField.STOCK_LINE_FIELD_QUANTITY]: 'quantity',
+};
+
+function rejectedOutcome(rejection: ReservationRejection): ReserveOutcome {
+  return {
+    kind: 'rejected',
+    reason: REJECTION_REASONS[rejection.reason],
+    line: rejection.lineIndex,
+    field: LINE_FIELDS[rejection.field],
+  };
+}
+
 /** Stock reservations at product-service over gRPC. */
 export class GrpcStockPort implements StockPort {
   private readonly client: ProductServiceClient;
@@ -130,6 +155,7 @@ export class GrpcStockPort implements StockPort {
         { reservationId, lines: lines.map((l) => ({ productId: l.productId, quantity: l.quantity })) },
         ctx,
       );
+      if (reservation.rejection) return rejectedOutcome(reservation.rejection);
       return {
         kind: 'reserved',
         status: reservation.status,
@@ -140,13 +166,6 @@ export class GrpcStockPort implements StockPort {
         })),
       };
     } catch (error) {
-      if (isServiceError(error)) {
-        const field = trailer(error, ERROR_FIELD_KEY);
-        if (error.code === grpc.status.FAILED_PRECONDITION && trailer(error, ERROR_REASON_KEY) === 'OUT_OF_STOCK') {
-          return { kind: 'out_of_stock', line: lineOf(field) };
-        }
-        if (error.code === grpc.status.NOT_FOUND) return { kind: 'product_not_found', line: lineOf(field) };
-      }
       throw downstream(PRODUCT, 'ReserveStock', error);
     }
   }

@@ -36,6 +36,8 @@ export class DownstreamError extends Error {
     readonly status: string,
     readonly indeterminate: boolean,
     detail: string,
+    /** The request field the peer named as at fault (its `x-error-field`, e.g. `paymentToken`), if it named one. */
+    readonly field?: string,
   ) {
     super(`${peer} ${rpc} failed with ${status}: ${detail}`);
     this.name = 'DownstreamError';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { ORDER_LINE_LIMITS, oneLinePerProduct } from '../../../lib/contracts/order-lines';
 import { InvalidArgumentError } from '../../../lib/runtime/errors';
 import { parseOrThrow, UUID } from './validation';
 
@@ -31,12 +32,22 @@ export interface OrderItem {
   readonly unitPrice?: Money;
 }
 
+/** The input of the order request a failure is about (Order.failure.field). */
+export type FailureField = 'ITEM_PRODUCT_ID' | 'ITEM_QUANTITY' | 'PAYMENT_TOKEN';
+
 export interface OrderFailure {
   /** OUT_OF_STOCK, PRODUCT_NOT_FOUND, PAYMENT_DECLINED, PAYMENT_FAILED, MIXED_CURRENCY, ... */
   readonly code: string;
+  /** For people; callers act on the structured members, never on this text. */
   readonly reason: string;
   /** The processor's decline code when the code is PAYMENT_DECLINED. */
   readonly declineCode?: string;
+  /** The input at fault, when the customer can fix it. */
+  readonly field?: FailureField;
+  /** With an ITEM_ field: the position of the item in the request (and in `items`). */
+  readonly itemIndex?: number;
+  /** The service that refused or did not answer, and its gRPC status name. */
+  readonly peer?: { readonly name: string; readonly code: string };
 }
 
 /** An order as stored, with the saga's bookkeeping. */
@@ -62,7 +73,8 @@ export interface OrderRecord {
   readonly updatedAt: string;
 }
 
-export const ORDER_LIMITS = { maxItems: 50, maxQuantity: 1000, keyLength: 255, tokenLength: 255 } as const;
+const KEY_LENGTH = 255;
+const TOKEN_LENGTH = 255;
 
 /** Failure codes this service sets (Order.failure_code). */
 export const FailureCode = {
@@ -76,6 +88,7 @@ export const FailureCode = {
   PAYMENT_FAILED: 'PAYMENT_FAILED',
   CONFIRMATION_FAILED: 'CONFIRMATION_FAILED',
 } as const;
+export type FailureCode = (typeof FailureCode)[keyof typeof FailureCode];
 
 /** A validated CreateOrder request with the hash that recognises a replay of it. */
 export interface OrderRequest {
@@ -85,12 +98,13 @@ export interface OrderRequest {
   readonly requestHash: string;
 }
 
-const quantityMessage = `must be an integer from 1 to ${ORDER_LIMITS.maxQuantity}`;
-const itemsMessage = `must have 1 to ${ORDER_LIMITS.maxItems} items`;
+const { maxLines, minQuantity, maxQuantity } = ORDER_LINE_LIMITS;
+const quantityMessage = `must be an integer from ${minQuantity} to ${maxQuantity}`;
+const itemsMessage = `must have 1 to ${maxLines} items`;
 
 const createOrderSchema = z.object({
   idempotencyKey: z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9._:-]{1,255}$/, {
-    error: `must be 1 to ${ORDER_LIMITS.keyLength} characters of A-Z a-z 0-9 . _ : -`,
+    error: `must be 1 to ${KEY_LENGTH} characters of A-Z a-z 0-9 . _ : -`,
   }),
   items: z
     .array(
@@ -100,32 +114,19 @@ const createOrderSchema = z.object({
           quantity: z
             .number({ error: quantityMessage })
             .int({ error: quantityMessage })
-            .min(1, { error: quantityMessage })
-            .max(ORDER_LIMITS.maxQuantity, { error: quantityMessage }),
+            .min(minQuantity, { error: quantityMessage })
+            .max(maxQuantity, { error: quantityMessage }),
         },
         { error: 'must be an object {productId, quantity}' },
       ),
       { error: 'must be a list of items' },
     )
     .min(1, { error: itemsMessage })
-    .max(ORDER_LIMITS.maxItems, { error: itemsMessage })
-    .superRefine((items, ctx) => {
-      const seen = new Set<string>();
-      items.forEach((item, index) => {
-        const id = item.productId.toLowerCase();
-        if (seen.has(id)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [index, 'productId'],
-            message: 'repeats a product of an earlier item (one item per product; raise its quantity)',
-          });
-        }
-        seen.add(id);
-      });
-    }),
+    .max(maxLines, { error: itemsMessage })
+    .superRefine(oneLinePerProduct('repeats a product of an earlier item (one item per product; raise its quantity)')),
   // A processor token (tok_...), never a card number; bounded and printable so it cannot smuggle anything.
   paymentToken: z.string({ error: 'must be a string' }).regex(/^[\x21-\x7e]{1,255}$/, {
-    error: `must be a payment token of 1 to ${ORDER_LIMITS.tokenLength} printable characters without spaces`,
+    error: `must be a payment token of 1 to ${TOKEN_LENGTH} printable characters without spaces`,
   }),
 });
 

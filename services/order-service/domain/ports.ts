@@ -25,9 +25,16 @@ export type ReserveOutcome =
       readonly status: string;
       readonly lines: readonly { productId: string; quantity: number; unitPrice: Money }[];
     }
-  /** `line` is the position of the line at fault in the request, when the peer named it. */
-  | { readonly kind: 'out_of_stock'; readonly line?: number }
-  | { readonly kind: 'product_not_found'; readonly line?: number };
+  /**
+   * Nothing was reserved: `line` (its position in the request) cannot be had. `reason` is undefined when
+   * product-service gave one this service does not know; `field` is the member of the line at fault.
+   */
+  | {
+      readonly kind: 'rejected';
+      readonly reason?: 'OUT_OF_STOCK' | 'PRODUCT_NOT_FOUND';
+      readonly line: number;
+      readonly field?: 'productId' | 'quantity';
+    };
 
 /** Stock at product-service; both calls are idempotent by reservation id (= order id). Throw DownstreamError. */
 export interface StockPort {

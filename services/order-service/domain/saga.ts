@@ -1,7 +1,15 @@
 import { buildOrderCreated } from '../../../lib/events';
 import type { Logger } from '../../../lib/runtime/logger';
 import { DownstreamError, LeaseLostError } from './errors';
-import { FailureCode, type Money, type OrderFailure, type OrderRecord, type SagaStep, totalOf } from './order';
+import {
+  FailureCode,
+  type FailureField,
+  type Money,
+  type OrderFailure,
+  type OrderRecord,
+  type SagaStep,
+  totalOf,
+} from './order';
 import type {
   ChargeOutcome,
   Lease,
@@ -9,6 +17,7 @@ import type {
   OrderStore,
   OutboxEvent,
   PaymentPort,
+  ReserveOutcome,
   SagaContext,
   StockPort,
 } from './ports';
@@ -38,6 +47,44 @@ const describe = (error: DownstreamError) =>
   error.indeterminate
     ? `${error.peer} did not answer in time (${error.status})`
     : `${error.peer} refused (${error.status})`;
+
+/** A failure a peer caused: which peer, its status, and its wording for people. */
+const peerFailure = (code: FailureCode, error: DownstreamError, field?: FailureField): OrderFailure => ({
+  code,
+  reason: describe(error),
+  peer: { name: error.peer, code: error.status },
+  ...(field && { field }),
+});
+
+/** The request field payment-service names when it refuses the payment token (ChargeRequest.paymentToken). */
+const PAYMENT_TOKEN_FIELD = 'paymentToken';
+
+/** What an order records when product-service rejected a line of its reservation. */
+function rejectionFailure(
+  outcome: Extract<ReserveOutcome, { kind: 'rejected' }>,
+  lines: readonly { productId: string }[],
+): OrderFailure {
+  const product = lines[outcome.line]?.productId;
+  if (product === undefined) {
+    return { code: FailureCode.STOCK_NOT_RESERVED, reason: 'product-service rejected a line the order does not have' };
+  }
+  const field: FailureField | undefined =
+    outcome.field === 'productId' ? 'ITEM_PRODUCT_ID' : outcome.field === 'quantity' ? 'ITEM_QUANTITY' : undefined;
+  // The position is recorded with the member of the item it is about, never alone.
+  const at = field ? { field, itemIndex: outcome.line } : {};
+  const path = `items[${outcome.line}]${outcome.field ? `.${outcome.field}` : ''}`;
+  if (outcome.reason === 'OUT_OF_STOCK') {
+    return { code: FailureCode.OUT_OF_STOCK, reason: `not enough stock for ${path} (product ${product})`, ...at };
+  }
+  if (outcome.reason === 'PRODUCT_NOT_FOUND') {
+    return { code: FailureCode.PRODUCT_NOT_FOUND, reason: `${path}: product ${product} does not exist`, ...at };
+  }
+  return {
+    code: FailureCode.STOCK_NOT_RESERVED,
+    reason: `product-service rejected ${path} for a reason this service does not know`,
+    ...at,
+  };
+}
 
 /**
  * The order saga: reserve stock, charge, confirm with the order.created event in one transaction; on any
@@ -105,13 +152,24 @@ export class OrderSaga {
       failure,
       ...facts,
     });
-    ctx.log.info({ orderId: order.id, failureCode: failure.code, declineCode: failure.declineCode }, 'order failed');
+    ctx.log.info(
+      {
+        orderId: order.id,
+        failureCode: failure.code,
+        declineCode: failure.declineCode,
+        field: failure.field,
+        itemIndex: failure.itemIndex,
+        peer: failure.peer?.name,
+        peerCode: failure.peer?.code,
+      },
+      'order failed',
+    );
     return failed;
   }
 
   private async reserve(order: OrderRecord, lease: Lease, ctx: SagaContext): Promise<OrderRecord> {
     const lines = order.items.map((i) => ({ productId: i.productId, quantity: i.quantity }));
-    let outcome: Awaited<ReturnType<StockPort['reserve']>>;
+    let outcome: ReserveOutcome;
     try {
       outcome = await this.deps.stock.reserve(order.id, lines, ctx);
     } catch (error) {
@@ -119,27 +177,11 @@ export class OrderSaga {
       const code = error.indeterminate ? FailureCode.PRODUCT_SERVICE_UNAVAILABLE : FailureCode.STOCK_NOT_RESERVED;
       // A reservation may exist when the peer did not answer: compensation releases it (releasing is harmless).
       const stock = error.indeterminate ? 'UNKNOWN' : 'NONE';
-      return this.fail(order, lease, 'RESERVING', { code, reason: describe(error) }, { stock }, ctx);
+      return this.fail(order, lease, 'RESERVING', peerFailure(code, error), { stock }, ctx);
     }
 
-    if (outcome.kind === 'out_of_stock') {
-      const field = outcome.line === undefined ? 'items' : `items[${outcome.line}].quantity`;
-      const product = outcome.line === undefined ? undefined : lines[outcome.line]?.productId;
-      const reason = `not enough stock for ${field}${product ? ` (product ${product})` : ''}`;
-      return this.fail(order, lease, 'RESERVING', { code: FailureCode.OUT_OF_STOCK, reason }, { stock: 'NONE' }, ctx);
-    }
-    if (outcome.kind === 'product_not_found') {
-      const field = outcome.line === undefined ? 'items' : `items[${outcome.line}].productId`;
-      const product = outcome.line === undefined ? undefined : lines[outcome.line]?.productId;
-      const reason = `${field}: ${product ? `product ${product}` : 'a product'} does not exist`;
-      return this.fail(
-        order,
-        lease,
-        'RESERVING',
-        { code: FailureCode.PRODUCT_NOT_FOUND, reason },
-        { stock: 'NONE' },
-        ctx,
-      );
+    if (outcome.kind === 'rejected') {
+      return this.fail(order, lease, 'RESERVING', rejectionFailure(outcome, lines), { stock: 'NONE' }, ctx);
     }
     if (outcome.status !== 'RESERVED') {
       const reason = `the stock reservation is ${outcome.status}, not RESERVED`;
@@ -211,7 +253,9 @@ export class OrderSaga {
       outcome = await this.deps.payment.charge(this.chargeRequest(order), ctx);
     } catch (error) {
       if (!(error instanceof DownstreamError)) throw error;
-      const failure = { code: FailureCode.PAYMENT_FAILED, reason: describe(error) };
+      // Of a charge, only the payment token is the customer's to fix: amount, currency and ids are this service's.
+      const tokenRefused = !error.indeterminate && error.field === PAYMENT_TOKEN_FIELD;
+      const failure = peerFailure(FailureCode.PAYMENT_FAILED, error, tokenRefused ? 'PAYMENT_TOKEN' : undefined);
       // UNKNOWN: the charge may have happened; compensation finds out by replaying it and refunds it.
       const charge = error.indeterminate ? 'UNKNOWN' : 'NONE';
       return this.fail(order, lease, 'CHARGING', failure, { charge }, ctx);

@@ -2,6 +2,8 @@ import type { Database, Queryable } from '../../../lib/runtime/db';
 import type {
   ChargeState,
   CursorPosition,
+  FailureField,
+  OrderFailure,
   OrderItem,
   OrderRecord,
   OrderStatus,
@@ -27,6 +29,10 @@ interface OrderRow {
   failure_code: string | null;
   failure_reason: string | null;
   decline_code: string | null;
+  failure_field: FailureField | null;
+  failure_item_index: number | null;
+  failure_peer: string | null;
+  failure_peer_code: string | null;
   created_at_utc: string;
   updated_at_utc: string;
 }
@@ -44,6 +50,7 @@ interface ItemRow {
 const utc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 const ORDER_COLUMNS = `id, user_id, user_email, idempotency_key, request_hash, status, saga_step, stock_state,
   charge_state, payment_token, total_amount, total_currency, payment_id, failure_code, failure_reason, decline_code,
+  failure_field, failure_item_index, failure_peer, failure_peer_code,
   ${utc('created_at')} AS created_at_utc, ${utc('updated_at')} AS updated_at_utc`;
 
 const LEASE_UNTIL = `now() + $LEASE::integer * interval '1 millisecond'`;
@@ -59,7 +66,22 @@ function toItem(row: ItemRow): OrderItem {
   };
 }
 
+function toFailure(row: OrderRow): OrderFailure | undefined {
+  if (row.failure_code === null) return undefined;
+  return {
+    code: row.failure_code,
+    reason: row.failure_reason ?? '',
+    ...(row.decline_code === null ? {} : { declineCode: row.decline_code }),
+    ...(row.failure_field === null ? {} : { field: row.failure_field }),
+    ...(row.failure_item_index === null ? {} : { itemIndex: row.failure_item_index }),
+    ...(row.failure_peer === null || row.failure_peer_code === null
+      ? {}
+      : { peer: { name: row.failure_peer, code: row.failure_peer_code } }),
+  };
+}
+
 function toRecord(row: OrderRow, items: readonly OrderItem[]): OrderRecord {
+  const failure = toFailure(row);
   return {
     id: row.id,
     userId: row.user_id,
@@ -76,15 +98,7 @@ function toRecord(row: OrderRow, items: readonly OrderItem[]): OrderRecord {
       ? {}
       : { total: { amount: Number(row.total_amount), currency: row.total_currency } }),
     ...(row.payment_id === null ? {} : { paymentId: row.payment_id }),
-    ...(row.failure_code === null
-      ? {}
-      : {
-          failure: {
-            code: row.failure_code,
-            reason: row.failure_reason ?? '',
-            ...(row.decline_code === null ? {} : { declineCode: row.decline_code }),
-          },
-        }),
+    ...(failure && { failure }),
     createdAt: row.created_at_utc,
     updatedAt: row.updated_at_utc,
   };
@@ -228,6 +242,10 @@ export class PostgresOrderStore implements OrderStore {
            decline_code = COALESCE($13, decline_code),
            payment_token = CASE WHEN $14::boolean THEN NULL ELSE payment_token END,
            lease_until = ${leaseUntil(15)},
+           failure_field = COALESCE($16, failure_field),
+           failure_item_index = COALESCE($17::integer, failure_item_index),
+           failure_peer = COALESCE($18, failure_peer),
+           failure_peer_code = COALESCE($19, failure_peer_code),
            updated_at = now()
          WHERE id = $1 AND lease_owner = $2 AND saga_step = $3
          RETURNING id`,
@@ -247,6 +265,10 @@ export class PostgresOrderStore implements OrderStore {
           patch.failure?.declineCode ?? null,
           patch.erasePaymentToken === true,
           lease.ms,
+          patch.failure?.field ?? null,
+          patch.failure?.itemIndex ?? null,
+          patch.failure?.peer?.name ?? null,
+          patch.failure?.peer?.code ?? null,
         ],
       );
       if (updated.rows.length === 0) return undefined;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../../../lib/runtime/db';
 import { createLogger } from '../../../lib/runtime/logger';
 import { loadMigrations, migrate } from '../../../lib/runtime/migrate';
-import { orderRequestHash } from '../domain/order';
+import { type FailureField, type OrderFailure, orderRequestHash } from '../domain/order';
 import type { Lease, NewOrder } from '../domain/ports';
 import { MIGRATIONS_DIR } from '../main';
 import { until } from '../test-support/service';
@@ -257,6 +257,33 @@ export function describeStoreContract(name: string, harness: DatabaseHarness): v
           orders.advance(draft.id, draft.lease, 'RESERVING', { status: 'FAILED', step: 'COMPENSATING' }),
         ).rejects.toThrow();
         await expect(orders.advance(draft.id, draft.lease, 'RESERVING', { step: 'DONE' })).rejects.toThrow();
+      });
+
+      it('keeps the structured failure: the input at fault, the item position, the peer and its status', async () => {
+        const draft = newOrder();
+        await orders.insertOrFind(draft);
+        const failure = {
+          code: 'OUT_OF_STOCK',
+          reason: 'not enough stock',
+          field: 'ITEM_QUANTITY',
+          itemIndex: 0,
+          peer: { name: 'product-service', code: 'FAILED_PRECONDITION' },
+        } as const;
+        await orders.advance(draft.id, draft.lease, 'RESERVING', { status: 'FAILED', step: 'COMPENSATING', failure });
+        expect((await orders.get(draft.id))?.failure).toEqual(failure);
+      });
+
+      it.each<[string, OrderFailure]>([
+        ['an item field without the item', { code: 'X', reason: 'x', field: 'ITEM_QUANTITY' }],
+        ['an item position without an item field', { code: 'X', reason: 'x', field: 'PAYMENT_TOKEN', itemIndex: 0 }],
+        ['a negative item position', { code: 'X', reason: 'x', field: 'ITEM_PRODUCT_ID', itemIndex: -1 }],
+        ['a field this schema does not know', { code: 'X', reason: 'x', field: 'CARD' as FailureField }],
+      ])('refuses a failure with %s at the schema', async (_case, failure) => {
+        const draft = newOrder();
+        await orders.insertOrFind(draft);
+        await expect(
+          orders.advance(draft.id, draft.lease, 'RESERVING', { status: 'FAILED', step: 'COMPENSATING', failure }),
+        ).rejects.toThrow();
       });
 
       it('lets a lease be taken only once it expired, and never for a finished order', async () => {

@@ -10,7 +10,11 @@ import {
 import {
   type ProductServiceServer,
   ProductServiceService,
+  RejectionReason,
+  type Reservation,
+  type ReservationRejection,
   type ReservedLine,
+  StockLineField,
 } from '../../../lib/contracts/gen/shopfront/product/v1/product';
 import {
   DomainError,
@@ -75,13 +79,16 @@ interface FakeReservation {
 
 /**
  * A product-service stand-in on a real gRPC socket: ReserveStock all-or-nothing and idempotent by
- * reservation id (OUT_OF_STOCK / NOT_FOUND naming `lines[i]...` as the real one does), ReleaseStock once.
+ * reservation id (a line without product or stock is a REJECTED reservation naming the line, as the real one
+ * answers), ReleaseStock once.
  */
 export class FakeProductService {
   readonly products = new Map<string, { price: Money; stock: number }>();
   readonly reservations = new Map<string, FakeReservation>();
   readonly calls: { rpc: string; reservationId: string }[] = [];
   readonly script = new Script();
+  /** When set, the next ReserveStock answers this rejection as it is (to send what the real one would not). */
+  nextRejection: ReservationRejection | undefined;
   private server: RunningGrpcServer | undefined;
 
   get address(): string {
@@ -114,30 +121,52 @@ export class FakeProductService {
       createProduct: async () => {
         throw new DomainError('PERMISSION_DENIED', 'not in the fake');
       },
-      reserveStock: async (request) => {
+      reserveStock: async (request): Promise<Reservation> => {
         this.calls.push({ rpc: 'ReserveStock', reservationId: request.reservationId });
         this.script.take('ReserveStock');
+        const rejected = (rejection: ReservationRejection): Reservation => ({
+          reservationId: request.reservationId,
+          lines: [],
+          status: 'REJECTED',
+          rejection,
+        });
+        if (this.nextRejection) {
+          const rejection = this.nextRejection;
+          this.nextRejection = undefined;
+          return rejected(rejection);
+        }
         const hash = fingerprint(request.lines);
         const existing = this.reservations.get(request.reservationId);
         if (existing) {
           if (existing.hash !== hash) throw new InvalidArgumentError('reservationId', 'reused for other lines');
-          return { reservationId: request.reservationId, lines: existing.lines, status: existing.status };
+          const { lines, status } = existing;
+          return { reservationId: request.reservationId, lines, status, rejection: undefined };
         }
         const lines: ReservedLine[] = [];
-        request.lines.forEach((line, index) => {
+        for (const [lineIndex, line] of request.lines.entries()) {
           const product = this.products.get(line.productId);
-          if (!product) throw new NotFoundError(`product ${line.productId}`, `lines[${index}].productId`);
+          if (!product) {
+            return rejected({
+              reason: RejectionReason.REJECTION_REASON_PRODUCT_NOT_FOUND,
+              lineIndex,
+              field: StockLineField.STOCK_LINE_FIELD_PRODUCT_ID,
+            });
+          }
           if (product.stock < line.quantity) {
-            throw new FailedPreconditionError('not enough stock', 'OUT_OF_STOCK', `lines[${index}].quantity`);
+            return rejected({
+              reason: RejectionReason.REJECTION_REASON_OUT_OF_STOCK,
+              lineIndex,
+              field: StockLineField.STOCK_LINE_FIELD_QUANTITY,
+            });
           }
           lines.push({ productId: line.productId, quantity: line.quantity, unitPrice: { ...product.price } });
-        });
+        }
         for (const line of lines) {
           const product = this.products.get(line.productId);
           if (product) product.stock -= line.quantity;
         }
         this.reservations.set(request.reservationId, { hash, lines, status: 'RESERVED' });
-        return { reservationId: request.reservationId, lines, status: 'RESERVED' };
+        return { reservationId: request.reservationId, lines, status: 'RESERVED', rejection: undefined };
       },
       releaseStock: async (request) => {
         this.calls.push({ rpc: 'ReleaseStock', reservationId: request.reservationId });

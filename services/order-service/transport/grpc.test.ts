@@ -1,12 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { PGlite } from '@electric-sql/pglite';
 import * as grpc from '@grpc/grpc-js';
-import { type CreateOrderRequest, OrderStatus } from '../../../lib/contracts/gen/shopfront/order/v1/order';
+import {
+  type CreateOrderRequest,
+  FailureField,
+  FailureReason,
+  OrderStatus,
+} from '../../../lib/contracts/gen/shopfront/order/v1/order';
 import { parseOrderEvent } from '../../../lib/events';
 import { openEmbeddedPostgres } from '../../../lib/runtime/db';
 import { LocalEventLog } from '../../../lib/runtime/events';
+import type { StartedService } from '../../../lib/runtime/host';
 import { SCHEMA } from '../config';
-import type { StartedService } from '../main';
 import { FakePaymentService, FakeProductService } from '../test-support/fake-peers';
 import { failure, OrderApi, silentLogger, startOnPglite, until } from '../test-support/service';
 import { expiredToken, newUser, TEST_JWT_SECRET, type TestUser, tokenOf, unsignedToken } from '../test-support/tokens';
@@ -64,6 +69,7 @@ describe('order-service gRPC API (real sockets, generated client, fake peers, em
         paymentId: payment.chargeFor(order.id)?.id,
         createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
         updatedAt: expect.any(String),
+        failure: undefined,
       });
       await until(() => bus.records('orders').some((r) => r.key === order.id));
       const record = bus.records('orders').find((r) => r.key === order.id);
@@ -85,17 +91,48 @@ describe('order-service gRPC API (real sockets, generated client, fake peers, em
         failureCode: 'PAYMENT_DECLINED',
         declineCode: 'card_declined',
         paymentId: '',
+        failure: {
+          reason: FailureReason.FAILURE_REASON_PAYMENT_DECLINED,
+          field: FailureField.FAILURE_FIELD_UNSPECIFIED,
+          peer: '',
+          peerCode: '',
+        },
       });
+      expect(order.failure?.itemIndex).toBeUndefined();
       expect(order.failureReason).not.toBe('');
     });
 
-    it('answers missing stock with a FAILED order (OUT_OF_STOCK) and never charges', async () => {
+    it('answers missing stock with a FAILED order naming the item (OUT_OF_STOCK) and never charges', async () => {
       const scarce = product.addProduct({ amount: 100, currency: 'EUR' }, 1);
       const charges = payment.calls.length;
-      const order = await api.create(request({ items: [{ productId: scarce, quantity: 2 }] }), aliceToken);
+      const items = [
+        { productId: mug, quantity: 1 },
+        { productId: scarce, quantity: 2 },
+      ];
+      const order = await api.create(request({ items }), aliceToken);
       expect(order).toMatchObject({ status: OrderStatus.ORDER_STATUS_FAILED, failureCode: 'OUT_OF_STOCK' });
-      expect(order.failureReason).toContain('items[0].quantity');
+      expect(order.failure).toEqual({
+        reason: FailureReason.FAILURE_REASON_OUT_OF_STOCK,
+        field: FailureField.FAILURE_FIELD_ITEM_QUANTITY,
+        itemIndex: 1,
+        peer: '',
+        peerCode: '',
+      });
       expect(payment.calls.length).toBe(charges);
+      // GetOrder answers the same structured failure as CreateOrder did.
+      expect((await api.get(order.id, aliceToken)).failure).toEqual(order.failure);
+    });
+
+    it('answers a payment token payment-service refused with a FAILED order naming the token and the peer', async () => {
+      const order = await api.create(request({ paymentToken: 'tok_unknown' }), aliceToken);
+      expect(order).toMatchObject({ status: OrderStatus.ORDER_STATUS_FAILED, failureCode: 'PAYMENT_FAILED' });
+      expect(order.failure).toEqual({
+        reason: FailureReason.FAILURE_REASON_PAYMENT_FAILED,
+        field: FailureField.FAILURE_FIELD_PAYMENT_TOKEN,
+        itemIndex: undefined,
+        peer: 'payment-service',
+        peerCode: 'INVALID_ARGUMENT',
+      });
     });
 
     it('creates one order for ten concurrent calls with one key, and answers each with it', async () => {

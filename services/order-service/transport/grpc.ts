@@ -1,12 +1,15 @@
 import * as path from 'node:path';
 import {
+  FailureReason,
+  type OrderFailure as OrderFailureMessage,
   type Order as OrderMessage,
   type OrderServiceServer,
   OrderServiceService,
+  FailureField as ProtoFailureField,
   OrderStatus as ProtoOrderStatus,
 } from '../../../lib/contracts/gen/shopfront/order/v1/order';
 import { bindService, type GrpcServiceBinding } from '../../../lib/runtime/grpc-server';
-import type { Money, OrderRecord, OrderStatus } from '../domain/order';
+import type { FailureCode, FailureField, Money, OrderFailure, OrderRecord, OrderStatus } from '../domain/order';
 import type { Orders } from '../domain/orders';
 
 const CONTRACTS = path.join(__dirname, '../../../lib/contracts/proto');
@@ -20,6 +23,37 @@ const STATUS: Record<OrderStatus, ProtoOrderStatus> = {
 };
 
 const money = (m: Money | undefined) => (m ? { amount: m.amount, currency: m.currency } : undefined);
+
+const REASON: Record<FailureCode, FailureReason> = {
+  OUT_OF_STOCK: FailureReason.FAILURE_REASON_OUT_OF_STOCK,
+  PRODUCT_NOT_FOUND: FailureReason.FAILURE_REASON_PRODUCT_NOT_FOUND,
+  PRODUCT_SERVICE_UNAVAILABLE: FailureReason.FAILURE_REASON_PRODUCT_SERVICE_UNAVAILABLE,
+  STOCK_NOT_RESERVED: FailureReason.FAILURE_REASON_STOCK_NOT_RESERVED,
+  MIXED_CURRENCY: FailureReason.FAILURE_REASON_MIXED_CURRENCY,
+  AMOUNT_TOO_LARGE: FailureReason.FAILURE_REASON_AMOUNT_TOO_LARGE,
+  PAYMENT_DECLINED: FailureReason.FAILURE_REASON_PAYMENT_DECLINED,
+  PAYMENT_FAILED: FailureReason.FAILURE_REASON_PAYMENT_FAILED,
+  CONFIRMATION_FAILED: FailureReason.FAILURE_REASON_CONFIRMATION_FAILED,
+};
+
+const FIELD: Record<FailureField, ProtoFailureField> = {
+  ITEM_PRODUCT_ID: ProtoFailureField.FAILURE_FIELD_ITEM_PRODUCT_ID,
+  ITEM_QUANTITY: ProtoFailureField.FAILURE_FIELD_ITEM_QUANTITY,
+  PAYMENT_TOKEN: ProtoFailureField.FAILURE_FIELD_PAYMENT_TOKEN,
+};
+
+/** The structured failure; a code this build does not know (an older row, a newer writer) is UNSPECIFIED. */
+function toFailureMessage(failure: OrderFailure): OrderFailureMessage {
+  return {
+    reason: Object.hasOwn(REASON, failure.code)
+      ? REASON[failure.code as FailureCode]
+      : FailureReason.FAILURE_REASON_UNSPECIFIED,
+    field: failure.field ? FIELD[failure.field] : ProtoFailureField.FAILURE_FIELD_UNSPECIFIED,
+    itemIndex: failure.itemIndex,
+    peer: failure.peer?.name ?? '',
+    peerCode: failure.peer?.code ?? '',
+  };
+}
 
 /** The customer's view of an order: the saga's bookkeeping (payment token, leases, states) stays inside. */
 export function toOrderMessage(order: OrderRecord): OrderMessage {
@@ -36,6 +70,7 @@ export function toOrderMessage(order: OrderRecord): OrderMessage {
     paymentId: order.paymentId ?? '',
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,
+    failure: failure && toFailureMessage(failure),
   };
 }
 

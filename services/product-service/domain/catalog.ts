@@ -21,7 +21,7 @@ export interface ProductStore {
   create(id: string, product: NewProduct): Promise<Product>;
   /**
    * All lines or none, never overselling. A replay (same id, same hash) returns the stored reservation;
-   * throws OutOfStockError, NotFoundError (field `lines[i].productId`) or IdempotencyKeyReusedError.
+   * throws OutOfStockError, UnknownProductError (both with the line's position) or IdempotencyKeyReusedError.
    */
   reserve(request: ReservationRequest): Promise<Reservation>;
   /** True when this call returned the units (RESERVED -> RELEASED); false when already released or unknown. */

@@ -1,4 +1,4 @@
-import { DomainError, FailedPreconditionError } from '../../../lib/runtime/errors';
+import { DomainError, FailedPreconditionError, NotFoundError } from '../../../lib/runtime/errors';
 
 /** Reason codes a caller can branch on (they travel as `x-error-reason` over gRPC). */
 export const OUT_OF_STOCK = 'OUT_OF_STOCK';
@@ -6,8 +6,23 @@ export const IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED';
 
 /** A reservation line asks for more units than the product has; nothing of the reservation was kept. */
 export class OutOfStockError extends FailedPreconditionError {
-  constructor(field: string, productId: string) {
-    super(`not enough stock for product ${productId}`, OUT_OF_STOCK, field);
+  constructor(
+    /** The position of the line in the request. */
+    readonly lineIndex: number,
+    productId: string,
+  ) {
+    super(`not enough stock for product ${productId}`, OUT_OF_STOCK, `lines[${lineIndex}].quantity`);
+  }
+}
+
+/** A reservation line names no product; nothing of the reservation was kept. */
+export class UnknownProductError extends NotFoundError {
+  constructor(
+    /** The position of the line in the request. */
+    readonly lineIndex: number,
+    productId: string,
+  ) {
+    super(`product ${productId}`, `lines[${lineIndex}].productId`);
   }
 }
 

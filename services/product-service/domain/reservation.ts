@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { ORDER_LINE_LIMITS, oneLinePerProduct } from '../../../lib/contracts/order-lines';
 import type { Money } from './product';
 import { parseOrThrow, UUID } from './validation';
 
@@ -33,14 +34,15 @@ export interface ReservationRequest {
   readonly requestHash: string;
 }
 
-export const RESERVATION_LIMITS = { maxLines: 50, maxQuantity: 1000, idLength: 100 } as const;
-
+const RESERVATION_ID_LENGTH = 100;
 const RESERVATION_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 export const reservationIdSchema = z
   .string({ error: 'must be a string' })
-  .regex(RESERVATION_ID, { error: `must be 1 to ${RESERVATION_LIMITS.idLength} characters of A-Z a-z 0-9 . _ : -` });
+  .regex(RESERVATION_ID, { error: `must be 1 to ${RESERVATION_ID_LENGTH} characters of A-Z a-z 0-9 . _ : -` });
 
-const quantityMessage = `must be an integer from 1 to ${RESERVATION_LIMITS.maxQuantity}`;
+const { maxLines, minQuantity, maxQuantity } = ORDER_LINE_LIMITS;
+const quantityMessage = `must be an integer from ${minQuantity} to ${maxQuantity}`;
+const linesMessage = `must have 1 to ${maxLines} lines`;
 const reserveSchema = z.strictObject({
   reservationId: reservationIdSchema,
   lines: z
@@ -51,29 +53,16 @@ const reserveSchema = z.strictObject({
           quantity: z
             .number({ error: quantityMessage })
             .int({ error: quantityMessage })
-            .min(1, { error: quantityMessage })
-            .max(RESERVATION_LIMITS.maxQuantity, { error: quantityMessage }),
+            .min(minQuantity, { error: quantityMessage })
+            .max(maxQuantity, { error: quantityMessage }),
         },
         { error: 'must be an object {productId, quantity}' },
       ),
       { error: 'must be a list of lines' },
     )
-    .min(1, { error: `must have 1 to ${RESERVATION_LIMITS.maxLines} lines` })
-    .max(RESERVATION_LIMITS.maxLines, { error: `must have 1 to ${RESERVATION_LIMITS.maxLines} lines` })
-    .superRefine((lines, ctx) => {
-      const seen = new Set<string>();
-      lines.forEach((line, index) => {
-        const id = line.productId.toLowerCase();
-        if (seen.has(id)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [index, 'productId'],
-            message: 'repeats a product of an earlier line (one line per product)',
-          });
-        }
-        seen.add(id);
-      });
-    }),
+    .min(1, { error: linesMessage })
+    .max(maxLines, { error: linesMessage })
+    .superRefine(oneLinePerProduct('repeats a product of an earlier line (one line per product)')),
 });
 
 /**

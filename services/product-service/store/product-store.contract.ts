@@ -5,6 +5,7 @@ import { DomainError } from '../../../lib/runtime/errors';
 import { createLogger } from '../../../lib/runtime/logger';
 import { loadMigrations, migrate } from '../../../lib/runtime/migrate';
 import { ProductCatalog } from '../domain/catalog';
+import { OutOfStockError, UnknownProductError } from '../domain/errors';
 import type { NewProduct, Product } from '../domain/product';
 import { MIGRATIONS_DIR } from '../main';
 import { loadDemoProducts } from '../seed/demo-products';
@@ -206,10 +207,12 @@ export function describeProductStoreContract(name: string, harness: DatabaseHarn
             ],
           }),
         );
+        expect(error).toBeInstanceOf(OutOfStockError);
         expect(error).toMatchObject({
           code: 'FAILED_PRECONDITION',
           reason: 'OUT_OF_STOCK',
           field: 'lines[1].quantity',
+          lineIndex: 1,
         });
         expect(await stockOf(plenty.id)).toBe(50);
         expect(await stockOf(scarce.id)).toBe(1);
@@ -228,7 +231,8 @@ export function describeProductStoreContract(name: string, harness: DatabaseHarn
             ],
           }),
         );
-        expect(error).toMatchObject({ code: 'NOT_FOUND', field: 'lines[1].productId' });
+        expect(error).toBeInstanceOf(UnknownProductError);
+        expect(error).toMatchObject({ code: 'NOT_FOUND', field: 'lines[1].productId', lineIndex: 1 });
         expect(await stockOf(known.id)).toBe(5);
         expect(await count('reservations')).toBe(0);
       });

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../../../lib/runtime/db';
-import { NotFoundError } from '../../../lib/runtime/errors';
 import type { ProductStore } from '../domain/catalog';
-import { IdempotencyKeyReusedError, OutOfStockError } from '../domain/errors';
+import { IdempotencyKeyReusedError, OutOfStockError, UnknownProductError } from '../domain/errors';
 import type { CursorPosition, NewProduct, Product } from '../domain/product';
 import type { Reservation, ReservationRequest, ReservationStatus, ReservedLine } from '../domain/reservation';
 
@@ -108,10 +107,8 @@ export class PostgresProductStore implements ProductStore {
         if (!price) {
           const exists = await tx.query('SELECT 1 FROM products WHERE id = $1', [line.productId]);
           // Throwing rolls back the whole transaction: the lines already taken and the reservation row.
-          if (exists.rows.length === 0) {
-            throw new NotFoundError(`product ${line.productId}`, `lines[${line.index}].productId`);
-          }
-          throw new OutOfStockError(`lines[${line.index}].quantity`, line.productId);
+          if (exists.rows.length === 0) throw new UnknownProductError(line.index, line.productId);
+          throw new OutOfStockError(line.index, line.productId);
         }
         reserved.set(line.index, {
           productId: line.productId,

@@ -4,13 +4,15 @@ import {
   type CreateProductRequest,
   type Product,
   ProductServiceClient,
+  RejectionReason,
   type Reservation,
   type ReserveStockRequest,
+  StockLineField,
 } from '../../../lib/contracts/gen/shopfront/product/v1/product';
 import { openEmbeddedPostgres } from '../../../lib/runtime/db';
 import { callUnary } from '../../../lib/runtime/grpc-client';
+import type { StartedService } from '../../../lib/runtime/host';
 import { ERROR_FIELD_KEY, ERROR_REASON_KEY } from '../../../lib/runtime/status';
-import type { StartedService } from '../main';
 import { startOnPglite } from '../test-support/service';
 import { expiredAdminToken, GARBAGE_TOKEN, tokenFor } from '../test-support/tokens';
 
@@ -166,6 +168,7 @@ describe('product-service gRPC API (real socket, generated client, embedded Post
         reservationId: 'grpc-order-1',
         status: 'RESERVED',
         lines: [{ productId: product.id, quantity: 2, unitPrice: { amount: 3790, currency: 'EUR' } }],
+        rejection: undefined,
       });
       expect(await rpc.reserve(request)).toEqual(reservation);
       expect((await rpc.get(product.id)).stock).toBe(3);
@@ -180,23 +183,51 @@ describe('product-service gRPC API (real socket, generated client, embedded Post
       expect((await rpc.get(product.id)).stock).toBe(5);
     });
 
-    it('answers FAILED_PRECONDITION with reason OUT_OF_STOCK on the line, and NOT_FOUND for an unknown product', async () => {
+    it('answers a line without stock or product as a REJECTED reservation naming the line, and reserves nothing', async () => {
       const product = await create({ stock: 1 });
+      const other = await create({ stock: 9 });
       expect(
-        await failure(
-          rpc.reserve({
-            reservationId: 'grpc-order-2',
-            lines: [
-              { productId: product.id, quantity: 1 },
-              { productId: '00000000-0000-4000-8000-000000000000', quantity: 1 },
-            ],
-          }),
-        ),
-      ).toEqual({ code: grpc.status.NOT_FOUND, field: 'lines[1].productId' });
+        await rpc.reserve({
+          reservationId: 'grpc-order-2',
+          lines: [
+            { productId: product.id, quantity: 1 },
+            { productId: '00000000-0000-4000-8000-000000000000', quantity: 1 },
+          ],
+        }),
+      ).toEqual<Reservation>({
+        reservationId: 'grpc-order-2',
+        status: 'REJECTED',
+        lines: [],
+        rejection: {
+          reason: RejectionReason.REJECTION_REASON_PRODUCT_NOT_FOUND,
+          lineIndex: 1,
+          field: StockLineField.STOCK_LINE_FIELD_PRODUCT_ID,
+        },
+      });
       expect(
-        await failure(rpc.reserve({ reservationId: 'grpc-order-3', lines: [{ productId: product.id, quantity: 2 }] })),
-      ).toEqual({ code: grpc.status.FAILED_PRECONDITION, field: 'lines[0].quantity', reason: 'OUT_OF_STOCK' });
-      expect((await rpc.get(product.id)).stock).toBe(1);
+        await rpc.reserve({
+          reservationId: 'grpc-order-3',
+          lines: [
+            { productId: other.id, quantity: 1 },
+            { productId: product.id, quantity: 2 },
+          ],
+        }),
+      ).toEqual<Reservation>({
+        reservationId: 'grpc-order-3',
+        status: 'REJECTED',
+        lines: [],
+        rejection: {
+          reason: RejectionReason.REJECTION_REASON_OUT_OF_STOCK,
+          lineIndex: 1,
+          field: StockLineField.STOCK_LINE_FIELD_QUANTITY,
+        },
+      });
+      expect([(await rpc.get(product.id)).stock, (await rpc.get(other.id)).stock]).toEqual([1, 9]);
+      // Nothing of a rejection is kept: the same id reserves once the lines can be had.
+      expect(
+        await rpc.reserve({ reservationId: 'grpc-order-3', lines: [{ productId: product.id, quantity: 1 }] }),
+      ).toMatchObject({ status: 'RESERVED', rejection: undefined });
+      expect((await rpc.get(product.id)).stock).toBe(0);
     });
 
     it.each<[string, ReserveStockRequest, string]>([
@@ -223,6 +254,22 @@ describe('product-service gRPC API (real socket, generated client, embedded Post
         },
         'lines[1].productId',
       ],
+      [
+        'a quantity over the limit',
+        { reservationId: 'r', lines: [{ productId: '00000000-0000-4000-8000-000000000001', quantity: 1001 }] },
+        'lines[0].quantity',
+      ],
+      [
+        'more lines than the limit',
+        {
+          reservationId: 'r',
+          lines: Array.from({ length: 51 }, (_, i) => ({
+            productId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+            quantity: 1,
+          })),
+        },
+        'lines',
+      ],
     ])('answers INVALID_ARGUMENT naming the field to %s', async (_case, request, field) => {
       expect(await failure(rpc.reserve(request))).toEqual({ code: grpc.status.INVALID_ARGUMENT, field });
     });
@@ -236,15 +283,15 @@ describe('product-service gRPC API (real socket, generated client, embedded Post
 
     it('never oversells over the wire: 40 parallel calls for a stock of 5 -> 5 reservations', async () => {
       const product = await create({ stock: 5 });
-      const results = await Promise.allSettled(
+      const results = await Promise.all(
         Array.from({ length: 40 }, (_, i) =>
           rpc.reserve({ reservationId: `wire-${i}`, lines: [{ productId: product.id, quantity: 1 }] }),
         ),
       );
-      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
-      for (const r of results) {
-        if (r.status === 'rejected') expect((r.reason as grpc.ServiceError).code).toBe(grpc.status.FAILED_PRECONDITION);
-      }
+      expect(results.filter((r) => r.status === 'RESERVED')).toHaveLength(5);
+      const rejected = results.filter((r) => r.status === 'REJECTED');
+      expect(rejected).toHaveLength(35);
+      for (const r of rejected) expect(r.rejection?.reason).toBe(RejectionReason.REJECTION_REASON_OUT_OF_STOCK);
       expect((await rpc.get(product.id)).stock).toBe(0);
     });
   });

@@ -4,10 +4,14 @@ import {
   type Product as ProductMessage,
   type ProductServiceServer,
   ProductServiceService,
+  RejectionReason,
   type Reservation as ReservationMessage,
+  type ReservationRejection,
+  StockLineField,
 } from '../../../lib/contracts/gen/shopfront/product/v1/product';
 import { bindService, type GrpcServiceBinding } from '../../../lib/runtime/grpc-server';
 import type { ProductCatalog } from '../domain/catalog';
+import { OutOfStockError, UnknownProductError } from '../domain/errors';
 import type { Product } from '../domain/product';
 import type { Reservation } from '../domain/reservation';
 
@@ -39,7 +43,30 @@ function toReservationMessage(reservation: Reservation): ReservationMessage {
       unitPrice: toMoney(l.unitPrice),
     })),
     status: reservation.status,
+    rejection: undefined,
   };
+}
+
+/**
+ * A line that cannot be had, as the contract answers it: a REJECTED reservation naming the line (a result the
+ * caller acts on, like a declined charge), not an error status. Undefined for any other error.
+ */
+function rejectionOf(error: unknown): ReservationRejection | undefined {
+  if (error instanceof OutOfStockError) {
+    return {
+      reason: RejectionReason.REJECTION_REASON_OUT_OF_STOCK,
+      lineIndex: error.lineIndex,
+      field: StockLineField.STOCK_LINE_FIELD_QUANTITY,
+    };
+  }
+  if (error instanceof UnknownProductError) {
+    return {
+      reason: RejectionReason.REJECTION_REASON_PRODUCT_NOT_FOUND,
+      lineIndex: error.lineIndex,
+      field: StockLineField.STOCK_LINE_FIELD_PRODUCT_ID,
+    };
+  }
+  return undefined;
 }
 
 /**
@@ -64,12 +91,26 @@ export function productGrpcService(catalog: ProductCatalog): GrpcServiceBinding 
       return toProductMessage(product);
     },
     reserveStock: async (request, ctx) => {
-      const reservation = await catalog.reserveStock({
-        reservationId: request.reservationId,
-        lines: request.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
-      });
-      ctx.log.info({ reservationId: reservation.reservationId, status: reservation.status }, 'stock reserved');
-      return toReservationMessage(reservation);
+      try {
+        const reservation = await catalog.reserveStock({
+          reservationId: request.reservationId,
+          lines: request.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
+        });
+        ctx.log.info({ reservationId: reservation.reservationId, status: reservation.status }, 'stock reserved');
+        return toReservationMessage(reservation);
+      } catch (error) {
+        const rejection = rejectionOf(error);
+        if (!rejection) throw error;
+        ctx.log.info(
+          {
+            reservationId: request.reservationId,
+            reason: RejectionReason[rejection.reason],
+            line: rejection.lineIndex,
+          },
+          'stock reservation rejected',
+        );
+        return { reservationId: request.reservationId, lines: [], status: 'REJECTED', rejection };
+      }
     },
     releaseStock: async (request, ctx) => {
       const released = await catalog.releaseStock(request.reservationId);

@@ -31,6 +31,40 @@ export enum OrderStatus {
   UNRECOGNIZED = -1,
 }
 
+export enum FailureReason {
+  FAILURE_REASON_UNSPECIFIED = 0,
+  /** FAILURE_REASON_OUT_OF_STOCK - Not enough stock for an item (field ITEM_QUANTITY). */
+  FAILURE_REASON_OUT_OF_STOCK = 1,
+  /** FAILURE_REASON_PRODUCT_NOT_FOUND - An item names no product (field ITEM_PRODUCT_ID). */
+  FAILURE_REASON_PRODUCT_NOT_FOUND = 2,
+  /** FAILURE_REASON_PRODUCT_SERVICE_UNAVAILABLE - product-service did not answer. */
+  FAILURE_REASON_PRODUCT_SERVICE_UNAVAILABLE = 3,
+  /** FAILURE_REASON_STOCK_NOT_RESERVED - product-service refused or did not reserve the stock. */
+  FAILURE_REASON_STOCK_NOT_RESERVED = 4,
+  /** FAILURE_REASON_MIXED_CURRENCY - The items are priced in more than one currency. */
+  FAILURE_REASON_MIXED_CURRENCY = 5,
+  /** FAILURE_REASON_AMOUNT_TOO_LARGE - The total is larger than can be charged. */
+  FAILURE_REASON_AMOUNT_TOO_LARGE = 6,
+  /** FAILURE_REASON_PAYMENT_DECLINED - The card was declined (Order.decline_code says why). */
+  FAILURE_REASON_PAYMENT_DECLINED = 7,
+  /** FAILURE_REASON_PAYMENT_FAILED - payment-service refused the charge (field PAYMENT_TOKEN when it refused the token) or did not answer. */
+  FAILURE_REASON_PAYMENT_FAILED = 8,
+  /** FAILURE_REASON_CONFIRMATION_FAILED - The order could not be recorded after the charge; the charge is refunded. */
+  FAILURE_REASON_CONFIRMATION_FAILED = 9,
+  UNRECOGNIZED = -1,
+}
+
+/** The member of CreateOrderRequest a failure is about. */
+export enum FailureField {
+  FAILURE_FIELD_UNSPECIFIED = 0,
+  /** FAILURE_FIELD_ITEM_PRODUCT_ID - items[item_index].product_id */
+  FAILURE_FIELD_ITEM_PRODUCT_ID = 1,
+  /** FAILURE_FIELD_ITEM_QUANTITY - items[item_index].quantity */
+  FAILURE_FIELD_ITEM_QUANTITY = 2,
+  FAILURE_FIELD_PAYMENT_TOKEN = 3,
+  UNRECOGNIZED = -1,
+}
+
 export interface Money {
   amount: number;
   currency: string;
@@ -61,8 +95,12 @@ export interface Order {
   total:
     | Money
     | undefined;
-  /** Machine-readable: OUT_OF_STOCK, PAYMENT_DECLINED, PAYMENT_FAILED, PRODUCT_NOT_FOUND, ... */
+  /**
+   * The name of failure.reason without its prefix (OUT_OF_STOCK, PAYMENT_DECLINED, ...), for readers that show
+   * codes they do not know yet. Callers branch on `failure`.
+   */
   failureCode: string;
+  /** For people (support, logs); never parsed: what a caller acts on is in `failure`. */
   failureReason: string;
   /** The processor's decline code when failure_code is PAYMENT_DECLINED. */
   declineCode: string;
@@ -70,6 +108,22 @@ export interface Order {
   /** RFC 3339. */
   createdAt: string;
   updatedAt: string;
+  /** FAILED only: why, in fields a caller can act on. */
+  failure: OrderFailure | undefined;
+}
+
+export interface OrderFailure {
+  reason: FailureReason;
+  /** UNSPECIFIED when no input of the request is at fault. */
+  field: FailureField;
+  /** With FAILURE_FIELD_ITEM_*: the position of the item in CreateOrderRequest.items (and Order.items). */
+  itemIndex?:
+    | number
+    | undefined;
+  /** The service behind order-service that refused or did not answer (product-service, payment-service), if one did. */
+  peer: string;
+  /** That service's gRPC status name (INVALID_ARGUMENT, DEADLINE_EXCEEDED, ...), with `peer`. */
+  peerCode: string;
 }
 
 export interface GetOrderRequest {
@@ -349,6 +403,7 @@ function createBaseOrder(): Order {
     paymentId: "",
     createdAt: "",
     updatedAt: "",
+    failure: undefined,
   };
 }
 
@@ -386,6 +441,9 @@ export const Order: MessageFns<Order> = {
     }
     if (message.updatedAt !== "") {
       writer.uint32(90).string(message.updatedAt);
+    }
+    if (message.failure !== undefined) {
+      OrderFailure.encode(message.failure, writer.uint32(98).fork()).join();
     }
     return writer;
   },
@@ -489,6 +547,104 @@ export const Order: MessageFns<Order> = {
             }
 
             message.updatedAt = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.failure = OrderFailure.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseOrderFailure(): OrderFailure {
+  return { reason: 0, field: 0, itemIndex: undefined, peer: "", peerCode: "" };
+}
+
+export const OrderFailure: MessageFns<OrderFailure> = {
+  encode(message: OrderFailure, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reason !== 0) {
+      writer.uint32(8).int32(message.reason);
+    }
+    if (message.field !== 0) {
+      writer.uint32(16).int32(message.field);
+    }
+    if (message.itemIndex !== undefined) {
+      writer.uint32(24).int32(message.itemIndex);
+    }
+    if (message.peer !== "") {
+      writer.uint32(34).string(message.peer);
+    }
+    if (message.peerCode !== "") {
+      writer.uint32(42).string(message.peerCode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OrderFailure {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOrderFailure();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.reason = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.field = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.itemIndex = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.peer = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.peerCode = reader.string();
             continue;
           }
         }
@@ -670,8 +826,9 @@ export const OrderServiceService = {
    * The caller (from the bearer token in `authorization` metadata) orders; idempotent by idempotency_key per
    * user: the same key again returns the same order, never a second one; the same key with a different
    * request is INVALID_ARGUMENT (reason IDEMPOTENCY_KEY_REUSED). A declined payment yields an order in state
-   * FAILED with failure_code (e.g. PAYMENT_DECLINED) — the gateway answers 402; out of stock yields FAILED
-   * with OUT_OF_STOCK (409).
+   * FAILED with failure.reason PAYMENT_DECLINED — the gateway answers 402; out of stock yields FAILED with
+   * OUT_OF_STOCK and the item at fault in `failure` (409). The limits of `items` (how many, which
+   * quantities, one item per product) are lib/contracts/order-lines.ts.
    */
   createOrder: {
     path: "/shopfront.order.v1.OrderService/CreateOrder" as const,
@@ -709,8 +866,9 @@ export interface OrderServiceServer extends UntypedServiceImplementation {
    * The caller (from the bearer token in `authorization` metadata) orders; idempotent by idempotency_key per
    * user: the same key again returns the same order, never a second one; the same key with a different
    * request is INVALID_ARGUMENT (reason IDEMPOTENCY_KEY_REUSED). A declined payment yields an order in state
-   * FAILED with failure_code (e.g. PAYMENT_DECLINED) — the gateway answers 402; out of stock yields FAILED
-   * with OUT_OF_STOCK (409).
+   * FAILED with failure.reason PAYMENT_DECLINED — the gateway answers 402; out of stock yields FAILED with
+   * OUT_OF_STOCK and the item at fault in `failure` (409). The limits of `items` (how many, which
+   * quantities, one item per product) are lib/contracts/order-lines.ts.
    */
   createOrder: handleUnaryCall<CreateOrderRequest, Order>;
   /** The owner or an admin; NOT_FOUND otherwise (an order's existence is not revealed to others). */
@@ -724,8 +882,9 @@ export interface OrderServiceClient extends Client {
    * The caller (from the bearer token in `authorization` metadata) orders; idempotent by idempotency_key per
    * user: the same key again returns the same order, never a second one; the same key with a different
    * request is INVALID_ARGUMENT (reason IDEMPOTENCY_KEY_REUSED). A declined payment yields an order in state
-   * FAILED with failure_code (e.g. PAYMENT_DECLINED) — the gateway answers 402; out of stock yields FAILED
-   * with OUT_OF_STOCK (409).
+   * FAILED with failure.reason PAYMENT_DECLINED — the gateway answers 402; out of stock yields FAILED with
+   * OUT_OF_STOCK and the item at fault in `failure` (409). The limits of `items` (how many, which
+   * quantities, one item per product) are lib/contracts/order-lines.ts.
    */
   createOrder(
     request: CreateOrderRequest,

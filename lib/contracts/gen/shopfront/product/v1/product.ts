@@ -23,6 +23,22 @@ export const protobufPackage = "shopfront.product.v1";
 
 export const protobufFileName = "shopfront/product/v1/product.proto";
 
+export enum RejectionReason {
+  REJECTION_REASON_UNSPECIFIED = 0,
+  /** REJECTION_REASON_OUT_OF_STOCK - The line asks for more units than the product has (field QUANTITY). */
+  REJECTION_REASON_OUT_OF_STOCK = 1,
+  /** REJECTION_REASON_PRODUCT_NOT_FOUND - The line names no product (field PRODUCT_ID). */
+  REJECTION_REASON_PRODUCT_NOT_FOUND = 2,
+  UNRECOGNIZED = -1,
+}
+
+export enum StockLineField {
+  STOCK_LINE_FIELD_UNSPECIFIED = 0,
+  STOCK_LINE_FIELD_PRODUCT_ID = 1,
+  STOCK_LINE_FIELD_QUANTITY = 2,
+  UNRECOGNIZED = -1,
+}
+
 export interface Money {
   /** Integer minor units (cents for EUR, yen for JPY). */
   amount: number;
@@ -80,9 +96,20 @@ export interface ReservedLine {
 
 export interface Reservation {
   reservationId: string;
+  /** Empty when REJECTED. */
   lines: ReservedLine[];
-  /** RESERVED or RELEASED. */
+  /** RESERVED, RELEASED, or REJECTED (nothing was reserved; `rejection` says why). */
   status: string;
+  /** Set when status is REJECTED. */
+  rejection: ReservationRejection | undefined;
+}
+
+/** Why a reservation was rejected: a line at fault, by its position in ReserveStockRequest.lines. */
+export interface ReservationRejection {
+  reason: RejectionReason;
+  lineIndex: number;
+  /** The member of that line at fault. */
+  field: StockLineField;
 }
 
 export interface ReleaseStockRequest {
@@ -674,7 +701,7 @@ export const ReservedLine: MessageFns<ReservedLine> = {
 };
 
 function createBaseReservation(): Reservation {
-  return { reservationId: "", lines: [], status: "" };
+  return { reservationId: "", lines: [], status: "", rejection: undefined };
 }
 
 export const Reservation: MessageFns<Reservation> = {
@@ -687,6 +714,9 @@ export const Reservation: MessageFns<Reservation> = {
     }
     if (message.status !== "") {
       writer.uint32(26).string(message.status);
+    }
+    if (message.rejection !== undefined) {
+      ReservationRejection.encode(message.rejection, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -726,6 +756,82 @@ export const Reservation: MessageFns<Reservation> = {
             }
 
             message.status = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.rejection = ReservationRejection.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseReservationRejection(): ReservationRejection {
+  return { reason: 0, lineIndex: 0, field: 0 };
+}
+
+export const ReservationRejection: MessageFns<ReservationRejection> = {
+  encode(message: ReservationRejection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reason !== 0) {
+      writer.uint32(8).int32(message.reason);
+    }
+    if (message.lineIndex !== 0) {
+      writer.uint32(16).int32(message.lineIndex);
+    }
+    if (message.field !== 0) {
+      writer.uint32(24).int32(message.field);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReservationRejection {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReservationRejection();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.reason = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.lineIndex = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.field = reader.int32() as any;
             continue;
           }
         }
@@ -866,8 +972,11 @@ export const ProductServiceService = {
     responseDeserialize: (value: Buffer): Product => Product.decode(value),
   },
   /**
-   * All lines or none; FAILED_PRECONDITION when any line lacks stock. Repeating a reservation id
-   * returns the first result and never reserves twice; reusing it for other lines is INVALID_ARGUMENT.
+   * All lines or none. A line that cannot be had (no such product, not enough stock) is a result, not an
+   * error: status REJECTED with `rejection` naming the line, nothing reserved and nothing kept (the same
+   * reservation id again tries afresh). Repeating a reservation id returns the first reservation and never
+   * reserves twice; reusing it for other lines is INVALID_ARGUMENT. The limits of `lines` (how many, which
+   * quantities, one line per product) are lib/contracts/order-lines.ts.
    */
   reserveStock: {
     path: "/shopfront.product.v1.ProductService/ReserveStock" as const,
@@ -898,8 +1007,11 @@ export interface ProductServiceServer extends UntypedServiceImplementation {
   /** Admin only: the caller's access token travels in the `authorization` metadata. */
   createProduct: handleUnaryCall<CreateProductRequest, Product>;
   /**
-   * All lines or none; FAILED_PRECONDITION when any line lacks stock. Repeating a reservation id
-   * returns the first result and never reserves twice; reusing it for other lines is INVALID_ARGUMENT.
+   * All lines or none. A line that cannot be had (no such product, not enough stock) is a result, not an
+   * error: status REJECTED with `rejection` naming the line, nothing reserved and nothing kept (the same
+   * reservation id again tries afresh). Repeating a reservation id returns the first reservation and never
+   * reserves twice; reusing it for other lines is INVALID_ARGUMENT. The limits of `lines` (how many, which
+   * quantities, one line per product) are lib/contracts/order-lines.ts.
    */
   reserveStock: handleUnaryCall<ReserveStockRequest, Reservation>;
   /** Returns the reserved units to stock once; releasing again, or an unknown id, changes nothing. */
@@ -955,8 +1067,11 @@ export interface ProductServiceClient extends Client {
     callback: (error: ServiceError | null, response: Product) => void,
   ): ClientUnaryCall;
   /**
-   * All lines or none; FAILED_PRECONDITION when any line lacks stock. Repeating a reservation id
-   * returns the first result and never reserves twice; reusing it for other lines is INVALID_ARGUMENT.
+   * All lines or none. A line that cannot be had (no such product, not enough stock) is a result, not an
+   * error: status REJECTED with `rejection` naming the line, nothing reserved and nothing kept (the same
+   * reservation id again tries afresh). Repeating a reservation id returns the first reservation and never
+   * reserves twice; reusing it for other lines is INVALID_ARGUMENT. The limits of `lines` (how many, which
+   * quantities, one line per product) are lib/contracts/order-lines.ts.
    */
   reserveStock(
     request: ReserveStockRequest,
