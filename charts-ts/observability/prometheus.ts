@@ -166,34 +166,43 @@ export function alertingRules(catalog: PlatformQuery, config: ResolvedK8sConfig)
     labels: { severity: 'page' },
     annotations: { summary, description },
   });
+  // The same latency and error objectives for HTTP and gRPC, on the recording rules of each.
+  const protocols = [
+    {
+      name: 'Http',
+      label: 'HTTP',
+      series: 'http_request_duration_seconds',
+      errors: 'http_request_errors',
+      failed: '5xx',
+      calls: 'requests',
+    },
+    {
+      name: 'Grpc',
+      label: 'gRPC',
+      series: 'grpc_server_handling_seconds',
+      errors: 'grpc_server_errors',
+      failed: 'server-error',
+      calls: 'RPCs',
+    },
+  ];
   const rules = [
-    alert(
-      'ShopfrontHttpLatencyP99High',
-      `service:http_request_duration_seconds:p99_5m > ${slo.p99LatencySeconds}`,
-      '10m',
-      '{{ $labels.service }}: HTTP p99 latency above the SLO',
-      `p99 over 5 minutes is {{ $value | humanizeDuration }}; the objective is ${slo.p99LatencySeconds} s.`,
+    ...protocols.map((p) =>
+      alert(
+        `Shopfront${p.name}LatencyP99High`,
+        `service:${p.series}:p99_5m > ${slo.p99LatencySeconds}`,
+        '10m',
+        `{{ $labels.service }}: ${p.label} p99 latency above the SLO`,
+        `p99 over 5 minutes is {{ $value | humanizeDuration }}; the objective is ${slo.p99LatencySeconds} s.`,
+      ),
     ),
-    alert(
-      'ShopfrontGrpcLatencyP99High',
-      `service:grpc_server_handling_seconds:p99_5m > ${slo.p99LatencySeconds}`,
-      '10m',
-      '{{ $labels.service }}: gRPC p99 latency above the SLO',
-      `p99 over 5 minutes is {{ $value | humanizeDuration }}; the objective is ${slo.p99LatencySeconds} s.`,
-    ),
-    alert(
-      'ShopfrontHttpErrorRatioHigh',
-      `service:http_request_errors:ratio_rate5m > ${slo.maxErrorRatio}`,
-      '10m',
-      '{{ $labels.service }}: HTTP 5xx ratio above the SLO',
-      `{{ $value | humanizePercentage }} of requests failed over 5 minutes; the objective is below ${slo.maxErrorRatio * 100}%.`,
-    ),
-    alert(
-      'ShopfrontGrpcErrorRatioHigh',
-      `service:grpc_server_errors:ratio_rate5m > ${slo.maxErrorRatio}`,
-      '10m',
-      '{{ $labels.service }}: gRPC server-error ratio above the SLO',
-      `{{ $value | humanizePercentage }} of RPCs failed over 5 minutes; the objective is below ${slo.maxErrorRatio * 100}%.`,
+    ...protocols.map((p) =>
+      alert(
+        `Shopfront${p.name}ErrorRatioHigh`,
+        `service:${p.errors}:ratio_rate5m > ${slo.maxErrorRatio}`,
+        '10m',
+        `{{ $labels.service }}: ${p.label} ${p.failed} ratio above the SLO`,
+        `{{ $value | humanizePercentage }} of ${p.calls} failed over 5 minutes; the objective is below ${slo.maxErrorRatio * 100}%.`,
+      ),
     ),
     alert(
       'ShopfrontAutoscalerAtMaximum',

@@ -1,4 +1,5 @@
-import type { z } from 'zod';
+import { z } from 'zod';
+import { UUID } from '../runtime/validation';
 
 /**
  * The rules of an order's lines that proto3 cannot state, in one place for every service that checks them:
@@ -42,4 +43,38 @@ export function oneLinePerProduct<Lines extends readonly { readonly productId: s
       ctx.addIssue({ code: 'custom', path: [index, 'productId'], message });
     }
   };
+}
+
+export interface OrderLinesSchemaOptions {
+  /** What the caller's API calls a line: `item` (orders) or `line` (reservations). */
+  readonly noun: 'item' | 'line';
+  /** Refuse unknown keys in a line. @default false */
+  readonly strict?: boolean;
+  /** The wording of a repeated product, in the caller's terms. */
+  readonly repeatedProduct: string;
+}
+
+/**
+ * The zod schema of a list of order lines under ORDER_LINE_LIMITS, worded in the caller's terms: each line a
+ * `{productId: UUID, quantity}`, 1 to `maxLines` of them, one per product.
+ */
+export function orderLinesSchema(options: OrderLinesSchemaOptions) {
+  const { maxLines, minQuantity, maxQuantity } = ORDER_LINE_LIMITS;
+  const quantity = `must be an integer from ${minQuantity} to ${maxQuantity}`;
+  const count = `must have 1 to ${maxLines} ${options.noun}s`;
+  const shape = {
+    productId: z.string({ error: 'must be a UUID' }).regex(UUID, { error: 'must be a UUID' }),
+    quantity: z
+      .number({ error: quantity })
+      .int({ error: quantity })
+      .min(minQuantity, { error: quantity })
+      .max(maxQuantity, { error: quantity }),
+  };
+  const lineError = { error: 'must be an object {productId, quantity}' };
+  const line = options.strict ? z.strictObject(shape, lineError) : z.object(shape, lineError);
+  return z
+    .array(line, { error: `must be a list of ${options.noun}s` })
+    .min(1, { error: count })
+    .max(maxLines, { error: count })
+    .superRefine(oneLinePerProduct(options.repeatedProduct));
 }

@@ -20,50 +20,39 @@ export class ServiceMetrics {
     this.registry.setDefaultLabels({ service });
     if (options.defaults ?? true) collectDefaultMetrics({ register: this.registry });
     const registers = [this.registry];
-    this.httpRequests = new Counter({
-      name: 'http_requests_total',
-      help: 'HTTP requests handled, by method, route template and status code.',
-      labelNames: ['method', 'route', 'status_code'],
-      registers,
-    });
-    this.httpDuration = new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'Time to handle an HTTP request, by method, route template and status code.',
-      labelNames: ['method', 'route', 'status_code'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.grpcServerStarted = new Counter({
-      name: 'grpc_server_started_total',
-      help: 'RPCs started on the server.',
-      labelNames: ['grpc_type', 'grpc_service', 'grpc_method'],
-      registers,
-    });
-    this.grpcServerHandled = new Counter({
-      name: 'grpc_server_handled_total',
-      help: 'RPCs completed on the server, by status code.',
-      labelNames: ['grpc_type', 'grpc_service', 'grpc_method', 'grpc_code'],
-      registers,
-    });
-    this.grpcServerDuration = new Histogram({
-      name: 'grpc_server_handling_seconds',
-      help: 'Time to handle an RPC on the server.',
-      labelNames: ['grpc_type', 'grpc_service', 'grpc_method'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.grpcClientHandled = new Counter({
-      name: 'grpc_client_handled_total',
-      help: 'RPCs completed by the client, by status code.',
-      labelNames: ['grpc_type', 'grpc_service', 'grpc_method', 'grpc_code'],
-      registers,
-    });
-    this.grpcClientDuration = new Histogram({
-      name: 'grpc_client_handling_seconds',
-      help: 'Time from sending an RPC to its completion, on the client.',
-      labelNames: ['grpc_type', 'grpc_service', 'grpc_method'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+      new Counter<L>({ name, help, labelNames, registers });
+    const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+      new Histogram<L>({ name, help, labelNames, buckets: LATENCY_BUCKETS, registers });
+    const http = ['method', 'route', 'status_code'] as const;
+    const rpc = ['grpc_type', 'grpc_service', 'grpc_method'] as const;
+    const handled = [...rpc, 'grpc_code'] as const;
+    this.httpRequests = counter(
+      'http_requests_total',
+      'HTTP requests handled, by method, route template and status code.',
+      http,
+    );
+    this.httpDuration = histogram(
+      'http_request_duration_seconds',
+      'Time to handle an HTTP request, by method, route template and status code.',
+      http,
+    );
+    this.grpcServerStarted = counter('grpc_server_started_total', 'RPCs started on the server.', rpc);
+    this.grpcServerHandled = counter(
+      'grpc_server_handled_total',
+      'RPCs completed on the server, by status code.',
+      handled,
+    );
+    this.grpcServerDuration = histogram('grpc_server_handling_seconds', 'Time to handle an RPC on the server.', rpc);
+    this.grpcClientHandled = counter(
+      'grpc_client_handled_total',
+      'RPCs completed by the client, by status code.',
+      handled,
+    );
+    this.grpcClientDuration = histogram(
+      'grpc_client_handling_seconds',
+      'Time from sending an RPC to its completion, on the client.',
+      rpc,
+    );
   }
 }

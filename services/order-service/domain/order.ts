@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { ORDER_LINE_LIMITS, oneLinePerProduct } from '../../../lib/contracts/order-lines';
+import { orderLinesSchema } from '../../../lib/contracts/order-lines';
 import { InvalidArgumentError } from '../../../lib/runtime/errors';
 import { parseOrThrow, UUID } from './validation';
 
@@ -98,32 +98,14 @@ export interface OrderRequest {
   readonly requestHash: string;
 }
 
-const { maxLines, minQuantity, maxQuantity } = ORDER_LINE_LIMITS;
-const quantityMessage = `must be an integer from ${minQuantity} to ${maxQuantity}`;
-const itemsMessage = `must have 1 to ${maxLines} items`;
-
 const createOrderSchema = z.object({
   idempotencyKey: z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9._:-]{1,255}$/, {
     error: `must be 1 to ${KEY_LENGTH} characters of A-Z a-z 0-9 . _ : -`,
   }),
-  items: z
-    .array(
-      z.object(
-        {
-          productId: z.string({ error: 'must be a UUID' }).regex(UUID, { error: 'must be a UUID' }),
-          quantity: z
-            .number({ error: quantityMessage })
-            .int({ error: quantityMessage })
-            .min(minQuantity, { error: quantityMessage })
-            .max(maxQuantity, { error: quantityMessage }),
-        },
-        { error: 'must be an object {productId, quantity}' },
-      ),
-      { error: 'must be a list of items' },
-    )
-    .min(1, { error: itemsMessage })
-    .max(maxLines, { error: itemsMessage })
-    .superRefine(oneLinePerProduct('repeats a product of an earlier item (one item per product; raise its quantity)')),
+  items: orderLinesSchema({
+    noun: 'item',
+    repeatedProduct: 'repeats a product of an earlier item (one item per product; raise its quantity)',
+  }),
   // A processor token (tok_...), never a card number; bounded and printable so it cannot smuggle anything.
   paymentToken: z.string({ error: 'must be a string' }).regex(/^[\x21-\x7e]{1,255}$/, {
     error: `must be a payment token of 1 to ${TOKEN_LENGTH} printable characters without spaces`,

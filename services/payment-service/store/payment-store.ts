@@ -177,13 +177,23 @@ export class PostgresPaymentStore implements PaymentStore {
     return record;
   }
 
-  async abandonCharge(id: string, attempt: number): Promise<void> {
-    await this.db.query(`DELETE FROM charges WHERE id = $1 AND status = 'PENDING' AND attempt = $2`, [id, attempt]);
+  abandonCharge(id: string, attempt: number): Promise<void> {
+    return this.abandonClaim('charges', id, attempt);
   }
 
-  async expireCharge(id: string, attempt: number, nowMs: number): Promise<void> {
+  expireCharge(id: string, attempt: number, nowMs: number): Promise<void> {
+    return this.expireClaim('charges', id, attempt, nowMs);
+  }
+
+  /** Gives up a claim this attempt holds: the pending row goes, so the next attempt starts afresh. */
+  private async abandonClaim(table: 'charges' | 'refunds', id: string, attempt: number): Promise<void> {
+    await this.db.query(`DELETE FROM ${table} WHERE id = $1 AND status = 'PENDING' AND attempt = $2`, [id, attempt]);
+  }
+
+  /** Ends this attempt's lease at `nowMs`, so another attempt may take the claim over at once. */
+  private async expireClaim(table: 'charges' | 'refunds', id: string, attempt: number, nowMs: number): Promise<void> {
     await this.db.query(
-      `UPDATE charges SET lease_until = ${AT('$3')} WHERE id = $1 AND status = 'PENDING' AND attempt = $2`,
+      `UPDATE ${table} SET lease_until = ${AT('$3')} WHERE id = $1 AND status = 'PENDING' AND attempt = $2`,
       [id, attempt, nowMs],
     );
   }
@@ -252,30 +262,26 @@ export class PostgresPaymentStore implements PaymentStore {
     return record;
   }
 
-  async abandonRefund(id: string, attempt: number): Promise<void> {
-    await this.db.query(`DELETE FROM refunds WHERE id = $1 AND status = 'PENDING' AND attempt = $2`, [id, attempt]);
+  abandonRefund(id: string, attempt: number): Promise<void> {
+    return this.abandonClaim('refunds', id, attempt);
   }
 
-  async expireRefund(id: string, attempt: number, nowMs: number): Promise<void> {
-    await this.db.query(
-      `UPDATE refunds SET lease_until = ${AT('$3')} WHERE id = $1 AND status = 'PENDING' AND attempt = $2`,
-      [id, attempt, nowMs],
-    );
+  expireRefund(id: string, attempt: number, nowMs: number): Promise<void> {
+    return this.expireClaim('refunds', id, attempt, nowMs);
   }
 
-  private async refundByKey(q: Queryable, key: string): Promise<RefundRecord | undefined> {
+  private refundByKey(q: Queryable, key: string): Promise<RefundRecord | undefined> {
+    return this.refundWhere(q, 'r.idempotency_key', key);
+  }
+
+  private refundById(q: Queryable, id: string): Promise<RefundRecord | undefined> {
+    return this.refundWhere(q, 'r.id', id);
+  }
+
+  private async refundWhere(q: Queryable, column: 'r.id' | 'r.idempotency_key', value: string) {
     const result = await q.query<RefundRow>(
-      `SELECT ${REFUND_COLUMNS} FROM refunds r JOIN charges c ON c.id = r.charge_id WHERE r.idempotency_key = $1`,
-      [key],
-    );
-    const row = result.rows[0];
-    return row ? toRefundRecord(row) : undefined;
-  }
-
-  private async refundById(q: Queryable, id: string): Promise<RefundRecord | undefined> {
-    const result = await q.query<RefundRow>(
-      `SELECT ${REFUND_COLUMNS} FROM refunds r JOIN charges c ON c.id = r.charge_id WHERE r.id = $1`,
-      [id],
+      `SELECT ${REFUND_COLUMNS} FROM refunds r JOIN charges c ON c.id = r.charge_id WHERE ${column} = $1`,
+      [value],
     );
     const row = result.rows[0];
     return row ? toRefundRecord(row) : undefined;

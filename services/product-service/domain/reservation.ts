@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { ORDER_LINE_LIMITS, oneLinePerProduct } from '../../../lib/contracts/order-lines';
+import { orderLinesSchema } from '../../../lib/contracts/order-lines';
 import type { Money } from './product';
-import { parseOrThrow, UUID } from './validation';
+import { parseOrThrow } from './validation';
 
 export type ReservationStatus = 'RESERVED' | 'RELEASED';
 
@@ -40,29 +40,13 @@ export const reservationIdSchema = z
   .string({ error: 'must be a string' })
   .regex(RESERVATION_ID, { error: `must be 1 to ${RESERVATION_ID_LENGTH} characters of A-Z a-z 0-9 . _ : -` });
 
-const { maxLines, minQuantity, maxQuantity } = ORDER_LINE_LIMITS;
-const quantityMessage = `must be an integer from ${minQuantity} to ${maxQuantity}`;
-const linesMessage = `must have 1 to ${maxLines} lines`;
 const reserveSchema = z.strictObject({
   reservationId: reservationIdSchema,
-  lines: z
-    .array(
-      z.strictObject(
-        {
-          productId: z.string({ error: 'must be a UUID' }).regex(UUID, { error: 'must be a UUID' }),
-          quantity: z
-            .number({ error: quantityMessage })
-            .int({ error: quantityMessage })
-            .min(minQuantity, { error: quantityMessage })
-            .max(maxQuantity, { error: quantityMessage }),
-        },
-        { error: 'must be an object {productId, quantity}' },
-      ),
-      { error: 'must be a list of lines' },
-    )
-    .min(1, { error: linesMessage })
-    .max(maxLines, { error: linesMessage })
-    .superRefine(oneLinePerProduct('repeats a product of an earlier line (one line per product)')),
+  lines: orderLinesSchema({
+    noun: 'line',
+    strict: true,
+    repeatedProduct: 'repeats a product of an earlier line (one line per product)',
+  }),
 });
 
 /**
