@@ -8,9 +8,9 @@ import {
 import { ConfigError, loadConfig } from '../../lib/runtime/config';
 import { openEmbeddedPostgres } from '../../lib/runtime/db';
 import { callUnary } from '../../lib/runtime/grpc-client';
+import type { StartedService } from '../../lib/runtime/host';
 import { createLogger } from '../../lib/runtime/logger';
 import { configShape, paymentTimings, SCHEMA } from './config';
-import type { StartedService } from '../../lib/runtime/host';
 import { start } from './main';
 
 const silent = createLogger({ service: 'payment-service', level: 'silent' });

@@ -3,8 +3,8 @@ import type { OrderServiceServer } from '../../../lib/contracts/gen/shopfront/or
 import type { ProductServiceServer } from '../../../lib/contracts/gen/shopfront/product/v1/product';
 import type { UserServiceServer } from '../../../lib/contracts/gen/shopfront/user/v1/user';
 import { type AccessClaims, TokenIssuer } from '../../../lib/runtime/auth';
-import { capturedLogger } from '../../../lib/runtime/test-support/logs';
 import type { StartedService } from '../../../lib/runtime/host';
+import { capturedLogger } from '../../../lib/runtime/test-support/logs';
 import { start } from '../main';
 import {
   ALICE,

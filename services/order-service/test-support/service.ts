@@ -8,9 +8,9 @@ import {
 } from '../../../lib/contracts/gen/shopfront/order/v1/order';
 import type { EventBus, OutgoingMessage, SubscribeOptions, Subscription } from '../../../lib/runtime/events';
 import { callUnary } from '../../../lib/runtime/grpc-client';
+import type { StartedService } from '../../../lib/runtime/host';
 import { createLogger, type Logger } from '../../../lib/runtime/logger';
 import { ERROR_FIELD_KEY, ERROR_REASON_KEY } from '../../../lib/runtime/status';
-import type { StartedService } from '../../../lib/runtime/host';
 import { start } from '../main';
 import type { FakePaymentService, FakeProductService } from './fake-peers';
 import { TEST_JWT_SECRET } from './tokens';

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import type { PGlite } from '@electric-sql/pglite';
-import { createLogger, type Logger } from '../../../lib/runtime/logger';
 import type { StartedService } from '../../../lib/runtime/host';
+import { createLogger, type Logger } from '../../../lib/runtime/logger';
 import { start } from '../main';
 import { TEST_JWT_SECRET } from './tokens';
 
