@@ -220,14 +220,9 @@ export class PostgresOrderStore implements OrderStore {
     return taken.rows.map((r) => r.id);
   }
 
-  advance(
-    id: string,
-    lease: Lease,
-    from: SagaStep,
-    patch: OrderPatch,
-    event?: OutboxEvent,
-  ): Promise<OrderRecord | undefined> {
-    return this.db.transaction(async (tx) => {
+  /** Typed by the port it implements, so the signature is written once. */
+  readonly advance: OrderStore['advance'] = (id, lease, from, patch, event) =>
+    this.db.transaction(async (tx) => {
       const updated = await tx.query(
         `UPDATE orders SET
            status = COALESCE($4, status),
@@ -289,5 +284,4 @@ export class PostgresOrderStore implements OrderStore {
       }
       return this.loadOne(tx, id);
     });
-  }
 }
