@@ -1,8 +1,8 @@
 import type { Config } from 'jest';
 
-// Unit and synthesis tests run in `npm test` (which sets --experimental-vm-modules: PGlite loads its
-// WebAssembly with a dynamic import, which Jest's module sandbox allows only with that flag). Tiers that need a real PostgreSQL or Kafka
-// live under `*.integration.test.ts` and run through `jest.integration.config.ts`.
+// Unit and synthesis tests run in `npm test`, on one real PostgreSQL 17 for the whole run (the embedded server
+// `npm start` uses, started by the global setup; each suite takes a fresh database). Tiers that need Kafka or a
+// PostgreSQL they stop and start live under `*.integration.test.ts` and run through `jest.integration.config.ts`.
 const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>'],
@@ -17,6 +17,8 @@ const config: Config = {
     ],
   },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  globalSetup: '<rootDir>/lib/runtime/test-support/postgres-setup.ts',
+  globalTeardown: '<rootDir>/lib/runtime/test-support/postgres-teardown.ts',
   snapshotFormat: { printBasicPrototype: false },
   // CDK synthesis with bundling is CPU-heavy; two cores, two workers.
   maxWorkers: 2,

@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 /**
- * The whole platform on one machine: every service of the catalog through the one service host, on its catalog
- * port (shifted by SHOPFRONT_PORT_OFFSET), sharing one embedded PostgreSQL under DATA_DIR (or DATABASE_URL) and
- * one event log under DATA_DIR/events (or Kafka at KAFKA_BROKERS). Any service setting may be set in the
- * environment. Ctrl-C stops it.
+ * The whole platform on one machine: every service of the catalog on an event loop of its own (a worker thread, or
+ * a process with SHOPFRONT_ISOLATION=process), supervised, on its catalog port shifted by SHOPFRONT_PORT_OFFSET,
+ * sharing one embedded PostgreSQL 17 under DATA_DIR (or DATABASE_URL) that also holds their event log (or Kafka at
+ * KAFKA_BROKERS). Any service setting may be set in the environment. Ctrl-C stops it.
  */
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { parsePortOffset } from '../lib/platform';
 import { createLogger, handleShutdown, loadOrCreateLocalSecrets } from '../lib/runtime';
-import { startLocalPlatform } from '../services/platform';
+import { superviseLocalPlatform } from '../services/supervisor';
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -21,7 +21,10 @@ async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   const { secrets, created } = loadOrCreateLocalSecrets(dataDir);
   const { DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers } = process.env;
-  const platform = await startLocalPlatform({
+  const isolation = process.env.SHOPFRONT_ISOLATION ?? 'worker';
+  if (isolation !== 'worker' && isolation !== 'process')
+    throw new Error(`SHOPFRONT_ISOLATION must be worker or process, got '${isolation}'`);
+  const platform = await superviseLocalPlatform({
     env: { ...process.env, DATA_DIR: dataDir, JWT_SECRET: secrets.jwtSecret, LOG_LEVEL: logLevel },
     settings: {
       'user-service': { BOOTSTRAP_ADMIN_EMAIL: secrets.adminEmail, BOOTSTRAP_ADMIN_PASSWORD: secrets.adminPassword },
@@ -29,13 +32,13 @@ async function main(): Promise<void> {
     },
     portOffset: offset,
     host,
+    isolation,
+    logger,
   });
-  // npm start runs node with --expose-gc: one collection here returns what first-start initdb used.
-  (globalThis as { gc?: () => void }).gc?.();
-  // Seven services, each draining and finishing in-flight work, then the event log and the database.
-  handleShutdown(logger, [{ name: 'platform', run: () => platform.stop() }], { deadlineMs: 20_000 });
+  // Seven services, each draining and finishing in-flight work, then the database.
+  handleShutdown(logger, [{ name: 'platform', run: () => platform.stop() }], { deadlineMs: 30_000 });
 
-  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${platform.service('api-gateway').ports.http}`;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${platform.services.find((s) => s.name === 'api-gateway')?.ports.http}`;
   const ports = (p: Record<string, number>) =>
     Object.entries(p)
       .map(([n, v]) => `${n}:${v}`)
@@ -44,11 +47,11 @@ async function main(): Promise<void> {
   const database = databaseUrl
     ? 'PostgreSQL at DATABASE_URL'
     : `embedded PostgreSQL in ${path.join(dataDir, 'postgres')}`;
-  const events = brokers ? 'Kafka at KAFKA_BROKERS' : `event log in ${path.join(dataDir, 'events')}`;
+  const events = brokers ? 'Kafka at KAFKA_BROKERS' : 'event log in the same PostgreSQL';
   const admin = `${secrets.adminEmail} / ${secrets.adminPassword}`;
   const lines = [
     '',
-    `Shopfront is up in ${((Date.now() - started) / 1000).toFixed(1)} s — ${database}, ${events}`,
+    `Shopfront is up in ${((Date.now() - started) / 1000).toFixed(1)} s — ${database}, ${events}; each service in its own ${isolation}`,
     row('gateway', `${url}   (OpenAPI: ${url}/api/v1/openapi.json)`),
     ...platform.services.map((s) => row(s.name, ports(s.ports) || '(consumes orders)')),
     row('notifications', path.join(dataDir, 'notifications.jsonl')),

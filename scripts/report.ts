@@ -2,7 +2,8 @@
  * `npm run report`: runs the bounded measurements one after another and writes docs/performance.md and
  * docs/performance-latency.png from what they measured, nothing else:
  *   1. `npm run bench` (its printed tables, kept verbatim)
- *   2. `scripts/load.sh short` on the embedded platform (PGlite, in-process event log)
+ *   2. `scripts/load.sh short` on the embedded platform (the PostgreSQL 17 server `npm start` runs, in-process
+ *      event log)
  *   3. `scripts/load.sh short` on a throwaway PostgreSQL and Kafka broker
  *   4. `scripts/faults.sh --short` and 5. `scripts/fuzz.sh`, when those scripts exist (their JSON is read)
  * Working files go to REPORT_DIR (default reports/<time>/, gitignored). Each step has a time limit and the whole
@@ -417,7 +418,7 @@ function loadSection(run: LoadRun, cores: number): string[] {
             'backend',
             facts.backend === 'real'
               ? `PostgreSQL ${facts.postgres_version}, Kafka ${facts.kafka_version}`
-              : 'embedded PostgreSQL (PGlite), in-process event log',
+              : 'embedded PostgreSQL 17 (a server process of its own, started by the platform), in-process event log',
           ],
           ['platform start to `/health` 200', `${(facts.platform_ready_ms / 1000).toFixed(1)} s`],
           [
@@ -503,7 +504,7 @@ function observations(runs: readonly LoadRun[], cores: number): string[] {
       if (used > 0.75 * cores) {
         notes.push(
           `${run.label}: the platform process alone averaged ${used.toFixed(2)} of the ${cores} cores, with the load ` +
-            `generator (${summary.load_generator_cpu_percent}% of a core)${facts.backend === 'real' ? ', PostgreSQL and Kafka' : ''} on the same machine.`,
+            `generator (${summary.load_generator_cpu_percent}% of a core)${facts.backend === 'real' ? ', PostgreSQL and Kafka' : ' and the embedded PostgreSQL'} on the same machine.`,
         );
       }
       const generator = (summary.load_generator_cpu_percent ?? 0) / 100;
@@ -512,7 +513,7 @@ function observations(runs: readonly LoadRun[], cores: number): string[] {
         notes.push(
           `${run.label}: the machine's CPUs were ${facts.machine_busy_cores} cores busy on average: the platform process ` +
             `${used.toFixed(2)}, the load generator ${generator.toFixed(2)}, ` +
-            `${facts.backend === 'real' ? 'PostgreSQL, Kafka and any other process' : 'other processes'} ${rest.toFixed(2)}.`,
+            `${facts.backend === 'real' ? 'PostgreSQL, Kafka and any other process' : 'the embedded PostgreSQL and any other process'} ${rest.toFixed(2)}.`,
         );
       }
     }
@@ -635,7 +636,7 @@ async function run(): Promise<Recorded> {
 
   const loads: { label: string; dir: string; step: Step }[] = [];
   for (const [label, backend, capMs] of [
-    ['short profile, embedded platform (PGlite, in-process event log)', 'embedded', 5 * 60_000],
+    ['short profile, embedded platform (embedded PostgreSQL, in-process event log)', 'embedded', 5 * 60_000],
     ['short profile, PostgreSQL and Kafka', 'real', 6 * 60_000],
   ] as const) {
     const dir = path.join(REPORT_DIR, `load-${backend}`);

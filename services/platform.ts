@@ -1,8 +1,9 @@
 import * as path from 'node:path';
 import { type Addressing, localAddressing, type ServiceSpec, serviceWiring, shop } from '../lib/platform';
-import { createLogger, type EventBus, LocalEventLog, openEmbeddedPostgres } from '../lib/runtime';
+import { ensureDatabase, startEmbeddedPostgres } from '../lib/runtime/embedded-postgres';
 import {
   type HostOptions,
+  LOCAL_DATABASE,
   type ServiceDefinition,
   type StartedService,
   type StartOptions,
@@ -74,43 +75,32 @@ export interface LocalPlatformOptions extends Omit<HostOptions, 'env'> {
 export interface LocalPlatform {
   /** The started services, in start order. */
   readonly services: readonly StartedService[];
-  /** The event log every service shares when KAFKA_BROKERS is not set. */
-  readonly eventBus?: EventBus;
   /** The started service named so. */
   service(name: string): StartedService;
   /**
-   * Stops every service, callers before their peers (each one even when another fails), then closes the event log
-   * and the embedded PostgreSQL the platform opened itself.
+   * Stops every service, callers before their peers (each one even when another fails), then the embedded
+   * PostgreSQL the platform started itself.
    */
   stop(): Promise<void>;
 }
 
 /**
  * Starts every service of the catalog in this process, wired by the catalog, peers before their callers. Without
- * DATABASE_URL they share one embedded PostgreSQL (the one given, or one under DATA_DIR/postgres); without
- * KAFKA_BROKERS one event log (the one given, or one under DATA_DIR/events).
+ * DATABASE_URL they share one embedded PostgreSQL 17 under DATA_DIR/postgres (a schema each in its `shopfront`
+ * database); without KAFKA_BROKERS their event log lives in that database too (or is the one given).
  */
 export async function startLocalPlatform(options: LocalPlatformOptions): Promise<LocalPlatform> {
   const { env, portOffset, settings = {}, overrides = {}, ...given } = options;
   const dataDir = env.DATA_DIR ?? '.data';
   const owned: (() => Promise<void>)[] = [];
-  let embedded = given.embedded;
-  if (!env.DATABASE_URL && !embedded) {
-    const opened = await openEmbeddedPostgres(path.join(dataDir, 'postgres'));
-    owned.push(() => opened.close());
-    embedded = opened;
+  let databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) {
+    const server = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), logger: given.logger });
+    owned.push(() => server.stop());
+    await ensureDatabase(server.url, LOCAL_DATABASE);
+    databaseUrl = server.urlOf(LOCAL_DATABASE);
   }
-  let eventBus = given.eventBus;
-  if (!env.KAFKA_BROKERS && !eventBus) {
-    const opened = new LocalEventLog({
-      partitions: Object.fromEntries(shop.catalog.topics.map((t) => [t.name, t.partitions])),
-      dataDir: path.join(dataDir, 'events'),
-      logger: given.logger ?? createLogger({ service: 'local-platform', level: env.LOG_LEVEL ?? 'info' }),
-    });
-    owned.unshift(() => opened.close());
-    eventBus = opened;
-  }
-  const host = { ...given, embedded, eventBus };
+  const host = given;
   const dialHost = !host.host || host.host === '0.0.0.0' ? '127.0.0.1' : host.host;
   const started: StartedService[] = [];
   const service = (name: string) => {
@@ -134,12 +124,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   try {
     for (const definition of PLATFORM_SERVICES) {
       const wiring = serviceWiring(shop, definition.name, addressing);
-      const variables = { ...env, ...wiring, ...settings[definition.name] };
+      const variables = { ...env, DATABASE_URL: databaseUrl, ...wiring, ...settings[definition.name] };
       started.push(await definition.start({ ...host, ...overrides[definition.name], env: variables }));
     }
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
   }
-  return { services: started, eventBus, service, stop };
+  return { services: started, service, stop };
 }

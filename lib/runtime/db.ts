@@ -1,6 +1,3 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import * as path from 'node:path';
-import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { Logger } from './logger';
 
@@ -16,11 +13,11 @@ export interface Queryable {
 }
 
 /**
- * A service's database: its own schema (search_path) on a real PostgreSQL through `pg`, or on an embedded
- * PGlite shared by the local platform. The same SQL and migrations run on both.
+ * A service's database: its own schema (search_path) on a PostgreSQL through `pg` — RDS or Cloud SQL in the cloud,
+ * the embedded server of the local platform and the tests. The same SQL and migrations run everywhere.
  */
 export interface Database extends Queryable {
-  readonly kind: 'postgres' | 'pglite';
+  readonly kind: 'postgres';
   readonly schema: string;
   /** Runs `work` in one transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
@@ -124,132 +121,4 @@ export class PostgresDatabase implements Database {
   async close(): Promise<void> {
     await this.pool.end();
   }
-}
-
-/** One per PGlite instance: the schema its session points at, and the queue of work using it. */
-interface SchemaGate {
-  current?: string;
-  tail: Promise<void>;
-}
-const gates = new WeakMap<PGlite, SchemaGate>();
-
-/**
- * A schema of an embedded PGlite. PGlite is one connection shared by every service of the local platform,
- * so all work on it goes through one queue per instance: the session's search_path is switched only when
- * the next piece of work belongs to another schema, and a transaction runs whole before the next piece.
- * (A statement of one service can therefore never run in another service's schema.)
- */
-export class PGliteDatabase implements Database {
-  readonly kind = 'pglite';
-  private readonly gate: SchemaGate;
-
-  constructor(
-    private readonly db: PGlite,
-    readonly schema: string,
-    private readonly ownsInstance = false,
-  ) {
-    checkSchema(schema);
-    let gate = gates.get(db);
-    if (!gate) {
-      gate = { tail: Promise.resolve() };
-      gates.set(db, gate);
-    }
-    this.gate = gate;
-  }
-
-  /** Runs `work` alone on the instance, with the session in this schema. */
-  private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.gate.tail.then(async () => {
-      if (this.gate.current !== this.schema) {
-        this.gate.current = undefined;
-        await this.db.exec(`SET search_path TO ${this.schema}`);
-        this.gate.current = this.schema;
-      }
-      return work();
-    });
-    this.gate.tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
-  }
-
-  query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
-    return this.exclusive(async () => {
-      const result = await this.db.query<T>(sql, params as unknown[]);
-      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
-    });
-  }
-
-  exec(sql: string): Promise<void> {
-    return this.exclusive(async () => {
-      await this.db.exec(sql);
-    });
-  }
-
-  /** Work inside must use `tx`; calling this database's own methods from inside would wait forever. */
-  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.exclusive(() =>
-      this.db.transaction(async (tx) =>
-        work({
-          query: async <R>(sql: string, params: readonly unknown[] = []) => {
-            const result = await tx.query<R>(sql, params as unknown[]);
-            return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
-          },
-          exec: async (sql: string) => {
-            await tx.exec(sql);
-          },
-        }),
-      ),
-    );
-  }
-
-  async ping(): Promise<void> {
-    await this.db.query('SELECT 1');
-  }
-
-  async close(): Promise<void> {
-    if (this.ownsInstance) await this.db.close();
-  }
-}
-
-/**
- * Opens an embedded PostgreSQL kept in `dataDir` (created on first use; in memory when absent), with the
- * same number parsing as `pg`. Memory: shared_buffers is 16 MB instead of PostgreSQL's 128 MB (the local
- * platform's data is small), and a data folder created now is closed and reopened once so the memory
- * initdb used is released instead of staying resident for the life of the process.
- */
-export async function openEmbeddedPostgres(dataDir: string | undefined): Promise<PGlite> {
-  const { PGlite } = await import('@electric-sql/pglite');
-  const options = {
-    dataDir,
-    parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },
-    startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'],
-  };
-  if (!dataDir) return PGlite.create(options);
-  // PGlite creates the last folder of the path only.
-  mkdirSync(dataDir, { recursive: true });
-  const fresh = !existsSync(path.join(dataDir, 'PG_VERSION'));
-  const db = await PGlite.create(options);
-  if (!fresh) return db;
-  await db.close();
-  return PGlite.create(options);
-}
-
-export interface OpenDatabaseOptions {
-  readonly schema: string;
-  /** A real PostgreSQL; when absent the service uses an embedded one. */
-  readonly databaseUrl?: string;
-  /** A shared embedded instance (the local platform passes one to every service). */
-  readonly embedded?: PGlite;
-  /** Where an embedded instance keeps its files when none is shared. */
-  readonly dataDir?: string;
-  /** Where a real PostgreSQL's connection failures are reported. */
-  readonly logger?: Logger;
-}
-
-export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
-  if (options.databaseUrl) return new PostgresDatabase(options.databaseUrl, options.schema, { logger: options.logger });
-  if (options.embedded) return new PGliteDatabase(options.embedded, options.schema);
-  return new PGliteDatabase(await openEmbeddedPostgres(options.dataDir), options.schema, true);
 }

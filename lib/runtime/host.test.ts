@@ -1,33 +1,37 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { PGlite } from '@electric-sql/pglite';
 import { z } from 'zod';
 import { ConfigError, env, loadConfig } from './config';
-import { openEmbeddedPostgres } from './db';
 import { LocalEventLog } from './events';
 import { type ServiceDefinition, startService } from './host';
 import { createHttpApp } from './http';
 import { createLogger } from './logger';
+import { freshDatabase, type TestDatabase } from './test-support/postgres';
 
 const silent = createLogger({ service: 'host-test', level: 'silent' });
-const shape = { HTTP_PORT: env.port(0), LOG_LEVEL: env.logLevel(), DATA_DIR: z.string().default('.data') };
+const shape = {
+  HTTP_PORT: env.port(0),
+  LOG_LEVEL: env.logLevel(),
+  DATA_DIR: z.string().default('.data'),
+  DATABASE_URL: env.postgresUrl(),
+};
 type Config = z.infer<z.ZodObject<typeof shape>>;
 const config = (variables: Record<string, string | undefined>) => loadConfig(shape, variables);
 
 /** A definition whose build records what happens, with `onStop` steps that may fail. */
-function recordingService(events: string[], build: ServiceDefinition<Config>['build']): ServiceDefinition<Config> {
+function recordingService(build: ServiceDefinition<Config>['build']): ServiceDefinition<Config> {
   return { name: 'recording-service', config, build };
 }
 
 describe('the service host', () => {
-  let pglite: PGlite;
+  let database: TestDatabase;
   let dir: string;
   beforeAll(async () => {
-    pglite = await openEmbeddedPostgres(undefined);
+    database = await freshDatabase();
   });
   afterAll(async () => {
-    await pglite.close();
+    await database.drop();
   });
   beforeEach(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'host-test-'));
@@ -38,7 +42,7 @@ describe('the service host', () => {
 
   it('reports bound ports by name and answers on them until stopped', async () => {
     const service = await startService(
-      recordingService([], async ({ serveHttp, logger, metrics, health }) => {
+      recordingService(async ({ serveHttp, logger, metrics, health }) => {
         await serveHttp('metrics', 0, createHttpApp({ logger, metrics, health }));
         return {};
       }),
@@ -53,7 +57,7 @@ describe('the service host', () => {
   it('closes servers first, then releases resources in reverse order, running every step past a failure', async () => {
     const events: string[] = [];
     const service = await startService(
-      recordingService(events, async ({ serveHttp, logger, metrics, health, onStop }) => {
+      recordingService(async ({ serveHttp, logger, metrics, health, onStop }) => {
         onStop('first', () => void events.push('first released'));
         onStop('failing', () => {
           events.push('failing released');
@@ -73,7 +77,7 @@ describe('the service host', () => {
 
   it('releases what it opened when the build fails, and rethrows the failure', async () => {
     const events: string[] = [];
-    const failing = recordingService(events, async ({ onStop }) => {
+    const failing = recordingService(async ({ onStop }) => {
       onStop('opened', () => void events.push('released'));
       throw new Error('cannot build');
     });
@@ -85,7 +89,7 @@ describe('the service host', () => {
 
   it('stops with a ConfigError naming the variable before opening anything', async () => {
     const events: string[] = [];
-    const definition = recordingService(events, async () => {
+    const definition = recordingService(async () => {
       events.push('built');
       return {};
     });
@@ -95,7 +99,7 @@ describe('the service host', () => {
     expect(events).toEqual([]);
   });
 
-  it('opens the declared schema on the shared embedded PostgreSQL, migrates it, and checks it for readiness', async () => {
+  it('opens the declared schema on DATABASE_URL, migrates it, and checks it for readiness', async () => {
     await writeFile(path.join(dir, '0001_things.sql'), 'CREATE TABLE things (id int PRIMARY KEY);');
     const definition: ServiceDefinition<Config, object, { count: () => Promise<number> }> = {
       name: 'things-service',
@@ -108,14 +112,16 @@ describe('the service host', () => {
         };
       },
     };
-    const service = await startService(definition, { env: { LOG_LEVEL: 'silent' }, embedded: pglite, logger: silent });
+    const service = await startService(definition, {
+      env: { LOG_LEVEL: 'silent', DATABASE_URL: database.url },
+      logger: silent,
+    });
     expect(await service.count()).toBe(1);
     const report = await service.health.report();
     expect(Object.keys(report.checks)).toEqual(['postgres']);
     expect(report.ready).toBe(true);
     await service.stop();
-    // The shared instance is the caller's: still open after the service stopped.
-    expect((await pglite.query<{ n: number }>('SELECT count(*)::int AS n FROM things.things')).rows[0]?.n).toBe(1);
+    expect((await database.query<{ n: number }>('SELECT count(*)::int AS n FROM things.things')).rows[0]?.n).toBe(1);
   });
 
   it('uses the shared event log when no brokers are configured, and leaves it open at stop', async () => {
@@ -135,7 +141,7 @@ describe('the service host', () => {
   });
 
   it('refuses a database or bus the definition does not declare, naming the service', async () => {
-    const definition = recordingService([], async (context) => {
+    const definition = recordingService(async (context) => {
       void context.db;
       return {};
     });

@@ -1,9 +1,9 @@
 import * as path from 'node:path';
-import type { PGlite } from '@electric-sql/pglite';
 import { shop } from '../platform';
 import { ConfigError } from './config';
-import { type Database, openDatabase } from './db';
-import { type EventBus, KafkaEventBus, LocalEventLog } from './events';
+import { type Database, PostgresDatabase } from './db';
+import { ensureDatabase, startEmbeddedPostgres } from './embedded-postgres';
+import { type EventBus, KafkaEventBus, LocalEventLog, PostgresEventLog } from './events';
 import { type GrpcServerOptions, startGrpcServer } from './grpc-server';
 import { Health } from './health';
 import { listenHttp, type RunningHttpServer } from './http';
@@ -11,6 +11,9 @@ import { createLogger, type Logger } from './logger';
 import { ServiceMetrics } from './metrics';
 import { loadMigrations, migrate } from './migrate';
 import { handleShutdown, type ShutdownStep } from './shutdown';
+
+/** The database the local platform's services share, a schema each. */
+export const LOCAL_DATABASE = 'shopfront';
 
 /** The variables the host itself acts on; every service's config schema may declare them. */
 export interface HostConfig {
@@ -69,8 +72,6 @@ export interface HostOptions {
   readonly logger?: Logger;
   /** Where servers listen. @default '0.0.0.0' */
   readonly host?: string;
-  /** A shared embedded PostgreSQL (the local platform's); the service opens its schema on it. */
-  readonly embedded?: PGlite;
   /** A database opened by the caller, used instead of opening one; not closed by stop(). */
   readonly database?: Database;
   /** The bus to use when KAFKA_BROKERS is not set (the local platform's shared log); not closed by stop(). */
@@ -106,7 +107,12 @@ async function runAll(steps: readonly ShutdownStep[], logger: Logger): Promise<v
   if (failures.length > 0) throw failures[0];
 }
 
-async function openBus(config: HostConfig, name: string, options: HostOptions, logger: Logger) {
+/**
+ * The bus a service uses: Kafka with KAFKA_BROKERS; else the one the caller shares; else the event log in the
+ * platform's PostgreSQL (shared by every process on that database); else, with no database at all, a log of this
+ * process only.
+ */
+async function openBus(config: HostConfig, name: string, options: HostOptions, logger: Logger, databaseUrl?: string) {
   if (config.KAFKA_BROKERS && config.KAFKA_BROKERS.length > 0) {
     const bus = await KafkaEventBus.create({
       brokers: config.KAFKA_BROKERS,
@@ -117,12 +123,11 @@ async function openBus(config: HostConfig, name: string, options: HostOptions, l
     return { bus, owned: true, kind: 'kafka' };
   }
   if (options.eventBus) return { bus: options.eventBus, owned: false, kind: 'shared' };
-  logger.warn('KAFKA_BROKERS is not set: using an event log of this process only (`npm start` shares one)');
-  const bus = new LocalEventLog({
-    partitions: Object.fromEntries(shop.catalog.topics.map((t) => [t.name, t.partitions])),
-    dataDir: path.join(config.DATA_DIR ?? '.data', 'events'),
-    logger,
-  });
+  const partitions = Object.fromEntries(shop.catalog.topics.map((t) => [t.name, t.partitions]));
+  if (databaseUrl)
+    return { bus: new PostgresEventLog({ url: databaseUrl, partitions, logger }), owned: true, kind: 'postgres' };
+  logger.warn('neither KAFKA_BROKERS nor DATABASE_URL is set: using an event log of this process only');
+  const bus = new LocalEventLog({ partitions, dataDir: path.join(config.DATA_DIR ?? '.data', 'events'), logger });
   return { bus, owned: true, kind: 'local' };
 }
 
@@ -157,25 +162,29 @@ async function launch<C extends HostConfig, O extends object, X extends object>(
   };
   let db: Database | undefined;
   let bus: EventBus | undefined;
+  let url = config.DATABASE_URL;
   try {
     if (definition.database) {
-      db =
-        options.database ??
-        (await openDatabase({
-          schema: definition.database.schema,
-          databaseUrl: config.DATABASE_URL,
-          logger,
-          embedded: options.embedded,
+      if (!options.database && !url) {
+        // A service run alone without DATABASE_URL gets a PostgreSQL of its own under DATA_DIR.
+        const server = await startEmbeddedPostgres({
           dataDir: path.join(config.DATA_DIR ?? '.data', 'postgres'),
-        }));
-      const opened = db;
+          logger,
+        });
+        onStop('stop embedded postgres', () => server.stop());
+        await ensureDatabase(server.url, LOCAL_DATABASE);
+        url = server.urlOf(LOCAL_DATABASE);
+        logger.warn({ dataDir: config.DATA_DIR }, 'DATABASE_URL is not set: started an embedded PostgreSQL');
+      }
+      const opened = options.database ?? new PostgresDatabase(url as string, definition.database.schema, { logger });
+      db = opened;
       if (!options.database) onStop('close database', () => opened.close());
       health.add('postgres', () => opened.ping());
       await migrate(opened, loadMigrations(definition.database.migrations), logger);
     }
     let busKind: string | undefined;
     if (definition.eventBus) {
-      const opened = await openBus(config, definition.name, options, logger);
+      const opened = await openBus(config, definition.name, options, logger, url);
       bus = opened.bus;
       busKind = opened.kind;
       if (opened.owned) onStop('close event bus', () => opened.bus.close());

@@ -5,7 +5,10 @@ import type { Database } from './db';
 import { loadMigrations, migrate } from './migrate';
 import { capturedLogger } from './test-support/logs';
 
-/** Migration behaviour, run on PGlite in `npm test` and on a real PostgreSQL in the integration tier. */
+/**
+ * Migration behaviour, run in `npm test` on the test run's embedded PostgreSQL and in the integration tier on the
+ * PostgreSQL of TEST_DATABASE_URL.
+ */
 export function migrationContract(open: (schema: string) => Promise<Database>): void {
   let counter = 0;
   const fresh = () => open(`mig_${process.pid}_${Date.now() % 100000}_${counter++}`);

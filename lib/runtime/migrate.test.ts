@@ -1,16 +1,15 @@
-import type { PGlite } from '@electric-sql/pglite';
-import { openEmbeddedPostgres, PGliteDatabase } from './db';
 import { loadMigrationsSuite, migrationContract } from './migrate.contract';
+import { freshDatabase, type TestDatabase } from './test-support/postgres';
 
-describe('migrations on embedded PostgreSQL (PGlite)', () => {
-  let pglite: PGlite;
+describe("migrations on PostgreSQL (the test run's embedded server)", () => {
+  let database: TestDatabase;
   beforeAll(async () => {
-    pglite = await openEmbeddedPostgres(undefined);
+    database = await freshDatabase();
   });
   afterAll(async () => {
-    await pglite.close();
+    await database.drop();
   });
-  migrationContract(async (schema) => new PGliteDatabase(pglite, schema));
+  migrationContract(async (schema) => database.schema(schema));
 });
 
 loadMigrationsSuite();

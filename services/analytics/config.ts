@@ -26,7 +26,9 @@ export const configShape = {
   ANALYTICS_OUT_OF_ORDERNESS_MS: integer(0, 3_600_000, WINDOW.outOfOrdernessMs),
   /** Processing time without orders after which the watermark follows processing time. */
   ANALYTICS_IDLE_TIMEOUT_MS: integer(1, 3_600_000, WINDOW.idleTimeoutMs),
-  /** With it the job consumes Kafka; without it the local platform's shared event log, or one of this process. */
+  /** Without KAFKA_BROKERS, the event log lives in this PostgreSQL (schema `events`), shared by the platform. */
+  DATABASE_URL: env.postgresUrl(),
+  /** With it the job consumes Kafka; without it the event log in DATABASE_URL's PostgreSQL. */
   KAFKA_BROKERS: env.kafkaBrokers(),
   /** Amazon MSK IAM authentication for this region. */
   KAFKA_MSK_IAM_REGION: env.awsRegion(),

@@ -21,7 +21,7 @@ export type AnalyticsExtras = { readonly metrics: Registry; readonly jobMetrics:
  */
 export const analytics: ServiceDefinition<AnalyticsConfig, AnalyticsOptions, AnalyticsExtras> = {
   name: SERVICE_NAME,
-  config: (env) => loadConfig(configShape, env),
+  config: (env) => loadConfig(configShape, env, ['DATABASE_URL']),
   eventBus: true,
   build: async ({ config, bus, logger, health, options, onStop }) => {
     const metrics = new AnalyticsMetrics(SERVICE_NAME);

@@ -17,6 +17,7 @@ describe('loadGatewayConfig', () => {
       CREATE_ORDER_TIMEOUT_MS: 10_000,
       CREDENTIALS_TIMEOUT_MS: 10_000,
       MAX_BODY_BYTES: 16_384,
+      CATALOGUE_CACHE_TTL_MS: 1000,
       LOG_LEVEL: 'info',
     });
     expect(shop.port('api-gateway', 'http')).toBe(8080);
@@ -34,6 +35,7 @@ describe('loadGatewayConfig', () => {
         UPSTREAM_TIMEOUT_MS: '750',
         CREATE_ORDER_TIMEOUT_MS: '15000',
         MAX_BODY_BYTES: '1024',
+        CATALOGUE_CACHE_TTL_MS: '0',
         LOG_LEVEL: 'warn',
       }),
     ).toEqual({
@@ -46,6 +48,7 @@ describe('loadGatewayConfig', () => {
       CREATE_ORDER_TIMEOUT_MS: 15_000,
       CREDENTIALS_TIMEOUT_MS: 10_000,
       MAX_BODY_BYTES: 1024,
+      CATALOGUE_CACHE_TTL_MS: 0,
       LOG_LEVEL: 'warn',
     });
   });
@@ -78,6 +81,8 @@ describe('loadGatewayConfig', () => {
     ['UPSTREAM_TIMEOUT_MS', '0'],
     ['UPSTREAM_TIMEOUT_MS', '1.5'],
     ['MAX_BODY_BYTES', '-1'],
+    ['CATALOGUE_CACHE_TTL_MS', '1001'],
+    ['CATALOGUE_CACHE_TTL_MS', '-5'],
     ['LOG_LEVEL', 'loud'],
   ])('refuses %s=%s, naming the variable', (variable, value) => {
     expect(() => loadGatewayConfig({ JWT_SECRET: SECRET, [variable]: value })).toThrow(

@@ -24,6 +24,11 @@ export const configShape = {
    */
   CREDENTIALS_TIMEOUT_MS: env.positiveInt(10_000),
   MAX_BODY_BYTES: env.positiveInt(16_384),
+  /**
+   * How long a catalogue page or product read through the gateway is served from its cache: the staleness of stock
+   * shown in listings (orders reserve against the real stock). 0 turns the cache off.
+   */
+  CATALOGUE_CACHE_TTL_MS: env.integer(0, 1000, 1000),
   LOG_LEVEL: env.logLevel(),
 };
 

@@ -5,6 +5,7 @@ import { TokenVerifier } from '../../lib/runtime/auth';
 import { runService, type ServiceDefinition, type StartOptions, startService } from '../../lib/runtime/host';
 import { type GatewayConfig, loadGatewayConfig, SERVICE_NAME } from './config';
 import { answerMalformedRequests, createGatewayApp } from './transport/http-app';
+import { CachedCatalogue } from './upstream/catalogue';
 import { UpstreamHealthProbe } from './upstream/health-probe';
 import { OrderServicePeer, ProductServicePeer, UserServicePeer } from './upstream/peers';
 
@@ -17,7 +18,8 @@ export const apiGateway: ServiceDefinition<GatewayConfig> = {
   build: async ({ config, logger, metrics, health, serveHttp, onStop }) => {
     const timeoutMs = config.UPSTREAM_TIMEOUT_MS;
     const users = new UserServicePeer(config.USER_SERVICE_ADDR, timeoutMs, config.CREDENTIALS_TIMEOUT_MS, metrics);
-    const products = new ProductServicePeer(config.PRODUCT_SERVICE_ADDR, timeoutMs, metrics);
+    const productService = new ProductServicePeer(config.PRODUCT_SERVICE_ADDR, timeoutMs, metrics);
+    const products = new CachedCatalogue(productService, config.CATALOGUE_CACHE_TTL_MS);
     const orders = new OrderServicePeer(config.ORDER_SERVICE_ADDR, timeoutMs, config.CREATE_ORDER_TIMEOUT_MS, metrics);
     const upstreams = [
       ['user-service', config.USER_SERVICE_ADDR, UserServiceClient.serviceName],
@@ -30,7 +32,7 @@ export const apiGateway: ServiceDefinition<GatewayConfig> = {
       return probe;
     });
     onStop('close upstream channels', () => {
-      for (const closable of [users, products, orders, ...probes]) closable.close();
+      for (const closable of [users, productService, orders, ...probes]) closable.close();
     });
     const app = createGatewayApp({
       logger,

@@ -194,6 +194,33 @@ describe('GET /api/v1/products', () => {
     expect(platform.products.callsOf('listProducts')[0]?.request).toEqual({ limit: 1, cursor: 'opaque-cursor-1' });
   });
 
+  it('answers a burst of reads of one page with one call to product-service while the cache holds it', async () => {
+    const cached = await startTestPlatform({ CATALOGUE_CACHE_TTL_MS: '1000' });
+    try {
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, () => cached.api.request('GET', '/api/v1/products', { query: 'limit=7' })),
+      );
+      expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
+      expect(
+        cached.products.callsOf('listProducts').filter((c) => (c.request as { limit: number }).limit === 7),
+      ).toHaveLength(1);
+    } finally {
+      await cached.stop();
+    }
+  });
+
+  it('answers If-None-Match with the ETag of the page with 304 and no body', async () => {
+    const first = await platform.api.request('GET', '/api/v1/products');
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^W\/"/);
+    // As a browser revalidates (fetch itself would add `cache-control: no-cache`, which asks for a full answer).
+    const again = await fetch(`${platform.url}/api/v1/products`, {
+      headers: { 'if-none-match': etag ?? '', 'cache-control': 'max-age=0' },
+    });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+  });
+
   it('answers an empty catalogue as an empty page', async () => {
     platform.products.respond('listProducts', async () => ({ items: [], nextCursor: '' }));
     const response = await platform.api.request('GET', '/api/v1/products');

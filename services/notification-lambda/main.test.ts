@@ -3,12 +3,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PGlite } from '@electric-sql/pglite';
 import { ConfigError } from '../../lib/runtime/config';
-import { type Database, openEmbeddedPostgres, PGliteDatabase, type Queryable } from '../../lib/runtime/db';
+import type { Database, Queryable } from '../../lib/runtime/db';
 import { type DeliveredMessage, LocalEventLog, PoisonMessageError } from '../../lib/runtime/events';
 import type { StartedService } from '../../lib/runtime/host';
 import { createLogger } from '../../lib/runtime/logger';
+import { freshDatabase, type TestDatabase } from '../../lib/runtime/test-support/postgres';
 import { InMemoryDeliveryRecords } from './adapters/in-memory-delivery-records';
 import type { DeliveryRecords } from './domain/ports';
 import { start } from './main';
@@ -147,15 +147,15 @@ describe('createOrdersRecordHandler (the Lambda domain behind the event bus)', (
 });
 
 describe('notification-lambda on the local platform', () => {
-  let pglite: PGlite | undefined;
+  let database: TestDatabase;
   let dir: string;
   const running: { service: StartedService; bus: LocalEventLog }[] = [];
 
   beforeAll(async () => {
-    pglite = await openEmbeddedPostgres(undefined);
+    database = await freshDatabase();
   });
   afterAll(async () => {
-    await pglite?.close();
+    await database.drop();
   });
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'notification-local-'));
@@ -168,15 +168,22 @@ describe('notification-lambda on the local platform', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const freshDatabase = (): Database => {
-    if (!pglite) throw new Error('PGlite is not open');
-    return new PGliteDatabase(pglite, `notifications_t${randomUUID().replaceAll('-', '').slice(0, 16)}`);
-  };
+  /** An empty schema of the file's database, as a Database the service is given (its delivery records). */
+  const freshSchema = (): Database =>
+    database.schema(`notifications_t${randomUUID().replaceAll('-', '').slice(0, 16)}`);
 
-  /** A LocalEventLog kept in `<dir>/bus` (a new instance reads what an earlier one wrote) and the service on it. */
-  const launch = async (database: Database | undefined) => {
+  /**
+   * A LocalEventLog kept in `<dir>/bus` (a new instance reads what an earlier one wrote) and the service on it, with
+   * its delivery records in the Database given, or in schema `notifications` of the PostgreSQL at a DATABASE_URL.
+   */
+  const launch = async (target: Database | { url: string }) => {
     const bus = new LocalEventLog({ partitions: { orders: 3 }, dataDir: join(dir, 'bus'), logger: silent });
-    const service = await start({ env: { DATA_DIR: dir, LOG_LEVEL: 'silent' }, eventBus: bus, database });
+    const env = { DATA_DIR: dir, LOG_LEVEL: 'silent' };
+    const service = await start(
+      'url' in target
+        ? { env: { ...env, DATABASE_URL: target.url }, eventBus: bus }
+        : { env, eventBus: bus, database: target },
+    );
     const entry = { service, bus };
     running.push(entry);
     const stop = async () => {
@@ -201,7 +208,7 @@ describe('notification-lambda on the local platform', () => {
     bus.publish('orders', [{ key: orderId, value: JSON.stringify(orderEvent(eventId, orderId)) }]);
 
   it('appends one JSON line per order event with the confirmation, and is ready while bus and database answer', async () => {
-    const { bus, service } = await launch(freshDatabase());
+    const { bus, service } = await launch(freshSchema());
     await publishEvent(bus, 'evt-1');
     await until(async () => (await lines()).length === 1);
     const [line] = await lines();
@@ -220,7 +227,7 @@ describe('notification-lambda on the local platform', () => {
   });
 
   it('writes exactly one line for an event published twice (a redelivery)', async () => {
-    const { bus } = await launch(freshDatabase());
+    const { bus } = await launch(freshSchema());
     await publishEvent(bus, 'evt-1', 'ord_same');
     await publishEvent(bus, 'evt-1', 'ord_same');
     // Same key, same partition, handled in order: once the marker is written, both copies were handled.
@@ -230,62 +237,74 @@ describe('notification-lambda on the local platform', () => {
   });
 
   it('adds no line after a restart on the same data folder and SQL store', async () => {
-    const database = freshDatabase();
-    const first = await launch(database);
+    const records = freshSchema();
+    const first = await launch(records);
     await publishEvent(first.bus, 'evt-1', 'ord_1');
     await until(async () => (await lines()).length === 1);
     await first.stop();
 
-    const second = await launch(database);
+    const second = await launch(records);
     await publishEvent(second.bus, 'evt-marker', 'ord_1');
     await until(async () => (await eventIds()).includes('evt-marker'));
     expect(await eventIds()).toEqual(['evt-1', 'evt-marker']);
   });
 
   it('adds no line when a restart redelivers an event whose offset was never committed', async () => {
-    const database = freshDatabase();
-    const first = await launch(database);
+    const records = freshSchema();
+    const first = await launch(records);
     await publishEvent(first.bus, 'evt-1', 'ord_1');
     await until(async () => (await lines()).length === 1);
     await first.stop();
     // As if the process died after notifying and before committing: the group starts over.
     await rm(join(dir, 'bus', 'offsets.json'));
 
-    const second = await launch(database);
+    const second = await launch(records);
     await publishEvent(second.bus, 'evt-marker', 'ord_1');
     await until(async () => (await eventIds()).includes('evt-marker'));
     expect(await eventIds()).toEqual(['evt-1', 'evt-marker']);
   });
 
   it('control: with the delivery records lost, the same lost-offset restart notifies again (why they are kept)', async () => {
-    const first = await launch(freshDatabase());
+    const first = await launch(freshSchema());
     await publishEvent(first.bus, 'evt-1', 'ord_1');
     await until(async () => (await lines()).length === 1);
     await first.stop();
     await rm(join(dir, 'bus', 'offsets.json'));
 
-    const second = await launch(freshDatabase());
+    const second = await launch(freshSchema());
     await publishEvent(second.bus, 'evt-marker', 'ord_1');
     await until(async () => (await eventIds()).includes('evt-marker'));
     expect(await eventIds()).toEqual(['evt-1', 'evt-1', 'evt-marker']);
   });
 
-  it('without a database given, keeps its delivery records in the embedded PostgreSQL under DATA_DIR across restarts', async () => {
-    const first = await launch(undefined);
-    await publishEvent(first.bus, 'evt-1', 'ord_1');
-    await until(async () => (await lines()).length === 1);
-    await first.stop();
-    await rm(join(dir, 'bus', 'offsets.json'));
+  it('given DATABASE_URL, keeps its delivery records in that PostgreSQL (schema notifications) across restarts', async () => {
+    // A database of its own: the service opens its fixed schema `notifications` on it, as it does in production.
+    const own = await freshDatabase();
+    try {
+      const first = await launch({ url: own.url });
+      await publishEvent(first.bus, 'evt-1', 'ord_1');
+      await until(async () => (await lines()).length === 1);
+      await first.stop();
+      await rm(join(dir, 'bus', 'offsets.json'));
+      const kept = await own.query('SELECT event_id, status FROM notifications.delivery_records');
+      expect(kept.rows).toEqual([{ event_id: 'evt-1', status: 'COMPLETED' }]);
 
-    const second = await launch(undefined);
-    await publishEvent(second.bus, 'evt-marker', 'ord_1');
-    await until(async () => (await eventIds()).includes('evt-marker'));
-    expect(await eventIds()).toEqual(['evt-1', 'evt-marker']);
-    expect(existsSync(join(dir, 'postgres', 'PG_VERSION'))).toBe(true);
+      const second = await launch({ url: own.url });
+      await publishEvent(second.bus, 'evt-marker', 'ord_1');
+      await until(async () => (await eventIds()).includes('evt-marker'));
+      expect(await eventIds()).toEqual(['evt-1', 'evt-marker']);
+    } finally {
+      // Stopped before their database is dropped.
+      for (const { service, bus } of running.splice(0)) {
+        await service.stop();
+        await bus.close();
+      }
+      await own.drop();
+    }
   });
 
   it('dead-letters bad records to orders.dlq with their code, and goes on notifying good ones', async () => {
-    const { bus } = await launch(freshDatabase());
+    const { bus } = await launch(freshSchema());
     const wrongVersion = { ...orderEvent('evt-v2'), type: 'com.shopfront.order.created.v2' };
     const { userEmail: _dropped, ...dataWithoutEmail } = orderEvent('evt-x').data as Record<string, unknown>;
     const missingField = { ...orderEvent('evt-x'), data: dataWithoutEmail };
@@ -312,7 +331,7 @@ describe('notification-lambda on the local platform', () => {
 
   it('retries a record whose delivery store failed, notifying once and dead-lettering nothing', async () => {
     const database = new FlakyDatabase(
-      freshDatabase(),
+      freshSchema(),
       /INSERT INTO delivery_records AS r \(event_id, status, lease_expires_at/,
     );
     const { bus } = await launch(database);
@@ -325,15 +344,16 @@ describe('notification-lambda on the local platform', () => {
   });
 
   it('reports not ready once stopping', async () => {
-    const { service, stop } = await launch(freshDatabase());
+    const { service, stop } = await launch(freshSchema());
     await stop();
     expect((await service.health.report()).ready).toBe(false);
   });
 
   it('refuses a bad LOG_LEVEL with a ConfigError naming it', async () => {
     const bus = new LocalEventLog({ partitions: { orders: 1 }, logger: silent });
-    await expect(start({ env: { LOG_LEVEL: 'loud' }, eventBus: bus })).rejects.toBeInstanceOf(ConfigError);
-    await expect(start({ env: { LOG_LEVEL: 'loud' }, eventBus: bus })).rejects.toThrow(/LOG_LEVEL/);
+    const env = { LOG_LEVEL: 'loud', DATABASE_URL: database.url };
+    await expect(start({ env, eventBus: bus })).rejects.toBeInstanceOf(ConfigError);
+    await expect(start({ env, eventBus: bus })).rejects.toThrow(/LOG_LEVEL/);
     await bus.close();
   });
 });

@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { PGlite } from '@electric-sql/pglite';
 import { OrderStatus } from '../../lib/contracts/gen/shopfront/order/v1/order';
 import { parseOrderEvent } from '../../lib/events';
 import { ConfigError } from '../../lib/runtime/config';
-import { openEmbeddedPostgres } from '../../lib/runtime/db';
-import { LocalEventLog } from '../../lib/runtime/events';
-import { loadOrderServiceConfig, SCHEMA } from './config';
+import { LocalEventLog, PostgresEventLog } from '../../lib/runtime/events';
+import { freshDatabase, type TestDatabase } from '../../lib/runtime/test-support/postgres';
+import { loadOrderServiceConfig, ORDERS_TOPIC, SCHEMA } from './config';
 import { start } from './main';
 import { FakePaymentService, FakeProductService } from './test-support/fake-peers';
-import { FlakyBus, OrderApi, silentLogger, startOnPglite, until } from './test-support/service';
+import { FlakyBus, OrderApi, silentLogger, startOnDatabase, until } from './test-support/service';
 import { newUser, TEST_JWT_SECRET, tokenOf } from './test-support/tokens';
 
 function configError(env: Record<string, string | undefined>): ConfigError {
@@ -91,25 +90,28 @@ describe('order-service configuration', () => {
   });
 });
 
-describe('order-service start, readiness and stop (embedded PostgreSQL, fake peers)', () => {
-  let pglite: PGlite;
+describe('order-service start, readiness and stop (a fresh PostgreSQL database per test, fake peers)', () => {
+  // A fresh database per test: each starts the service on an empty `orders` schema.
+  let database: TestDatabase;
   let product: FakeProductService;
   let payment: FakePaymentService;
   const dirs: string[] = [];
 
   beforeAll(async () => {
-    pglite = await openEmbeddedPostgres(undefined);
     product = await new FakeProductService().start();
     payment = await new FakePaymentService().start();
   });
 
   beforeEach(async () => {
-    await pglite.exec(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+    database = await freshDatabase();
+  });
+
+  afterEach(async () => {
+    await database.drop();
   });
 
   afterAll(async () => {
     await Promise.all([product.close(), payment.close()]);
-    await pglite.close();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -121,7 +123,7 @@ describe('order-service start, readiness and stop (embedded PostgreSQL, fake pee
 
   it('binds ephemeral ports, is ready on postgres and the event bus, serves metrics, and stops idempotently', async () => {
     const bus = new LocalEventLog({ partitions: {}, logger: silentLogger() });
-    const service = await startOnPglite(pglite, { product, payment }, { bus });
+    const service = await startOnDatabase(database, { product, payment }, { bus });
     expect(service.name).toBe('order-service');
     expect(Object.keys(service.ports).sort()).toEqual(['grpc', 'http']);
     expect(service.ports.grpc).toBeGreaterThan(0);
@@ -150,7 +152,7 @@ describe('order-service start, readiness and stop (embedded PostgreSQL, fake pee
   it('reports not ready while the event bus does not answer', async () => {
     const bus = new FlakyBus(new LocalEventLog({ partitions: {}, logger: silentLogger() }));
     bus.failing = true;
-    const service = await startOnPglite(pglite, { product, payment }, { bus });
+    const service = await startOnDatabase(database, { product, payment }, { bus });
     try {
       const res = await fetch(`http://127.0.0.1:${service.ports.http}/readyz`);
       expect(res.status).toBe(503);
@@ -163,10 +165,13 @@ describe('order-service start, readiness and stop (embedded PostgreSQL, fake pee
     }
   });
 
-  it('without KAFKA_BROKERS or a bus passed in, publishes to an event log under DATA_DIR/events', async () => {
+  it('without KAFKA_BROKERS or a bus passed in, publishes to the event log in its PostgreSQL database', async () => {
     const dataDir = tempDir();
-    const service = await startOnPglite(pglite, { product, payment }, { env: { DATA_DIR: dataDir } });
+    const service = await startOnDatabase(database, { product, payment }, { env: { DATA_DIR: dataDir } });
     const api = new OrderApi(service.ports.grpc);
+    // Another instance on the same database reads what the service appended, as another process would.
+    const reader = new PostgresEventLog({ url: database.url, partitions: {}, logger: silentLogger() });
+    const records = () => reader.records(ORDERS_TOPIC.name);
     try {
       const user = newUser();
       const productId = product.addProduct({ amount: 500, currency: 'EUR' }, 5);
@@ -175,29 +180,27 @@ describe('order-service start, readiness and stop (embedded PostgreSQL, fake pee
         await tokenOf(user),
       );
       expect(order.status).toBe(OrderStatus.ORDER_STATUS_CONFIRMED);
-      const eventsDir = path.join(dataDir, 'events');
-      const lines = () =>
-        existsSync(eventsDir)
-          ? readdirSync(eventsDir)
-              .filter((f) => f.startsWith('orders-') && f.endsWith('.jsonl'))
-              .flatMap((f) => readFileSync(path.join(eventsDir, f), 'utf8').split('\n').filter(Boolean))
-          : [];
-      await until(() => lines().length === 1);
-      const record = JSON.parse(lines()[0] ?? '{}') as { key: string; value: string };
-      expect(record.key).toBe(order.id);
-      const parsed = parseOrderEvent(record.value);
+      await until(async () => (await records()).length > 0);
+      await service.stop();
+      const published = await records();
+      expect(published).toHaveLength(1);
+      expect(published[0]?.key).toBe(order.id);
+      const parsed = parseOrderEvent(published[0]?.value);
       expect(parsed.ok && parsed.event.data.userEmail).toBe(user.email);
+      // Not a log of this process only: nothing under DATA_DIR/events.
+      expect(existsSync(path.join(dataDir, 'events'))).toBe(false);
     } finally {
       api.close();
       await service.stop();
+      await reader.close();
     }
   });
 
   it('two replicas on one database relay each event once', async () => {
     const bus = new LocalEventLog({ partitions: { orders: 3 }, logger: silentLogger() });
     const replicas = [
-      await startOnPglite(pglite, { product, payment }, { bus }),
-      await startOnPglite(pglite, { product, payment }, { bus }),
+      await startOnDatabase(database, { product, payment }, { bus }),
+      await startOnDatabase(database, { product, payment }, { bus }),
     ];
     const apis = replicas.map((r) => new OrderApi(r.ports.grpc));
     try {

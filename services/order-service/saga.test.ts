@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { PGlite } from '@electric-sql/pglite';
 import { RejectionReason, StockLineField } from '../../lib/contracts/gen/shopfront/product/v1/product';
 import { parseOrderEvent } from '../../lib/events';
 import { TokenVerifier } from '../../lib/runtime/auth';
-import { type Database, openEmbeddedPostgres, PGliteDatabase, type Queryable } from '../../lib/runtime/db';
+import { type Database, PostgresDatabase, type Queryable } from '../../lib/runtime/db';
 import { DomainError } from '../../lib/runtime/errors';
 import { LocalEventLog } from '../../lib/runtime/events';
 import { loadMigrations, migrate } from '../../lib/runtime/migrate';
+import { freshDatabase, type TestDatabase } from '../../lib/runtime/test-support/postgres';
 import { GrpcPaymentPort, GrpcStockPort } from './adapters/peers';
 import { createOrderApp, type OrderApp } from './app';
 import type { OrderRecord } from './domain/order';
@@ -48,12 +48,12 @@ interface World {
   readonly kettle: string;
 }
 
-describe('the order saga against fake product and payment services (gRPC), on PGlite', () => {
-  let pglite: PGlite;
+describe("the order saga against fake product and payment services (gRPC), on the test run's PostgreSQL", () => {
+  let database: TestDatabase;
   const cleanups: (() => Promise<void> | void)[] = [];
 
   beforeAll(async () => {
-    pglite = await openEmbeddedPostgres(undefined);
+    database = await freshDatabase();
   });
 
   afterEach(async () => {
@@ -61,13 +61,15 @@ describe('the order saga against fake product and payment services (gRPC), on PG
   });
 
   afterAll(async () => {
-    await pglite.close();
+    await database.drop();
   });
 
   async function world(
     options: { hooks?: SagaHooks; timeoutMs?: number; wrapDb?: (db: Database) => Database } = {},
   ): Promise<World> {
-    const db = new PGliteDatabase(pglite, `orders_s${randomUUID().replaceAll('-', '').slice(0, 16)}`);
+    // A schema of its own per test, on a pool of its own (closed after the test), as the service opens it.
+    const db = new PostgresDatabase(database.url, `orders_s${randomUUID().replaceAll('-', '').slice(0, 16)}`);
+    cleanups.push(() => db.close());
     await migrate(db, migrations, logger);
     const product = await new FakeProductService().start();
     const payment = await new FakePaymentService().start();

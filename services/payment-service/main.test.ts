@@ -1,4 +1,3 @@
-import type { PGlite } from '@electric-sql/pglite';
 import * as grpc from '@grpc/grpc-js';
 import {
   type ChargeRequest,
@@ -6,10 +5,10 @@ import {
   PaymentServiceClient,
 } from '../../lib/contracts/gen/shopfront/payment/v1/payment';
 import { ConfigError, loadConfig } from '../../lib/runtime/config';
-import { openEmbeddedPostgres } from '../../lib/runtime/db';
 import { callUnary } from '../../lib/runtime/grpc-client';
 import type { StartedService } from '../../lib/runtime/host';
 import { createLogger } from '../../lib/runtime/logger';
+import { freshDatabase, type TestDatabase } from '../../lib/runtime/test-support/postgres';
 import { configShape, paymentTimings, SCHEMA } from './config';
 import { start } from './main';
 
@@ -70,13 +69,14 @@ describe('payment-service configuration', () => {
   });
 });
 
-describe('payment-service start and stop (embedded PostgreSQL)', () => {
-  let pglite: PGlite;
+describe('payment-service start and stop (PostgreSQL at DATABASE_URL)', () => {
+  let database: TestDatabase;
   let running: StartedService[] = [];
   let order = 0;
 
   const launch = async (overrides: Record<string, string | undefined> = {}) => {
-    const service = await start({ env: testEnv(overrides), embedded: pglite, logger: silent, host: '127.0.0.1' });
+    const env = testEnv({ DATABASE_URL: database.url, ...overrides });
+    const service = await start({ env, logger: silent, host: '127.0.0.1' });
     running.push(service);
     return service;
   };
@@ -95,11 +95,11 @@ describe('payment-service start and stop (embedded PostgreSQL)', () => {
     };
   };
   const statusOf = async (key: string) =>
-    (await pglite.query<{ status: string }>(`SELECT status FROM ${SCHEMA}.charges WHERE idempotency_key = $1`, [key]))
+    (await database.query<{ status: string }>(`SELECT status FROM ${SCHEMA}.charges WHERE idempotency_key = $1`, [key]))
       .rows;
 
   beforeAll(async () => {
-    pglite = await openEmbeddedPostgres(undefined);
+    database = await freshDatabase();
   });
 
   afterEach(async () => {
@@ -108,7 +108,7 @@ describe('payment-service start and stop (embedded PostgreSQL)', () => {
   });
 
   afterAll(async () => {
-    await pglite.close();
+    await database?.drop();
   });
 
   it('binds ephemeral ports, reports them by catalog name, and serves /livez, /readyz and /metrics', async () => {

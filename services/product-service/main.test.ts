@@ -1,12 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { PGlite } from '@electric-sql/pglite';
 import { ConfigError, loadConfig } from '../../lib/runtime/config';
-import { openEmbeddedPostgres } from '../../lib/runtime/db';
+import type { StartedService } from '../../lib/runtime/host';
+import { freshDatabase, type TestDatabase } from '../../lib/runtime/test-support/postgres';
 import { configShape, SCHEMA } from './config';
 import { start } from './main';
-import { startOnPglite, testEnv } from './test-support/service';
+import { startOnDatabase, testEnv } from './test-support/service';
 
 async function configError(env: Record<string, string | undefined>): Promise<ConfigError> {
   try {
@@ -58,25 +58,30 @@ describe('product-service configuration', () => {
   });
 });
 
-describe('product-service start and stop (embedded PostgreSQL)', () => {
-  let pglite: PGlite;
+describe('product-service start and stop (PostgreSQL at DATABASE_URL)', () => {
+  // A fresh database per test: each starts from an empty `products` schema.
+  let database: TestDatabase;
+  let running: StartedService[] = [];
+  const launch = async (overrides: Record<string, string | undefined> = {}) => {
+    const service = await startOnDatabase(database.url, overrides);
+    running.push(service);
+    return service;
+  };
   const countProducts = async () =>
-    Number((await pglite.query<{ n: number }>(`SELECT count(*)::integer AS n FROM ${SCHEMA}.products`)).rows[0]?.n);
-
-  beforeAll(async () => {
-    pglite = await openEmbeddedPostgres(undefined);
-  });
+    Number((await database.query<{ n: number }>(`SELECT count(*)::integer AS n FROM ${SCHEMA}.products`)).rows[0]?.n);
 
   beforeEach(async () => {
-    await pglite.exec(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+    database = await freshDatabase();
   });
 
-  afterAll(async () => {
-    await pglite.close();
+  afterEach(async () => {
+    await Promise.all(running.map((s) => s.stop()));
+    running = [];
+    await database.drop();
   });
 
   it('binds ephemeral ports, reports them, is ready, and stops (draining, closing its ports) idempotently', async () => {
-    const service = await startOnPglite(pglite);
+    const service = await launch();
     expect(service.name).toBe('product-service');
     expect(service.ports.http).toBeGreaterThan(0);
     expect(service.ports.grpc).toBeGreaterThan(0);
@@ -88,16 +93,16 @@ describe('product-service start and stop (embedded PostgreSQL)', () => {
   });
 
   it('does not seed unless SEED_DEMO_PRODUCTS is true', async () => {
-    const service = await startOnPglite(pglite);
+    const service = await launch();
     await service.stop();
     expect(await countProducts()).toBe(0);
   });
 
   it('seeds the 20 demo products once when started twice (20, not 40)', async () => {
-    const first = await startOnPglite(pglite, { SEED_DEMO_PRODUCTS: 'true' });
+    const first = await launch({ SEED_DEMO_PRODUCTS: 'true' });
     await first.stop();
     expect(await countProducts()).toBe(20);
-    const second = await startOnPglite(pglite, { SEED_DEMO_PRODUCTS: 'true' });
+    const second = await launch({ SEED_DEMO_PRODUCTS: 'true' });
     const page = await fetch(`http://127.0.0.1:${second.ports.http}/api/v1/products?limit=100`);
     const body = (await page.json()) as { items: { stock: number }[]; nextCursor: string | null };
     await second.stop();
@@ -109,18 +114,21 @@ describe('product-service start and stop (embedded PostgreSQL)', () => {
 
   it('seeds once when two replicas start together', async () => {
     const replicas = await Promise.all([
-      startOnPglite(pglite, { SEED_DEMO_PRODUCTS: 'true' }),
-      startOnPglite(pglite, { SEED_DEMO_PRODUCTS: 'true' }),
+      launch({ SEED_DEMO_PRODUCTS: 'true' }),
+      launch({ SEED_DEMO_PRODUCTS: 'true' }),
     ]);
+    for (const replica of replicas) expect((await replica.health.report()).ready).toBe(true);
     await Promise.all(replicas.map((r) => r.stop()));
     expect(await countProducts()).toBe(20);
   });
 });
 
-describe('product-service on its own embedded PostgreSQL under DATA_DIR', () => {
+describe('product-service on its own embedded PostgreSQL under DATA_DIR (no DATABASE_URL)', () => {
   let dataDir: string;
   beforeAll(() => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'product-service-'));
+    // Run as root, the server runs as the `postgres` user, which must be able to reach its data folder.
+    chmodSync(dataDir, 0o755);
   });
   afterAll(() => {
     rmSync(dataDir, { recursive: true, force: true });
@@ -133,10 +141,16 @@ describe('product-service on its own embedded PostgreSQL under DATA_DIR', () => 
       return ((await response.json()) as { items: unknown[] }).items.length;
     };
     const first = await start({ env, host: '127.0.0.1' });
-    expect(await count(first.ports.http)).toBe(20);
-    await first.stop();
+    try {
+      expect(await count(first.ports.http)).toBe(20);
+    } finally {
+      await first.stop();
+    }
     const second = await start({ env, host: '127.0.0.1' });
-    expect(await count(second.ports.http)).toBe(20);
-    await second.stop();
+    try {
+      expect(await count(second.ports.http)).toBe(20);
+    } finally {
+      await second.stop();
+    }
   });
 });

@@ -1,27 +1,27 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { PGlite } from '@electric-sql/pglite';
 import { status } from '@grpc/grpc-js';
 import { TokenVerifier } from '../../lib/runtime/auth';
 import { ConfigError } from '../../lib/runtime/config';
-import { openEmbeddedPostgres } from '../../lib/runtime/db';
 import type { StartedService } from '../../lib/runtime/host';
 import { capturedLogger } from '../../lib/runtime/test-support/logs';
+import { freshDatabase, type TestDatabase } from '../../lib/runtime/test-support/postgres';
 import { start } from './main';
 import { grpcErrorOf, healthClient, TEST_JWT_SECRET, testEnv, userServiceClient } from './test-support/clients';
 
 const REPO = path.resolve(__dirname, '..', '..');
 
-// One embedded PostgreSQL for the file; every start below shares it (schema `users`), as the local platform does.
-let pglite: PGlite;
+// One database on the test run's PostgreSQL for the file; every start below shares it (schema `users`), as the
+// local platform's services share theirs.
+let database: TestDatabase;
 
 beforeAll(async () => {
-  pglite = await openEmbeddedPostgres(undefined);
+  database = await freshDatabase();
 });
 afterAll(async () => {
-  await pglite.close().catch(() => undefined);
+  await database.drop();
 });
 
 async function withService<T>(
@@ -29,7 +29,11 @@ async function withService<T>(
   work: (service: StartedService, users: ReturnType<typeof userServiceClient>) => Promise<T>,
   logger = capturedLogger('user-service').logger,
 ): Promise<T> {
-  const service = await start({ env: testEnv(env), embedded: pglite, logger, host: '127.0.0.1' });
+  const service = await start({
+    env: testEnv({ DATABASE_URL: database.url, ...env }),
+    logger,
+    host: '127.0.0.1',
+  });
   const users = userServiceClient(service.ports.grpc ?? 0);
   try {
     return await work(service, users);
@@ -125,7 +129,9 @@ describe('configuration', () => {
     ['missing', undefined],
     ['too short', 'only-twenty-chars-ok'],
   ])('refuses to start when JWT_SECRET is %s, naming it and never printing it', async (_what, secret) => {
-    const error = await start({ env: testEnv({ JWT_SECRET: secret }), embedded: pglite }).catch((e: unknown) => e);
+    const error = await start({ env: testEnv({ JWT_SECRET: secret, DATABASE_URL: database.url }) }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems.map((p) => p.variable)).toEqual(['JWT_SECRET']);
     if (secret) expect((error as ConfigError).message).not.toContain(secret);
@@ -134,7 +140,7 @@ describe('configuration', () => {
 
 describe('stop', () => {
   it('drains, closes its servers and is idempotent', async () => {
-    const service = await start({ env: testEnv(), embedded: pglite, host: '127.0.0.1' });
+    const service = await start({ env: testEnv({ DATABASE_URL: database.url }), host: '127.0.0.1' });
     const users = userServiceClient(service.ports.grpc ?? 0);
     try {
       await users.register({ email: 'before-stop@shop.example', password: 'Kestrel2Harbor', name: 'B' });
@@ -196,13 +202,29 @@ describe('run as a process', () => {
     expect(JSON.stringify(proc.lines)).not.toContain('too-short-to-sign');
   });
 
-  it('serves until SIGTERM, then drains, closes servers and database, and exits 0', async () => {
+  /** Ends a PostgreSQL a killed process left running on `dataDir` (PostgreSQL writes its pid in postmaster.pid). */
+  function stopLeftoverPostgres(dataDir: string): void {
+    const pidFile = path.join(dataDir, 'postmaster.pid');
+    if (!existsSync(pidFile)) return;
+    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    try {
+      if (pid > 0) process.kill(pid, 'SIGQUIT');
+    } catch {
+      // Already gone.
+    }
+  }
+
+  it('serves until SIGTERM, then drains, closes servers and database, stops its own PostgreSQL, and exits 0', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'user-service-'));
+    // Run as root, the embedded server runs as the `postgres` user, which must be able to reach DATA_DIR.
+    chmodSync(dataDir, 0o755);
+    const postgresDir = path.join(dataDir, 'postgres');
+    // Without DATABASE_URL the process starts a PostgreSQL of its own under DATA_DIR (it runs outside Jest here).
     const proc = run({ ...testEnv({ LOG_LEVEL: 'info' }), DATA_DIR: dataDir });
     try {
       const started = await proc.lineWhere((l) => l.msg === 'started');
-      // Without DATABASE_URL or a shared instance it keeps its own embedded PostgreSQL under DATA_DIR.
-      expect(existsSync(path.join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
+      expect(existsSync(path.join(postgresDir, 'PG_VERSION'))).toBe(true);
+      expect(existsSync(path.join(postgresDir, 'postmaster.pid'))).toBe(true);
       const ports = started.ports as { grpc: number; metrics: number };
       const health = healthClient(ports.grpc);
       try {
@@ -213,23 +235,29 @@ describe('run as a process', () => {
       proc.child.kill('SIGTERM');
       expect(await proc.exited).toBe(0);
       const steps = proc.lines.filter((l) => l.msg === 'shutdown step done').map((l) => l.step);
-      expect(steps).toEqual(['drain', 'close servers', 'close database']);
+      expect(steps).toEqual(['drain', 'close servers', 'close database', 'stop embedded postgres']);
       expect(proc.lines.at(-1)).toMatchObject({ msg: 'stopped', code: 0 });
+      // The server is gone too: PostgreSQL removes postmaster.pid when it shuts down cleanly.
+      expect(existsSync(path.join(postgresDir, 'postmaster.pid'))).toBe(false);
     } finally {
       proc.child.kill('SIGKILL');
+      stopLeftoverPostgres(postgresDir);
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
 
-// Last: it closes the shared embedded database.
 describe('readiness', () => {
   it('tells the truth: /readyz and grpc.health.v1 turn NOT_SERVING when the database stops answering', async () => {
-    const service = await start({ env: testEnv(), embedded: pglite, host: '127.0.0.1' });
+    // A database of its own, dropped under the running service (its connections are ended, new ones refused).
+    const doomed = await freshDatabase();
+    let dropped = false;
+    const service = await start({ env: testEnv({ DATABASE_URL: doomed.url }), host: '127.0.0.1' });
     const health = healthClient(service.ports.grpc ?? 0);
     try {
       expect(await health.status('')).toBe('SERVING');
-      await pglite.close();
+      await doomed.drop();
+      dropped = true;
       // The kit caches a probe for a second; ask until a fresh probe has run (no assertion on how long).
       const readyz = () => fetch(`http://127.0.0.1:${service.ports.metrics}/readyz`);
       let ready = await readyz();
@@ -244,6 +272,7 @@ describe('readiness', () => {
     } finally {
       health.close();
       await service.stop().catch(() => undefined);
+      if (!dropped) await doomed.drop();
     }
   });
 });

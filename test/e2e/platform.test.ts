@@ -1,7 +1,7 @@
 import { type RunningPlatform, startPlatform } from './platform';
 import { platformContract } from './platform.contract';
 
-describe('the local platform on embedded PostgreSQL and the in-process event log', () => {
+describe('the local platform on the embedded PostgreSQL and its event log', () => {
   let platform: RunningPlatform;
   beforeAll(async () => {
     platform = await startPlatform();

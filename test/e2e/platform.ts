@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { shop, TOPIC_ANALYTICS_RESULTS, TOPIC_ORDERS } from '../../lib/platform';
-import { createLogger, type EventBus, KafkaEventBus, LocalEventLog, openEmbeddedPostgres } from '../../lib/runtime';
+import { createLogger, type EventBus, KafkaEventBus, PostgresEventLog } from '../../lib/runtime';
 import { capturedLogger } from '../../lib/runtime/test-support/logs';
+import { freshDatabase, type TestDatabase } from '../../lib/runtime/test-support/postgres';
 import { startLocalPlatform } from '../../services/platform';
 
 export const JWT_SECRET = 'e2e-signing-secret-that-is-long-enough-0123456789';
@@ -28,7 +29,7 @@ export interface RunningPlatform {
   readonly url: string;
   /** DATA_DIR of the services: notifications.jsonl and analytics-results.jsonl are written here. */
   readonly dataDir: string;
-  /** The bus order-service publishes to and the consumers read: the shared LocalEventLog, or Kafka. */
+  /** The bus order-service publishes to and the consumers read: the event log in their PostgreSQL, or Kafka. */
   readonly bus: EventBus;
   readonly analyticsClock: SkewableClock;
   /** Log lines of the notification consumer (JSON), to see it skip a redelivered event. */
@@ -37,9 +38,9 @@ export interface RunningPlatform {
 }
 
 export interface PlatformOptions {
-  /** A real PostgreSQL for every service; absent: one in-memory embedded PostgreSQL. */
+  /** A PostgreSQL for every service; absent: a fresh database on the test run's embedded PostgreSQL. */
   readonly databaseUrl?: string;
-  /** A real Kafka (`host:port,...`); absent: one shared in-process LocalEventLog. */
+  /** A real Kafka (`host:port,...`); absent: the event log in the services' PostgreSQL. */
   readonly kafkaBrokers?: string;
 }
 
@@ -64,28 +65,28 @@ async function createKafkaTopics(brokers: string[]): Promise<void> {
 
 /**
  * The local platform as `npm start` composes it (every service of the catalog through the one host, wired by the
- * catalog), on ephemeral ports, with an in-memory embedded PostgreSQL and a LocalEventLog in a temporary DATA_DIR
- * unless a real PostgreSQL or Kafka is given.
+ * catalog), on ephemeral ports, with a fresh database on the test run's PostgreSQL and a LocalEventLog in a
+ * temporary DATA_DIR unless a PostgreSQL or Kafka is given.
  */
 export async function startPlatform(options: PlatformOptions = {}): Promise<RunningPlatform> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'shopfront-e2e-'));
   const silent = createLogger({ service: 'e2e', level: 'silent' });
   const { databaseUrl, kafkaBrokers } = options;
-  const embedded = databaseUrl ? undefined : await openEmbeddedPostgres(undefined);
+  // Without a PostgreSQL given, a fresh database on the test run's embedded server.
+  const testDatabase = databaseUrl ? undefined : await freshDatabase();
+  const url = databaseUrl ?? (testDatabase as TestDatabase).url;
   let bus: EventBus;
   if (kafkaBrokers) {
     await createKafkaTopics(kafkaBrokers.split(','));
     bus = await KafkaEventBus.create({ brokers: kafkaBrokers.split(','), clientId: 'e2e-platform', logger: silent });
   } else {
-    bus = new LocalEventLog({
-      partitions: Object.fromEntries(shop.catalog.topics.map((t) => [t.name, t.partitions])),
-      dataDir: path.join(dataDir, 'events'),
-      logger: silent,
-    });
+    // The services' own event log: the one in their PostgreSQL, which this instance shares with them.
+    const partitions = Object.fromEntries(shop.catalog.topics.map((t) => [t.name, t.partitions]));
+    bus = new PostgresEventLog({ url, partitions, logger: silent, pollMs: 100 });
   }
   const closeResources = async () => {
     await bus.close();
-    await embedded?.close();
+    await testDatabase?.drop();
     await rm(dataDir, { recursive: true, force: true });
   };
   const notificationLog = capturedLogger('notification-lambda');
@@ -94,7 +95,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     const platform = await startLocalPlatform({
       env: {
         JWT_SECRET,
-        DATABASE_URL: databaseUrl,
+        DATABASE_URL: url,
         KAFKA_BROKERS: kafkaBrokers,
         DATA_DIR: dataDir,
         LOG_LEVEL: 'silent',
@@ -104,6 +105,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
         'user-service': { BOOTSTRAP_ADMIN_EMAIL: ADMIN.email, BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password },
         'product-service': { SEED_DEMO_PRODUCTS: 'true' },
         'order-service': { OUTBOX_POLL_MS: '50' },
+        // The contract reads stock right after each order; the gateway cache's staleness bound has tests of its own.
+        'api-gateway': { CATALOGUE_CACHE_TTL_MS: '0' },
         analytics: { ANALYTICS_OUT_OF_ORDERNESS_MS: '0', ANALYTICS_IDLE_TIMEOUT_MS: '200' },
       },
       overrides: {
@@ -111,8 +114,6 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
         analytics: { clock: analyticsClock },
       },
       host: '127.0.0.1',
-      embedded,
-      eventBus: kafkaBrokers ? undefined : bus,
     });
     return {
       url: `http://127.0.0.1:${platform.service('api-gateway').ports.http}`,

@@ -29,7 +29,7 @@ export interface LocalLogOptions {
 }
 
 /** Kafka's default partitioner hashes keys with murmur2; any stable hash keeps per-key order here. */
-function partitionOf(key: string, partitions: number): number {
+export function partitionOf(key: string, partitions: number): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
     hash ^= key.charCodeAt(i);

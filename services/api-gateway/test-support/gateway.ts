@@ -144,6 +144,8 @@ export async function startTestPlatform(env: Record<string, string> = {}): Promi
       ORDER_SERVICE_ADDR: orders.address,
       JWT_SECRET,
       UPSTREAM_TIMEOUT_MS: '2000',
+      // The fakes change their answers between requests; the cache has tests of its own.
+      CATALOGUE_CACHE_TTL_MS: '0',
       ...env,
     },
     logger,

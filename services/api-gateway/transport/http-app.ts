@@ -9,7 +9,8 @@ import { createHttpApp } from '../../../lib/runtime/http';
 import type { Logger } from '../../../lib/runtime/logger';
 import type { ServiceMetrics } from '../../../lib/runtime/metrics';
 import { assertAdmin, type Principal } from '../domain/access';
-import type { OrderServicePeer, ProductServicePeer, UserServicePeer } from '../upstream/peers';
+import type { ProductsUpstream } from '../upstream/catalogue';
+import type { OrderServicePeer, UserServicePeer } from '../upstream/peers';
 import { UpstreamError } from '../upstream/peers';
 import { authenticate } from './auth';
 import { ApiError, HttpOnlyError, toErrorReply } from './errors';
@@ -23,7 +24,7 @@ export interface GatewayAppDeps {
   readonly metrics: ServiceMetrics;
   readonly health: Health;
   readonly users: UserServicePeer;
-  readonly products: ProductServicePeer;
+  readonly products: ProductsUpstream;
   readonly orders: OrderServicePeer;
   readonly tokens: TokenVerifier;
   readonly maxBodyBytes: number;

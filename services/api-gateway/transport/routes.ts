@@ -1,6 +1,7 @@
 import type { Health } from '../../../lib/runtime/health';
 import { assertMayReadUser } from '../domain/access';
-import type { OrderServicePeer, ProductServicePeer, UserServicePeer } from '../upstream/peers';
+import type { ProductsUpstream } from '../upstream/catalogue';
+import type { OrderServicePeer, UserServicePeer } from '../upstream/peers';
 import { createOrderErrorDocs, idempotencyKeyReusedOr, placedOrderReply } from './orders';
 import { orderOf, productOf, userOf } from './representations';
 import { defineRoute, type Route } from './route';
@@ -24,7 +25,7 @@ import {
 
 export interface RouteDeps {
   readonly users: UserServicePeer;
-  readonly products: ProductServicePeer;
+  readonly products: ProductsUpstream;
   readonly orders: OrderServicePeer;
   readonly health: Health;
 }

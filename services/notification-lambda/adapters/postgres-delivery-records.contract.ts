@@ -7,7 +7,10 @@ import { FakeClock } from '../test-support/clock';
 import { describeDeliveryRecordsContract } from './delivery-records.contract';
 import { NOTIFICATION_MIGRATIONS_DIR, PostgresDeliveryRecords } from './postgres-delivery-records';
 
-/** How a test file provides databases: PGlite in `npm test`, a real PostgreSQL in the integration tier. */
+/**
+ * How a test file provides databases: the test run's embedded PostgreSQL in `npm test`, the PostgreSQL of
+ * TEST_DATABASE_URL in the integration tier.
+ */
 export interface DatabaseHarness {
   setup?(): Promise<void>;
   /** A database over `schema`; each call may be its own pool or connection. */

@@ -47,7 +47,7 @@ const RELEASE = `DELETE FROM delivery_records WHERE event_id = $1 AND status = '
 const OUTCOMES: ReadonlySet<string> = new Set<ClaimOutcome>(['claimed', 'completed', 'in-progress']);
 
 /**
- * Delivery records in PostgreSQL (or PGlite) for the local platform: the DynamoDB adapter's claim/complete/
+ * Delivery records in PostgreSQL for the local platform: the DynamoDB adapter's claim/complete/
  * release protocol on a table `delivery_records`, so a restarted process never notifies an event twice.
  * Unlike DynamoDB there is no TTL: rows are kept (a local data folder is small and disposable).
  */

@@ -10,7 +10,7 @@ import type {
   SagaStep,
   StockState,
 } from '../domain/order';
-import type { Lease, NewOrder, OrderPatch, OrderStore, OutboxEvent } from '../domain/ports';
+import type { Lease, NewOrder, OrderStore } from '../domain/ports';
 
 interface OrderRow {
   id: string;
@@ -104,7 +104,7 @@ function toRecord(row: OrderRow, items: readonly OrderItem[]): OrderRecord {
   };
 }
 
-/** Orders (with the saga's bookkeeping) and the outbox rows written with them; the same SQL on PGlite and PostgreSQL. */
+/** Orders (with the saga's bookkeeping) and the outbox rows written with them, in the service's PostgreSQL schema. */
 export class PostgresOrderStore implements OrderStore {
   constructor(private readonly db: Database) {}
 
@@ -127,6 +127,18 @@ export class PostgresOrderStore implements OrderStore {
 
   private async loadOne(q: Queryable, id: string): Promise<OrderRecord | undefined> {
     return (await this.load(q, [id])).get(id);
+  }
+
+  /**
+   * A read of orders with their items from one snapshot. `load` reads orders, then items: at READ COMMITTED each
+   * statement sees the commits before it, so a transition committing in between (the one that prices the items)
+   * would pair an order row from before it with items from after it.
+   */
+  private read<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      return work(tx);
+    });
   }
 
   insertOrFind(order: NewOrder): Promise<{ created: boolean; order: OrderRecord }> {
@@ -171,11 +183,11 @@ export class PostgresOrderStore implements OrderStore {
   }
 
   async get(id: string): Promise<OrderRecord | undefined> {
-    return this.db.transaction((tx) => this.loadOne(tx, id));
+    return this.read((tx) => this.loadOne(tx, id));
   }
 
   async listByUser(userId: string, after: CursorPosition | undefined, limit: number): Promise<OrderRecord[]> {
-    return this.db.transaction(async (tx) => {
+    return this.read(async (tx) => {
       const result = after
         ? await tx.query<{ id: string }>(
             `SELECT id FROM orders WHERE user_id = $1 AND (created_at, id) < ($2::timestamptz, $3::uuid)

@@ -1,21 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import type { Database } from '../../../lib/runtime/db';
+import type { Database, Queryable } from '../../../lib/runtime/db';
 import { createLogger } from '../../../lib/runtime/logger';
 import { loadMigrations, migrate } from '../../../lib/runtime/migrate';
-import { type FailureField, type OrderFailure, orderRequestHash } from '../domain/order';
+import { type FailureField, type OrderFailure, type OrderRecord, orderRequestHash } from '../domain/order';
 import type { Lease, NewOrder } from '../domain/ports';
 import { MIGRATIONS_DIR } from '../main';
 import { until } from '../test-support/service';
 import { PostgresOrderStore } from './order-store';
 import { PostgresOutboxStore } from './outbox-store';
 
-/** How a test file provides databases: PGlite in `npm test`, a real PostgreSQL in the integration tier. */
+/**
+ * How a test file provides databases: a fresh database on the test run's PostgreSQL in `npm test`, the one at
+ * TEST_DATABASE_URL in the integration tier.
+ */
 export interface DatabaseHarness {
   setup?(): Promise<void>;
-  /** A database over `schema` (which the contract migrates); each call may be a separate pool. */
+  /**
+   * A database over `schema` (which the contract migrates and, with the schema, closes): each call a separate pool,
+   * whose connections really run at the same time, as replicas do.
+   */
   open(schema: string): Database;
-  /** The databases are separate connections that really run at the same time (PostgreSQL, not PGlite). */
-  readonly concurrent?: boolean;
   teardown?(): Promise<void>;
 }
 
@@ -67,12 +71,10 @@ export function describeStoreContract(name: string, harness: DatabaseHarness): v
       Number((await db.query<{ n: number }>(sql, params)).rows[0]?.n);
 
     /**
-     * Runs `runs` at the same moment. On PostgreSQL they are held at a table lock until every one of them
-     * waits on it, then let go together, so their statements really overlap (connection setup would
-     * otherwise spread them out). PGlite runs one transaction at a time anyway.
+     * Runs `runs` at the same moment: they are held at a table lock until every one of them waits on it, then let
+     * go together, so their statements really overlap (connection setup would otherwise spread them out).
      */
     async function together<T>(table: string, runs: readonly (() => Promise<T>)[]): Promise<T[]> {
-      if (!harness.concurrent) return Promise.all(runs.map((run) => run()));
       const blocker = openSchema(db.schema);
       let locked: () => void = () => undefined;
       let release: () => void = () => undefined;
@@ -101,6 +103,28 @@ export function describeStoreContract(name: string, harness: DatabaseHarness): v
       release();
       await holding;
       return results;
+    }
+
+    /**
+     * `base`, whose transactions run `between` (to its end) right after their first statement matching `after`:
+     * another connection's commit lands between two statements of one read.
+     */
+    function interleaved(base: Database, after: RegExp, between: () => Promise<unknown>): Database {
+      let done = false;
+      const hooked = (tx: Queryable): Queryable => ({
+        query: async <T>(sql: string, params?: readonly unknown[]) => {
+          const result = await tx.query<T>(sql, params);
+          if (!done && after.test(sql)) {
+            done = true;
+            await between();
+          }
+          return result;
+        },
+        exec: (sql) => tx.exec(sql),
+      });
+      return Object.assign(Object.create(base) as Database, {
+        transaction: <T>(work: (tx: Queryable) => Promise<T>) => base.transaction((tx) => work(hooked(tx))),
+      });
     }
 
     beforeAll(async () => {
@@ -194,6 +218,37 @@ export function describeStoreContract(name: string, harness: DatabaseHarness): v
           { amount: 3450, currency: 'EUR' },
         ]);
       });
+
+      it.each<[string, (store: PostgresOrderStore, order: NewOrder) => Promise<OrderRecord | undefined>]>([
+        ['get', (store, order) => store.get(order.id)],
+        ['listByUser', async (store, order) => (await store.listByUser(order.userId, undefined, 10))[0]],
+      ])(
+        '%s reads an order and its items at one moment, though a transition commits between its reads',
+        async (_case, read) => {
+          const draft = newOrder();
+          await orders.insertOrFind(draft);
+          const prices = [
+            { amount: 1999, currency: 'EUR' },
+            { amount: 3450, currency: 'EUR' },
+          ];
+          const writer = new PostgresOrderStore(openSchema(db.schema));
+          const price = () =>
+            writer.advance(draft.id, draft.lease, 'RESERVING', {
+              step: 'CHARGING',
+              unitPrices: prices,
+              total: { amount: 7448, currency: 'EUR' },
+            });
+          // The writer prices the items and sets the total after the reader read the order row, before its items.
+          const reader = new PostgresOrderStore(
+            interleaved(openSchema(db.schema), /FROM orders WHERE id = ANY/, price),
+          );
+          const seen = await read(reader, draft);
+          expect(await orders.get(draft.id)).toMatchObject({ step: 'CHARGING', total: { amount: 7448 } });
+          expect(seen).toMatchObject({ id: draft.id, step: 'RESERVING' });
+          expect(seen?.total).toBeUndefined();
+          expect(seen?.items.map((i) => i.unitPrice)).toEqual([undefined, undefined]);
+        },
+      );
 
       it('refuses a transition by another lease owner or from another step, changing nothing', async () => {
         const draft = newOrder();

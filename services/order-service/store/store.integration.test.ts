@@ -7,7 +7,6 @@ if (url) {
   // A pool per database: claims and idempotent inserts race on real connections, as replicas do.
   describeStoreContract('PostgreSQL (pg pool)', {
     open: (schema) => new PostgresDatabase(url, schema),
-    concurrent: true,
   });
 } else {
   describe.skip('order-service stores on PostgreSQL: TEST_DATABASE_URL is not set (run `npm run test:integration`)', () => {

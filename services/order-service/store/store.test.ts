@@ -1,19 +1,20 @@
-import type { PGlite } from '@electric-sql/pglite';
-import { openEmbeddedPostgres, PGliteDatabase } from '../../../lib/runtime/db';
+import { PostgresDatabase } from '../../../lib/runtime/db';
+import { freshDatabase, type TestDatabase } from '../../../lib/runtime/test-support/postgres';
 import { describeStoreContract } from './store.contract';
 
-// One in-memory PGlite for the file (creating one is slow and large); a fresh schema per test.
-let pglite: PGlite | undefined;
+// One fresh database on the test run's PostgreSQL for the file; the contract takes a fresh schema per test, and
+// each open is a pool of its own, so racing stores really run at the same time.
+let database: TestDatabase | undefined;
 
-describeStoreContract('PGlite (embedded PostgreSQL)', {
+describeStoreContract("PostgreSQL (the test run's server, pg pools)", {
   setup: async () => {
-    pglite = await openEmbeddedPostgres(undefined);
+    database = await freshDatabase();
   },
   open: (schema) => {
-    if (!pglite) throw new Error('PGlite is not open');
-    return new PGliteDatabase(pglite, schema);
+    if (!database) throw new Error('the test database is not created');
+    return new PostgresDatabase(database.url, schema);
   },
   teardown: async () => {
-    await pglite?.close();
+    await database?.drop();
   },
 });

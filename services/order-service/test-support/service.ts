@@ -1,4 +1,3 @@
-import type { PGlite } from '@electric-sql/pglite';
 import * as grpc from '@grpc/grpc-js';
 import {
   type CreateOrderRequest,
@@ -11,6 +10,7 @@ import { callUnary } from '../../../lib/runtime/grpc-client';
 import type { StartedService } from '../../../lib/runtime/host';
 import { createLogger, type Logger } from '../../../lib/runtime/logger';
 import { ERROR_FIELD_KEY, ERROR_REASON_KEY } from '../../../lib/runtime/status';
+import type { TestDatabase } from '../../../lib/runtime/test-support/postgres';
 import { start } from '../main';
 import type { FakePaymentService, FakeProductService } from './fake-peers';
 import { TEST_JWT_SECRET } from './tokens';
@@ -35,14 +35,18 @@ export function testEnv(
   };
 }
 
-export function startOnPglite(
-  pglite: PGlite,
+/**
+ * Starts the service on `database` (a test database, or any `postgres://` URL) through DATABASE_URL; options.env
+ * may override the rest of the test environment, not the database.
+ */
+export function startOnDatabase(
+  database: TestDatabase | string,
   peers: { product: FakeProductService; payment: FakePaymentService },
   options: { bus?: EventBus; env?: Record<string, string | undefined>; logger?: Logger } = {},
 ): Promise<StartedService> {
+  const url = typeof database === 'string' ? database : database.url;
   return start({
-    env: testEnv(peers, options.env),
-    embedded: pglite,
+    env: testEnv(peers, { ...options.env, DATABASE_URL: url }),
     eventBus: options.bus,
     logger: options.logger ?? silentLogger(),
     host: '127.0.0.1',

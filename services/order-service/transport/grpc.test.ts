@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { PGlite } from '@electric-sql/pglite';
 import * as grpc from '@grpc/grpc-js';
 import {
   type CreateOrderRequest,
@@ -8,16 +7,15 @@ import {
   OrderStatus,
 } from '../../../lib/contracts/gen/shopfront/order/v1/order';
 import { parseOrderEvent } from '../../../lib/events';
-import { openEmbeddedPostgres } from '../../../lib/runtime/db';
 import { LocalEventLog } from '../../../lib/runtime/events';
 import type { StartedService } from '../../../lib/runtime/host';
-import { SCHEMA } from '../config';
+import { freshDatabase, type TestDatabase } from '../../../lib/runtime/test-support/postgres';
 import { FakePaymentService, FakeProductService } from '../test-support/fake-peers';
-import { failure, OrderApi, silentLogger, startOnPglite, until } from '../test-support/service';
+import { failure, OrderApi, silentLogger, startOnDatabase, until } from '../test-support/service';
 import { expiredToken, newUser, TEST_JWT_SECRET, type TestUser, tokenOf, unsignedToken } from '../test-support/tokens';
 
-describe('order-service gRPC API (real sockets, generated client, fake peers, embedded PostgreSQL)', () => {
-  let pglite: PGlite;
+describe('order-service gRPC API (real sockets, generated client, fake peers, a fresh PostgreSQL database)', () => {
+  let database: TestDatabase;
   let product: FakeProductService;
   let payment: FakePaymentService;
   let bus: LocalEventLog;
@@ -28,12 +26,11 @@ describe('order-service gRPC API (real sockets, generated client, fake peers, em
   let mug: string;
 
   beforeAll(async () => {
-    pglite = await openEmbeddedPostgres(undefined);
-    await pglite.exec(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+    database = await freshDatabase();
     product = await new FakeProductService().start();
     payment = await new FakePaymentService().start();
     bus = new LocalEventLog({ partitions: { orders: 3 }, logger: silentLogger() });
-    service = await startOnPglite(pglite, { product, payment }, { bus });
+    service = await startOnDatabase(database, { product, payment }, { bus });
     api = new OrderApi(service.ports.grpc);
     alice = newUser();
     aliceToken = await tokenOf(alice);
@@ -44,7 +41,7 @@ describe('order-service gRPC API (real sockets, generated client, fake peers, em
     api.close();
     await service.stop();
     await Promise.all([product.close(), payment.close(), bus.close()]);
-    await pglite.close();
+    await database.drop();
   });
 
   const request = (overrides: Partial<CreateOrderRequest> = {}): CreateOrderRequest => ({

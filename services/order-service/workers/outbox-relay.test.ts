@@ -1,22 +1,24 @@
-import type { PGlite } from '@electric-sql/pglite';
-import { openEmbeddedPostgres, PGliteDatabase } from '../../../lib/runtime/db';
+import { PostgresDatabase } from '../../../lib/runtime/db';
 import { LocalEventLog } from '../../../lib/runtime/events';
+import { freshDatabase, type TestDatabase } from '../../../lib/runtime/test-support/postgres';
 import { silentLogger } from '../test-support/service';
 import { describeOutboxRelayContract } from './outbox-relay.contract';
 
-let pglite: PGlite | undefined;
+// One fresh database on the test run's PostgreSQL for the file; the contract takes a fresh schema per test, and
+// each open is a pool of its own (two relays are two replicas).
+let database: TestDatabase | undefined;
 const logger = silentLogger();
 const partitions: Record<string, number> = {};
 const bus = new LocalEventLog({ partitions, logger });
 
-describeOutboxRelayContract('PGlite and the in-process event log', {
+describeOutboxRelayContract('PostgreSQL and the in-process event log', {
   logger,
   setup: async () => {
-    pglite = await openEmbeddedPostgres(undefined);
+    database = await freshDatabase();
   },
   open: (schema) => {
-    if (!pglite) throw new Error('PGlite is not open');
-    return new PGliteDatabase(pglite, schema);
+    if (!database) throw new Error('the test database is not created');
+    return new PostgresDatabase(database.url, schema);
   },
   bus: () => bus,
   createTopic: async (name, count) => {
@@ -24,6 +26,6 @@ describeOutboxRelayContract('PGlite and the in-process event log', {
   },
   teardown: async () => {
     await bus.close();
-    await pglite?.close();
+    await database?.drop();
   },
 });

@@ -10,7 +10,7 @@ import { MIGRATIONS_DIR } from '../main';
 import { CountingProcessor, gate, ManualClock } from '../test-support/fakes';
 import { PostgresPaymentStore } from './payment-store';
 
-/** How a test file provides databases: PGlite in `npm test`, a real PostgreSQL in the integration tier. */
+/** How a test file provides databases: a fresh database of the test run's PostgreSQL, or TEST_DATABASE_URL's. */
 export interface DatabaseHarness {
   setup?(): Promise<void>;
   /** A database over `schema`; each call may be a separate pool (a separate replica). */

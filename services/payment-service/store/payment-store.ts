@@ -93,7 +93,7 @@ function toRefundRecord(row: RefundRow): RefundRecord {
   };
 }
 
-/** Charges and refunds in the service's schema; the same SQL on PGlite and PostgreSQL. */
+/** Charges and refunds in the service's schema, on any PostgreSQL (the embedded server or a managed one). */
 export class PostgresPaymentStore implements PaymentStore {
   constructor(private readonly db: Database) {}
 

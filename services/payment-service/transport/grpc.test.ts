@@ -1,5 +1,4 @@
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
-import type { PGlite } from '@electric-sql/pglite';
 import * as grpc from '@grpc/grpc-js';
 import {
   type ChargeRequest,
@@ -8,7 +7,6 @@ import {
   PaymentServiceClient,
   type RefundRequest,
 } from '../../../lib/contracts/gen/shopfront/payment/v1/payment';
-import { openEmbeddedPostgres, PGliteDatabase } from '../../../lib/runtime/db';
 import { callUnary } from '../../../lib/runtime/grpc-client';
 import { type RunningGrpcServer, startGrpcServer } from '../../../lib/runtime/grpc-server';
 import { Health } from '../../../lib/runtime/health';
@@ -16,6 +14,7 @@ import { ServiceMetrics } from '../../../lib/runtime/metrics';
 import { loadMigrations, migrate } from '../../../lib/runtime/migrate';
 import { ERROR_FIELD_KEY, ERROR_REASON_KEY } from '../../../lib/runtime/status';
 import { capturedLogger } from '../../../lib/runtime/test-support/logs';
+import { freshDatabase, type TestDatabase } from '../../../lib/runtime/test-support/postgres';
 import { MockCardProcessor } from '../adapters/mock-card-processor';
 import { paymentTimings, SCHEMA } from '../config';
 import { Payments } from '../domain/payments';
@@ -51,9 +50,9 @@ async function failure(call: Promise<unknown>): Promise<CallFailure> {
 
 const SLOW_TOKEN_DELAY_MS = 1000;
 
-describe('payment-service gRPC API (real socket, generated client, embedded PostgreSQL)', () => {
+describe('payment-service gRPC API (real socket, generated client, PostgreSQL)', () => {
   const { logger, lines } = capturedLogger('payment-service');
-  let pglite: PGlite;
+  let database: TestDatabase;
   let processor: CountingProcessor;
   let payments: Payments;
   let server: RunningGrpcServer;
@@ -61,8 +60,8 @@ describe('payment-service gRPC API (real socket, generated client, embedded Post
   let sequence = 0;
 
   beforeAll(async () => {
-    pglite = await openEmbeddedPostgres(undefined);
-    const db = new PGliteDatabase(pglite, SCHEMA);
+    database = await freshDatabase();
+    const db = database.schema(SCHEMA);
     await migrate(db, loadMigrations(MIGRATIONS_DIR), logger);
     processor = new CountingProcessor(new MockCardProcessor({ slowTokenDelayMs: SLOW_TOKEN_DELAY_MS }));
     payments = new Payments(new PostgresPaymentStore(db), processor, paymentTimings(SLOW_TOKEN_DELAY_MS));
@@ -85,7 +84,7 @@ describe('payment-service gRPC API (real socket, generated client, embedded Post
     client.close();
     await server.close();
     await payments.settled();
-    await pglite.close();
+    await database?.drop();
   });
 
   const options = (rpc: string, timeoutMs = 10_000) => ({ peer: 'payment-service', rpc, timeoutMs });
@@ -114,7 +113,7 @@ describe('payment-service gRPC API (real socket, generated client, embedded Post
   const chargesUnder = async (key: string) =>
     Number(
       (
-        await pglite.query<{ n: number }>(
+        await database.query<{ n: number }>(
           `SELECT count(*)::integer AS n FROM ${SCHEMA}.charges WHERE idempotency_key = $1`,
           [key],
         )

@@ -12,7 +12,7 @@ import { loadDemoProducts } from '../seed/demo-products';
 import { TEST_JWT_SECRET } from '../test-support/tokens';
 import { PostgresProductStore } from './product-store';
 
-/** How a test file provides databases: PGlite in `npm test`, a real PostgreSQL in the integration tier. */
+/** How a test file provides databases: a fresh database of the test run's PostgreSQL, or TEST_DATABASE_URL's. */
 export interface DatabaseHarness {
   setup?(): Promise<void>;
   /** A database over `schema` (which the contract migrates); each call may be a separate pool/connection. */

@@ -1,19 +1,19 @@
-import type { PGlite } from '@electric-sql/pglite';
-import { openEmbeddedPostgres, PGliteDatabase } from '../../../lib/runtime/db';
+import { freshDatabase, type TestDatabase } from '../../../lib/runtime/test-support/postgres';
 import { describeProductStoreContract } from './product-store.contract';
 
-// One in-memory PGlite for the file (creating one is slow and large); a fresh schema per test.
-let pglite: PGlite | undefined;
+// One database on the test run's PostgreSQL for the file; a fresh schema per test, a pool per open (so
+// reservations race on separate connections, as replicas do).
+let database: TestDatabase | undefined;
 
-describeProductStoreContract('PGlite (embedded PostgreSQL)', {
+describeProductStoreContract('PostgreSQL (embedded server)', {
   setup: async () => {
-    pglite = await openEmbeddedPostgres(undefined);
+    database = await freshDatabase();
   },
   open: (schema) => {
-    if (!pglite) throw new Error('PGlite is not open');
-    return new PGliteDatabase(pglite, schema);
+    if (!database) throw new Error('the test database is not created');
+    return database.schema(schema);
   },
   teardown: async () => {
-    await pglite?.close();
+    await database?.drop();
   },
 });

@@ -49,7 +49,7 @@ function toLine(row: LineRow): ReservedLine {
 const byProductId = <T extends { productId: string }>(a: T, b: T) =>
   a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0;
 
-/** Products and reservations in the service's schema; the same SQL on PGlite and PostgreSQL. */
+/** Products and reservations in the service's schema, on any PostgreSQL (the embedded server or a managed one). */
 export class PostgresProductStore implements ProductStore {
   constructor(private readonly db: Database) {}
 

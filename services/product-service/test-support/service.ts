@@ -1,5 +1,4 @@
 import { Writable } from 'node:stream';
-import type { PGlite } from '@electric-sql/pglite';
 import type { StartedService } from '../../../lib/runtime/host';
 import { createLogger, type Logger } from '../../../lib/runtime/logger';
 import { start } from '../main';
@@ -22,10 +21,11 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
   return { HTTP_PORT: '0', GRPC_PORT: '0', JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent', ...overrides };
 }
 
-export function startOnPglite(
-  pglite: PGlite,
+/** Starts the service on the PostgreSQL at `databaseUrl` (its `products` schema there), on loopback. */
+export function startOnDatabase(
+  databaseUrl: string,
   overrides: Record<string, string | undefined> = {},
   logger: Logger = createLogger({ service: 'product-service', level: 'silent' }),
 ): Promise<StartedService> {
-  return start({ env: testEnv(overrides), embedded: pglite, logger, host: '127.0.0.1' });
+  return start({ env: testEnv({ DATABASE_URL: databaseUrl, ...overrides }), logger, host: '127.0.0.1' });
 }

@@ -1,4 +1,3 @@
-import type { PGlite } from '@electric-sql/pglite';
 import * as grpc from '@grpc/grpc-js';
 import {
   type CreateProductRequest,
@@ -9,11 +8,11 @@ import {
   type ReserveStockRequest,
   StockLineField,
 } from '../../../lib/contracts/gen/shopfront/product/v1/product';
-import { openEmbeddedPostgres } from '../../../lib/runtime/db';
 import { callUnary } from '../../../lib/runtime/grpc-client';
 import type { StartedService } from '../../../lib/runtime/host';
 import { ERROR_FIELD_KEY, ERROR_REASON_KEY } from '../../../lib/runtime/status';
-import { startOnPglite } from '../test-support/service';
+import { freshDatabase, type TestDatabase } from '../../../lib/runtime/test-support/postgres';
+import { startOnDatabase } from '../test-support/service';
 import { expiredAdminToken, GARBAGE_TOKEN, tokenFor } from '../test-support/tokens';
 
 interface CallFailure {
@@ -22,23 +21,23 @@ interface CallFailure {
   reason?: string;
 }
 
-describe('product-service gRPC API (real socket, generated client, embedded PostgreSQL)', () => {
-  let pglite: PGlite;
+describe('product-service gRPC API (real socket, generated client, PostgreSQL)', () => {
+  let database: TestDatabase;
   let service: StartedService;
   let client: ProductServiceClient;
   let admin: string;
 
   beforeAll(async () => {
-    pglite = await openEmbeddedPostgres(undefined);
-    service = await startOnPglite(pglite);
+    database = await freshDatabase();
+    service = await startOnDatabase(database.url);
     client = new ProductServiceClient(`127.0.0.1:${service.ports.grpc}`, grpc.credentials.createInsecure());
     admin = await tokenFor('admin');
   });
 
   afterAll(async () => {
-    client.close();
-    await service.stop();
-    await pglite.close();
+    client?.close();
+    await service?.stop();
+    await database?.drop();
   });
 
   const options = (rpc: string, bearerToken?: string) => ({

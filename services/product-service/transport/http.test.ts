@@ -1,12 +1,11 @@
-import type { PGlite } from '@electric-sql/pglite';
-import { openEmbeddedPostgres } from '../../../lib/runtime/db';
 import type { StartedService } from '../../../lib/runtime/host';
-import { capturedLogger, startOnPglite } from '../test-support/service';
+import { freshDatabase, type TestDatabase } from '../../../lib/runtime/test-support/postgres';
+import { capturedLogger, startOnDatabase } from '../test-support/service';
 import { expiredAdminToken, GARBAGE_TOKEN, tokenFor, unsignedAdminToken } from '../test-support/tokens';
 import type { ErrorBody, ProductJson } from './http';
 
-describe('product-service HTTP API (real socket, embedded PostgreSQL)', () => {
-  let pglite: PGlite;
+describe('product-service HTTP API (real socket, PostgreSQL)', () => {
+  let database: TestDatabase;
   let service: StartedService;
   let base: string;
   let admin: string;
@@ -14,16 +13,16 @@ describe('product-service HTTP API (real socket, embedded PostgreSQL)', () => {
   const { logger, lines } = capturedLogger();
 
   beforeAll(async () => {
-    pglite = await openEmbeddedPostgres(undefined);
-    service = await startOnPglite(pglite, {}, logger);
+    database = await freshDatabase();
+    service = await startOnDatabase(database.url, {}, logger);
     base = `http://127.0.0.1:${service.ports.http}`;
     admin = await tokenFor('admin');
     customer = await tokenFor('customer');
   });
 
   afterAll(async () => {
-    await service.stop();
-    await pglite.close();
+    await service?.stop();
+    await database?.drop();
   });
 
   const valid = { name: 'Gooseneck kettle', description: '1 l', price: { amount: 7990, currency: 'EUR' }, stock: 4 };

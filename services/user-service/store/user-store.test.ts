@@ -1,21 +1,20 @@
-import type { PGlite } from '@electric-sql/pglite';
-import { openEmbeddedPostgres, PGliteDatabase } from '../../../lib/runtime/db';
+import { freshDatabase, type TestDatabase } from '../../../lib/runtime/test-support/postgres';
 import { sqlUserStoreContract } from './user-store.contract';
 
-// One in-memory PGlite for the file (each costs seconds and hundreds of MB); a fresh schema per test.
-let pglite: PGlite;
+// One database on the test run's PostgreSQL for the file; a fresh schema (and pool) per test.
+let database: TestDatabase;
 let schemas = 0;
 
 beforeAll(async () => {
-  pglite = await openEmbeddedPostgres(undefined);
+  database = await freshDatabase();
 });
 afterAll(async () => {
-  await pglite.close();
+  await database.drop();
 });
 
-describe('PostgresUserStore on PGlite', () => {
-  sqlUserStoreContract(async () => ({
-    db: new PGliteDatabase(pglite, `users_test_${++schemas}`),
-    close: async () => undefined,
-  }));
+describe("PostgresUserStore on PostgreSQL (the test run's embedded server)", () => {
+  sqlUserStoreContract(async () => {
+    const db = database.schema(`users_test_${++schemas}`);
+    return { db, close: () => db.close() };
+  });
 });

@@ -39,14 +39,14 @@ const toUser = (row: UserRow): User => ({
   createdAt: new Date(row.created_at),
 });
 
-/** Both drivers (pg and PGlite) report a unique violation with `code` and the violated `constraint`. */
+/** pg reports a unique violation with `code` (SQLSTATE) and the violated `constraint`. */
 function isEmailTaken(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { code, constraint } = error as { code?: unknown; constraint?: unknown };
   return code === UNIQUE_VIOLATION && constraint === EMAIL_UNIQUE_INDEX;
 }
 
-/** Accounts in the service's schema (table `users`); the same SQL on PostgreSQL and PGlite. */
+/** Accounts in the service's schema (table `users`); the same SQL on every PostgreSQL (embedded, RDS, Cloud SQL). */
 export class PostgresUserStore implements UserStore {
   constructor(private readonly db: Queryable) {}
 

@@ -1,31 +1,33 @@
-import type { PGlite } from '@electric-sql/pglite';
 import { status } from '@grpc/grpc-js';
 import { Role } from '../../../lib/contracts/gen/shopfront/user/v1/user';
 import { TokenVerifier } from '../../../lib/runtime/auth';
-import { openEmbeddedPostgres } from '../../../lib/runtime/db';
 import type { StartedService } from '../../../lib/runtime/host';
+import { freshDatabase, type TestDatabase } from '../../../lib/runtime/test-support/postgres';
 import { start } from '../main';
 import { grpcErrorOf, healthClient, TEST_JWT_SECRET, testEnv, userServiceClient } from '../test-support/clients';
 
 const PASSWORD = 'Kestrel2Harbor';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-let pglite: PGlite;
+let database: TestDatabase;
 let service: StartedService;
 let users: ReturnType<typeof userServiceClient>;
 let emails = 0;
 const freshEmail = () => `person-${++emails}@example.com`;
 
 beforeAll(async () => {
-  pglite = await openEmbeddedPostgres(undefined);
-  service = await start({ env: testEnv({ TOKEN_TTL_SECONDS: '600' }), embedded: pglite, host: '127.0.0.1' });
+  database = await freshDatabase();
+  service = await start({
+    env: testEnv({ TOKEN_TTL_SECONDS: '600', DATABASE_URL: database.url }),
+    host: '127.0.0.1',
+  });
   users = userServiceClient(service.ports.grpc ?? 0);
 });
 
 afterAll(async () => {
   users?.close();
   await service?.stop();
-  await pglite?.close();
+  await database?.drop();
 });
 
 describe('user-service over gRPC', () => {

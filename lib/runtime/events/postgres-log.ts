@@ -1,0 +1,348 @@
+import pg from 'pg';
+import type { Logger } from '../logger';
+import {
+  type DeliveredMessage,
+  type EventBus,
+  handleWithRetries,
+  type OutgoingMessage,
+  type SubscribeOptions,
+  type Subscription,
+} from './bus';
+import { partitionOf } from './local-log';
+
+export interface PostgresLogOptions {
+  /** The database the log lives in (schema `events`); the local platform's own. */
+  readonly url: string;
+  /** Partitions per topic; a topic not listed gets `defaultPartitions`. */
+  readonly partitions: Readonly<Record<string, number>>;
+  /** @default 3 */
+  readonly defaultPartitions?: number;
+  readonly logger: Logger;
+  /** Records a consumer takes from a partition at once; their offsets are committed together. @default 100 */
+  readonly batchSize?: number;
+  /** How often an idle consumer looks again without a notification (a missed NOTIFY costs at most this). @default 1000 */
+  readonly pollMs?: number;
+}
+
+const CHANNEL = 'shopfront_events';
+
+const SCHEMA_SQL = `
+CREATE SCHEMA IF NOT EXISTS events;
+CREATE TABLE IF NOT EXISTS events.partitions (
+  topic text NOT NULL,
+  partition int NOT NULL,
+  next_offset bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (topic, partition)
+);
+CREATE TABLE IF NOT EXISTS events.records (
+  topic text NOT NULL,
+  partition int NOT NULL,
+  "offset" bigint NOT NULL,
+  key text,
+  value text NOT NULL,
+  headers jsonb NOT NULL DEFAULT '{}',
+  appended_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  PRIMARY KEY (topic, partition, "offset")
+);
+CREATE TABLE IF NOT EXISTS events.group_offsets (
+  group_id text NOT NULL,
+  topic text NOT NULL,
+  partition int NOT NULL,
+  next_offset bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (group_id, topic, partition)
+);`;
+
+interface RecordRow {
+  offset: string;
+  key: string | null;
+  value: string;
+  headers: Record<string, string>;
+  appended_at: Date;
+}
+
+/**
+ * An event log with Kafka's semantics kept in PostgreSQL, so services in separate processes (or worker threads)
+ * share it: topics split into partitions by key (per-key order), offsets assigned under the partition's row lock,
+ * consumer groups whose committed offsets live beside the records, at-least-once delivery with the same retries
+ * and dead-lettering as the Kafka adapter. A consumer owns a partition while it holds the lock on its group's offset
+ * row (`FOR UPDATE SKIP LOCKED`), so two consumers of one group never take the same partition. Appends NOTIFY the
+ * consumers; an idle consumer also looks again every `pollMs`.
+ */
+export class PostgresEventLog implements EventBus {
+  private readonly pool: pg.Pool;
+  private readonly ready: Promise<void>;
+  private readonly known = new Map<string, Promise<number>>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private listener?: pg.Client;
+  private closed = false;
+
+  constructor(private readonly options: PostgresLogOptions) {
+    this.pool = new pg.Pool({ connectionString: options.url, max: 12, idleTimeoutMillis: 30_000 });
+    this.pool.on('error', (error) => options.logger.warn({ err: error }, 'an idle event-log connection failed'));
+    this.ready = this.createSchema();
+    this.ready.catch(() => undefined);
+  }
+
+  /** Several processes may create the schema at once: the loser of that race sees a duplicate and tries again. */
+  private async createSchema(attempts = 3): Promise<void> {
+    try {
+      await this.pool.query(SCHEMA_SQL);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (attempts <= 1 || (code !== '23505' && code !== '42P07')) throw error;
+      await this.createSchema(attempts - 1);
+    }
+  }
+
+  /** Creates the topic's partition rows once; resolves to its partition count. */
+  private partitionCount(topic: string): Promise<number> {
+    let known = this.known.get(topic);
+    if (!known) {
+      const count = this.options.partitions[topic] ?? this.options.defaultPartitions ?? 3;
+      known = this.ready.then(async () => {
+        await this.pool.query(
+          `INSERT INTO events.partitions (topic, partition) SELECT $1, p FROM generate_series(0, $2 - 1) p
+           ON CONFLICT DO NOTHING`,
+          [topic, count],
+        );
+        return count;
+      });
+      known.catch(() => this.known.delete(topic));
+      this.known.set(topic, known);
+    }
+    return known;
+  }
+
+  async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    if (this.closed) throw new Error('the event log is closed');
+    if (messages.length === 0) return;
+    const count = await this.partitionCount(topic);
+    const byPartition = new Map<number, OutgoingMessage[]>();
+    for (const message of messages) {
+      const p = partitionOf(message.key, count);
+      byPartition.set(p, [...(byPartition.get(p) ?? []), message]);
+    }
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      // Partitions in ascending order, so two publishers never wait on each other's locks in a cycle.
+      for (const [partition, batch] of [...byPartition].sort(([a], [b]) => a - b)) {
+        const reserved = await client.query<{ first: string }>(
+          `UPDATE events.partitions SET next_offset = next_offset + $3 WHERE topic = $1 AND partition = $2
+           RETURNING next_offset - $3 AS first`,
+          [topic, partition, batch.length],
+        );
+        const first = Number(reserved.rows[0]?.first);
+        await client.query(
+          `INSERT INTO events.records (topic, partition, "offset", key, value, headers)
+           SELECT $1, $2, $3::bigint + n - 1, k, v, h::jsonb
+           FROM unnest($4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS m(k, v, h, n)`,
+          [
+            topic,
+            partition,
+            first,
+            batch.map((m) => m.key),
+            batch.map((m) => m.value),
+            batch.map((m) => JSON.stringify(m.headers ?? {})),
+          ],
+        );
+      }
+      await client.query('SELECT pg_notify($1, $2)', [CHANNEL, topic]);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** One LISTEN connection for every consumer of this log; reopened when it breaks. */
+  private async listen(): Promise<void> {
+    if (this.listener || this.closed) return;
+    const client = new pg.Client({ connectionString: this.options.url });
+    this.listener = client;
+    client.on('notification', (note) => {
+      for (const wake of [...(this.waiters.get(note.payload ?? '') ?? [])]) wake();
+    });
+    client.on('error', (error) => {
+      this.options.logger.warn({ err: error }, 'the event-log listener failed; consumers poll until it is back');
+      if (this.listener === client) this.listener = undefined;
+      void client.end().catch(() => undefined);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      if (this.listener === client) this.listener = undefined;
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private wait(topic: string, stopping: () => boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const set = this.waiters.get(topic) ?? new Set();
+      this.waiters.set(topic, set);
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.options.pollMs ?? 1000);
+      set.add(done);
+      if (stopping()) done();
+    });
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const count = await this.partitionCount(options.topic);
+    await this.pool.query(
+      `INSERT INTO events.group_offsets (group_id, topic, partition) SELECT $1, $2, p FROM generate_series(0, $3 - 1) p
+       ON CONFLICT DO NOTHING`,
+      [options.groupId, options.topic, count],
+    );
+    await this.listen().catch((error: unknown) =>
+      this.options.logger.warn({ err: error }, 'could not LISTEN for appends; consumers poll'),
+    );
+    const log = this.options.logger.child({ topic: options.topic, group: options.groupId });
+    let stopping = false;
+    const isStopping = () => stopping || this.closed;
+    const wakeAll = () => {
+      for (const wake of [...(this.waiters.get(options.topic) ?? [])]) wake();
+    };
+
+    const loop = async (partition: number): Promise<void> => {
+      while (!isStopping()) {
+        let handledAny = false;
+        try {
+          handledAny = await this.consumeBatch(options, partition, isStopping, log);
+        } catch (error) {
+          if (isStopping()) return;
+          log.warn({ partition, err: error }, 'consuming failed; trying again');
+        }
+        if (!handledAny && !isStopping()) await this.wait(options.topic, isStopping);
+      }
+    };
+    const loops = Array.from({ length: count }, (_, p) => loop(p));
+    return {
+      stop: async () => {
+        stopping = true;
+        wakeAll();
+        await Promise.all(loops);
+      },
+    };
+  }
+
+  /**
+   * Takes the partition for the group (skipped when another consumer holds it), handles up to a batch of records
+   * in order, and commits the offset after the last one handled. Resolves whether any record was handled.
+   */
+  private async consumeBatch(
+    options: SubscribeOptions,
+    partition: number,
+    isStopping: () => boolean,
+    log: Logger,
+  ): Promise<boolean> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
+    try {
+      await client.query('BEGIN');
+      const owned = await client.query<{ next_offset: string }>(
+        `SELECT next_offset FROM events.group_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3
+         FOR UPDATE SKIP LOCKED`,
+        [options.groupId, options.topic, partition],
+      );
+      const start = owned.rows[0]?.next_offset;
+      if (start === undefined) {
+        await client.query('COMMIT');
+        return false;
+      }
+      const records = await client.query<RecordRow>(
+        `SELECT "offset", key, value, headers, appended_at FROM events.records
+         WHERE topic = $1 AND partition = $2 AND "offset" >= $3 ORDER BY "offset" LIMIT $4`,
+        [options.topic, partition, start, this.options.batchSize ?? 100],
+      );
+      let next = Number(start);
+      for (const row of records.rows) {
+        if (isStopping()) break;
+        const message: Omit<DeliveredMessage, 'attempt'> = {
+          topic: options.topic,
+          partition,
+          offset: Number(row.offset),
+          key: row.key,
+          value: row.value,
+          headers: row.headers,
+          timestamp: row.appended_at.getTime(),
+        };
+        try {
+          await handleWithRetries(
+            options,
+            message,
+            (topic, dead) => this.publish(topic, [dead]),
+            (error, attempt) => log.warn({ partition, offset: message.offset, attempt, err: error }, 'handler failed'),
+            isStopping,
+          );
+        } catch {
+          break; // stopping mid-retry: this record stays uncommitted and is delivered again
+        }
+        next = message.offset + 1;
+      }
+      if (next !== Number(start)) {
+        await client.query(
+          'UPDATE events.group_offsets SET next_offset = $4 WHERE group_id = $1 AND topic = $2 AND partition = $3',
+          [options.groupId, options.topic, partition, next],
+        );
+      }
+      await client.query('COMMIT');
+      return next !== Number(start);
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.off('error', onError);
+      client.release(broken);
+    }
+  }
+
+  /** Records of a topic in partition and offset order, for tests and tools. */
+  async records(topic: string): Promise<(DeliveredMessage & { partition: number })[]> {
+    await this.ready;
+    const result = await this.pool.query<RecordRow & { partition: number }>(
+      `SELECT partition, "offset", key, value, headers, appended_at FROM events.records WHERE topic = $1
+       ORDER BY partition, "offset"`,
+      [topic],
+    );
+    return result.rows.map((row) => ({
+      topic,
+      partition: row.partition,
+      offset: Number(row.offset),
+      key: row.key,
+      value: row.value,
+      headers: row.headers,
+      timestamp: row.appended_at.getTime(),
+      attempt: 1,
+    }));
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error('the event log is closed');
+    await this.ready;
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const set of this.waiters.values()) for (const wake of [...set]) wake();
+    await this.listener?.end().catch(() => undefined);
+    await this.pool.end();
+  }
+}

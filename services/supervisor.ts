@@ -1,0 +1,217 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { localAddressing, serviceWiring, shop } from '../lib/platform';
+import { ensureDatabase, LOCAL_DATABASE, type Logger, startEmbeddedPostgres } from '../lib/runtime';
+import { PLATFORM_SERVICES } from './platform';
+import type { FromWorker, ToWorker, WorkerStart } from './worker';
+
+type Variables = Record<string, string | undefined>;
+
+/**
+ * How each service runs: a worker thread (its own event loop and heap in one process; a crash ends that thread only)
+ * or a child process (its own process, as in Kubernetes, at the cost of a Node runtime each).
+ */
+export type Isolation = 'worker' | 'process';
+
+export interface SupervisorOptions {
+  /** Variables every service reads (DATA_DIR, JWT_SECRET, LOG_LEVEL, DATABASE_URL, KAFKA_BROKERS, any setting). */
+  readonly env: Variables;
+  /** Variables of one service beyond its wiring and `env`. */
+  readonly settings?: Readonly<Record<string, Variables>>;
+  /** The catalog's ports shifted by this offset. */
+  readonly portOffset: number;
+  /** Where the services listen. */
+  readonly host: string;
+  readonly isolation: Isolation;
+  readonly logger: Logger;
+  /** Delay before restarting a crashed service; doubles per crash in a row, up to 30 s. @default 500 */
+  readonly restartDelayMs?: number;
+}
+
+export interface SupervisedService {
+  readonly name: string;
+  readonly ports: Record<string, number>;
+  /** Times the supervisor restarted it after a crash. */
+  readonly restarts: number;
+}
+
+export interface SupervisedPlatform {
+  readonly services: readonly SupervisedService[];
+  /** The embedded PostgreSQL's data folder, when the platform started one. */
+  readonly databaseDir?: string;
+  /** Stops every service in the reverse of the start order, each with its ordered shutdown, then the database. */
+  stop(): Promise<void>;
+}
+
+const WORKER_ENTRY = path.join(__dirname, 'worker.ts');
+const STOP_TIMEOUT_MS = 15_000;
+
+/** One running service, whatever carries it. */
+interface Carrier {
+  send(message: ToWorker): void;
+  onMessage(listener: (message: FromWorker) => void): void;
+  onExit(listener: (code: number | null, error?: Error) => void): void;
+  kill(): void;
+}
+
+const defined = (variables: Variables): Record<string, string> =>
+  Object.fromEntries(Object.entries(variables).filter((e): e is [string, string] => e[1] !== undefined));
+
+function carry(isolation: Isolation, start: WorkerStart): Carrier {
+  if (isolation === 'worker') {
+    const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(WORKER_ENTRY)});`, {
+      eval: true,
+      workerData: start,
+      env: defined({ ...process.env, ...start.env }),
+    });
+    let error: Error | undefined;
+    worker.on('error', (e) => {
+      error = e;
+    });
+    return {
+      send: (message) => worker.postMessage(message),
+      onMessage: (listener) => worker.on('message', listener),
+      onExit: (listener) => worker.on('exit', (code) => listener(code, error)),
+      kill: () => void worker.terminate(),
+    };
+  }
+  const child: ChildProcess = fork(WORKER_ENTRY, [], {
+    execArgv: ['--import', 'tsx'],
+    env: defined({ ...process.env, ...start.env, SHOPFRONT_WORKER: JSON.stringify(start) }),
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return {
+    send: (message) => child.send(message),
+    onMessage: (listener) => child.on('message', (m) => listener(m as FromWorker)),
+    onExit: (listener) => child.on('exit', (code) => listener(code)),
+    kill: () => void child.kill('SIGKILL'),
+  };
+}
+
+class Supervised implements SupervisedService {
+  ports: Record<string, number> = {};
+  restarts = 0;
+  private carrier?: Carrier;
+  private stopping = false;
+  private crashesInARow = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly start: WorkerStart,
+    private readonly options: SupervisorOptions,
+  ) {}
+
+  /** Starts it and resolves with its ports; rejects when it fails or exits before it is up. */
+  launch(): Promise<void> {
+    const carrier = carry(this.options.isolation, this.start);
+    this.carrier = carrier;
+    const startedAt = Date.now();
+    return new Promise((resolve, reject) => {
+      let up = false;
+      carrier.onMessage((message) => {
+        if (message.type === 'started') {
+          up = true;
+          this.ports = message.ports;
+          resolve();
+        } else if (message.type === 'failed' && !up) {
+          carrier.kill();
+          reject(new Error(`${this.name} failed to start: ${message.message}`));
+        }
+      });
+      carrier.onExit((code, error) => {
+        if (!up) {
+          reject(new Error(`${this.name} exited during start (code ${code})${error ? `: ${error.message}` : ''}`));
+          return;
+        }
+        if (this.stopping || this.carrier !== carrier) return;
+        // Crashes far apart do not add up: the delay grows only for a service that keeps crashing.
+        this.crashesInARow = Date.now() - startedAt > 60_000 ? 1 : this.crashesInARow + 1;
+        const delay = Math.min(30_000, (this.options.restartDelayMs ?? 500) * 2 ** (this.crashesInARow - 1));
+        this.options.logger.error(
+          { service: this.name, code, err: error, restartInMs: delay, restarts: this.restarts },
+          `${this.name} stopped unexpectedly; restarting it`,
+        );
+        setTimeout(() => {
+          if (this.stopping) return;
+          this.restarts += 1;
+          this.launch().then(
+            () => this.options.logger.info({ service: this.name, ports: this.ports }, `${this.name} restarted`),
+            (restartError: unknown) => this.options.logger.error({ err: restartError }, `${this.name} did not restart`),
+          );
+        }, delay).unref();
+      });
+    });
+  }
+
+  /** Runs its ordered shutdown; kills it when that takes longer than the deadline. */
+  stop(): Promise<void> {
+    this.stopping = true;
+    const carrier = this.carrier;
+    if (!carrier) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.options.logger.error({ service: this.name }, `${this.name} did not stop in time; killed`);
+        carrier.kill();
+        resolve();
+      }, STOP_TIMEOUT_MS);
+      carrier.onMessage((message) => {
+        if (message.type !== 'stopped') return;
+        if (message.error)
+          this.options.logger.error({ service: this.name, err: message.error }, 'stopped with an error');
+        clearTimeout(timer);
+        carrier.kill();
+        resolve();
+      });
+      carrier.onExit(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      carrier.send({ type: 'stop' });
+    });
+  }
+}
+
+/**
+ * The local platform with every service on its own event loop, as in Kubernetes: starts (unless DATABASE_URL is set)
+ * one embedded PostgreSQL, then each service of the catalog, peers before callers, wired by the catalog's ports
+ * shifted by the offset. Their event log lives in that PostgreSQL (or Kafka with KAFKA_BROKERS). A service that
+ * crashes is restarted with a growing delay and the supervisor says so.
+ */
+export async function superviseLocalPlatform(options: SupervisorOptions): Promise<SupervisedPlatform> {
+  const dataDir = options.env.DATA_DIR ?? '.data';
+  let databaseUrl = options.env.DATABASE_URL;
+  let stopDatabase: () => Promise<void> = async () => {};
+  let databaseDir: string | undefined;
+  if (!databaseUrl) {
+    databaseDir = path.join(dataDir, 'postgres');
+    const server = await startEmbeddedPostgres({ dataDir: databaseDir, logger: options.logger });
+    stopDatabase = () => server.stop();
+    await ensureDatabase(server.url, LOCAL_DATABASE);
+    databaseUrl = server.urlOf(LOCAL_DATABASE);
+  }
+  const dialHost = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
+  const addressing = localAddressing(options.portOffset, dialHost);
+  const started: Supervised[] = [];
+  const stop = async () => {
+    for (const service of [...started].reverse()) await service.stop();
+    await stopDatabase();
+  };
+  try {
+    for (const definition of PLATFORM_SERVICES) {
+      const env = {
+        ...options.env,
+        DATABASE_URL: databaseUrl,
+        ...serviceWiring(shop, definition.name, addressing),
+        ...options.settings?.[definition.name],
+      };
+      const service = new Supervised(definition.name, { name: definition.name, env, host: options.host }, options);
+      await service.launch();
+      started.push(service);
+    }
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+  return { services: started, databaseDir, stop };
+}

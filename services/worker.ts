@@ -1,0 +1,51 @@
+/**
+ * One service of the local platform on an event loop of its own: a worker thread or a child process the supervisor
+ * (services/supervisor.ts) started. It starts the service named in its start message through the host, reports its
+ * ports, and on `stop` runs the service's ordered shutdown and reports back.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { PLATFORM_SERVICES } from './platform';
+
+export interface WorkerStart {
+  readonly name: string;
+  readonly env: Record<string, string | undefined>;
+  readonly host: string;
+}
+
+export type FromWorker =
+  | { readonly type: 'started'; readonly ports: Record<string, number> }
+  | { readonly type: 'failed'; readonly message: string }
+  | { readonly type: 'stopped'; readonly error?: string };
+
+export type ToWorker = { readonly type: 'stop' };
+
+const send = (message: FromWorker): void => {
+  if (parentPort) parentPort.postMessage(message);
+  else process.send?.(message);
+};
+
+async function run(start: WorkerStart): Promise<void> {
+  const definition = PLATFORM_SERVICES.find((s) => s.name === start.name);
+  if (!definition) throw new Error(`'${start.name}' is not a service of the platform`);
+  const service = await definition.start({ env: start.env, host: start.host });
+  const onMessage = (message: ToWorker) => {
+    if (message.type !== 'stop') return;
+    service.stop().then(
+      () => send({ type: 'stopped' }),
+      (error: unknown) => send({ type: 'stopped', error: error instanceof Error ? error.message : String(error) }),
+    );
+  };
+  if (parentPort) parentPort.on('message', onMessage);
+  else process.on('message', onMessage);
+  // A child process ignores the terminal's Ctrl-C: the supervisor stops it in order.
+  if (!parentPort) process.on('SIGINT', () => undefined);
+  send({ type: 'started', ports: service.ports });
+}
+
+const start = (parentPort ? workerData : JSON.parse(process.env.SHOPFRONT_WORKER ?? 'null')) as WorkerStart | null;
+if (start) {
+  run(start).catch((error: unknown) => {
+    send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+    if (!parentPort) process.exitCode = 1;
+  });
+}
