@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# npm run bench: the catalogue read path on the embedded defaults, then orders on a real PostgreSQL and Kafka.
+# npm run bench: the catalogue read path and orders on the embedded defaults, then orders on PostgreSQL and Kafka.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "== GET /api/v1/products through the gateway (embedded PostgreSQL, one process)"
+echo "== GET /api/v1/products through the gateway (the embedded default: PostgreSQL 17, each service on its own event loop)"
 npx tsx bench/run.ts
+echo
+echo "== POST /api/v1/orders (the embedded default)"
+npx tsx bench/orders.ts
 echo
 echo "== POST /api/v1/orders (real PostgreSQL and Kafka, started for the run)"
 bash scripts/with-postgres.sh bash scripts/with-kafka.sh npx tsx bench/orders.ts

@@ -6,12 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
 import { shop } from '../lib/platform';
-import { GATEWAY, percentile, rssMiB, startPlatformProcess } from './platform';
+import { GATEWAY, percentile, platformPssMiB, rssMiB, startPlatformProcess } from './platform';
 
 const CONNECTIONS = Number(process.env.BENCH_ORDER_CONNECTIONS ?? 50);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);
@@ -26,20 +26,25 @@ async function json(method: string, route: string, body?: unknown, headers: Reco
 }
 
 async function main(): Promise<void> {
+  // With TEST_DATABASE_URL and TEST_KAFKA_BROKERS (bench/bench.sh starts both): PostgreSQL + Kafka. Without: the
+  // embedded default, as `npm start` runs.
   const databaseUrl = process.env.TEST_DATABASE_URL;
   const brokers = process.env.TEST_KAFKA_BROKERS;
-  if (!databaseUrl || !brokers)
-    throw new Error('run through bench/bench.sh: TEST_DATABASE_URL and TEST_KAFKA_BROKERS are needed');
-  const admin = new Kafka({ clientId: 'bench', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  await admin.createTopics({
-    topics: [
-      ...shop.catalog.topics.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: 1 })),
-      { topic: 'orders.dlq', numPartitions: 1, replicationFactor: 1 },
-    ],
-    waitForLeaders: true,
-  });
-  await admin.disconnect();
+  if (Boolean(databaseUrl) !== Boolean(brokers))
+    throw new Error('set both TEST_DATABASE_URL and TEST_KAFKA_BROKERS, or neither');
+  const backend = brokers ? 'PostgreSQL and Kafka started for the run' : 'the embedded default (npm start)';
+  if (brokers) {
+    const admin = new Kafka({ clientId: 'bench', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [
+        ...shop.catalog.topics.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: 1 })),
+        { topic: 'orders.dlq', numPartitions: 1, replicationFactor: 1 },
+      ],
+      waitForLeaders: true,
+    });
+    await admin.disconnect();
+  }
 
   const dataDir = mkdtempSync(path.join(tmpdir(), 'shopfront-bench-orders-'));
   const platform = await startPlatformProcess({ DATA_DIR: dataDir, DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers });
@@ -122,7 +127,8 @@ async function main(): Promise<void> {
       .map(([id, at]) => (sent.get(id) ?? at) - at)
       .sort((a, b) => a - b);
     const lines = [
-      `orders: autocannon, ${CONNECTIONS} connections, ${DURATION_S} s, one line of one product per order, tok_visa, real PostgreSQL and Kafka`,
+      `orders: autocannon, ${CONNECTIONS} connections, ${DURATION_S} s, one line of one product per order, tok_visa, ${backend}`,
+      `machine load (1-minute average) after the run: ${loadavg()[0]?.toFixed(2)}`,
       '',
       '| POST /api/v1/orders | orders/s | p50 ms | p99 ms | errors | non-2xx | orders |',
       '| --- | --- | --- | --- | --- | --- | --- |',
@@ -132,7 +138,7 @@ async function main(): Promise<void> {
         ? [`non-2xx by status: ${JSON.stringify(Object.fromEntries(failures))}; first: ${sampleFailure}`]
         : []),
       `commit to notification line: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms (${latencies.length} of ${committed.size} confirmed orders notified)`,
-      `platform process: peak RSS ${rssMiB(platform.child.pid ?? 0, 'VmHWM')} MiB`,
+      `whole platform PSS after the run: ${platformPssMiB(platform.child.pid ?? 0, dataDir).total} MiB (PostgreSQL included unless external); supervisor peak RSS ${rssMiB(platform.child.pid ?? 0, 'VmHWM')} MiB`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

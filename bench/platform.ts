@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 const ROOT = path.join(__dirname, '..');
@@ -55,6 +55,55 @@ export async function startPlatformProcess(
 export function rssMiB(pid: number, which: 'VmHWM' | 'VmRSS'): number {
   const match = new RegExp(`${which}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Math.round(Number(match[1]) / 1024) : Number.NaN;
+}
+
+/** Every process under `root` (its children, theirs, ...), read from /proc. */
+function descendants(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found = [root];
+  for (let i = 0; i < found.length; i++) {
+    for (const [pid, parent] of parentOf) if (parent === found[i]) found.push(pid);
+  }
+  return found;
+}
+
+const pssKiB = (pid: number): number => {
+  try {
+    const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+};
+
+/**
+ * Proportional set size of the whole local platform in MiB: the platform's process tree plus the embedded
+ * PostgreSQL's (its own process group, found through `postmaster.pid` in the data folder). PSS shares the pages
+ * processes have in common among them, so unlike summed RSS it does not count shared memory twice.
+ */
+export function platformPssMiB(
+  rootPid: number,
+  dataDir: string,
+): { total: number; postgres: number; processes: number } {
+  const postmasterFile = path.join(dataDir, 'postgres', 'postmaster.pid');
+  const postmaster = existsSync(postmasterFile) ? Number(readFileSync(postmasterFile, 'utf8').split('\n')[0]) : 0;
+  const node = descendants(rootPid);
+  const postgres = postmaster ? descendants(postmaster) : [];
+  const sum = (pids: number[]) => pids.reduce((total, pid) => total + pssKiB(pid), 0);
+  return {
+    total: Math.round((sum(node) + sum(postgres)) / 1024),
+    postgres: Math.round(sum(postgres) / 1024),
+    processes: node.length + postgres.length,
+  };
 }
 
 export function percentile(sorted: readonly number[], p: number): number {

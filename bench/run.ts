@@ -6,10 +6,10 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import * as path from 'node:path';
 import autocannon from 'autocannon';
-import { GATEWAY, rssMiB, startPlatformProcess } from './platform';
+import { GATEWAY, platformPssMiB, rssMiB, startPlatformProcess } from './platform';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);
@@ -51,9 +51,11 @@ async function main(): Promise<void> {
     const body = await (await fetch(url)).text();
     const items = (JSON.parse(body) as { items: unknown[] }).items.length;
 
+    const pssAtReady = platformPssMiB(child.pid ?? 0, dataDir);
+    const loadBefore = loadavg()[0]?.toFixed(2);
     const gateway = await load('gateway GET /api/v1/products', url);
     const peakAfterLoad = rssMiB(child.pid ?? 0, 'VmHWM');
-    const rssAfterLoad = rssMiB(child.pid ?? 0, 'VmRSS');
+    const pssAfterLoad = platformPssMiB(child.pid ?? 0, dataDir);
 
     const bare = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
@@ -75,7 +77,8 @@ async function main(): Promise<void> {
       row(ceiling),
       '',
       `start to ready (${database}): ${(readyMs / 1000).toFixed(1)} s`,
-      `whole local platform, one process: peak RSS ${firstStartRss} MiB by readiness, ${peakAfterLoad} MiB peak after load, ${rssAfterLoad} MiB now`,
+      `machine load (1-minute average): ${loadBefore} before the gateway run, ${loadavg()[0]?.toFixed(2)} after the ceiling run`,
+      `whole local platform (${pssAfterLoad.processes} processes, PostgreSQL included): PSS ${pssAtReady.total} MiB at readiness, ${pssAfterLoad.total} MiB after load (PostgreSQL ${pssAfterLoad.postgres} MiB); supervisor process peak RSS ${firstStartRss} MiB by readiness, ${peakAfterLoad} MiB after load`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

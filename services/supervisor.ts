@@ -34,6 +34,8 @@ export interface SupervisedService {
   readonly ports: Record<string, number>;
   /** Times the supervisor restarted it after a crash. */
   readonly restarts: number;
+  /** Its process id, when it runs as a process of its own. */
+  readonly pid?: number;
 }
 
 export interface SupervisedPlatform {
@@ -49,6 +51,7 @@ const STOP_TIMEOUT_MS = 15_000;
 
 /** One running service, whatever carries it. */
 interface Carrier {
+  readonly pid?: number;
   send(message: ToWorker): void;
   onMessage(listener: (message: FromWorker) => void): void;
   onExit(listener: (code: number | null, error?: Error) => void): void;
@@ -82,6 +85,7 @@ function carry(isolation: Isolation, start: WorkerStart): Carrier {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return {
+    pid: child.pid,
     send: (message) => child.send(message),
     onMessage: (listener) => child.on('message', (m) => listener(m as FromWorker)),
     onExit: (listener) => child.on('exit', (code) => listener(code)),
@@ -93,6 +97,10 @@ class Supervised implements SupervisedService {
   ports: Record<string, number> = {};
   restarts = 0;
   private carrier?: Carrier;
+
+  get pid(): number | undefined {
+    return this.carrier?.pid;
+  }
   private stopping = false;
   private crashesInARow = 0;
 

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import * as path from 'node:path';
@@ -144,6 +144,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const dataDir = path.resolve(options.dataDir);
   mkdirSync(path.dirname(dataDir), { recursive: true });
   const identity = serverIdentity();
+  if (identity) {
+    // The server's user must be able to reach its data folder: a private parent (a mkdtemp folder, 0700) gets the
+    // search bit for others, which lets it pass through without listing or reading anything else there.
+    const parent = path.dirname(dataDir);
+    const mode = statSync(parent).mode & 0o777;
+    if ((mode & 0o001) === 0) chmodSync(parent, mode | 0o001);
+  }
   const password = passwordOf(dataDir);
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) initialise(dataDir, password, identity);
   const port = options.port ?? (await freePort());

@@ -1,0 +1,82 @@
+import { createLogger } from '../lib/runtime';
+import { capturedLogger } from '../lib/runtime/test-support/logs';
+import { freshDatabase, type TestDatabase } from '../lib/runtime/test-support/postgres';
+import { superviseLocalPlatform } from './supervisor';
+
+const JWT_SECRET = 'supervisor-test-signing-secret-long-enough-0123456789';
+// Ports above Linux's ephemeral range for gRPC (5005x + offset), apart from the other suites' platforms.
+const OFFSET = 14_600;
+const gateway = `http://127.0.0.1:${8080 + OFFSET}`;
+
+async function until(condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the condition');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('the local platform supervisor', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await freshDatabase();
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  const env = () => ({
+    DATABASE_URL: database.url,
+    JWT_SECRET,
+    LOG_LEVEL: 'silent',
+    DATA_DIR: '/tmp',
+    PASSWORD_HASH_MEMORY_KIB: '4096',
+  });
+
+  it('runs every service on a worker thread of its own, serves through the gateway, and stops them all', async () => {
+    const platform = await superviseLocalPlatform({
+      env: env(),
+      portOffset: OFFSET,
+      host: '127.0.0.1',
+      isolation: 'worker',
+      logger: createLogger({ service: 'supervisor-test', level: 'silent' }),
+    });
+    try {
+      expect(platform.services.map((s) => s.name)).toEqual(expect.arrayContaining(['api-gateway', 'order-service']));
+      expect(platform.services.find((s) => s.name === 'api-gateway')?.ports).toEqual({ http: 8080 + OFFSET });
+      await until(async () => (await fetch(`${gateway}/health`)).ok);
+      const page = (await (await fetch(`${gateway}/api/v1/products?limit=1`)).json()) as { items: unknown[] };
+      expect(Array.isArray(page.items)).toBe(true);
+    } finally {
+      await platform.stop();
+    }
+    await expect(fetch(`${gateway}/health`)).rejects.toThrow();
+  });
+
+  it('restarts a service process that was killed, says so, and the platform answers again', async () => {
+    const { logger, lines } = capturedLogger('supervisor-test');
+    const platform = await superviseLocalPlatform({
+      env: env(),
+      portOffset: OFFSET,
+      host: '127.0.0.1',
+      isolation: 'process',
+      logger,
+      restartDelayMs: 100,
+    });
+    try {
+      const product = platform.services.find((s) => s.name === 'product-service');
+      const pid = product?.pid;
+      expect(pid).toEqual(expect.any(Number));
+      process.kill(pid as number, 'SIGKILL');
+      await until(async () => (product?.restarts ?? 0) === 1 && product?.pid !== pid);
+      await until(async () => (await fetch(`${gateway}/api/v1/products?limit=1`)).ok);
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ msg: 'product-service stopped unexpectedly; restarting it' }),
+        ]),
+      );
+    } finally {
+      await platform.stop();
+    }
+  });
+});
