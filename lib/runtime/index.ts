@@ -1,4 +1,5 @@
 export * from './auth';
+export * from './bulkhead';
 export * from './config';
 export * from './db';
 export * from './embedded-postgres';

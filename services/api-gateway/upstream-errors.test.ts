@@ -272,6 +272,7 @@ describe('peers that are down', () => {
       error: { code: 'UNAVAILABLE', message: 'a service this request needs is unavailable; try again later' },
     });
     expect(looksLikeInternals(response.text)).toBe(false);
+    expect(response.headers.get('retry-after')).toBe('1');
   });
 
   it('reports itself unhealthy on /health and /readyz, naming no address', async () => {

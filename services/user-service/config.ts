@@ -35,6 +35,12 @@ export const configShape = {
       `must be a power of two from ${MIN_MEMORY_KIB} to 1048576 KiB (scrypt N)`,
     )
     .default(DEFAULT_MEMORY_KIB),
+  /** Password hashes computed at once (each holds PASSWORD_HASH_MEMORY_KIB and a libuv thread). */
+  PASSWORD_HASH_CONCURRENCY: env.integer(1, 64, 2),
+  /** Hashes that may wait for a slot; one more answers UNAVAILABLE (503 with Retry-After) at once. */
+  PASSWORD_HASH_QUEUE: env.integer(0, 10_000, 32),
+  /** How long a hash may wait for a slot before it answers UNAVAILABLE. */
+  PASSWORD_HASH_QUEUE_TIMEOUT_MS: env.integer(1, 60_000, 2000),
 };
 
 /** Never printed, in a ConfigError or anywhere else. */

@@ -93,6 +93,30 @@ describe('bootstrap admin', () => {
   });
 });
 
+describe('password hashing under a burst of sign-ups', () => {
+  it('hashes PASSWORD_HASH_CONCURRENCY at once, queues the next, and refuses the rest at once as UNAVAILABLE', async () => {
+    await withService(
+      { PASSWORD_HASH_CONCURRENCY: '1', PASSWORD_HASH_QUEUE: '1', PASSWORD_HASH_MEMORY_KIB: '65536' },
+      async (_service, users) => {
+        const outcomes = await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            users.register({ email: `burst-${i}@shop.example`, password: 'Kestrel2Harbor', name: `Burst ${i}` }).then(
+              () => 'registered',
+              (error: { code?: number }) => (error.code === status.UNAVAILABLE ? 'unavailable' : `other ${error.code}`),
+            ),
+          ),
+        );
+        // At most one hashing and one waiting at a time: the rest are refused without hashing; none fails otherwise.
+        expect(outcomes.filter((o) => o === 'registered').length).toBeGreaterThanOrEqual(2);
+        expect(outcomes.filter((o) => o === 'unavailable').length).toBeGreaterThanOrEqual(1);
+        expect(outcomes.filter((o) => o !== 'registered' && o !== 'unavailable')).toEqual([]);
+        // Once the burst is over, sign-ups are served again.
+        await users.register({ email: 'after-burst@shop.example', password: 'Kestrel2Harbor', name: 'After' });
+      },
+    );
+  });
+});
+
 describe('logs', () => {
   it('carry ids and outcomes but never a password, a token or the signing secret', async () => {
     const { logger, lines } = capturedLogger('user-service');

@@ -1,4 +1,5 @@
 import { TokenIssuer } from '../../lib/runtime/auth';
+import { Bulkhead } from '../../lib/runtime/bulkhead';
 import { runService, type ServiceDefinition, type StartOptions, startService } from '../../lib/runtime/host';
 import { createHttpApp } from '../../lib/runtime/http';
 import { ScryptPasswordHasher } from './adapters/scrypt-password-hasher';
@@ -17,7 +18,15 @@ export const userService: ServiceDefinition<UserServiceConfig> = {
   build: async ({ config, db, logger, metrics, health, serveGrpc, serveHttp }) => {
     const accounts = new UserAccounts({
       users: new PostgresUserStore(db),
-      hasher: await ScryptPasswordHasher.create({ memoryKib: config.PASSWORD_HASH_MEMORY_KIB }),
+      hasher: await ScryptPasswordHasher.create({
+        memoryKib: config.PASSWORD_HASH_MEMORY_KIB,
+        bulkhead: new Bulkhead({
+          name: 'password hashing',
+          concurrency: config.PASSWORD_HASH_CONCURRENCY,
+          maxQueue: config.PASSWORD_HASH_QUEUE,
+          queueTimeoutMs: config.PASSWORD_HASH_QUEUE_TIMEOUT_MS,
+        }),
+      }),
       tokens: new TokenIssuer({ secret: config.JWT_SECRET, ttlSeconds: config.TOKEN_TTL_SECONDS }),
     });
     if (config.bootstrapAdmin) {

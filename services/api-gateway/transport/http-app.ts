@@ -30,6 +30,8 @@ export interface GatewayAppDeps {
   readonly maxBodyBytes: number;
 }
 
+/** How soon a client may try again after a 503 (`Retry-After`, seconds). */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 1;
 /** The routes the kit's createHttpApp serves, documented so the OpenAPI document covers the whole app. */
 export const KIT_ROUTES: readonly RouteDoc[] = [
   {
@@ -294,6 +296,8 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
     } else if (reply.log === 'upstream' && error instanceof ApiError) {
       req.log.warn({ code: error.code, orderId: error.details.orderId }, 'order failed behind the gateway');
     }
+    // A service that is unavailable or at capacity: the client may try again shortly.
+    if (reply.status === 503) res.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
     res.status(reply.status).json(reply.body);
   });
 

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import type { Bulkhead } from '../../../lib/runtime/bulkhead';
 import type { PasswordHasher } from '../domain/ports';
 
 /**
@@ -45,10 +46,17 @@ export class ScryptPasswordHasher implements PasswordHasher {
   private constructor(
     private readonly params: Params,
     readonly dummyHash: string,
+    private readonly bulkhead?: Bulkhead,
   ) {}
 
+  /** Every derivation goes through the bulkhead when there is one: a burst of sign-ups waits or is refused. */
+  private derive(password: string, salt: Buffer, params: Params, length: number): Promise<Buffer> {
+    const work = () => derive(password, salt, params, length);
+    return this.bulkhead ? this.bulkhead.run(work) : work();
+  }
+
   /** Builds the hasher and its dummy hash (a random secret nobody knows, hashed at the same cost). */
-  static async create(options: { memoryKib?: number } = {}): Promise<ScryptPasswordHasher> {
+  static async create(options: { memoryKib?: number; bulkhead?: Bulkhead } = {}): Promise<ScryptPasswordHasher> {
     const memoryKib = options.memoryKib ?? DEFAULT_MEMORY_KIB;
     const logN = Math.log2(memoryKib);
     if (!Number.isInteger(logN) || memoryKib < MIN_MEMORY_KIB || memoryKib > 1_048_576) {
@@ -57,12 +65,12 @@ export class ScryptPasswordHasher implements PasswordHasher {
     const params = { logN, r: BLOCK_SIZE, p: PARALLELISM };
     const salt = randomBytes(SALT_LENGTH);
     const dummy = encode(params, salt, await derive(randomBytes(32).toString('base64'), salt, params, KEY_LENGTH));
-    return new ScryptPasswordHasher(params, dummy);
+    return new ScryptPasswordHasher(params, dummy, options.bulkhead);
   }
 
   async hash(password: string): Promise<string> {
     const salt = randomBytes(SALT_LENGTH);
-    return encode(this.params, salt, await derive(password, salt, this.params, KEY_LENGTH));
+    return encode(this.params, salt, await this.derive(password, salt, this.params, KEY_LENGTH));
   }
 
   async verify(hash: string, password: string): Promise<boolean> {
@@ -74,7 +82,7 @@ export class ScryptPasswordHasher implements PasswordHasher {
     const salt = Buffer.from(match[4] ?? '', 'base64');
     const expected = Buffer.from(match[5] ?? '', 'base64');
     if (expected.length < 16) return false;
-    const actual = await derive(password, salt, params, expected.length);
+    const actual = await this.derive(password, salt, params, expected.length);
     return timingSafeEqual(actual, expected);
   }
 }
