@@ -3,11 +3,11 @@ import { ProductServiceClient } from '../../lib/contracts/gen/shopfront/product/
 import { UserServiceClient } from '../../lib/contracts/gen/shopfront/user/v1/user';
 import { TokenVerifier } from '../../lib/runtime/auth';
 import { runService, type ServiceDefinition, type StartOptions, startService } from '../../lib/runtime/host';
+import { CachedCatalogue } from './adapters/catalogue';
+import { UpstreamHealthProbe } from './adapters/health-probe';
+import { OrderServicePeer, ProductServicePeer, UserServicePeer } from './adapters/peers';
 import { type GatewayConfig, loadGatewayConfig, SERVICE_NAME } from './config';
 import { answerMalformedRequests, createGatewayApp } from './transport/http-app';
-import { CachedCatalogue } from './upstream/catalogue';
-import { UpstreamHealthProbe } from './upstream/health-probe';
-import { OrderServicePeer, ProductServicePeer, UserServicePeer } from './upstream/peers';
 
 /** api-gateway: REST on HTTP_PORT, authenticated, translated to gRPC calls on user-, product- and order-service. */
 export const apiGateway: ServiceDefinition<GatewayConfig> = {

@@ -4,6 +4,7 @@ import { Health } from '../../lib/runtime/health';
 import { listenHttp, type RunningHttpServer } from '../../lib/runtime/http';
 import { createLogger } from '../../lib/runtime/logger';
 import { ServiceMetrics } from '../../lib/runtime/metrics';
+import { OrderServicePeer, ProductServicePeer, UserServicePeer } from './adapters/peers';
 import { ALICE, KETTLE, ORDER_ID, TEAPOT } from './test-support/fake-upstreams';
 import {
   type ApiResponse,
@@ -18,7 +19,6 @@ import {
 import { type Schema, validate } from './test-support/json-schema';
 import { createGatewayApp } from './transport/http-app';
 import { openApiPath } from './transport/openapi';
-import { OrderServicePeer, ProductServicePeer, UserServicePeer } from './upstream/peers';
 
 interface Layer {
   route?: { path: string; methods: Record<string, boolean> };

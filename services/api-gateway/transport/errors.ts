@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { DomainError, InvalidArgumentError } from '../../../lib/runtime/errors';
 import { isServiceError } from '../../../lib/runtime/grpc-client';
 import { ERROR_FIELD_KEY, GRPC_STATUS, grpcCodeName, HTTP_STATUS_OF_GRPC } from '../../../lib/runtime/status';
-import { UpstreamError } from '../upstream/peers';
+import { UpstreamError } from '../adapters/peers';
 import type { ApiErrorCode, ErrorBody } from './schemas';
 
 /** Failures only HTTP has; everything else is a gRPC status name mapped by the kit's HTTP_STATUS_OF_GRPC. */

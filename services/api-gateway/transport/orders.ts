@@ -7,7 +7,7 @@ import {
   type OrderFailure,
 } from '../../../lib/contracts/gen/shopfront/order/v1/order';
 import { ERROR_REASON_KEY } from '../../../lib/runtime/status';
-import { UpstreamError } from '../upstream/peers';
+import { UpstreamError } from '../adapters/peers';
 import { ApiError } from './errors';
 import { orderOf } from './representations';
 import type { OrderFailureCode, OrderView } from './schemas';

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
+import type { CallContext } from '../adapters/peers';
 import type { Principal } from '../domain/access';
-import type { CallContext } from '../upstream/peers';
 import { invalidArgumentOf } from './errors';
 
 /** Who may call a route: anyone, any holder of a valid access token, or an admin. */

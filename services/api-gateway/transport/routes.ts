@@ -1,7 +1,7 @@
 import type { Health } from '../../../lib/runtime/health';
+import type { ProductsUpstream } from '../adapters/catalogue';
+import type { OrderServicePeer, UserServicePeer } from '../adapters/peers';
 import { assertMayReadUser } from '../domain/access';
-import type { ProductsUpstream } from '../upstream/catalogue';
-import type { OrderServicePeer, UserServicePeer } from '../upstream/peers';
 import { createOrderErrorDocs, idempotencyKeyReusedOr, placedOrderReply } from './orders';
 import { orderOf, productOf, userOf } from './representations';
 import { defineRoute, type Route } from './route';
