@@ -1,3 +1,4 @@
+import type { StreamWindowSpec } from '../../../lib/platform';
 import { FailedPreconditionError, InvalidArgumentError } from '../../../lib/runtime/errors';
 
 /**
@@ -20,14 +21,8 @@ import { FailedPreconditionError, InvalidArgumentError } from '../../../lib/runt
  * Pure: no I/O and no clock of its own. Processing time, needed only for the idle timeout, is passed in.
  */
 
-export interface WindowingConfig {
-  /** Window length. */
-  readonly windowMs: number;
-  /** How far behind the newest event time an event may arrive and still be counted. */
-  readonly outOfOrdernessMs: number;
-  /** Processing time without events after which the watermark follows processing time. */
-  readonly idleTimeoutMs: number;
-}
+/** Window length, lateness bound and idle timeout: the catalog's setting of the analytics stream job. */
+export type WindowingConfig = StreamWindowSpec;
 
 /** What the windows need of one `order.created` event. */
 export interface OrderFact {
