@@ -85,6 +85,26 @@ function serverIdentity(): { uid: number; gid: number } | undefined {
   }
 }
 
+/**
+ * The server's user must be able to reach its data folder: every folder above it that others may not pass through
+ * (a mkdtemp folder, 0700) gets the search bit for others, which lets them pass through without listing or reading
+ * anything there. Said once in the log, with the folders changed.
+ */
+function allowPassage(folder: string, logger: Logger | undefined): void {
+  const changed: string[] = [];
+  for (let current = path.resolve(folder); ; current = path.dirname(current)) {
+    const mode = statSync(current).mode & 0o7777;
+    if ((mode & 0o001) === 0) {
+      chmodSync(current, mode | 0o001);
+      changed.push(current);
+    }
+    if (path.dirname(current) === current) break;
+  }
+  if (changed.length > 0) {
+    logger?.warn({ folders: changed }, 'let the postgres user pass through the folders above its data folder (o+x)');
+  }
+}
+
 function initialise(dataDir: string, password: string, identity: { uid: number; gid: number } | undefined): void {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (identity) chownSync(dataDir, identity.uid, identity.gid);
@@ -144,13 +164,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const dataDir = path.resolve(options.dataDir);
   mkdirSync(path.dirname(dataDir), { recursive: true });
   const identity = serverIdentity();
-  if (identity) {
-    // The server's user must be able to reach its data folder: a private parent (a mkdtemp folder, 0700) gets the
-    // search bit for others, which lets it pass through without listing or reading anything else there.
-    const parent = path.dirname(dataDir);
-    const mode = statSync(parent).mode & 0o777;
-    if ((mode & 0o001) === 0) chmodSync(parent, mode | 0o001);
-  }
+  if (identity) allowPassage(path.dirname(dataDir), options.logger);
   const password = passwordOf(dataDir);
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) initialise(dataDir, password, identity);
   const port = options.port ?? (await freePort());
