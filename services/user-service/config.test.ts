@@ -26,7 +26,20 @@ describe('loadUserServiceConfig', () => {
       BOOTSTRAP_ADMIN_EMAIL: undefined,
       BOOTSTRAP_ADMIN_PASSWORD: undefined,
       PASSWORD_HASH_MEMORY_KIB: 16384,
+      PASSWORD_HASH_CONCURRENCY: 2,
+      PASSWORD_HASH_QUEUE: 32,
+      PASSWORD_HASH_QUEUE_TIMEOUT_MS: 2000,
     });
+  });
+
+  it.each([
+    ['PASSWORD_HASH_CONCURRENCY', '0', 'must be a whole number from 1 to 64'],
+    ['PASSWORD_HASH_CONCURRENCY', 'two', 'must be a whole number from 1 to 64'],
+    ['PASSWORD_HASH_QUEUE', '-1', 'must be a whole number from 0 to 10000'],
+    ['PASSWORD_HASH_QUEUE_TIMEOUT_MS', '0', 'must be a whole number from 1 to 60000'],
+  ])('refuses %s=%s, naming the variable and the range', (variable, value, message) => {
+    const error = configError({ JWT_SECRET: SECRET, [variable]: value });
+    expect(error.problems).toEqual([{ variable, message: expect.stringContaining(message) }]);
   });
 
   it('reads every variable, and 0 as "any free port"', () => {
