@@ -69,8 +69,10 @@ st_python="$(dirname "$st")/python"
 log "starting the platform (gateway $GATEWAY, data in a fresh temporary folder)"
 platform_started=$(date +%s)
 mkdir -p "$data_dir"
-# Always the embedded database and event log: a fuzz run never writes to a shared PostgreSQL or Kafka.
+# Always the embedded database and event log: a fuzz run never writes to a shared PostgreSQL or Kafka. The attacks
+# read stock right after each order to prove it moved exactly once, so the gateway's catalogue cache is off.
 env -u DATABASE_URL -u KAFKA_BROKERS DATA_DIR="$data_dir" LOG_LEVEL=warn SHOPFRONT_PORT_OFFSET="$OFFSET" \
+  CATALOGUE_CACHE_TTL_MS=0 \
   node --import tsx bin/local.ts >"$work/platform.log" 2>&1 &
 platform_pid=$!
 for _ in $(seq 1 240); do

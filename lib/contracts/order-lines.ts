@@ -16,6 +16,18 @@ export const ORDER_LINE_LIMITS = {
   maxQuantity: 1000,
 } as const;
 
+/** The lowest unit price of a product, in minor units: the smallest amount a payment can be. */
+export const MIN_UNIT_PRICE = 1;
+
+/**
+ * The highest unit price of a product, in minor units (200 000.00 in a currency of two decimals). With the line
+ * limits it bounds every order's total, so an order the gateway accepts can always be charged.
+ */
+export const MAX_UNIT_PRICE = 20_000_000;
+
+/** The largest amount a charge may be: the largest order, `maxLines` lines of `maxQuantity` at MAX_UNIT_PRICE. */
+export const MAX_CHARGE_AMOUNT = ORDER_LINE_LIMITS.maxLines * ORDER_LINE_LIMITS.maxQuantity * MAX_UNIT_PRICE;
+
 /**
  * The positions of the lines that name the product of an earlier line: one line per product (raise its quantity
  * instead). Product ids are compared without regard to case, as UUIDs are.

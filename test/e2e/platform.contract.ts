@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { MAX_UNIT_PRICE, ORDER_LINE_LIMITS } from '../../lib/contracts/order-lines';
 import { TOPIC_ORDERS } from '../../lib/platform';
 import type { DeliveredMessage, Subscription } from '../../lib/runtime';
 import type { RunningPlatform } from './platform';
@@ -492,6 +493,30 @@ export function platformContract(platform: () => RunningPlatform): void {
       }
       const total = events.reduce((sum, event) => sum + event.data.total.amount, 0);
       expect(total).toBe((confirmed.total?.amount ?? 0) + cup.price.amount);
+    });
+  });
+
+  it('charges the largest order the contracts allow, and refuses a unit price above their limit', async () => {
+    const admin = String((await call('POST', '/api/v1/auth/login', ADMIN)).body.accessToken);
+    const tag = randomUUID().slice(0, 8);
+    const dear = { name: `Grand cru ${tag}`, description: 'a whole harvest', stock: ORDER_LINE_LIMITS.maxQuantity };
+    const price = (amount: number) => ({ ...dear, price: { amount, currency: 'EUR' } });
+    const tooDear = await call('POST', '/api/v1/products', price(MAX_UNIT_PRICE + 1), admin);
+    expect(tooDear.status).toBe(400);
+    expect(tooDear.body).toMatchObject({ error: { code: 'INVALID_ARGUMENT', field: 'price.amount' } });
+    const created = await call('POST', '/api/v1/products', price(MAX_UNIT_PRICE), admin);
+    expect(created.status).toBe(201);
+    const email = `croesus.${tag}@rich.example`;
+    await call('POST', '/api/v1/auth/register', { email, password, name: 'Croesus' });
+    const token = String((await call('POST', '/api/v1/auth/login', { email, password })).body.accessToken);
+    const items = [{ productId: String(created.body.id), quantity: ORDER_LINE_LIMITS.maxQuantity }];
+    const largest = await call('POST', '/api/v1/orders', { items, paymentToken: 'tok_visa' }, token, {
+      'idempotency-key': `largest-${tag}`,
+    });
+    expect(largest.status).toBe(201);
+    expect(largest.body).toMatchObject({
+      status: 'CONFIRMED',
+      total: { amount: MAX_UNIT_PRICE * ORDER_LINE_LIMITS.maxQuantity, currency: 'EUR' },
     });
   });
 }

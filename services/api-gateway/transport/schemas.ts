@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { ORDER_LINE_LIMITS, oneLinePerProduct } from '../../../lib/contracts/order-lines';
+import {
+  MAX_UNIT_PRICE,
+  MIN_UNIT_PRICE,
+  ORDER_LINE_LIMITS,
+  oneLinePerProduct,
+} from '../../../lib/contracts/order-lines';
 
 /**
  * The REST wire format: what the routes validate requests with and what they answer. The OpenAPI document
@@ -77,8 +82,8 @@ const MoneyInput = z
   .object({
     amount: z
       .int('must be a whole number of minor units')
-      .min(0, 'must not be negative')
-      .max(1_000_000_000_000, 'must be at most 1000000000000'),
+      .min(MIN_UNIT_PRICE, `must be at least ${MIN_UNIT_PRICE}`)
+      .max(MAX_UNIT_PRICE, `must be at most ${MAX_UNIT_PRICE}`),
     currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code (3 upper-case letters)'),
   })
   .strict();

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { MAX_CHARGE_AMOUNT } from '../../../lib/contracts/order-lines';
 import { DomainError, InvalidArgumentError, NotFoundError } from '../../../lib/runtime/errors';
 import type { CardDetails, DeclineCode } from './card-processor';
 import { ChargeNotRefundableError, RefundExceedsChargeError } from './errors';
@@ -38,7 +39,8 @@ export interface Refund {
   readonly createdAt: string;
 }
 
-export const MAX_AMOUNT = 1_000_000_000_000;
+/** The largest charge: the largest order the contracts allow (a refund never exceeds its charge). */
+export const MAX_AMOUNT = MAX_CHARGE_AMOUNT;
 export const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,255}$/;
 const CURRENCY = /^[A-Z]{3}$/;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;

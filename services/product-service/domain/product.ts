@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_UNIT_PRICE, MIN_UNIT_PRICE } from '../../../lib/contracts/order-lines';
 import { InvalidArgumentError } from '../../../lib/runtime/errors';
 import { codePoints, parseOrThrow, UUID } from './validation';
 
@@ -23,7 +24,7 @@ export type NewProduct = Pick<Product, 'name' | 'description' | 'price' | 'stock
 export const LIMITS = {
   nameLength: 200,
   descriptionLength: 2000,
-  maxAmount: 1_000_000_000_000,
+  maxAmount: MAX_UNIT_PRICE,
   maxStock: 1_000_000,
 } as const;
 
@@ -47,13 +48,14 @@ const descriptionSchema = z
     error: 'must not contain control characters other than tab and line breaks',
   });
 
-const amountMessage = `must be an integer number of minor units from 0 to ${LIMITS.maxAmount}`;
+// A product costs at least the smallest amount a payment can be: every order has something to charge.
+const amountMessage = `must be an integer number of minor units from ${MIN_UNIT_PRICE} to ${LIMITS.maxAmount}`;
 export const moneySchema = z.strictObject(
   {
     amount: z
       .number({ error: amountMessage })
       .int({ error: amountMessage })
-      .min(0, { error: amountMessage })
+      .min(MIN_UNIT_PRICE, { error: amountMessage })
       .max(LIMITS.maxAmount, { error: amountMessage }),
     currency: z
       .string({ error: 'must be a string' })
