@@ -213,7 +213,8 @@ describe('run as a process', () => {
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // 'close', not 'exit': the process may be gone before its last output lines have been read.
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     const lineWhere = (match: (line: Record<string, unknown>) => boolean) =>
       new Promise<Record<string, unknown>>((resolve, reject) => {
         const found = lines.find(match);
