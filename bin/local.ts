@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const isolation = process.env.SHOPFRONT_ISOLATION ?? 'worker';
   if (isolation !== 'worker' && isolation !== 'process')
     throw new Error(`SHOPFRONT_ISOLATION must be worker or process, got '${isolation}'`);
-  const platform = await superviseLocalPlatform({
+  const starting = superviseLocalPlatform({
     env: { ...process.env, DATA_DIR: dataDir, JWT_SECRET: secrets.jwtSecret, LOG_LEVEL: logLevel },
     settings: {
       'user-service': { BOOTSTRAP_ADMIN_EMAIL: secrets.adminEmail, BOOTSTRAP_ADMIN_PASSWORD: secrets.adminPassword },
@@ -35,8 +35,10 @@ async function main(): Promise<void> {
     isolation,
     logger,
   });
-  // Seven services, each draining and finishing in-flight work, then the database.
-  handleShutdown(logger, [{ name: 'platform', run: () => platform.stop() }], { deadlineMs: 30_000 });
+  // Seven services, each draining and finishing in-flight work, then the database. A Ctrl-C during the start waits
+  // for it, so no server is left behind.
+  handleShutdown(logger, [{ name: 'platform', run: async () => (await starting).stop() }], { deadlineMs: 30_000 });
+  const platform = await starting;
 
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${platform.services.find((s) => s.name === 'api-gateway')?.ports.http}`;
   const ports = (p: Record<string, number>) =>
