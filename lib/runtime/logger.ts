@@ -42,6 +42,8 @@ export function createLogger(options: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    options.destination,
+    // Synchronous to stdout: a line is in the pipe before the next statement runs, so the last lines of a process
+    // that exits (a failed start, the end of a shutdown) are never lost behind a full pipe.
+    options.destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }

@@ -47,6 +47,11 @@ export function handleShutdown(
       }
       clearTimeout(timer);
       logger.info({ code }, 'stopped');
+      // The log's last lines are written before the process ends (stdout may be an asynchronous pipe).
+      await new Promise<void>((resolve) => {
+        setTimeout(resolve, 1000);
+        logger.flush(() => resolve());
+      });
       exit(code);
     })();
     return started;
