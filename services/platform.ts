@@ -1,9 +1,8 @@
 import * as path from 'node:path';
 import { type Addressing, localAddressing, type ServiceSpec, serviceWiring, shop } from '../lib/platform';
-import { ensureDatabase, startEmbeddedPostgres } from '../lib/runtime/embedded-postgres';
+import { startLocalDatabase } from '../lib/runtime/embedded-postgres';
 import {
   type HostOptions,
-  LOCAL_DATABASE,
   type ServiceDefinition,
   type StartedService,
   type StartOptions,
@@ -95,10 +94,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const owned: (() => Promise<void>)[] = [];
   let databaseUrl = env.DATABASE_URL;
   if (!databaseUrl) {
-    const server = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), logger: given.logger });
-    owned.push(() => server.stop());
-    await ensureDatabase(server.url, LOCAL_DATABASE);
-    databaseUrl = server.urlOf(LOCAL_DATABASE);
+    const local = await startLocalDatabase(dataDir, given.logger);
+    owned.push(() => local.stop());
+    databaseUrl = local.url;
   }
   const host = given;
   const dialHost = !host.host || host.host === '0.0.0.0' ? '127.0.0.1' : host.host;

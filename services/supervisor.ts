@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { localAddressing, serviceWiring, shop } from '../lib/platform';
-import { ensureDatabase, LOCAL_DATABASE, type Logger, startEmbeddedPostgres } from '../lib/runtime';
+import { type Logger, startLocalDatabase } from '../lib/runtime';
 import { PLATFORM_SERVICES } from './platform';
 import type { FromWorker, ToWorker, WorkerStart } from './worker';
 
@@ -193,10 +193,9 @@ export async function superviseLocalPlatform(options: SupervisorOptions): Promis
   let databaseDir: string | undefined;
   if (!databaseUrl) {
     databaseDir = path.join(dataDir, 'postgres');
-    const server = await startEmbeddedPostgres({ dataDir: databaseDir, logger: options.logger });
-    stopDatabase = () => server.stop();
-    await ensureDatabase(server.url, LOCAL_DATABASE);
-    databaseUrl = server.urlOf(LOCAL_DATABASE);
+    const local = await startLocalDatabase(dataDir, options.logger);
+    stopDatabase = () => local.stop();
+    databaseUrl = local.url;
   }
   const dialHost = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
   const addressing = localAddressing(options.portOffset, dialHost);

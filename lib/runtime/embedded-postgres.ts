@@ -227,3 +227,24 @@ export async function ensureDatabase(adminUrl: string, database: string): Promis
     await client.end();
   }
 }
+
+/** The database the local platform's services share, a schema each. */
+export const LOCAL_DATABASE = 'shopfront';
+
+/**
+ * The local platform's database: an embedded server under `<dataDir>/postgres` with LOCAL_DATABASE created;
+ * resolves to that database's URL and the way to stop the server.
+ */
+export async function startLocalDatabase(
+  dataDir: string,
+  logger?: Logger,
+): Promise<{ readonly url: string; stop(): Promise<void> }> {
+  const server = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), logger });
+  try {
+    await ensureDatabase(server.url, LOCAL_DATABASE);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return { url: server.urlOf(LOCAL_DATABASE), stop: () => server.stop() };
+}

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { shop } from '../platform';
 import { ConfigError } from './config';
 import { type Database, PostgresDatabase } from './db';
-import { ensureDatabase, startEmbeddedPostgres } from './embedded-postgres';
+import { startLocalDatabase } from './embedded-postgres';
 import { type EventBus, KafkaEventBus, LocalEventLog, PostgresEventLog } from './events';
 import { type GrpcServerOptions, startGrpcServer } from './grpc-server';
 import { Health } from './health';
@@ -11,9 +11,6 @@ import { createLogger, type Logger } from './logger';
 import { ServiceMetrics } from './metrics';
 import { loadMigrations, migrate } from './migrate';
 import { handleShutdown, type ShutdownStep } from './shutdown';
-
-/** The database the local platform's services share, a schema each. */
-export const LOCAL_DATABASE = 'shopfront';
 
 /** The variables the host itself acts on; every service's config schema may declare them. */
 export interface HostConfig {
@@ -167,13 +164,9 @@ async function launch<C extends HostConfig, O extends object, X extends object>(
     if (definition.database) {
       if (!options.database && !url) {
         // A service run alone without DATABASE_URL gets a PostgreSQL of its own under DATA_DIR.
-        const server = await startEmbeddedPostgres({
-          dataDir: path.join(config.DATA_DIR ?? '.data', 'postgres'),
-          logger,
-        });
-        onStop('stop embedded postgres', () => server.stop());
-        await ensureDatabase(server.url, LOCAL_DATABASE);
-        url = server.urlOf(LOCAL_DATABASE);
+        const local = await startLocalDatabase(config.DATA_DIR ?? '.data', logger);
+        onStop('stop embedded postgres', () => local.stop());
+        url = local.url;
         logger.warn({ dataDir: config.DATA_DIR }, 'DATABASE_URL is not set: started an embedded PostgreSQL');
       }
       const opened = options.database ?? new PostgresDatabase(url as string, definition.database.schema, { logger });
