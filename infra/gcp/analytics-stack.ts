@@ -67,7 +67,7 @@ export class AnalyticsStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, props: AnalyticsStackProps) {
     super(scope, id);
-    const env = props.environment;
+    const { environment: env, catalog } = props;
     const { projectId, region } = env.gcp;
 
     new GoogleProvider(this, 'Google', {
@@ -144,7 +144,7 @@ export class AnalyticsStack extends TerraformStack {
       }),
     };
 
-    const analytics = props.catalog.service('analytics');
+    const analytics = catalog.service('analytics');
     const [source] = analytics.consumes;
     const [sink] = analytics.produces;
     if (source !== TOPIC_ORDERS || sink !== TOPIC_ANALYTICS_RESULTS) {
@@ -160,10 +160,10 @@ export class AnalyticsStack extends TerraformStack {
         credentialsSecretId: this.kafka.credentialsSecret.id,
         ordersTopic: source,
         resultsTopic: sink,
-        consumerGroup: props.catalog.consumerGroup(analytics.name, source),
+        consumerGroup: catalog.consumerGroup(analytics.name, source),
       },
       parallelism: env.gcp.dataproc.jobParallelism,
-      window: props.catalog.streamWindow(analytics.name),
+      window: catalog.streamWindow(analytics.name),
     });
 
     this.flink = new FlinkCluster(this, 'Flink', {

@@ -33,7 +33,7 @@ export class AnalyticsNetwork extends Construct {
 
   constructor(scope: Construct, id: string, props: AnalyticsNetworkProps) {
     super(scope, id);
-    const env = props.environment;
+    const { environment: env, dependsOn } = props;
     const { subnetCidr, privateServiceCidr } = env.gcp.network;
 
     this.network = new ComputeNetwork(this, 'Network', {
@@ -41,7 +41,7 @@ export class AnalyticsNetwork extends Construct {
       description: `Shopfront ${env.name} analytics: Dataproc (Flink) and Cloud SQL`,
       autoCreateSubnetworks: false,
       routingMode: 'REGIONAL',
-      dependsOn: props.dependsOn,
+      dependsOn,
     });
 
     this.subnet = new ComputeSubnetwork(this, 'DataprocSubnet', {

@@ -1,12 +1,6 @@
 import { Kafka, type KafkaConfig, logLevel as KafkaLogLevel, type Producer } from 'kafkajs';
 import type { Logger } from '../logger';
-import {
-  type EventBus,
-  handleWithRetries,
-  type OutgoingMessage,
-  type SubscribeOptions,
-  type Subscription,
-} from './bus';
+import * as bus from './bus';
 
 export interface KafkaBusOptions {
   readonly brokers: readonly string[];
@@ -45,9 +39,9 @@ async function mskIamConfig(region: string): Promise<Pick<KafkaConfig, 'ssl' | '
  * replicas (one request in flight, so retries cannot reorder a key), consumers that commit an offset only
  * after the handler succeeded, and MSK IAM authentication when a region is given.
  */
-export class KafkaEventBus implements EventBus {
+export class KafkaEventBus implements bus.EventBus {
   private producer: Producer | undefined;
-  private readonly subscriptions = new Set<Subscription>();
+  private readonly subscriptions = new Set<bus.Subscription>();
 
   private constructor(
     private readonly kafka: Kafka,
@@ -78,7 +72,7 @@ export class KafkaEventBus implements EventBus {
     return this.producer;
   }
 
-  async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+  async publish(topic: string, messages: readonly bus.OutgoingMessage[]): Promise<void> {
     const producer = await this.connectedProducer();
     await producer.send({
       topic,
@@ -87,7 +81,7 @@ export class KafkaEventBus implements EventBus {
     });
   }
 
-  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+  async subscribe(options: bus.SubscribeOptions): Promise<bus.Subscription> {
     const consumer = this.kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
@@ -105,7 +99,7 @@ export class KafkaEventBus implements EventBus {
         for (const [k, v] of Object.entries(message.headers ?? {})) {
           if (v !== undefined) headers[k] = Array.isArray(v) ? String(v[0]) : String(v);
         }
-        await handleWithRetries(
+        await bus.handleWithRetries(
           options,
           {
             topic,
@@ -122,7 +116,7 @@ export class KafkaEventBus implements EventBus {
         );
       },
     });
-    const subscription: Subscription = {
+    const subscription: bus.Subscription = {
       stop: async () => {
         stopping = true;
         this.subscriptions.delete(subscription);

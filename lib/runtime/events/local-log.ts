@@ -1,14 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../logger';
-import {
-  type DeliveredMessage,
-  type EventBus,
-  handleWithRetries,
-  type OutgoingMessage,
-  type SubscribeOptions,
-  type Subscription,
-} from './bus';
+import * as bus from './bus';
 
 interface StoredRecord {
   readonly offset: number;
@@ -44,7 +37,7 @@ export function partitionOf(key: string, partitions: number): number {
  * its handler succeeds or it is dead-lettered). With `dataDir` it survives restarts: records are appended
  * as JSON lines per partition and offsets are written after each commit.
  */
-export class LocalEventLog implements EventBus {
+export class LocalEventLog implements bus.EventBus {
   private readonly topics = new Map<string, StoredRecord[][]>();
   private readonly offsets: Record<string, number> = {};
   private readonly waiters = new Set<() => void>();
@@ -81,7 +74,7 @@ export class LocalEventLog implements EventBus {
       .map((line) => JSON.parse(line) as StoredRecord);
   }
 
-  async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+  async publish(topic: string, messages: readonly bus.OutgoingMessage[]): Promise<void> {
     if (this.closed) throw new Error('the event log is closed');
     const partitions = this.partitionsOf(topic);
     for (const message of messages) {
@@ -115,7 +108,7 @@ export class LocalEventLog implements EventBus {
     }
   }
 
-  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+  async subscribe(options: bus.SubscribeOptions): Promise<bus.Subscription> {
     const partitions = this.partitionsOf(options.topic);
     let stopping = false;
     const log = this.options.logger.child({ topic: options.topic, group: options.groupId });
@@ -139,9 +132,9 @@ export class LocalEventLog implements EventBus {
           });
           continue;
         }
-        const message: Omit<DeliveredMessage, 'attempt'> = { topic: options.topic, partition, ...record };
+        const message: Omit<bus.DeliveredMessage, 'attempt'> = { topic: options.topic, partition, ...record };
         try {
-          await handleWithRetries(
+          await bus.handleWithRetries(
             options,
             message,
             (topic, dead) => this.publish(topic, [dead]),

@@ -1,13 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '../logger';
-import {
-  type DeliveredMessage,
-  type EventBus,
-  handleWithRetries,
-  type OutgoingMessage,
-  type SubscribeOptions,
-  type Subscription,
-} from './bus';
+import * as bus from './bus';
 import { partitionOf } from './local-log';
 
 export interface PostgresLogOptions {
@@ -68,7 +61,7 @@ interface RecordRow {
  * row (`FOR UPDATE SKIP LOCKED`), so two consumers of one group never take the same partition. Appends NOTIFY the
  * consumers; an idle consumer also looks again every `pollMs`.
  */
-export class PostgresEventLog implements EventBus {
+export class PostgresEventLog implements bus.EventBus {
   private readonly pool: pg.Pool;
   private readonly ready: Promise<void>;
   private readonly known = new Map<string, Promise<number>>();
@@ -113,11 +106,11 @@ export class PostgresEventLog implements EventBus {
     return known;
   }
 
-  async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+  async publish(topic: string, messages: readonly bus.OutgoingMessage[]): Promise<void> {
     if (this.closed) throw new Error('the event log is closed');
     if (messages.length === 0) return;
     const count = await this.partitionCount(topic);
-    const byPartition = new Map<number, OutgoingMessage[]>();
+    const byPartition = new Map<number, bus.OutgoingMessage[]>();
     for (const message of messages) {
       const p = partitionOf(message.key, count);
       byPartition.set(p, [...(byPartition.get(p) ?? []), message]);
@@ -198,7 +191,7 @@ export class PostgresEventLog implements EventBus {
     });
   }
 
-  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+  async subscribe(options: bus.SubscribeOptions): Promise<bus.Subscription> {
     const count = await this.partitionCount(options.topic);
     await this.pool.query(
       `INSERT INTO events.group_offsets (group_id, topic, partition) SELECT $1, $2, p FROM generate_series(0, $3 - 1) p
@@ -242,7 +235,7 @@ export class PostgresEventLog implements EventBus {
    * in order, and commits the offset after the last one handled. Resolves whether any record was handled.
    */
   private async consumeBatch(
-    options: SubscribeOptions,
+    options: bus.SubscribeOptions,
     partition: number,
     isStopping: () => boolean,
     log: Logger,
@@ -273,7 +266,7 @@ export class PostgresEventLog implements EventBus {
       let next = Number(start);
       for (const row of records.rows) {
         if (isStopping()) break;
-        const message: Omit<DeliveredMessage, 'attempt'> = {
+        const message: Omit<bus.DeliveredMessage, 'attempt'> = {
           topic: options.topic,
           partition,
           offset: Number(row.offset),
@@ -283,7 +276,7 @@ export class PostgresEventLog implements EventBus {
           timestamp: row.appended_at.getTime(),
         };
         try {
-          await handleWithRetries(
+          await bus.handleWithRetries(
             options,
             message,
             (topic, dead) => this.publish(topic, [dead]),
@@ -313,7 +306,7 @@ export class PostgresEventLog implements EventBus {
   }
 
   /** Records of a topic in partition and offset order, for tests and tools. */
-  async records(topic: string): Promise<(DeliveredMessage & { partition: number })[]> {
+  async records(topic: string): Promise<(bus.DeliveredMessage & { partition: number })[]> {
     await this.ready;
     const result = await this.pool.query<RecordRow & { partition: number }>(
       `SELECT partition, "offset", key, value, headers, appended_at FROM events.records WHERE topic = $1
