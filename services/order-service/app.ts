@@ -23,6 +23,10 @@ export interface OrderAppDeps {
   readonly payment: PaymentPort;
   /** Saga lease; an unfinished order idle this long is resumed by the recoverer. */
   readonly leaseMs: number;
+  /** How long one saga run waits for a peer that is away before answering with the order PENDING. */
+  readonly deadlineMs: number;
+  /** How old an order may get waiting for a peer before it fails instead. */
+  readonly pendingLimitMs?: number;
   readonly outboxPollMs: number;
   readonly recoveryPollMs: number;
   readonly hooks?: SagaHooks;
@@ -66,11 +70,19 @@ export function createOrderApp(deps: OrderAppDeps): OrderApp {
         registers: [deps.metrics.registry],
       })
     : undefined;
-  const saga = new OrderSaga({ store, stock: deps.stock, payment: deps.payment, newId, hooks: deps.hooks });
+  const saga = new OrderSaga({
+    store,
+    stock: deps.stock,
+    payment: deps.payment,
+    newId,
+    hooks: deps.hooks,
+    pendingLimitMs: deps.pendingLimitMs,
+  });
   const runner = new SagaRunner({
     store,
     saga,
     leaseMs: deps.leaseMs,
+    deadlineMs: deps.deadlineMs,
     newId,
     logger: deps.logger,
     onSettled: (order, recovered) => {

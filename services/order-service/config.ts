@@ -25,10 +25,13 @@ export const configShape = {
     .regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name (A-Z a-z 0-9 . _ -, at most 249)')
     .default(ORDERS_TOPIC.name),
   DOWNSTREAM_TIMEOUT_MS: env.integer(1, 60_000, 2000),
-  DOWNSTREAM_RETRIES: env.integer(0, 10, 2),
+  /** One run of an order's saga retries a peer that is away this long, then answers PENDING (api-gateway waits 10 s). */
+  ORDER_DEADLINE_MS: env.integer(100, 120_000, 7000),
+  /** An order whose peer is still away this long after its creation fails instead of staying PENDING. */
+  ORDER_PENDING_LIMIT_MS: env.integer(1000, 86_400_000, 900_000),
   OUTBOX_POLL_MS: env.integer(1, 60_000, 200),
   SAGA_RECOVERY_AFTER_MS: env.integer(1000, 3_600_000, 60_000),
-  SAGA_RECOVERY_POLL_MS: env.integer(10, 3_600_000, 5000),
+  SAGA_RECOVERY_POLL_MS: env.integer(10, 3_600_000, 2000),
   LOG_LEVEL: env.logLevel(),
 };
 
@@ -40,26 +43,23 @@ export type OrderServiceConfig = z.infer<z.ZodObject<typeof configShape>>;
 /** Backoff between retries of a peer call (exponential from the base, full jitter, capped). */
 export const RETRY_BACKOFF = { baseDelayMs: 100, maxDelayMs: 1000 } as const;
 
-/** The longest a saga step can spend on one peer call, retries and backoff included. */
-export function longestPeerCallMs(config: Pick<OrderServiceConfig, 'DOWNSTREAM_TIMEOUT_MS' | 'DOWNSTREAM_RETRIES'>) {
-  return (
-    (config.DOWNSTREAM_RETRIES + 1) * config.DOWNSTREAM_TIMEOUT_MS +
-    config.DOWNSTREAM_RETRIES * RETRY_BACKOFF.maxDelayMs
-  );
+/** The longest one run of a saga spends on peer calls: retries stop at the deadline, no attempt outlasts it. */
+export function longestRunMs(config: Pick<OrderServiceConfig, 'DOWNSTREAM_TIMEOUT_MS' | 'ORDER_DEADLINE_MS'>) {
+  return config.ORDER_DEADLINE_MS + config.DOWNSTREAM_TIMEOUT_MS;
 }
 
 /**
- * Parses the environment. Beyond each variable's own rule: a saga lease must outlast a step's peer call
- * with room to spare, or the recoverer would take over orders whose request is still running them.
+ * Parses the environment. Beyond each variable's own rule: a saga lease must outlast a run with room to spare,
+ * or the recoverer would take over orders whose request is still running them.
  */
 export function loadOrderServiceConfig(environment: Record<string, string | undefined>): OrderServiceConfig {
   const config = loadConfig(configShape, environment, [...SECRET_VARIABLES]);
-  const needed = 2 * longestPeerCallMs(config);
+  const needed = 2 * longestRunMs(config);
   if (config.SAGA_RECOVERY_AFTER_MS < needed) {
     throw new ConfigError([
       {
         variable: 'SAGA_RECOVERY_AFTER_MS',
-        message: `must be at least ${needed} (twice (DOWNSTREAM_RETRIES + 1) x DOWNSTREAM_TIMEOUT_MS plus backoff) (got ${config.SAGA_RECOVERY_AFTER_MS})`,
+        message: `must be at least ${needed} (twice ORDER_DEADLINE_MS + DOWNSTREAM_TIMEOUT_MS) (got ${config.SAGA_RECOVERY_AFTER_MS})`,
       },
     ]);
   }

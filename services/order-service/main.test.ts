@@ -37,26 +37,27 @@ describe('order-service configuration', () => {
       KAFKA_MSK_IAM_REGION: undefined,
       KAFKA_TOPIC_ORDERS: 'orders',
       DOWNSTREAM_TIMEOUT_MS: 2000,
-      DOWNSTREAM_RETRIES: 2,
+      ORDER_DEADLINE_MS: 7000,
+      ORDER_PENDING_LIMIT_MS: 900_000,
       OUTBOX_POLL_MS: 200,
       SAGA_RECOVERY_AFTER_MS: 60_000,
-      SAGA_RECOVERY_POLL_MS: 5000,
+      SAGA_RECOVERY_POLL_MS: 2000,
       LOG_LEVEL: 'info',
     });
     expect(SCHEMA).toBe('orders');
   });
 
-  it('reads brokers as a list, port 0, zero retries', () => {
+  it('reads brokers as a list, port 0, a short order deadline', () => {
     const config = loadOrderServiceConfig({
       JWT_SECRET: TEST_JWT_SECRET,
       KAFKA_BROKERS: 'b-1.kafka:9098,b-2.kafka:9098',
       KAFKA_MSK_IAM_REGION: 'eu-west-1',
       GRPC_PORT: '0',
-      DOWNSTREAM_RETRIES: '0',
+      ORDER_DEADLINE_MS: '500',
     });
     expect(config.KAFKA_BROKERS).toEqual(['b-1.kafka:9098', 'b-2.kafka:9098']);
     expect(config.GRPC_PORT).toBe(0);
-    expect(config.DOWNSTREAM_RETRIES).toBe(0);
+    expect(config.ORDER_DEADLINE_MS).toBe(500);
   });
 
   it.each<[string, Record<string, string | undefined>, string]>([
@@ -70,11 +71,12 @@ describe('order-service configuration', () => {
     ['a region that is not one', { KAFKA_MSK_IAM_REGION: 'Ireland' }, 'KAFKA_MSK_IAM_REGION'],
     ['a topic with a slash', { KAFKA_TOPIC_ORDERS: 'orders/v1' }, 'KAFKA_TOPIC_ORDERS'],
     ['a zero timeout', { DOWNSTREAM_TIMEOUT_MS: '0' }, 'DOWNSTREAM_TIMEOUT_MS'],
-    ['retries in words', { DOWNSTREAM_RETRIES: 'two' }, 'DOWNSTREAM_RETRIES'],
+    ['a deadline in words', { ORDER_DEADLINE_MS: 'seven seconds' }, 'ORDER_DEADLINE_MS'],
+    ['a pending limit below a second', { ORDER_PENDING_LIMIT_MS: '10' }, 'ORDER_PENDING_LIMIT_MS'],
     ['a fractional poll', { OUTBOX_POLL_MS: '0.5' }, 'OUTBOX_POLL_MS'],
     ['an unknown LOG_LEVEL', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [
-      'a saga lease shorter than two rounds of peer calls',
+      'a saga lease shorter than two saga runs',
       { SAGA_RECOVERY_AFTER_MS: '10000', DOWNSTREAM_TIMEOUT_MS: '5000' },
       'SAGA_RECOVERY_AFTER_MS',
     ],

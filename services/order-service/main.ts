@@ -16,7 +16,8 @@ export const orderService: ServiceDefinition<OrderServiceConfig> = {
   database: { schema: SCHEMA, migrations: MIGRATIONS_DIR },
   eventBus: true,
   build: async ({ config, db, bus, logger, metrics, health, serveGrpc, serveHttp, onStop }) => {
-    const retry = { retries: config.DOWNSTREAM_RETRIES, ...RETRY_BACKOFF };
+    // Retries are bounded by each saga run's deadline (ORDER_DEADLINE_MS), not by a count.
+    const retry = { retries: 0, ...RETRY_BACKOFF };
     const peerSettings = { timeoutMs: config.DOWNSTREAM_TIMEOUT_MS, retry, metrics };
     const stock = new GrpcStockPort(config.PRODUCT_SERVICE_ADDR, peerSettings);
     const payment = new GrpcPaymentPort(config.PAYMENT_SERVICE_ADDR, peerSettings);
@@ -34,6 +35,8 @@ export const orderService: ServiceDefinition<OrderServiceConfig> = {
       stock,
       payment,
       leaseMs: config.SAGA_RECOVERY_AFTER_MS,
+      deadlineMs: config.ORDER_DEADLINE_MS,
+      pendingLimitMs: config.ORDER_PENDING_LIMIT_MS,
       outboxPollMs: config.OUTBOX_POLL_MS,
       recoveryPollMs: config.SAGA_RECOVERY_POLL_MS,
     });

@@ -14,7 +14,8 @@
  * when REPORT_DIR is set, and exits 1 when anything was lost, duplicated or left inconsistent.
  *
  *   npm run faults               every fault (about 6 minutes)
- *   npm run faults -- --short    Kafka away 20 s, PostgreSQL restarted, order-service killed (about 3 minutes)
+ *   npm run faults -- --short    Kafka away 20 s, PostgreSQL restarted, order-service and payment-service killed
+ *                                (about 3 minutes)
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -299,10 +300,10 @@ async function main(): Promise<void> {
         },
       },
       { name: 'order-service SIGKILL', inject: kill('order-service') },
+      { name: 'payment-service SIGKILL', inject: kill('payment-service') },
       ...(SHORT
         ? []
         : [
-            { name: 'payment-service SIGKILL', inject: kill('payment-service') },
             { name: 'product-service SIGKILL', inject: kill('product-service') },
             { name: 'notification consumer SIGKILL', inject: kill('notification-lambda') },
             { name: 'analytics SIGKILL', inject: kill('analytics') },

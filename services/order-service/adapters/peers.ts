@@ -70,9 +70,13 @@ function downstream(peer: string, rpc: string, error: unknown): DownstreamError 
   return new DownstreamError(peer, rpc, 'UNKNOWN', true, error instanceof Error ? error.message : 'unknown error');
 }
 
+/** The shortest attempt made when the saga's deadline is closer than `timeoutMs`. */
+const MIN_ATTEMPT_MS = 250;
+
 /**
- * One idempotent peer call with a deadline per attempt and bounded retries (exponential backoff, full jitter)
- * on UNAVAILABLE and DEADLINE_EXCEEDED only.
+ * One idempotent peer call, retried on UNAVAILABLE and DEADLINE_EXCEEDED only (exponential backoff, full
+ * jitter). With the saga's deadline (`ctx.deadline`), it retries until the next retry would start past it and
+ * no attempt runs past it (each lasts at most `timeoutMs`, at least 250 ms); without one, `retry.retries` bound it.
  */
 function callIdempotent<Req, Res>(
   settings: PeerCallSettings,
@@ -83,19 +87,26 @@ function callIdempotent<Req, Res>(
   request: Req,
   ctx: SagaContext,
 ): Promise<Res> {
+  const now = settings.environment?.now ?? Date.now;
+  const deadline = ctx.deadline;
+  const attemptMs = () =>
+    deadline === undefined
+      ? settings.timeoutMs
+      : Math.min(settings.timeoutMs, Math.max(deadline - now(), MIN_ATTEMPT_MS));
   return withRetries(
     () =>
       callUnary(
         client,
         method,
         request,
-        { peer, rpc, timeoutMs: settings.timeoutMs, requestId: ctx.requestId },
+        { peer, rpc, timeoutMs: attemptMs(), requestId: ctx.requestId },
         settings.metrics,
       ),
-    settings.retry,
+    deadline === undefined ? settings.retry : { ...settings.retry, retries: Number.POSITIVE_INFINITY },
     isRetryable,
     {
       ...settings.environment,
+      deadline,
       onRetry: (error, retry, delayMs) => {
         ctx.log.warn(
           { peer, rpc, retry, delayMs, status: isServiceError(error) ? grpcCodeName(error.code) : 'UNKNOWN' },

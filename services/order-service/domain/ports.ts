@@ -16,6 +16,11 @@ import type {
 export interface SagaContext {
   readonly requestId: string;
   readonly log: Logger;
+  /**
+   * Epoch ms by which this run of the saga answers: peer calls retry a peer that is away until then, and an
+   * order whose peer is still away stays PENDING for the recoverer. Set by the runner when absent.
+   */
+  readonly deadline?: number;
 }
 
 export type ReserveOutcome =
@@ -90,6 +95,8 @@ export interface OrderPatch {
   readonly paymentId?: string;
   readonly failure?: OrderFailure;
   readonly erasePaymentToken?: boolean;
+  /** The lease's length from this update instead of the lease's own; 0 hands the order to the recoverer now. */
+  readonly leaseMs?: number;
 }
 
 /** A row of the transactional outbox: written with the order, published by the relay. */

@@ -46,6 +46,54 @@ describe('withRetries', () => {
     expect(calls).toBe(3);
   });
 
+  it('with a deadline, retries without a count until the next retry would start past it', async () => {
+    let clock = 0;
+    const delays: number[] = [];
+    const environment = {
+      random: () => 0.5,
+      now: () => clock,
+      deadline: 3000,
+      sleep: async (ms: number) => {
+        delays.push(ms);
+        clock += ms;
+      },
+    };
+    let calls = 0;
+    await expect(
+      withRetries(
+        async () => {
+          calls += 1;
+          clock += 200; // each attempt takes 200 ms
+          throw new Transient(`attempt ${calls}`);
+        },
+        { retries: Number.POSITIVE_INFINITY, baseDelayMs: 100, maxDelayMs: 1000 },
+        isRetryable,
+        environment,
+      ),
+    ).rejects.toThrow('attempt 7');
+    // 200 +50 +200 +100 +200 +200 +200 +400 +200 +500 +200 = 2450; the next wait (500) would end at 2950,
+    // then its attempt at 3150: the retry starts before the deadline, the one after would not.
+    expect(delays).toEqual([50, 100, 200, 400, 500, 500]);
+    expect(calls).toBe(7);
+    expect(clock).toBeLessThan(3000 + 200);
+  });
+
+  it('with a deadline already past, still makes the first attempt and no retry', async () => {
+    let calls = 0;
+    await expect(
+      withRetries(
+        async () => {
+          calls += 1;
+          throw new Transient('away');
+        },
+        { retries: Number.POSITIVE_INFINITY, baseDelayMs: 100, maxDelayMs: 1000 },
+        isRetryable,
+        { deadline: 0, now: () => 10, sleep: async () => {} },
+      ),
+    ).rejects.toThrow('away');
+    expect(calls).toBe(1);
+  });
+
   it('never retries what is not retryable', async () => {
     const { delays, environment } = recorder();
     let calls = 0;

@@ -41,6 +41,19 @@ export interface OrderSagaDeps {
   readonly newId: () => string;
   readonly now?: () => Date;
   readonly hooks?: SagaHooks;
+  /**
+   * How long after its creation an order whose peer is away is kept PENDING for the recoverer; past it the
+   * order fails as when the peer refused. @default 15 minutes
+   */
+  readonly pendingLimitMs?: number;
+}
+
+/** A peer that is away (restarting, overloaded) rather than one that refused or failed. */
+const isPeerAway = (error: DownstreamError) => error.status === 'UNAVAILABLE' || error.status === 'DEADLINE_EXCEEDED';
+
+/** A run stops and leaves the order unfinished; `order` is as recorded. */
+class Deferred {
+  constructor(readonly order: OrderRecord) {}
 }
 
 const describe = (error: DownstreamError) =>
@@ -94,35 +107,70 @@ function rejectionFailure(
  */
 export class OrderSaga {
   private readonly now: () => Date;
+  private readonly pendingLimitMs: number;
 
   constructor(private readonly deps: OrderSagaDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.pendingLimitMs = deps.pendingLimitMs ?? 15 * 60_000;
   }
 
   /**
-   * Drives the order from its step until it is done, or until compensation must wait for a peer (then the
-   * order stays COMPENSATING for the recoverer). Throws LeaseLostError when another runner took over.
+   * Drives the order from its step until it is done, or until a peer it needs stays away past the run's
+   * deadline: then the order stays as recorded (PENDING while placing it, FAILED while compensating) and its
+   * lease is handed to the recoverer. Throws LeaseLostError when another runner took over.
    */
   async drive(order: OrderRecord, lease: Lease, ctx: SagaContext): Promise<OrderRecord> {
     let current = order;
-    for (;;) {
-      switch (current.step) {
-        case 'RESERVING':
-          current = await this.reserve(current, lease, ctx);
-          break;
-        case 'CHARGING':
-          current = await this.charge(current, lease, ctx);
-          break;
-        case 'COMPENSATING': {
-          const next = await this.compensate(current, lease, ctx);
-          if (next.step === 'COMPENSATING') return next;
-          current = next;
-          break;
+    try {
+      for (;;) {
+        switch (current.step) {
+          case 'RESERVING':
+            current = await this.reserve(current, lease, ctx);
+            break;
+          case 'CHARGING':
+            current = await this.charge(current, lease, ctx);
+            break;
+          case 'COMPENSATING':
+            current = await this.compensate(current, lease, ctx);
+            break;
+          case 'DONE':
+            return current;
         }
-        case 'DONE':
-          return current;
       }
+    } catch (error) {
+      if (error instanceof Deferred) return error.order;
+      throw error;
     }
+  }
+
+  /**
+   * Whether a peer that is away should leave the order PENDING (retried by the recoverer) rather than fail it:
+   * yes until the order is `pendingLimitMs` old.
+   */
+  private waitsForPeer(order: OrderRecord, error: DownstreamError): boolean {
+    if (!isPeerAway(error)) return false;
+    const created = Date.parse(order.createdAt);
+    return Number.isNaN(created) || this.now().getTime() - created < this.pendingLimitMs;
+  }
+
+  /**
+   * Records what is known, hands the lease to the recoverer at once (it takes the order at its next pass) and
+   * stops this run: the caller answers with the order as it stands.
+   */
+  private async defer(
+    order: OrderRecord,
+    lease: Lease,
+    from: SagaStep,
+    facts: Pick<OrderPatch, 'stock' | 'charge'>,
+    error: DownstreamError,
+    ctx: SagaContext,
+  ): Promise<never> {
+    const recorded = await this.advance(order, lease, from, { ...facts, leaseMs: 0 });
+    ctx.log.warn(
+      { orderId: order.id, step: from, peer: error.peer, rpc: error.rpc, status: error.status },
+      'a peer is away; the order stays unfinished and the saga recoverer resumes it',
+    );
+    throw new Deferred(recorded);
   }
 
   private async advance(
@@ -174,6 +222,9 @@ export class OrderSaga {
       outcome = await this.deps.stock.reserve(order.id, lines, ctx);
     } catch (error) {
       if (!(error instanceof DownstreamError)) throw error;
+      // The reservation may exist: a replay with the same id finds it (or makes it) when the peer is back.
+      if (this.waitsForPeer(order, error))
+        return this.defer(order, lease, 'RESERVING', { stock: 'UNKNOWN' }, error, ctx);
       const code = error.indeterminate ? FailureCode.PRODUCT_SERVICE_UNAVAILABLE : FailureCode.STOCK_NOT_RESERVED;
       // A reservation may exist when the peer did not answer: compensation releases it (releasing is harmless).
       const stock = error.indeterminate ? 'UNKNOWN' : 'NONE';
@@ -253,6 +304,8 @@ export class OrderSaga {
       outcome = await this.deps.payment.charge(this.chargeRequest(order), ctx);
     } catch (error) {
       if (!(error instanceof DownstreamError)) throw error;
+      // The charge is recorded UNKNOWN already: the recoverer replays it by its key when the peer is back.
+      if (this.waitsForPeer(order, error)) return this.defer(order, lease, 'CHARGING', {}, error, ctx);
       // Of a charge, only the payment token is the customer's to fix: amount, currency and ids are this service's.
       const tokenRefused = !error.indeterminate && error.field === PAYMENT_TOKEN_FIELD;
       const failure = peerFailure(FailureCode.PAYMENT_FAILED, error, tokenRefused ? 'PAYMENT_TOKEN' : undefined);
@@ -368,11 +421,7 @@ export class OrderSaga {
       return done;
     } catch (error) {
       if (!(error instanceof DownstreamError)) throw error;
-      ctx.log.warn(
-        { orderId: current.id, peer: error.peer, rpc: error.rpc, status: error.status },
-        'compensation waits for a peer; the saga recoverer resumes it',
-      );
-      return current;
+      return this.defer(current, lease, 'COMPENSATING', {}, error, ctx);
     }
   }
 }
@@ -387,6 +436,8 @@ export class SagaRunner {
       readonly saga: OrderSaga;
       /** How long a lease lasts without a step; an unfinished order idle this long is resumed. */
       readonly leaseMs: number;
+      /** How long one run may wait for a peer that is away before it answers with the order unfinished. */
+      readonly deadlineMs: number;
       readonly newId: () => string;
       readonly logger: Logger;
       /** Called when a run took the order from PENDING to CONFIRMED or FAILED (metrics, waking the relay). */
@@ -403,7 +454,8 @@ export class SagaRunner {
   drive(order: OrderRecord, lease: Lease, ctx: SagaContext, recovered = false): Promise<OrderRecord> {
     const run = (async () => {
       try {
-        const result = await this.deps.saga.drive(order, lease, ctx);
+        const deadline = ctx.deadline ?? Date.now() + this.deps.deadlineMs;
+        const result = await this.deps.saga.drive(order, lease, { ...ctx, deadline });
         if (order.status === 'PENDING' && result.status !== 'PENDING') this.deps.onSettled?.(result, recovered);
         return result;
       } catch (error) {
@@ -435,27 +487,32 @@ export class SagaRunner {
   }
 
   /**
-   * One pass of the recoverer: resumes orders whose lease expired, one lease at a time (so each is fresh
-   * when its run starts), up to `limit`. Returns how many it took.
+   * One pass of the recoverer: takes up to `limit` orders whose lease expired, one lease at a time, and drives
+   * them side by side (after a peer's outage many orders wait for it; each run retries it until its own
+   * deadline). Returns how many it took once they are all done.
    */
   async recoverStale(limit: number): Promise<number> {
-    let taken = 0;
-    while (taken < limit) {
+    const runs: Promise<void>[] = [];
+    while (runs.length < limit) {
       const lease = this.newLease();
       const [id] = await this.deps.store.takeStaleLeases(lease, 1, [...this.inflight.keys()]);
       if (!id) break;
-      taken += 1;
-      const order = await this.deps.store.get(id);
-      if (!order) continue;
-      const log = this.deps.logger.child({ requestId: `recovery:${id}` });
-      log.info({ orderId: id, step: order.step }, 'recovering an unfinished order');
-      try {
-        const result = await this.drive(order, lease, { requestId: `recovery:${id}`, log }, true);
-        log.info({ orderId: id, status: result.status, step: result.step }, 'recovery pass done');
-      } catch (error) {
-        log.error({ orderId: id, err: error }, 'recovery failed; retried when the lease expires');
-      }
+      runs.push(this.recoverOne(id, lease));
     }
-    return taken;
+    await Promise.all(runs);
+    return runs.length;
+  }
+
+  private async recoverOne(id: string, lease: Lease): Promise<void> {
+    const log = this.deps.logger.child({ requestId: `recovery:${id}` });
+    try {
+      const order = await this.deps.store.get(id);
+      if (!order) return;
+      log.info({ orderId: id, step: order.step }, 'recovering an unfinished order');
+      const result = await this.drive(order, lease, { requestId: `recovery:${id}`, log }, true);
+      log.info({ orderId: id, status: result.status, step: result.step }, 'recovery pass done');
+    } catch (error) {
+      log.error({ orderId: id, err: error }, 'recovery failed; retried when the lease expires');
+    }
   }
 }

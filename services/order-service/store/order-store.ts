@@ -271,7 +271,7 @@ export class PostgresOrderStore implements OrderStore {
           patch.failure?.reason ?? null,
           patch.failure?.declineCode ?? null,
           patch.erasePaymentToken === true,
-          lease.ms,
+          patch.leaseMs ?? lease.ms,
           patch.failure?.field ?? null,
           patch.failure?.itemIndex ?? null,
           patch.failure?.peer?.name ?? null,

@@ -59,11 +59,24 @@ const fingerprint = (value: unknown) => createHash('sha256').update(JSON.stringi
 class Script {
   private readonly queue: { rpc: string; code: ErrorCode }[] = [];
 
+  private readonly always = new Map<string, ErrorCode>();
+
   failNext(rpc: string, code: ErrorCode, times = 1): void {
     for (let i = 0; i < times; i++) this.queue.push({ rpc, code });
   }
 
+  /** Every call of `rpc` fails with `code` until `recover(rpc)` (a peer that is away for a while). */
+  failUntilRecovered(rpc: string, code: ErrorCode): void {
+    this.always.set(rpc, code);
+  }
+
+  recover(rpc: string): void {
+    this.always.delete(rpc);
+  }
+
   take(rpc: string): void {
+    const always = this.always.get(rpc);
+    if (always) throw new DomainError(always, `scripted ${always} from the fake`);
     const index = this.queue.findIndex((f) => f.rpc === rpc);
     if (index < 0) return;
     const [failure] = this.queue.splice(index, 1);

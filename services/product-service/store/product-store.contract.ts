@@ -302,6 +302,29 @@ export function describeProductStoreContract(name: string, harness: DatabaseHarn
         expect(replay.status).toBe('RELEASED');
         expect(await stockOf(product.id)).toBe(10);
       });
+
+      it('takes nothing for a reservation that arrives after its release (the caller had given up on it)', async () => {
+        const product = await create({ stock: 10 });
+        expect(await catalog.releaseStock('order-late')).toBe(false);
+        const late = await catalog.reserveStock({
+          reservationId: 'order-late',
+          lines: [{ productId: product.id, quantity: 4 }],
+        });
+        expect(late).toMatchObject({ reservationId: 'order-late', status: 'RELEASED', lines: [] });
+        expect(await stockOf(product.id)).toBe(10);
+        expect(await catalog.releaseStock('order-late')).toBe(false);
+        expect(await stockOf(product.id)).toBe(10);
+      });
+
+      it('a release racing its reservation returns the units exactly once, whichever comes first', async () => {
+        const product = await create({ stock: 10 });
+        const lines = [{ productId: product.id, quantity: 3 }];
+        for (let i = 0; i < 10; i++) {
+          const id = `order-race-${i}`;
+          await Promise.allSettled([catalog.reserveStock({ reservationId: id, lines }), catalog.releaseStock(id)]);
+          expect(await stockOf(product.id)).toBe(10);
+        }
+      });
     });
 
     describe('under concurrency', () => {

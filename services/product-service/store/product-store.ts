@@ -142,12 +142,14 @@ export class PostgresProductStore implements ProductStore {
   }
 
   private async replay(tx: Queryable, request: ReservationRequest): Promise<Reservation> {
-    const existing = await tx.query<{ request_hash: string; status: ReservationStatus }>(
+    const existing = await tx.query<{ request_hash: string | null; status: ReservationStatus }>(
       'SELECT request_hash, status FROM reservations WHERE id = $1',
       [request.reservationId],
     );
     const row = existing.rows[0];
     if (!row) throw new Error(`reservation ${request.reservationId} conflicted but cannot be read`);
+    // Released before it was reserved: nothing is taken, whatever the lines.
+    if (row.request_hash === null) return { reservationId: request.reservationId, lines: [], status: 'RELEASED' };
     if (row.request_hash !== request.requestHash) throw new IdempotencyKeyReusedError();
     const lines = await tx.query<LineRow>(
       `SELECT product_id, quantity, unit_price_amount, unit_price_currency
@@ -157,8 +159,19 @@ export class PostgresProductStore implements ProductStore {
     return { reservationId: request.reservationId, lines: lines.rows.map(toLine), status: row.status };
   }
 
+  /**
+   * Returns the units of a reservation once. An id never reserved is recorded as released, so a ReserveStock
+   * that arrives after its release (its caller gave up waiting for it) takes nothing.
+   */
   release(reservationId: string): Promise<boolean> {
     return this.db.transaction(async (tx) => {
+      // A reserve of the same id in flight holds its row: this waits for it, then finds it and releases it.
+      const tombstone = await tx.query(
+        `INSERT INTO reservations (id, request_hash, status, released_at) VALUES ($1, NULL, 'RELEASED', now())
+         ON CONFLICT (id) DO NOTHING RETURNING id`,
+        [reservationId],
+      );
+      if (tombstone.rows.length > 0) return false;
       // The status guard makes the release happen once, however many callers race.
       const released = await tx.query(
         `UPDATE reservations SET status = 'RELEASED', released_at = now()
