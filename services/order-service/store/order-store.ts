@@ -38,7 +38,6 @@ interface OrderRow {
 }
 
 interface ItemRow {
-  order_id: string;
   product_id: string;
   quantity: number;
   unit_price_amount: number | string | null;
@@ -52,6 +51,11 @@ const ORDER_COLUMNS = `id, user_id, user_email, idempotency_key, request_hash, s
   charge_state, payment_token, total_amount, total_currency, payment_id, failure_code, failure_reason, decline_code,
   failure_field, failure_item_index, failure_peer, failure_peer_code,
   ${utc('created_at')} AS created_at_utc, ${utc('updated_at')} AS updated_at_utc`;
+
+/** The items of order `o` as a JSON array in position order (bigint prices stay below 2^53: MAX_UNIT_PRICE). */
+const ITEMS_OF_ORDER = `(SELECT json_agg(json_build_object('product_id', i.product_id, 'quantity', i.quantity,
+    'unit_price_amount', i.unit_price_amount, 'unit_price_currency', i.unit_price_currency) ORDER BY i.position)
+  FROM order_items i WHERE i.order_id = o.id)`;
 
 const LEASE_UNTIL = `now() + $LEASE::integer * interval '1 millisecond'`;
 const leaseUntil = (param: number) => LEASE_UNTIL.replace('$LEASE', `$${param}`);
@@ -108,37 +112,22 @@ function toRecord(row: OrderRow, items: readonly OrderItem[]): OrderRecord {
 export class PostgresOrderStore implements OrderStore {
   constructor(private readonly db: Database) {}
 
-  private async load(q: Queryable, ids: readonly string[]): Promise<Map<string, OrderRecord>> {
-    if (ids.length === 0) return new Map();
-    const orders = await q.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ANY($1::uuid[])`, [ids]);
-    const items = await q.query<ItemRow>(
-      `SELECT order_id, product_id, quantity, unit_price_amount, unit_price_currency
-       FROM order_items WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, position`,
-      [ids],
+  /** Orders with their items, in one statement (so from one snapshot, and one round trip). */
+  /**
+   * Orders with their items in one statement: one snapshot (a transition pricing the items cannot commit
+   * between reading an order and its items) and one round trip. `where` and `tail` use `o` for orders.
+   */
+  private async select(q: Queryable, where: string, params: readonly unknown[], tail = ''): Promise<OrderRecord[]> {
+    const orders = await q.query<OrderRow & { items: ItemRow[] | null }>(
+      `SELECT ${ORDER_COLUMNS}, ${ITEMS_OF_ORDER} AS items FROM orders o WHERE ${where} ${tail}`,
+      params,
     );
-    const itemsOf = new Map<string, OrderItem[]>();
-    for (const row of items.rows) {
-      const list = itemsOf.get(row.order_id) ?? [];
-      list.push(toItem(row));
-      itemsOf.set(row.order_id, list);
-    }
-    return new Map(orders.rows.map((row) => [row.id, toRecord(row, itemsOf.get(row.id) ?? [])]));
+    return orders.rows.map((row) => toRecord(row, (row.items ?? []).map(toItem)));
   }
 
   private async loadOne(q: Queryable, id: string): Promise<OrderRecord | undefined> {
-    return (await this.load(q, [id])).get(id);
-  }
-
-  /**
-   * A read of orders with their items from one snapshot. `load` reads orders, then items: at READ COMMITTED each
-   * statement sees the commits before it, so a transition committing in between (the one that prices the items)
-   * would pair an order row from before it with items from after it.
-   */
-  private read<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.db.transaction(async (tx) => {
-      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-      return work(tx);
-    });
+    const [order] = await this.select(q, 'o.id = $1', [id]);
+    return order;
   }
 
   insertOrFind(order: NewOrder): Promise<{ created: boolean; order: OrderRecord }> {
@@ -183,28 +172,19 @@ export class PostgresOrderStore implements OrderStore {
   }
 
   async get(id: string): Promise<OrderRecord | undefined> {
-    return this.read((tx) => this.loadOne(tx, id));
+    return this.loadOne(this.db, id);
   }
 
   async listByUser(userId: string, after: CursorPosition | undefined, limit: number): Promise<OrderRecord[]> {
-    return this.read(async (tx) => {
-      const result = after
-        ? await tx.query<{ id: string }>(
-            `SELECT id FROM orders WHERE user_id = $1 AND (created_at, id) < ($2::timestamptz, $3::uuid)
-             ORDER BY created_at DESC, id DESC LIMIT $4`,
-            [userId, after.createdAt, after.id, limit],
-          )
-        : await tx.query<{ id: string }>(
-            'SELECT id FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2',
-            [userId, limit],
-          );
-      const ids = result.rows.map((r) => r.id);
-      const records = await this.load(tx, ids);
-      return ids.flatMap((id) => {
-        const record = records.get(id);
-        return record ? [record] : [];
-      });
-    });
+    const newestFirst = `ORDER BY o.created_at DESC, o.id DESC LIMIT ${after ? '$4' : '$2'}`;
+    return after
+      ? this.select(
+          this.db,
+          'o.user_id = $1 AND (o.created_at, o.id) < ($2::timestamptz, $3::uuid)',
+          [userId, after.createdAt, after.id, limit],
+          newestFirst,
+        )
+      : this.select(this.db, 'o.user_id = $1', [userId, limit], newestFirst);
   }
 
   takeLease(id: string, lease: Lease): Promise<OrderRecord | undefined> {
@@ -279,11 +259,14 @@ export class PostgresOrderStore implements OrderStore {
         ],
       );
       if (updated.rows.length === 0) return undefined;
-      for (const [position, price] of (patch.unitPrices ?? []).entries()) {
+      const prices = patch.unitPrices ?? [];
+      if (prices.length > 0) {
+        // Every line in one statement.
         await tx.query(
-          `UPDATE order_items SET unit_price_amount = $3, unit_price_currency = $4
-           WHERE order_id = $1 AND position = $2`,
-          [id, position, price.amount, price.currency],
+          `UPDATE order_items SET unit_price_amount = p.amount, unit_price_currency = p.currency
+           FROM unnest($2::integer[], $3::bigint[], $4::text[]) AS p(position, amount, currency)
+           WHERE order_items.order_id = $1 AND order_items.position = p.position`,
+          [id, prices.map((_, position) => position), prices.map((p) => p.amount), prices.map((p) => p.currency)],
         );
       }
       if (event) {

@@ -106,8 +106,8 @@ export function describeStoreContract(name: string, harness: DatabaseHarness): v
     }
 
     /**
-     * `base`, whose transactions run `between` (to its end) right after their first statement matching `after`:
-     * another connection's commit lands between two statements of one read.
+     * `base`, which runs `between` (to its end) right after its first statement matching `after`, in a
+     * transaction or not: another connection's commit lands between two statements of one read.
      */
     function interleaved(base: Database, after: RegExp, between: () => Promise<unknown>): Database {
       let done = false;
@@ -123,6 +123,7 @@ export function describeStoreContract(name: string, harness: DatabaseHarness): v
         exec: (sql) => tx.exec(sql),
       });
       return Object.assign(Object.create(base) as Database, {
+        query: hooked(base).query,
         transaction: <T>(work: (tx: Queryable) => Promise<T>) => base.transaction((tx) => work(hooked(tx))),
       });
     }
@@ -240,7 +241,7 @@ export function describeStoreContract(name: string, harness: DatabaseHarness): v
             });
           // The writer prices the items and sets the total after the reader read the order row, before its items.
           const reader = new PostgresOrderStore(
-            interleaved(openSchema(db.schema), /FROM orders WHERE id = ANY/, price),
+            interleaved(openSchema(db.schema), /FROM orders o WHERE/, price),
           );
           const seen = await read(reader, draft);
           expect(await orders.get(draft.id)).toMatchObject({ step: 'CHARGING', total: { amount: 7448 } });
