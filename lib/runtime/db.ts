@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from './logger';
 
@@ -35,6 +36,28 @@ function checkSchema(schema: string): string {
   return schema;
 }
 
+/** Distinct statement texts prepared by name; beyond it, a text (surely built with values in it) is parsed each time. */
+const MAX_PREPARED = 1000;
+
+/**
+ * Parameterized statements run as named prepared statements: each connection parses and plans a text once
+ * and then only binds values (the name is the text's hash, so one name never means two texts).
+ */
+class PreparedNames {
+  private readonly names = new Map<string, string>();
+
+  config(text: string, params: readonly unknown[]): pg.QueryConfig {
+    const values = params as unknown[];
+    if (values.length === 0) return { text, values };
+    let name = this.names.get(text);
+    if (name === undefined && this.names.size < MAX_PREPARED) {
+      name = `s_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;
+      this.names.set(text, name);
+    }
+    return name === undefined ? { text, values } : { name, text, values };
+  }
+}
+
 /** bigint and numeric arrive as JS numbers on both drivers (amounts are integer minor units < 2^53). */
 const toNumber = (value: string) => Number(value);
 
@@ -42,6 +65,7 @@ export class PostgresDatabase implements Database {
   readonly kind = 'postgres';
   private readonly pool: pg.Pool;
   private readonly logger?: Logger;
+  private readonly prepared = new PreparedNames();
 
   constructor(
     connectionString: string,
@@ -70,7 +94,7 @@ export class PostgresDatabase implements Database {
   }
 
   async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
-    const result = await this.pool.query(sql, params as unknown[]);
+    const result = await this.pool.query(this.prepared.config(sql, params));
     return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length };
   }
 
@@ -92,7 +116,7 @@ export class PostgresDatabase implements Database {
       await client.query('BEGIN');
       const tx: Queryable = {
         query: async <R>(sql: string, params: readonly unknown[] = []) => {
-          const result = await client.query(sql, params as unknown[]);
+          const result = await client.query(this.prepared.config(sql, params));
           return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
         },
         // Without values, pg uses the simple query protocol, which accepts several statements.
