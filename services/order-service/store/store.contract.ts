@@ -240,9 +240,7 @@ export function describeStoreContract(name: string, harness: DatabaseHarness): v
               total: { amount: 7448, currency: 'EUR' },
             });
           // The writer prices the items and sets the total after the reader read the order row, before its items.
-          const reader = new PostgresOrderStore(
-            interleaved(openSchema(db.schema), /FROM orders o WHERE/, price),
-          );
+          const reader = new PostgresOrderStore(interleaved(openSchema(db.schema), /FROM orders o WHERE/, price));
           const seen = await read(reader, draft);
           expect(await orders.get(draft.id)).toMatchObject({ step: 'CHARGING', total: { amount: 7448 } });
           expect(seen).toMatchObject({ id: draft.id, step: 'RESERVING' });
