@@ -1,4 +1,5 @@
 import { Bulkhead } from './bulkhead';
+import { CallerGoneError, withCallScope } from './call-scope';
 import { UnavailableError } from './errors';
 
 function gate() {
@@ -69,5 +70,44 @@ describe('Bulkhead', () => {
     [{ queueTimeoutMs: 1.5 }, "'queueTimeoutMs' must be an integer >= 0, got 1.5"],
   ])('refuses the settings %j, naming the field', (bad, message) => {
     expect(() => new Bulkhead({ name: 'x', concurrency: 1, maxQueue: 1, queueTimeoutMs: 1, ...bad })).toThrow(message);
+  });
+
+  it('never starts work for a caller that has already gone', async () => {
+    const bulkhead = new Bulkhead({ name: 'password hashing', concurrency: 1, maxQueue: 4, queueTimeoutMs: 5000 });
+    const gone = new AbortController();
+    gone.abort();
+    let ran = false;
+    await expect(
+      bulkhead.run(async () => {
+        ran = true;
+      }, gone.signal),
+    ).rejects.toBeInstanceOf(CallerGoneError);
+    expect(ran).toBe(false);
+    expect(bulkhead.load).toEqual({ running: 0, waiting: 0 });
+  });
+
+  it('takes a waiting piece out of the queue when its caller goes, and gives the slot to the next', async () => {
+    const bulkhead = new Bulkhead({ name: 'password hashing', concurrency: 1, maxQueue: 4, queueTimeoutMs: 5000 });
+    const hold = gate();
+    const first = bulkhead.run(() => hold.promise);
+    const leaving = new AbortController();
+    const started: string[] = [];
+    // The caller's signal comes from its call scope, as the gRPC server sets it.
+    const abandoned = withCallScope({ signal: leaving.signal }, () =>
+      bulkhead.run(async () => {
+        started.push('abandoned');
+      }),
+    );
+    const next = bulkhead.run(async () => {
+      started.push('next');
+    });
+    expect(bulkhead.load).toEqual({ running: 1, waiting: 2 });
+    leaving.abort();
+    await expect(abandoned).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+    expect(bulkhead.load).toEqual({ running: 1, waiting: 1 });
+    hold.open();
+    await Promise.all([first, next]);
+    expect(started).toEqual(['next']);
+    expect(bulkhead.load).toEqual({ running: 0, waiting: 0 });
   });
 });

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
+import { withCallScope } from './call-scope';
 import { isDatabaseUnavailable } from './errors';
 import type { Health } from './health';
 import type { Logger } from './logger';
@@ -17,6 +18,17 @@ export interface RpcContext {
   readonly metadata: grpc.Metadata;
   /** The caller's bearer token (`authorization: Bearer ...` metadata), when sent. */
   readonly bearerToken?: string;
+  /** Aborted when the caller cancels or its deadline passes: work for a caller that has gone can stop. */
+  readonly signal: AbortSignal;
+  /** Epoch ms of the caller's deadline, when it set one. */
+  readonly deadline?: number;
+}
+
+/** The call's deadline in epoch ms, or undefined for none (grpc-js says Infinity). */
+function deadlineOf(call: grpc.ServerUnaryCall<unknown, unknown>): number | undefined {
+  const deadline = call.getDeadline();
+  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 /** A service implementation written as async functions, adapted to grpc-js by the kit. */
@@ -95,12 +107,22 @@ export async function startGrpcServer(
         const authorization = call.metadata.get('authorization')[0];
         const bearer = typeof authorization === 'string' ? /^Bearer ([^\s]+)$/.exec(authorization)?.[1] : undefined;
         const log = options.logger.child({ requestId, rpc: `${service}/${methodName}` });
-        const ctx: RpcContext = { requestId, log, metadata: call.metadata, bearerToken: bearer };
+        const cancelled = new AbortController();
+        call.once('cancelled', () => cancelled.abort());
+        const deadline = deadlineOf(call);
+        const ctx: RpcContext = {
+          requestId,
+          log,
+          metadata: call.metadata,
+          bearerToken: bearer,
+          signal: cancelled.signal,
+          deadline,
+        };
         const finish = (code: grpc.status) => {
           options.metrics.grpcServerHandled.inc({ ...labels, grpc_code: grpcCodeName(code) });
           options.metrics.grpcServerDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
         };
-        implementation(call.request as never, ctx).then(
+        withCallScope({ signal: cancelled.signal, deadline }, () => implementation(call.request as never, ctx)).then(
           (response) => {
             finish(grpc.status.OK);
             callback(null, response);

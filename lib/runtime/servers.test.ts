@@ -10,6 +10,7 @@ import {
 } from '../contracts/gen/shopfront/user/v1/user';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from './errors';
 import { callUnary } from './grpc-client';
+import { currentCallScope } from './call-scope';
 import { bindService, type RunningGrpcServer, startGrpcServer } from './grpc-server';
 import { Health } from './health';
 import { createHttpApp, listenHttp, type RunningHttpServer } from './http';
@@ -60,6 +61,8 @@ describe('gRPC server of the kit', () => {
     if (!dbUp) throw new Error('connection refused');
   });
   let seenRequestId: string | undefined;
+  /** What the slow handler saw: its deadline, and whether (and when) its signal fired. */
+  const slow: { deadline?: number; scopeDeadline?: number; abortedAfterMs?: number } = {};
 
   beforeAll(async () => {
     const impl = bindService<UserServiceServer>(UserServiceService, {
@@ -73,6 +76,17 @@ describe('gRPC server of the kit', () => {
       },
       getUser: async (req: GetUserRequest, ctx): Promise<GetUserResponse> => {
         seenRequestId = ctx.requestId;
+        if (req.id === 'slow') {
+          const started = Date.now();
+          slow.deadline = ctx.deadline;
+          slow.scopeDeadline = currentCallScope()?.deadline;
+          await new Promise<void>((resolve) => {
+            ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+            setTimeout(resolve, 3000);
+          });
+          if (ctx.signal.aborted) slow.abortedAfterMs = Date.now() - started;
+          return { user };
+        }
         if (req.id !== 'u1') throw new NotFoundError('user');
         return { user };
       },
@@ -104,6 +118,24 @@ describe('gRPC server of the kit', () => {
   it('answers a call and passes the request id to the handler', async () => {
     await expect(call(client.getUser, { id: 'u1' }, 'req-42')).resolves.toEqual({ user });
     expect(seenRequestId).toBe('req-42');
+  });
+
+  it("gives the handler the caller's deadline and aborts its signal when the caller's deadline passes", async () => {
+    const before = Date.now();
+    const error = (await callUnary(
+      client,
+      client.getUser,
+      { id: 'slow' },
+      { peer: 'user-service', rpc: 'x', timeoutMs: 300 },
+      metrics,
+    ).catch((e) => e)) as grpc.ServiceError;
+    expect(error.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(slow.deadline).toBeGreaterThanOrEqual(before + 200);
+    expect(slow.deadline).toBeLessThanOrEqual(Date.now() + 300);
+    expect(slow.scopeDeadline).toBe(slow.deadline);
+    // Aborted at the deadline, not after the handler's own 3 s.
+    expect(slow.abortedAfterMs).toBeLessThan(3000);
   });
 
   it('maps domain errors to status codes with the field in trailing metadata', async () => {

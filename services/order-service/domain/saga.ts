@@ -454,7 +454,8 @@ export class SagaRunner {
   drive(order: OrderRecord, lease: Lease, ctx: SagaContext, recovered = false): Promise<OrderRecord> {
     const run = (async () => {
       try {
-        const deadline = ctx.deadline ?? Date.now() + this.deps.deadlineMs;
+        // The caller's deadline (less time to answer), or this service's own, whichever comes first.
+        const deadline = Math.min(ctx.deadline ?? Number.POSITIVE_INFINITY, Date.now() + this.deps.deadlineMs);
         const result = await this.deps.saga.drive(order, lease, { ...ctx, deadline });
         if (order.status === 'PENDING' && result.status !== 'PENDING') this.deps.onSettled?.(result, recovered);
         return result;

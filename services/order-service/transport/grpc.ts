@@ -74,6 +74,9 @@ export function toOrderMessage(order: OrderRecord): OrderMessage {
   };
 }
 
+/** Time kept back from the caller's deadline to record the order's state and answer. */
+const ANSWER_MARGIN_MS = 500;
+
 /** shopfront.order.v1.OrderService over the use cases; the caller is the bearer token's subject. */
 export function orderGrpcService(orders: Orders): GrpcServiceBinding {
   return bindService<OrderServiceServer>(OrderServiceService, {
@@ -85,7 +88,12 @@ export function orderGrpcService(orders: Orders): GrpcServiceBinding {
           items: request.items.map((i) => ({ productId: i.productId, quantity: i.quantity })),
           paymentToken: request.paymentToken,
         },
-        { requestId: ctx.requestId, log: ctx.log },
+        // The saga stops retrying a peer in time to answer before the caller's deadline (then the order is PENDING).
+        {
+          requestId: ctx.requestId,
+          log: ctx.log,
+          deadline: ctx.deadline === undefined ? undefined : ctx.deadline - ANSWER_MARGIN_MS,
+        },
       );
       return toOrderMessage(order);
     },
