@@ -8,9 +8,9 @@ import {
   type UserServiceServer,
   UserServiceService,
 } from '../contracts/gen/shopfront/user/v1/user';
+import { currentCallScope } from './call-scope';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from './errors';
 import { callUnary } from './grpc-client';
-import { currentCallScope } from './call-scope';
 import { bindService, type RunningGrpcServer, startGrpcServer } from './grpc-server';
 import { Health } from './health';
 import { createHttpApp, listenHttp, type RunningHttpServer } from './http';
