@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# npm run load -- [short|seed]: the load scenario (load/locust/shop.py) with Locust.
+# npm run load -- [short|seed] [storm]: the load scenario (load/locust/shop.py) with Locust.
 #   short (default)  the seed's shape in 80 s, up to 100 VUs        seed  the seed's stages, 5 min, up to 100 VUs
+#   storm            adds a sign-up storm: 20 sign-ups a second for 30 s during the 100-VU plateau
 # Against a deployed platform: BASE_URL=https://... ADMIN_EMAIL=... ADMIN_PASSWORD=... npm run load -- seed
 # Without BASE_URL it starts the local platform itself from an empty data folder, on the catalog ports shifted by
 # SHOPFRONT_PORT_OFFSET (default 13000: the gateway on 21080), and stops it after:
@@ -19,7 +20,13 @@ profile="${1:-short}"
 case "$profile" in
   seed) limit_s=600 ;;
   short) limit_s=300 ;;
-  *) echo "usage: scripts/load.sh [short|seed]" >&2; exit 2 ;;
+  *) echo "usage: scripts/load.sh [short|seed] [storm]" >&2; exit 2 ;;
+esac
+storm="${2:-}"
+case "$storm" in
+  storm) export SIGNUP_STORM=1 ;;
+  "") export SIGNUP_STORM=0 ;;
+  *) echo "usage: scripts/load.sh [short|seed] [storm]" >&2; exit 2 ;;
 esac
 backend="${LOAD_BACKEND:-embedded}"
 [[ -n "${BASE_URL:-}" ]] && backend=remote
@@ -29,7 +36,7 @@ case "$backend" in
 esac
 
 export PROFILE="$profile"
-export LOAD_OUT="${LOAD_OUT:-reports/load/$profile-$backend-$(date +%Y%m%d-%H%M%S)}"
+export LOAD_OUT="${LOAD_OUT:-reports/load/$profile${storm:+-$storm}-$backend-$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$LOAD_OUT"
 locust="$(bash scripts/locust.sh)"
 
@@ -54,7 +61,7 @@ fi
 
 if [[ "$backend" == real && -z "${LOAD_INSIDE_SERVICES:-}" ]]; then
   export SHOPFRONT_PG_PORT="${SHOPFRONT_PG_PORT:-25433}" KAFKA_PORT="${KAFKA_PORT:-19192}" LOAD_INSIDE_SERVICES=1
-  exec bash scripts/with-postgres.sh bash scripts/with-kafka.sh bash scripts/load.sh "$profile"
+  exec bash scripts/with-postgres.sh bash scripts/with-kafka.sh bash scripts/load.sh "$profile" $storm
 fi
 
 offset="${SHOPFRONT_PORT_OFFSET:-13000}"

@@ -6,11 +6,13 @@ Run it through scripts/load.sh, which passes these in the environment:
   ADMIN_EMAIL, ADMIN_PASSWORD  setup: an administrator creates the products the orders are placed on
   LOAD_OUT                     folder for summary.json (the end-of-test summary) and samples.csv (every request)
 
-Each virtual user (VU) registers and logs in once, on its first iteration, with an email of its own, then loops:
-list products, place an order of one product picked at random with a fresh Idempotency-Key, sleep 1 s (k6's
-iteration; Locust's wait after each task). A VU whose sign-in failed is not retried (retrying each second piles
-more password hashing onto a user-service that is already behind) and places no orders, which would only
-measure the 401: its failed requests and checks count, and the summary counts such VUs and skipped orders.
+Like k6's setup(), the administrator creates the products and one account per VU is registered and logged in
+before the stages start (outside the measured requests: the seed measures shopping, not sign-up). Each VU takes
+an account and loops: list products, place an order of one product picked at random with a fresh
+Idempotency-Key, sleep 1 s (k6's iteration; Locust's wait after each task).
+  SIGNUP_STORM=1               adds a sign-up storm: 20 new accounts a second for 30 s from the start of the
+                               100-VU plateau, measured as kind `signup`; each must be answered 201, or 503 with
+                               Retry-After (password hashing is bounded), while reads and orders keep to ours.
 Requests are tagged by kind: read, order, auth. Thresholds are k6's syntax and meaning (percentiles interpolated
 as k6 does); any failed threshold makes the exit code 99, as k6's.
 """
@@ -29,10 +31,15 @@ import time
 import uuid
 from datetime import datetime, timezone
 
+import gevent
+import gevent.pool
 import requests
 from locust import FastHttpUser, LoadTestShape, constant, events, task
 
 PROFILE = os.environ.get("PROFILE", "short")
+SIGNUP_STORM = os.environ.get("SIGNUP_STORM", "") == "1"
+STORM_RATE_PER_S = 20
+STORM_DURATION_S = 30
 # (duration s, target VUs), ramped linearly as k6's ramping-vus executor does.
 STAGES = {
     # The seed's: 30 s to 50 VUs, 1 min to 100, 3 min at 100, 30 s to 0.
@@ -53,7 +60,9 @@ THRESHOLDS = {
     "ours": {
         "http_req_duration{kind:read}": ["p(99)<100"],
         "http_req_duration{kind:order}": ["p(99)<250"],
-        "http_req_failed": ["rate==0"],
+        # Reads, orders and the setup's sign-ins never fail; a storm's sign-up may be refused (503), its check says how.
+        "http_req_failed{kind:read}": ["rate==0"],
+        "http_req_failed{kind:order}": ["rate==0"],
         "checks": ["rate==1"],
     },
 }
@@ -75,9 +84,11 @@ state: dict = {
     "vus_max": 0,
     "vus_without_token": 0,
     "orders_skipped": 0,
+    "tokens": [],
+    "signups": {"201": 0, "503": 0, "other": 0},
 }
-durations: dict[str, list[float]] = {"read": [], "order": [], "auth": []}
-failed: dict[str, int] = {"read": 0, "order": 0, "auth": 0}
+durations: dict[str, list[float]] = {"read": [], "order": [], "auth": [], "signup": []}
+failed: dict[str, int] = {"read": 0, "order": 0, "auth": 0, "signup": 0}
 failure_kinds: dict[str, int] = {}
 failure_examples: dict[str, str] = {}
 checks: dict[str, dict[str, int]] = {}
@@ -134,8 +145,12 @@ class Shopper(FastHttpUser):
     token = ""
 
     def on_start(self):
-        self.email = f"load-{RUN_ID}-{next(vu_numbers)}@example.com"
-        self.signed_in = None  # None until the first iteration has tried
+        number = next(vu_numbers)
+        self.email = f"load-{RUN_ID}-vu{number}@example.com"
+        tokens = state["tokens"]
+        # The account setup made for this VU; a VU beyond them (none with these stages) signs up itself.
+        self.token = tokens[(number - 1) % len(tokens)] if tokens else ""
+        self.signed_in = True if self.token else None
 
     def sign_in(self) -> bool:
         res = self.client.post(
@@ -268,6 +283,7 @@ def setup(environment, **_kwargs):
             if res.status_code != 201:
                 raise RuntimeError(f"creating a product answered {res.status_code}: {res.text[:300]}")
             state["product_ids"].append(res.json()["id"])
+        state["tokens"] = _accounts(base, max(target for _, target in STAGES[PROFILE]))
     except Exception as error:  # noqa: BLE001 - reported in the summary and the exit code
         state["setup_error"] = f"setup failed: {error}"
         print(state["setup_error"], file=sys.stderr, flush=True)
@@ -278,6 +294,76 @@ def setup(environment, **_kwargs):
     state["started_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     if environment.shape_class is not None:
         environment.shape_class.reset_time()
+    if SIGNUP_STORM:
+        gevent.spawn(_storm, base)
+
+
+def _register(base: str, email: str) -> requests.Response:
+    return requests.post(
+        f"{base}/api/v1/auth/register", json={"email": email, "password": PASSWORD, "name": "Load"}, timeout=30
+    )
+
+
+def _accounts(base: str, count: int) -> list[str]:
+    """Registers and logs in `count` accounts, a few at a time, honouring 503 + Retry-After; returns their tokens."""
+
+    def one(i: int) -> str:
+        email = f"load-{RUN_ID}-{i}@example.com"
+        for attempt in range(20):
+            res = _register(base, email)
+            if res.status_code == 201:
+                break
+            if res.status_code != 503:
+                raise RuntimeError(f"registering a load account answered {res.status_code}: {res.text[:300]}")
+            time.sleep(float(res.headers.get("retry-after", "1")))
+        else:
+            raise RuntimeError("registering a load account: still 503 after 20 tries")
+        login = requests.post(f"{base}/api/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=30)
+        if login.status_code != 200:
+            raise RuntimeError(f"logging a load account in answered {login.status_code}: {login.text[:300]}")
+        return login.json()["accessToken"]
+
+    pool = gevent.pool.Pool(4)
+    return list(pool.imap(one, range(count)))
+
+
+def _storm(base: str) -> None:
+    """20 sign-ups a second for 30 s from the start of the 100-VU plateau, each on its own greenlet."""
+    elapsed, previous = 0.0, 0
+    for duration, target in STAGES[PROFILE]:
+        if previous == target == 100:  # the plateau: a stage that holds 100 VUs
+            break
+        elapsed, previous = elapsed + duration, target
+    gevent.sleep(max(0.0, elapsed - (time.perf_counter() - state["started"])))
+    print(f"[load] sign-up storm: {STORM_RATE_PER_S}/s for {STORM_DURATION_S} s", flush=True)
+    greenlets = []
+    for n in range(STORM_RATE_PER_S * STORM_DURATION_S):
+        greenlets.append(gevent.spawn(_storm_signup, base, n))
+        gevent.sleep(1 / STORM_RATE_PER_S)
+    gevent.joinall(greenlets)
+
+
+def _storm_signup(base: str, n: int) -> None:
+    started = time.perf_counter()
+    exception = None
+    res = None
+    try:
+        res = _register(base, f"storm-{RUN_ID}-{n}@example.com")
+    except Exception as error:  # noqa: BLE001 - counted as a failed request and check
+        exception = error
+    status = res.status_code if res is not None else 0
+    answered = status == 201 or (status == 503 and res is not None and "retry-after" in res.headers)
+    check("sign-up answered (201, or 503 with Retry-After)", answered)
+    state["signups"][str(status) if status in (201, 503) else "other"] += 1
+    on_request(
+        "POST",
+        "POST /api/v1/auth/register (storm)",
+        (time.perf_counter() - started) * 1000,
+        res,
+        {"kind": "signup"},
+        exception,
+        time.time(),
+    )
 
 
 @events.test_stop.add_listener
@@ -377,6 +463,7 @@ def summary(environment, **_kwargs):
         "iterations": state["iterations"],
         "vus_without_token": state["vus_without_token"],
         "orders_skipped": state["orders_skipped"],
+        "signup_storm": state["signups"] if SIGNUP_STORM else None,
         "setup_error": state["setup_error"],
         "metrics": {
             **{kind: _trend(values, duration_s, failed.get(kind, 0)) for kind, values in durations.items()},
