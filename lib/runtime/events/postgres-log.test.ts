@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { capturedLogger } from '../test-support/logs';
 import { freshDatabase, type TestDatabase } from '../test-support/postgres';
 import { eventBusContract } from './bus.contract';
@@ -22,6 +23,36 @@ describe('the event log in PostgreSQL', () => {
       partitions[name] = count;
     },
   }));
+
+  it('deletes records past the retention, and a group reading after them goes on from the next one', async () => {
+    partitions.retained = 1;
+    const short = new PostgresEventLog({ url: database.url, partitions, logger, pollMs: 200, retentionMs: 60_000 });
+    try {
+      await short.publish('retained', [{ key: 'k', value: 'old' }]);
+      // Age the first record past the retention, as if published two minutes ago.
+      const admin = new pg.Client({ connectionString: database.url });
+      await admin.connect();
+      await admin.query(
+        "UPDATE events.records SET appended_at = appended_at - interval '2 minutes' WHERE topic = 'retained'",
+      );
+      await admin.end();
+      await short.publish('retained', [{ key: 'k', value: 'new' }]);
+      expect(await short.trim()).toBe(1);
+      expect((await short.records('retained')).map((r) => r.value)).toEqual(['new']);
+      const handled: string[] = [];
+      const sub = await short.subscribe({
+        topic: 'retained',
+        groupId: 'late',
+        handle: async (m) => void handled.push(m.value),
+      });
+      while (handled.length < 1) await new Promise((r) => setTimeout(r, 10));
+      await sub.stop();
+      expect(handled).toEqual(['new']);
+      expect(await short.trim()).toBe(0);
+    } finally {
+      await short.close();
+    }
+  });
 
   it('is shared by separate instances, as by separate processes: a group resumes where another instance left it', async () => {
     partitions.shared = 2;

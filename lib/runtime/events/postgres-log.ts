@@ -15,6 +15,10 @@ export interface PostgresLogOptions {
   readonly batchSize?: number;
   /** How often an idle consumer looks again without a notification (a missed NOTIFY costs at most this). @default 1000 */
   readonly pollMs?: number;
+  /** Records older than this are deleted, read or not, as Kafka's time retention does. @default 7 days */
+  readonly retentionMs?: number;
+  /** How often this instance deletes expired records. @default 1 hour */
+  readonly trimEveryMs?: number;
 }
 
 const CHANNEL = 'shopfront_events';
@@ -68,12 +72,27 @@ export class PostgresEventLog implements bus.EventBus {
   private readonly waiters = new Map<string, Set<() => void>>();
   private listener?: pg.Client;
   private closed = false;
+  private readonly trimmer: NodeJS.Timeout;
 
   constructor(private readonly options: PostgresLogOptions) {
     this.pool = new pg.Pool({ connectionString: options.url, max: 12, idleTimeoutMillis: 30_000 });
     this.pool.on('error', (error) => options.logger.warn({ err: error }, 'an idle event-log connection failed'));
     this.ready = this.createSchema();
     this.ready.catch(() => undefined);
+    this.trimmer = setInterval(() => {
+      this.trim().catch((error: unknown) => options.logger.warn({ err: error }, 'trimming the event log failed'));
+    }, options.trimEveryMs ?? 3_600_000);
+    this.trimmer.unref();
+  }
+
+  /** Deletes the records older than the retention; returns how many. Safe to run from several processes at once. */
+  async trim(): Promise<number> {
+    await this.ready;
+    const deleted = await this.pool.query(
+      `DELETE FROM events.records WHERE appended_at < clock_timestamp() - $1::integer * interval '1 millisecond'`,
+      [this.options.retentionMs ?? 7 * 86_400_000],
+    );
+    return deleted.rowCount ?? 0;
   }
 
   /** Several processes may create the schema at once: the loser of that race sees a duplicate and tries again. */
@@ -334,6 +353,7 @@ export class PostgresEventLog implements bus.EventBus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.trimmer);
     for (const set of this.waiters.values()) for (const wake of [...set]) wake();
     await this.listener?.end().catch(() => undefined);
     await this.pool.end();
