@@ -5,7 +5,7 @@
 # Against a deployed platform: BASE_URL=https://... ADMIN_EMAIL=... ADMIN_PASSWORD=... npm run load -- seed
 # Without BASE_URL it starts the local platform itself from an empty data folder, on the catalog ports shifted by
 # SHOPFRONT_PORT_OFFSET (default 13000: the gateway on 21080), and stops it after:
-#   LOAD_BACKEND=embedded (default)  embedded PostgreSQL 17 (npm start's own server) and the in-process event log
+#   LOAD_BACKEND=embedded (default)  embedded PostgreSQL 17 (npm start's own server) with the event log in it
 #   LOAD_BACKEND=real                a throwaway PostgreSQL (SHOPFRONT_PG_PORT, default 25433) and Kafka broker
 #                                    (KAFKA_PORT, default 19192) from scripts/with-postgres.sh and with-kafka.sh
 # Writes to LOAD_OUT (default reports/load/<profile>-<backend>-<time>): summary.json (the end-of-test summary with

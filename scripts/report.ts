@@ -418,7 +418,7 @@ function loadSection(run: LoadRun, cores: number): string[] {
             'backend',
             facts.backend === 'real'
               ? `PostgreSQL ${facts.postgres_version}, Kafka ${facts.kafka_version}`
-              : 'embedded PostgreSQL 17 (a server process of its own, started by the platform), in-process event log',
+              : 'embedded PostgreSQL 17 (a server process of its own, started by the platform), the event log in that PostgreSQL, every service on its own worker thread',
           ],
           ['platform start to `/health` 200', `${(facts.platform_ready_ms / 1000).toFixed(1)} s`],
           [
@@ -636,7 +636,11 @@ async function run(): Promise<Recorded> {
 
   const loads: { label: string; dir: string; step: Step }[] = [];
   for (const [label, backend, capMs] of [
-    ['short profile, embedded platform (embedded PostgreSQL, in-process event log)', 'embedded', 5 * 60_000],
+    [
+      'short profile, embedded platform (embedded PostgreSQL 17, event log in PostgreSQL, a worker thread per service)',
+      'embedded',
+      5 * 60_000,
+    ],
     ['short profile, PostgreSQL and Kafka', 'real', 6 * 60_000],
   ] as const) {
     const dir = path.join(REPORT_DIR, `load-${backend}`);
