@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ChargeStatus } from '../../lib/contracts/gen/shopfront/payment/v1/payment';
 import { RejectionReason, StockLineField } from '../../lib/contracts/gen/shopfront/product/v1/product';
 import { parseOrderEvent } from '../../lib/events';
 import { TokenVerifier } from '../../lib/runtime/auth';
@@ -10,7 +11,7 @@ import { freshDatabase, type TestDatabase } from '../../lib/runtime/test-support
 import { GrpcPaymentPort, GrpcStockPort } from './adapters/peers';
 import { createOrderApp, type OrderApp } from './app';
 import type { OrderRecord } from './domain/order';
-import type { SagaHooks } from './domain/saga';
+import { chargeKeyOf, type SagaHooks } from './domain/saga';
 import { MIGRATIONS_DIR } from './main';
 import { FakePaymentService, FakeProductService } from './test-support/fake-peers';
 import { silentLogger } from './test-support/service';
@@ -20,6 +21,21 @@ const logger = silentLogger();
 const migrations = loadMigrations(MIGRATIONS_DIR);
 const ctx = { requestId: 'saga-test', log: logger };
 const EUR = (amount: number) => ({ amount, currency: 'EUR' });
+
+/** A promise with its resolve handle: a gate a test opens when it chooses. */
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open: () => void = () => undefined;
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open: () => open() };
+}
+
+/** Waits (without asserting any duration) until `condition` holds. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 2000 && !condition(); i += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+  if (!condition()) throw new Error('the condition never held');
+}
 
 /** A database whose transactions fail on writing the outbox (the confirm transaction fails after the charge). */
 function failingOutbox(db: Database): Database {
@@ -41,6 +57,8 @@ interface World {
   readonly bus: LocalEventLog;
   readonly product: FakeProductService;
   readonly payment: FakePaymentService;
+  /** The service's own payment-service client (to play a late first attempt of a charge). */
+  readonly paymentPort: GrpcPaymentPort;
   readonly user: TestUser;
   readonly token: string;
   /** Two EUR products with stock 10: 19.99 and 34.50. */
@@ -117,6 +135,7 @@ describe("the order saga against fake product and payment services (gRPC), on th
       bus,
       product,
       payment,
+      paymentPort: payments,
       user,
       token: await tokenOf(user),
       mug: product.addProduct(EUR(1999), 10),
@@ -462,9 +481,22 @@ describe("the order saga against fake product and payment services (gRPC), on th
     expect(await w.app.recoverer.recoverOnce()).toBe(0);
   });
 
+  /** The order's charge request, exactly as the saga sends it (to play its first attempt arriving late). */
+  const chargeRequestOf = (order: OrderRecord, paymentToken = 'tok_visa') => {
+    if (!order.total) throw new Error(`order ${order.id} has no total`);
+    return {
+      idempotencyKey: chargeKeyOf(order.id),
+      amount: order.total,
+      paymentToken,
+      orderId: order.id,
+      customerId: order.userId,
+    };
+  };
+
   it('past the pending limit, a payment-service that is away fails the order and settles the unknown charge', async () => {
     const w = await world({ deadlineMs: 200, pendingLimitMs: 0 });
     w.payment.script.failUntilRecovered('Charge', 'UNAVAILABLE');
+    w.payment.script.failUntilRecovered('VoidCharge', 'UNAVAILABLE');
     const order = await w.app.orders.createOrder(w.token, cart(w), ctx);
     expect(order).toMatchObject({
       status: 'FAILED',
@@ -476,15 +508,83 @@ describe("the order saga against fake product and payment services (gRPC), on th
     expect(order.failure?.field).toBeUndefined();
     expect(w.product.stockOf(w.mug)).toBe(10);
     expect(await leaseHandedOver(w, order.id)).toBe(true);
+    expect(w.payment.callsOf('VoidCharge').length).toBeGreaterThan(0);
+
+    w.payment.script.recover('Charge');
+    w.payment.script.recover('VoidCharge');
+    const charges = w.payment.callsOf('Charge').length;
+    expect(await w.app.recoverer.recoverOnce()).toBe(1);
+    const done = await stored(w, order.id);
+    // No charge ever reached payment-service: its key is voided, so nothing was charged, and nothing refunded.
+    expect(done).toMatchObject({ status: 'FAILED', step: 'DONE', charge: 'VOIDED' });
+    expect(done.paymentId).toBeUndefined();
+    expect(w.payment.callsOf('Charge')).toHaveLength(charges);
+    expect(w.payment.voidFor(order.id)?.status).toBe(ChargeStatus.CHARGE_STATUS_VOIDED);
+    expect(w.payment.charges.size).toBe(0);
+    expect(w.payment.callsOf('Refund')).toHaveLength(0);
+
+    // The first attempt of the charge, arriving only now, finds its key voided: not charged.
+    expect(await w.paymentPort.charge(chargeRequestOf(order), ctx)).toEqual({ kind: 'voided' });
+    expect(w.payment.charges.size).toBe(0);
+    expect(await w.app.recoverer.recoverOnce()).toBe(0);
+  });
+
+  it('past the pending limit, a charge still in progress at payment-service is settled once it is done: found by the void and refunded', async () => {
+    const w = await world({ timeoutMs: 300, deadlineMs: 200, pendingLimitMs: 0 });
+    const held = gate();
+    w.payment.holdCharges = held.promise;
+    const order = await w.app.orders.createOrder(w.token, cart(w), ctx);
+    expect(order).toMatchObject({
+      status: 'FAILED',
+      step: 'COMPENSATING',
+      stock: 'RELEASED',
+      charge: 'UNKNOWN',
+      failure: { code: 'PAYMENT_FAILED', peer: { name: 'payment-service', code: 'DEADLINE_EXCEEDED' } },
+    });
+    // The void found the charge in progress (UNAVAILABLE): nothing voided, the order left to the recoverer.
+    expect(w.payment.callsOf('VoidCharge').length).toBeGreaterThan(0);
+    expect(w.payment.voids.size).toBe(0);
+    expect(await leaseHandedOver(w, order.id)).toBe(true);
+
+    // Still in progress at the recoverer's pass: the order stays as it is.
+    expect(await w.app.recoverer.recoverOnce()).toBe(1);
+    expect(await stored(w, order.id)).toMatchObject({ step: 'COMPENSATING', charge: 'UNKNOWN' });
+
+    // The first attempt charges; the next void returns that charge, which is refunded.
+    w.payment.holdCharges = undefined;
+    held.open();
+    await until(() => w.payment.charges.size === 1);
+    expect(await w.app.recoverer.recoverOnce()).toBe(1);
+    const done = await stored(w, order.id);
+    const charge = w.payment.chargeFor(order.id);
+    expect(done).toMatchObject({ status: 'FAILED', step: 'DONE', charge: 'REFUNDED', paymentId: charge?.id });
+    expect(w.payment.refundsOf(charge?.id ?? '')).toHaveLength(1);
+    expect(w.payment.voids.size).toBe(0);
+    expect(w.payment.callsOf('Charge')).toHaveLength(1);
+    expect(await w.app.recoverer.recoverOnce()).toBe(0);
+  });
+
+  it('a charge answered VOIDED (its key voided by a compensation) fails the order as not charged', async () => {
+    const w = await world({ deadlineMs: 200 });
+    w.payment.script.failUntilRecovered('Charge', 'UNAVAILABLE');
+    const order = await w.app.orders.createOrder(w.token, cart(w), ctx);
+    expect(order).toMatchObject({ status: 'PENDING', step: 'CHARGING', charge: 'UNKNOWN' });
+    // Another run compensated the order meanwhile and voided its charge's key.
+    expect(await w.paymentPort.voidCharge(chargeRequestOf(order), ctx)).toEqual({ kind: 'voided' });
 
     w.payment.script.recover('Charge');
     expect(await w.app.recoverer.recoverOnce()).toBe(1);
     const done = await stored(w, order.id);
-    expect(done).toMatchObject({ status: 'FAILED', step: 'DONE' });
-    // No charge ever reached the processor; whatever settling the unknown charge created is refunded.
-    const charge = w.payment.chargeFor(order.id);
-    if (charge) expect(w.payment.refundsOf(charge.id)).toHaveLength(1);
-    expect(done.charge === 'REFUNDED' || done.charge === 'NONE').toBe(true);
+    expect(done).toMatchObject({
+      status: 'FAILED',
+      step: 'DONE',
+      stock: 'RELEASED',
+      charge: 'VOIDED',
+      failure: { code: 'PAYMENT_FAILED' },
+    });
+    expect(w.payment.charges.size).toBe(0);
+    expect(w.payment.callsOf('Refund')).toHaveLength(0);
+    expect(w.product.stockOf(w.mug)).toBe(10);
   });
 
   it('when every charge misses its deadline: PENDING, and the recoverer confirms the charge made first, once', async () => {
@@ -505,34 +605,27 @@ describe("the order saga against fake product and payment services (gRPC), on th
     expect(await outboxRows(w)).toHaveLength(1);
   });
 
-  it('past the pending limit, a charge that missed its deadline fails the order and is refunded once it can be seen', async () => {
+  it('past the pending limit, a charge whose answer came too late fails the order; the void finds the charge and it is refunded', async () => {
     const w = await world({ timeoutMs: 300, deadlineMs: 200, pendingLimitMs: 0 });
     w.payment.chargeDelayMs = 1500;
     const order = await w.app.orders.createOrder(w.token, cart(w), ctx);
+    // The charge was made, only its answer was late: compensation's void returns it at once, and it is refunded.
+    const charge = w.payment.chargeFor(order.id);
     expect(order).toMatchObject({
       status: 'FAILED',
-      step: 'COMPENSATING',
+      step: 'DONE',
       stock: 'RELEASED',
-      charge: 'UNKNOWN',
-      failure: { code: 'PAYMENT_FAILED' },
+      charge: 'REFUNDED',
+      paymentId: charge?.id,
+      failure: { code: 'PAYMENT_FAILED', peer: { name: 'payment-service', code: 'DEADLINE_EXCEEDED' } },
     });
     expect(w.product.stockOf(w.mug)).toBe(10);
-    expect(w.payment.charges.size).toBe(1);
-    expect(w.payment.callsOf('Refund')).toHaveLength(0);
-
-    w.payment.lateCharges = 0;
-    expect(await w.app.recoverer.recoverOnce()).toBe(1);
-    const done = await stored(w, order.id);
-    expect(done).toMatchObject({
-      status: 'FAILED',
-      step: 'DONE',
-      charge: 'REFUNDED',
-      failure: { code: 'PAYMENT_FAILED' },
-    });
-    const charge = w.payment.chargeFor(order.id);
-    expect(done.paymentId).toBe(charge?.id);
     expect(w.payment.refundsOf(charge?.id ?? '')).toHaveLength(1);
     expect(w.payment.charges.size).toBe(1);
+    expect(w.payment.voids.size).toBe(0);
+    // Compensation never replays the charge.
+    expect(w.payment.callsOf('Charge')).toHaveLength(1);
+    expect(w.payment.callsOf('VoidCharge')).toHaveLength(1);
     expect(await w.app.recoverer.recoverOnce()).toBe(0);
     expect(w.product.callsOf('ReleaseStock')).toHaveLength(1);
   });

@@ -202,14 +202,24 @@ export class GrpcStockPort implements StockPort {
   }
 }
 
-function chargeOutcome(result: ProtoChargeResult): ChargeOutcome {
+function chargeOutcome(rpc: string, result: ProtoChargeResult): ChargeOutcome {
   if (result.status === ChargeStatus.CHARGE_STATUS_SUCCEEDED) return { kind: 'succeeded', chargeId: result.id };
   if (result.status === ChargeStatus.CHARGE_STATUS_DECLINED) {
     return { kind: 'declined', declineCode: result.declineCode || 'card_declined' };
   }
+  if (result.status === ChargeStatus.CHARGE_STATUS_VOIDED) return { kind: 'voided' };
   // An answer without a known status cannot tell whether money moved.
-  throw new DownstreamError(PAYMENT, 'Charge', 'UNKNOWN', true, `unexpected charge status ${result.status}`);
+  throw new DownstreamError(PAYMENT, rpc, 'UNKNOWN', true, `unexpected charge status ${result.status}`);
 }
+
+/** Charge and VoidCharge take the same request. */
+const chargeMessage = (request: ChargeRequest) => ({
+  idempotencyKey: request.idempotencyKey,
+  amount: { amount: request.amount.amount, currency: request.amount.currency },
+  paymentToken: request.paymentToken,
+  orderId: request.orderId,
+  customerId: request.customerId,
+});
 
 /** Charges and refunds at payment-service over gRPC. */
 export class GrpcPaymentPort implements PaymentPort {
@@ -231,19 +241,37 @@ export class GrpcPaymentPort implements PaymentPort {
         'Charge',
         this.client,
         this.client.charge,
-        {
-          idempotencyKey: request.idempotencyKey,
-          amount: { amount: request.amount.amount, currency: request.amount.currency },
-          paymentToken: request.paymentToken,
-          orderId: request.orderId,
-          customerId: request.customerId,
-        },
+        chargeMessage(request),
         ctx,
       );
     } catch (error) {
       throw downstream(PAYMENT, 'Charge', error);
     }
-    return chargeOutcome(result);
+    return chargeOutcome('Charge', result);
+  }
+
+  /** A charge in progress at payment-service is UNAVAILABLE there: retried like a peer that is away. */
+  async voidCharge(request: ChargeRequest, ctx: SagaContext): Promise<ChargeOutcome> {
+    let result: ProtoChargeResult;
+    try {
+      result = await callIdempotent(
+        this.settings,
+        PAYMENT,
+        'VoidCharge',
+        this.client,
+        this.client.voidCharge,
+        chargeMessage(request),
+        ctx,
+      );
+    } catch (error) {
+      const failure = downstream(PAYMENT, 'VoidCharge', error);
+      // A payment-service that predates VoidCharge (mid-rollout) may hold the charge: not a refusal, ask again later.
+      if (failure.status === 'UNIMPLEMENTED') {
+        throw new DownstreamError(PAYMENT, 'VoidCharge', failure.status, true, 'payment-service has no VoidCharge yet');
+      }
+      throw failure;
+    }
+    return chargeOutcome('VoidCharge', result);
   }
 
   async refund(request: { idempotencyKey: string; chargeId: string; reason: string }, ctx: SagaContext): Promise<void> {

@@ -22,8 +22,11 @@ export type SagaStep = 'RESERVING' | 'CHARGING' | 'COMPENSATING' | 'DONE';
 /** What is known about the stock reservation (id = order id) at product-service. */
 export type StockState = 'NONE' | 'UNKNOWN' | 'RESERVED' | 'RELEASED';
 
-/** What is known about the charge (idempotency key `order:<id>`) at payment-service. */
-export type ChargeState = 'NONE' | 'UNKNOWN' | 'SUCCEEDED' | 'DECLINED' | 'REFUNDED';
+/**
+ * What is known about the charge (idempotency key `order:<id>`) at payment-service. VOIDED: compensation voided
+ * the key before any charge was made under it, so none ever will be.
+ */
+export type ChargeState = 'NONE' | 'UNKNOWN' | 'SUCCEEDED' | 'DECLINED' | 'REFUNDED' | 'VOIDED';
 
 export interface OrderItem {
   readonly productId: string;

@@ -59,13 +59,21 @@ export interface ChargeRequest {
   readonly customerId: string;
 }
 
+/** `voided`: the key was voided before any charge was made under it; nothing is or will be charged under it. */
 export type ChargeOutcome =
   | { readonly kind: 'succeeded'; readonly chargeId: string }
-  | { readonly kind: 'declined'; readonly declineCode: string };
+  | { readonly kind: 'declined'; readonly declineCode: string }
+  | { readonly kind: 'voided' };
 
-/** Payments at payment-service; both calls are idempotent by idempotency key. Throw DownstreamError. */
+/** Payments at payment-service; every call is idempotent by idempotency key. Throw DownstreamError. */
 export interface PaymentPort {
   charge(request: ChargeRequest, ctx: SagaContext): Promise<ChargeOutcome>;
+  /**
+   * Settles a charge whose outcome is unknown without ever making one: the charge under the key as it stands,
+   * or the key voided when there is none. A charge still in progress there is an indeterminate DownstreamError
+   * (as for a peer that is away): ask again later.
+   */
+  voidCharge(request: ChargeRequest, ctx: SagaContext): Promise<ChargeOutcome>;
   refund(request: { idempotencyKey: string; chargeId: string; reason: string }, ctx: SagaContext): Promise<void>;
 }
 

@@ -72,6 +72,19 @@ const peerFailure = (code: FailureCode, error: DownstreamError, field?: FailureF
 /** The request field payment-service names when it refuses the payment token (ChargeRequest.paymentToken). */
 const PAYMENT_TOKEN_FIELD = 'paymentToken';
 
+/** What an order records once compensation settled its unknown charge (`refused`: the void was refused). */
+function settledCharge(outcome: ChargeOutcome | 'refused'): OrderPatch {
+  if (outcome === 'refused') return { charge: 'NONE' };
+  switch (outcome.kind) {
+    case 'succeeded':
+      return { charge: 'SUCCEEDED', paymentId: outcome.chargeId };
+    case 'declined':
+      return { charge: 'DECLINED' };
+    case 'voided':
+      return { charge: 'VOIDED' };
+  }
+}
+
 /** What an order records when product-service rejected a line of its reservation. */
 function rejectionFailure(
   outcome: Extract<ReserveOutcome, { kind: 'rejected' }>,
@@ -309,9 +322,15 @@ export class OrderSaga {
       // Of a charge, only the payment token is the customer's to fix: amount, currency and ids are this service's.
       const tokenRefused = !error.indeterminate && error.field === PAYMENT_TOKEN_FIELD;
       const failure = peerFailure(FailureCode.PAYMENT_FAILED, error, tokenRefused ? 'PAYMENT_TOKEN' : undefined);
-      // UNKNOWN: the charge may have happened; compensation finds out by replaying it and refunds it.
+      // UNKNOWN: the charge may have happened; compensation voids it by its key, or refunds it if it exists.
       const charge = error.indeterminate ? 'UNKNOWN' : 'NONE';
       return this.fail(order, lease, 'CHARGING', failure, { charge }, ctx);
+    }
+    if (outcome.kind === 'voided') {
+      // Only a compensation of this order voids its key, so another run failed it already, and recording this
+      // normally fails with LeaseLostError. Either way nothing was or will be charged under the key.
+      const failure = { code: FailureCode.PAYMENT_FAILED, reason: 'the charge was voided before it was made' };
+      return this.fail(order, lease, 'CHARGING', failure, { charge: 'VOIDED' }, ctx);
     }
     if (outcome.kind === 'declined') {
       const failure = {
@@ -380,9 +399,10 @@ export class OrderSaga {
   }
 
   /**
-   * Release the stock, find out whether a charge exists (replaying it by its key: the processor answers
-   * with the first result), refund it; each fact recorded as it is established. Stops at the first peer
-   * that does not answer; the recoverer continues later from the recorded facts.
+   * Release the stock, settle an unknown charge by voiding its key (payment-service answers with the charge
+   * when one exists, and otherwise makes sure none ever will), refund a charge; each fact recorded as it is
+   * established. Stops at the first peer that does not answer (or, voiding, still has the charge in progress);
+   * the recoverer continues later from the recorded facts.
    */
   private async compensate(order: OrderRecord, lease: Lease, ctx: SagaContext): Promise<OrderRecord> {
     let current = order;
@@ -392,20 +412,16 @@ export class OrderSaga {
         current = await this.advance(current, lease, 'COMPENSATING', { stock: 'RELEASED' });
       }
       if (current.charge === 'UNKNOWN') {
+        // Voided, never replayed: a replay would make the charge if the first attempt never arrived, and a
+        // void leaves a late first attempt nothing to charge.
         let outcome: ChargeOutcome | 'refused';
         try {
-          outcome = await this.deps.payment.charge(this.chargeRequest(current), ctx);
+          outcome = await this.deps.payment.voidCharge(this.chargeRequest(current), ctx);
         } catch (error) {
           if (!(error instanceof DownstreamError) || error.indeterminate) throw error;
           outcome = 'refused';
         }
-        const patch: OrderPatch =
-          outcome === 'refused'
-            ? { charge: 'NONE' }
-            : outcome.kind === 'declined'
-              ? { charge: 'DECLINED' }
-              : { charge: 'SUCCEEDED', paymentId: outcome.chargeId };
-        current = await this.advance(current, lease, 'COMPENSATING', patch);
+        current = await this.advance(current, lease, 'COMPENSATING', settledCharge(outcome));
       }
       if (current.charge === 'SUCCEEDED') {
         if (!current.paymentId) throw new Error(`order ${current.id} was charged without a charge id`);

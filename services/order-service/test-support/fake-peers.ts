@@ -1,11 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import {
+  type ChargeRequest,
   type ChargeResult,
   ChargeStatus,
   type PaymentServiceServer,
   PaymentServiceService,
   type RefundResult,
+  type VoidChargeRequest,
 } from '../../../lib/contracts/gen/shopfront/payment/v1/payment';
 import {
   type ProductServiceServer,
@@ -212,16 +214,26 @@ const DECLINES: Record<string, string> = {
 /**
  * A payment-service stand-in on a real gRPC socket, idempotent by key like the real one: a replay returns
  * the first result, another request under the same key is INVALID_ARGUMENT IDEMPOTENCY_KEY_REUSED.
+ * VoidCharge returns the charge under its key, or records the key VOIDED (`voids`; a later Charge of it answers
+ * VOIDED and charges nothing), or answers UNAVAILABLE while a Charge of the key is held (`holdCharges`).
  * `chargeDelayMs` answers late (after the charge is made), to make the caller's deadline pass.
  */
 export class FakePaymentService {
+  /** The charges made (succeeded or declined), by idempotency key; voided keys are in `voids`. */
   readonly charges = new Map<string, { fingerprint: string; result: ChargeResult }>();
+  readonly voids = new Map<string, { fingerprint: string; result: ChargeResult }>();
   readonly refunds = new Map<string, { fingerprint: string; result: RefundResult }>();
   readonly calls: { rpc: string; key: string }[] = [];
   readonly script = new Script();
   chargeDelayMs = 0;
   /** How many Charge calls answer late (then on time again); Infinity: all. */
   lateCharges = Number.POSITIVE_INFINITY;
+  /**
+   * When set, a Charge of a new key waits for it before the charge is made, its key in progress meanwhile (as
+   * while the real one's processor call runs): a request that arrived but is not done.
+   */
+  holdCharges: Promise<void> | undefined;
+  private readonly inProgress = new Set<string>();
   private server: RunningGrpcServer | undefined;
 
   get address(): string {
@@ -237,26 +249,45 @@ export class FakePaymentService {
     return [...this.charges.values()].find((c) => c.result.orderId === orderId)?.result;
   }
 
+  voidFor(orderId: string): ChargeResult | undefined {
+    return [...this.voids.values()].find((c) => c.result.orderId === orderId)?.result;
+  }
+
   refundsOf(chargeId: string): RefundResult[] {
     return [...this.refunds.values()].filter((r) => r.result.chargeId === chargeId).map((r) => r.result);
   }
 
   async start(): Promise<this> {
+    const chargePrint = (request: ChargeRequest | VoidChargeRequest) =>
+      fingerprint([request.amount, request.paymentToken, request.orderId, request.customerId]);
+    /** What the key already holds (a charge or a void) for this request; throws when it holds another request. */
+    const existing = (key: string, print: string) => {
+      const stored = this.charges.get(key) ?? this.voids.get(key);
+      if (stored && stored.fingerprint !== print) {
+        throw new DomainError('INVALID_ARGUMENT', 'key reused', 'idempotencyKey', 'IDEMPOTENCY_KEY_REUSED');
+      }
+      return stored;
+    };
     const binding = bindService<PaymentServiceServer>(PaymentServiceService, {
       charge: async (request) => {
         this.calls.push({ rpc: 'Charge', key: request.idempotencyKey });
         this.script.take('Charge');
-        const print = fingerprint([request.amount, request.paymentToken, request.orderId, request.customerId]);
-        let stored = this.charges.get(request.idempotencyKey);
-        if (stored && stored.fingerprint !== print) {
-          throw new DomainError('INVALID_ARGUMENT', 'key reused', 'idempotencyKey', 'IDEMPOTENCY_KEY_REUSED');
-        }
+        const print = chargePrint(request);
+        let stored = existing(request.idempotencyKey, print);
         if (!stored) {
           const decline = DECLINES[request.paymentToken];
           if (decline === undefined && request.paymentToken !== 'tok_visa') {
             throw new InvalidArgumentError('paymentToken', 'unknown test token');
           }
-          stored = {
+          if (this.holdCharges) {
+            this.inProgress.add(request.idempotencyKey);
+            try {
+              await this.holdCharges;
+            } finally {
+              this.inProgress.delete(request.idempotencyKey);
+            }
+          }
+          stored = this.charges.get(request.idempotencyKey) ?? {
             fingerprint: print,
             result: {
               id: `ch_${randomUUID().replaceAll('-', '').slice(0, 24)}`,
@@ -278,6 +309,30 @@ export class FakePaymentService {
           await sleep(this.chargeDelayMs);
         }
         return stored.result;
+      },
+      voidCharge: async (request) => {
+        this.calls.push({ rpc: 'VoidCharge', key: request.idempotencyKey });
+        this.script.take('VoidCharge');
+        if (this.inProgress.has(request.idempotencyKey)) {
+          throw new DomainError('UNAVAILABLE', 'charge in progress; retry with the same idempotency key');
+        }
+        const print = chargePrint(request);
+        const stored = existing(request.idempotencyKey, print);
+        if (stored) return stored.result;
+        const result: ChargeResult = {
+          id: `ch_${randomUUID().replaceAll('-', '').slice(0, 24)}`,
+          idempotencyKey: request.idempotencyKey,
+          orderId: request.orderId,
+          amount: request.amount,
+          status: ChargeStatus.CHARGE_STATUS_VOIDED,
+          declineCode: '',
+          cardBrand: '',
+          cardLast4: '',
+          refunded: { amount: 0, currency: request.amount?.currency ?? '' },
+          createdAt: new Date().toISOString(),
+        };
+        this.voids.set(request.idempotencyKey, { fingerprint: print, result });
+        return result;
       },
       refund: async (request) => {
         this.calls.push({ rpc: 'Refund', key: request.idempotencyKey });
@@ -307,7 +362,9 @@ export class FakePaymentService {
         return result;
       },
       getCharge: async (request) => {
-        const charge = [...this.charges.values()].find((c) => c.result.id === request.id)?.result;
+        const charge = [...this.charges.values(), ...this.voids.values()].find(
+          (c) => c.result.id === request.id,
+        )?.result;
         if (!charge) throw new NotFoundError('charge', 'id');
         return charge;
       },

@@ -24,7 +24,7 @@ export class RefundExceedsChargeError extends FailedPreconditionError {
   }
 }
 
-/** Only a succeeded charge can be refunded; a declined one moved no money. */
+/** Only a succeeded charge can be refunded; a declined or voided one moved no money. */
 export class ChargeNotRefundableError extends FailedPreconditionError {
   constructor(status: string) {
     super(

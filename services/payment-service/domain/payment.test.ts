@@ -195,6 +195,12 @@ describe('refund amount rule', () => {
       'FAILED_PRECONDITION',
       'CHARGE_NOT_REFUNDABLE',
     ],
+    [
+      'a voided charge',
+      [{ ...charge, status: 'VOIDED' }, 0, command()],
+      'FAILED_PRECONDITION',
+      'CHARGE_NOT_REFUNDABLE',
+    ],
     ['one unit more than the remainder', [charge, 300, command(701)], 'FAILED_PRECONDITION', 'REFUND_EXCEEDS_CHARGE'],
     ['anything once fully refunded', [charge, 1000, command()], 'FAILED_PRECONDITION', 'REFUND_EXCEEDS_CHARGE'],
     ['another currency', [charge, 0, command(100, 'USD')], 'INVALID_ARGUMENT', undefined],

@@ -11,7 +11,8 @@ export interface Money {
   readonly currency: string;
 }
 
-export type ChargeStatus = 'SUCCEEDED' | 'DECLINED';
+/** VOIDED: the key was voided before any charge was made under it; nothing is or will be charged under it. */
+export type ChargeStatus = 'SUCCEEDED' | 'DECLINED' | 'VOIDED';
 
 /** A charge with a final outcome (a pending one is never shown to callers). */
 export interface Charge {
@@ -23,7 +24,8 @@ export interface Charge {
   readonly status: ChargeStatus;
   /** Set when declined. */
   readonly declineCode?: DeclineCode;
-  readonly card: CardDetails;
+  /** The card the processor charged or declined; absent when VOIDED (the processor was never asked). */
+  readonly card?: CardDetails;
   /** Sum of the succeeded refunds. */
   readonly refunded: Money;
   /** RFC 3339, UTC. */

@@ -74,6 +74,9 @@ export interface NewChargeClaim {
   readonly leaseUntilMs: number;
 }
 
+/** A key recorded VOIDED: the request it was voided for, and no lease (nothing runs under it). */
+export type NewVoidedCharge = Omit<NewChargeClaim, 'leaseUntilMs'>;
+
 export interface NewRefundClaim {
   readonly id: string;
   readonly idempotencyKey: string;
@@ -95,6 +98,11 @@ export interface NewRefundClaim {
 export interface PaymentStore {
   /** Inserts a PENDING charge for the key unless the key exists (then returns that record). */
   claimCharge(claim: NewChargeClaim): Promise<ClaimResult<ChargeRecord>>;
+  /**
+   * Inserts the key as a VOIDED charge unless the key exists (then returns that record): from then on, a claim of
+   * the key finds it done, so nothing is ever charged under it.
+   */
+  voidCharge(voided: NewVoidedCharge): Promise<ClaimResult<ChargeRecord>>;
   /** Takes over a PENDING claim whose lease ended by `nowMs`; undefined when someone else was first. */
   retakeCharge(id: string, attempt: number, nowMs: number, leaseUntilMs: number): Promise<ChargeRecord | undefined>;
   /** Records the processor's outcome on a PENDING charge (a no-op when already recorded); returns the charge. */
@@ -142,7 +150,9 @@ const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resol
 type Acquired<R> = { readonly owned: R } | { readonly done: R };
 
 function toCharge(record: ChargeRecord): Charge {
-  if (record.status === 'PENDING' || !record.card) throw new Error(`charge ${record.id} has no outcome yet`);
+  if (record.status === 'PENDING') throw new Error(`charge ${record.id} has no outcome yet`);
+  // Only a voided key has no card: the processor never saw it.
+  if (record.status !== 'VOIDED' && !record.card) throw new Error(`charge ${record.id} has no card`);
   return {
     id: record.id,
     idempotencyKey: record.idempotencyKey,
@@ -151,7 +161,7 @@ function toCharge(record: ChargeRecord): Charge {
     amount: record.amount,
     status: record.status,
     ...(record.declineCode ? { declineCode: record.declineCode } : {}),
-    card: record.card,
+    ...(record.card ? { card: record.card } : {}),
     refunded: { amount: record.refunded, currency: record.amount.currency },
     createdAt: record.createdAt,
   };
@@ -185,6 +195,10 @@ const errorName = (error: unknown) => (error instanceof Error ? error.name : typ
  * A claim whose lease ended (its owner crashed, or its processor call timed out) is taken over by the next
  * retry of the same request, which calls the processor again under the same processor key: the processor
  * deduplicates it, so a retaken claim never charges twice.
+ *
+ * `voidCharge` settles a key for a caller that no longer wants the charge: it records the key VOIDED when no
+ * charge exists under it (a later charge of the key then finds it done, and nothing is charged), returns a
+ * finished charge as it stands, and answers "in progress" at once while one runs.
  */
 export class Payments {
   private readonly now: () => number;
@@ -204,6 +218,16 @@ export class Payments {
 
   charge(input: ChargeInput, log: OperationLog): Promise<Charge> {
     return this.track(this.chargeOnce(input, log));
+  }
+
+  /**
+   * The charge under the request's key as it stands, or, when there is none, the key recorded VOIDED (no
+   * processor call). One in progress under a live lease: OperationInProgressError at once (UNAVAILABLE, retry
+   * later). One whose lease ended (its owner crashed or its processor call went unanswered) is completed under
+   * its processor key first, since only the processor knows whether it charged.
+   */
+  voidCharge(input: ChargeInput, log: OperationLog): Promise<Charge> {
+    return this.track(this.voidOnce(input, log));
   }
 
   refund(input: RefundInput, log: OperationLog): Promise<Refund> {
@@ -247,10 +271,55 @@ export class Payments {
       retake: (record, nowMs, leaseUntilMs) => this.store.retakeCharge(record.id, record.attempt, nowMs, leaseUntilMs),
     });
     if ('done' in acquired) {
-      log.info({ chargeId: acquired.done.id, orderId: acquired.done.orderId, replayed: true }, 'charge replayed');
+      const { id: chargeId, orderId, status } = acquired.done;
+      if (status === 'VOIDED') log.info({ chargeId, orderId }, 'charge refused: its key was voided');
+      else log.info({ chargeId, orderId, replayed: true }, 'charge replayed');
       return toCharge(acquired.done);
     }
     return this.performCharge(acquired.owned, command, log);
+  }
+
+  private async voidOnce(input: ChargeInput, log: OperationLog): Promise<Charge> {
+    const command = parseChargeInput(input);
+    const requestHash = chargeFingerprint(command);
+    for (;;) {
+      const voided = await this.store.voidCharge({
+        id: this.newId(),
+        idempotencyKey: command.idempotencyKey,
+        requestHash,
+        orderId: command.orderId,
+        customerId: command.customerId,
+        amount: command.amount,
+      });
+      // Given up by its owner between the insert and the read (the processor refused it): the key is free again.
+      if (voided.kind === 'vanished') continue;
+      const record = voided.record;
+      if (voided.kind === 'claimed') {
+        log.info({ chargeId: record.id, orderId: record.orderId }, 'charge voided');
+        return toCharge(record);
+      }
+      if (record.requestHash !== requestHash) throw new IdempotencyKeyReusedError('charge');
+      const ids = { chargeId: record.id, orderId: record.orderId, status: record.status };
+      if (record.status !== 'PENDING') {
+        log.info(ids, 'void found the charge done');
+        return toCharge(record);
+      }
+      const now = this.now();
+      if (record.leaseUntilMs > now) {
+        log.info(ids, 'void found the charge in progress');
+        throw new OperationInProgressError('charge');
+      }
+      const taken = await this.store.retakeCharge(record.id, record.attempt, now, now + this.options.claimLeaseMs);
+      // Another retry took it over first: it is in progress again, which the next look answers.
+      if (!taken) continue;
+      log.info(ids, 'void completes a charge whose owner is gone');
+      try {
+        return await this.performCharge(taken, command, log);
+      } catch (error) {
+        // A definitive refusal deleted the claim (nothing was charged), so the key can be voided now.
+        if (error instanceof ProcessorUnavailableError || !(error instanceof DomainError)) throw error;
+      }
+    }
   }
 
   private async refundOnce(input: RefundInput, log: OperationLog): Promise<Refund> {

@@ -303,6 +303,213 @@ export function describePaymentStoreContract(name: string, harness: DatabaseHarn
       });
     });
 
+    describe('voids', () => {
+      /** A crashed owner's claim of `request`, PENDING under a lease that runs until LEASE_MS from now. */
+      async function crashedClaim(env: Awaited<ReturnType<typeof environment>>, request: ChargeInput) {
+        const command = parseChargeInput(request);
+        const claim = await env.store.claimCharge({
+          id: randomUUID(),
+          idempotencyKey: command.idempotencyKey,
+          requestHash: chargeFingerprint(command),
+          orderId: command.orderId,
+          customerId: command.customerId,
+          amount: command.amount,
+          leaseUntilMs: env.clock.now() + LEASE_MS,
+        });
+        if (claim.kind !== 'claimed') throw new Error('the claim should be new');
+        return { command, chargeId: claim.record.id };
+      }
+
+      it('records a key no charge was made under as VOIDED, a full row, without asking the processor', async () => {
+        const { payments, processor, db } = await environment();
+        const voided = await payments.voidCharge(input, log);
+        expect(voided).toEqual({
+          id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+          idempotencyKey: input.idempotencyKey,
+          orderId: input.orderId,
+          customerId: input.customerId,
+          amount: input.amount,
+          status: 'VOIDED',
+          refunded: { amount: 0, currency: 'EUR' },
+          createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        });
+        expect(processor.chargeCalls).toBe(0);
+        expect(await payments.getCharge(voided.id)).toEqual(voided);
+        const row = await db.query<Record<string, unknown>>(
+          `SELECT status, request_hash, processor_charge_id, card_brand, completed_at IS NOT NULL AS completed
+             FROM charges WHERE idempotency_key = $1`,
+          [input.idempotencyKey],
+        );
+        expect(row.rows).toEqual([
+          {
+            status: 'VOIDED',
+            request_hash: chargeFingerprint(parseChargeInput(input)),
+            processor_charge_id: null,
+            card_brand: null,
+            completed: true,
+          },
+        ]);
+        // Voiding again answers the same VOIDED result.
+        expect(await payments.voidCharge({ ...input }, log)).toEqual(voided);
+      });
+
+      it('answers a Charge of a voided key with the VOIDED result and never charges; another request is IDEMPOTENCY_KEY_REUSED', async () => {
+        const { payments, processor, mock, count } = await environment();
+        const voided = await payments.voidCharge(input, log);
+        expect(await payments.charge(input, log)).toEqual(voided);
+        const error = await rejection(payments.charge({ ...input, amount: { amount: 999, currency: 'EUR' } }, log));
+        expect([error.code, error.field, error.reason]).toEqual([
+          'INVALID_ARGUMENT',
+          'idempotencyKey',
+          'IDEMPOTENCY_KEY_REUSED',
+        ]);
+        expect(processor.chargeCalls).toBe(0);
+        expect(mock.charges).toHaveLength(0);
+        expect(await count('charges')).toBe(1);
+      });
+
+      it.each([
+        ['tok_visa', 'SUCCEEDED'],
+        ['tok_chargeDeclined', 'DECLINED'],
+      ])(
+        'returns a finished charge (%s) as it stands, %s, without asking the processor again',
+        async (token, status) => {
+          const { payments, processor } = await environment();
+          const request = { ...input, paymentToken: token };
+          const charge = await payments.charge(request, log);
+          expect(await payments.voidCharge(request, log)).toEqual(charge);
+          expect(charge.status).toBe(status);
+          expect(processor.chargeCalls).toBe(1);
+          expect(await payments.getCharge(charge.id)).toEqual(charge);
+        },
+      );
+
+      it('refuses a void of the key with another request (IDEMPOTENCY_KEY_REUSED), leaving the charge as it is', async () => {
+        const { payments } = await environment();
+        const charge = await payments.charge(input, log);
+        const error = await rejection(payments.voidCharge({ ...input, customerId: 'customer-2' }, log));
+        expect([error.code, error.field, error.reason]).toEqual([
+          'INVALID_ARGUMENT',
+          'idempotencyKey',
+          'IDEMPOTENCY_KEY_REUSED',
+        ]);
+        expect(await payments.getCharge(charge.id)).toEqual(charge);
+      });
+
+      it('validates a void like a charge, naming the field, and records nothing', async () => {
+        const { payments, count } = await environment();
+        const error = await rejection(payments.voidCharge({ ...input, amount: { amount: 0, currency: 'EUR' } }, log));
+        expect([error.code, error.field]).toEqual(['INVALID_ARGUMENT', 'amount.amount']);
+        expect(await count('charges')).toBe(0);
+      });
+
+      it('answers UNAVAILABLE "charge in progress" at once while the charge is with the processor; then the charge', async () => {
+        let waits = 0;
+        const { payments, processor } = await environment({
+          sleep: (ms) => {
+            waits += 1;
+            return pause(ms);
+          },
+        });
+        const release = gate();
+        processor.hold = release.promise;
+        const charging = payments.charge(input, log);
+        await until(() => processor.chargeCalls === 1);
+        const error = await rejection(payments.voidCharge(input, log));
+        expect(error.code).toBe('UNAVAILABLE');
+        expect(error.message).toMatch(/charge in progress; retry with the same idempotency key/);
+        // Answered without waiting for the charge (the caller retries later).
+        expect(waits).toBe(0);
+        release.open();
+        const charge = await charging;
+        expect(await payments.voidCharge(input, log)).toEqual(charge);
+        expect(processor.chargeCalls).toBe(1);
+      });
+
+      it('completes a claim whose owner crashed, after its lease, under the same processor key, and returns it', async () => {
+        const env = await environment();
+        const { command, chargeId } = await crashedClaim(env, input);
+        // The owner's processor call charged; the owner died before recording it.
+        await env.processor.charge({ ...command, idempotencyKey: chargeId });
+
+        expect((await rejection(env.payments.voidCharge(input, log))).code).toBe('UNAVAILABLE');
+        env.clock.advance(LEASE_MS + 1);
+        const settled = await env.payments.voidCharge(input, log);
+        expect(settled).toMatchObject({ id: chargeId, status: 'SUCCEEDED' });
+        expect(env.processor.chargeKeys).toEqual([chargeId, chargeId]);
+        expect(env.mock.charges).toHaveLength(1);
+        expect(await env.payments.charge(input, log)).toEqual(settled);
+      });
+
+      it('voids the key when the processor refuses a crashed claim the void completes: nothing was charged', async () => {
+        const env = await environment();
+        const refused = { ...input, paymentToken: 'tok_unknown' };
+        const { chargeId } = await crashedClaim(env, refused);
+        env.clock.advance(LEASE_MS + 1);
+        const voided = await env.payments.voidCharge(refused, log);
+        expect(voided.status).toBe('VOIDED');
+        expect(voided.id).not.toBe(chargeId);
+        expect(env.processor.chargeKeys).toEqual([chargeId]);
+        expect(env.mock.charges).toHaveLength(0);
+        expect(await env.count('charges')).toBe(1);
+      });
+
+      it('answers UNAVAILABLE when completing a crashed claim finds the processor away; a later void gets the charge', async () => {
+        const env = await environment();
+        const { chargeId } = await crashedClaim(env, input);
+        env.clock.advance(LEASE_MS + 1);
+        env.processor.loseNextChargeAnswer = true;
+        const error = await rejection(env.payments.voidCharge(input, log));
+        expect(error.code).toBe('UNAVAILABLE');
+        const settled = await env.payments.voidCharge(input, log);
+        expect(settled).toMatchObject({ id: chargeId, status: 'SUCCEEDED' });
+        expect(env.mock.charges).toHaveLength(1);
+      });
+
+      it('a void racing a charge of each of 20 keys over two replicas: charged and returned by the void, or voided and the charge answers VOIDED; never charged after a void', async () => {
+        const env = await environment();
+        const other = env.open();
+        await Promise.all([env.warm(env.db), env.warm(other)]);
+        const [charger, voider] = [env.payments, env.replica(other)];
+        const requests = Array.from({ length: 20 }, (_, i) => ({
+          ...input,
+          idempotencyKey: `${input.idempotencyKey}-${i}`,
+        }));
+        const races = await Promise.all(
+          requests.map(async (request, i) => {
+            const charge = () => charger.charge(request, log);
+            const voiding = () => voider.voidCharge(request, log);
+            // Half the races start the void first.
+            const [charged, voided] =
+              i % 2 === 0
+                ? await Promise.allSettled([charge(), voiding()])
+                : await Promise.allSettled([voiding(), charge()]).then(([v, c]) => [c, v] as const);
+            if (charged?.status !== 'fulfilled') throw new Error(`the charge of race ${i} failed`);
+            if (voided?.status === 'rejected') {
+              // The void came while the charge was with the processor: in progress, and a retry gets the charge.
+              expect(voided.reason).toMatchObject({ code: 'UNAVAILABLE' });
+              return { charged: charged.value, voided: await voider.voidCharge(request, log) };
+            }
+            return { charged: charged.value, voided: voided?.value };
+          }),
+        );
+        for (const { charged, voided } of races) {
+          expect(voided).toEqual(charged);
+          expect(['SUCCEEDED', 'VOIDED']).toContain(charged.status);
+        }
+        const made = races.filter((r) => r.charged.status === 'SUCCEEDED').map((r) => r.charged.id);
+        // The processor saw exactly the keys that were charged, each once: none of a voided key, before or after.
+        expect([...env.processor.chargeKeys].sort()).toEqual([...made].sort());
+        expect(env.mock.charges).toHaveLength(made.length);
+        expect(await env.count('charges')).toBe(20);
+        // A charge arriving late for any of them changes nothing.
+        for (const [i, request] of requests.entries()) {
+          expect(await charger.charge(request, log)).toEqual(races[i]?.charged);
+        }
+        expect(env.processor.chargeCalls).toBe(made.length);
+      });
+    });
+
     describe('refunds', () => {
       const refundOf = (chargeId: string, change: Partial<RefundInput> = {}): RefundInput => ({
         idempotencyKey: `refund-${randomUUID()}`,
@@ -346,6 +553,19 @@ export function describePaymentStoreContract(name: string, harness: DatabaseHarn
         ]);
         expect(processor.refundCalls).toBe(1);
         expect((await payments.getCharge(charge.id)).refunded).toEqual(eur(600));
+      });
+
+      it('refuses to refund a voided charge (CHARGE_NOT_REFUNDABLE)', async () => {
+        const { payments, processor } = await environment();
+        const voided = await payments.voidCharge(input, log);
+        const error = await rejection(payments.refund(refundOf(voided.id), log));
+        expect([error.code, error.reason, error.field]).toEqual([
+          'FAILED_PRECONDITION',
+          'CHARGE_NOT_REFUNDABLE',
+          'chargeId',
+        ]);
+        expect(error.message).toMatch(/voided/);
+        expect(processor.refundCalls).toBe(0);
       });
 
       it('refuses to refund a declined charge', async () => {

@@ -5,6 +5,7 @@ import type {
   ClaimResult,
   NewChargeClaim,
   NewRefundClaim,
+  NewVoidedCharge,
   PaymentStore,
   RefundRecord,
 } from '../domain/payments';
@@ -97,15 +98,31 @@ function toRefundRecord(row: RefundRow): RefundRecord {
 export class PostgresPaymentStore implements PaymentStore {
   constructor(private readonly db: Database) {}
 
-  async claimCharge(claim: NewChargeClaim): Promise<ClaimResult<ChargeRecord>> {
-    // Its own statement (its own transaction): a concurrent twin blocks on the unique key until this commits,
-    // then inserts nothing and reads the committed claim.
-    const inserted = await this.db.query<{ created_at_utc: string }>(
-      `INSERT INTO charges
-         (id, idempotency_key, request_hash, order_id, customer_id, amount, currency, status, lease_until)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'PENDING', ${AT('$8')})
+  claimCharge(claim: NewChargeClaim): Promise<ClaimResult<ChargeRecord>> {
+    return this.insertCharge(claim, 'PENDING', claim.leaseUntilMs);
+  }
+
+  voidCharge(voided: NewVoidedCharge): Promise<ClaimResult<ChargeRecord>> {
+    return this.insertCharge(voided, 'VOIDED');
+  }
+
+  /**
+   * The row of a new key: PENDING under a lease, or VOIDED (done at once, no lease). Its own statement (its
+   * own transaction): a concurrent twin, or a charge and a void of one key, block on the unique key until the
+   * first commits; the other inserts nothing and reads the committed row.
+   */
+  private async insertCharge(
+    claim: NewVoidedCharge,
+    status: 'PENDING' | 'VOIDED',
+    leaseUntilMs?: number,
+  ): Promise<ClaimResult<ChargeRecord>> {
+    const inserted = await this.db.query<{ created_at_utc: string; lease_until_ms: number | string }>(
+      `INSERT INTO charges (id, idempotency_key, request_hash, order_id, customer_id, amount, currency, status,
+         lease_until, completed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce(${AT('$9')}, now()), CASE WHEN $8 = 'VOIDED' THEN now() END)
        ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING to_char(created_at AT TIME ZONE 'UTC', ${UTC_RFC3339}) AS created_at_utc`,
+       RETURNING to_char(created_at AT TIME ZONE 'UTC', ${UTC_RFC3339}) AS created_at_utc,
+         (extract(epoch FROM lease_until) * 1000)::bigint AS lease_until_ms`,
       [
         claim.id,
         claim.idempotencyKey,
@@ -114,7 +131,8 @@ export class PostgresPaymentStore implements PaymentStore {
         claim.customerId,
         claim.amount.amount,
         claim.amount.currency,
-        claim.leaseUntilMs,
+        status,
+        leaseUntilMs ?? null,
       ],
     );
     const created = inserted.rows[0];
@@ -128,10 +146,10 @@ export class PostgresPaymentStore implements PaymentStore {
           orderId: claim.orderId,
           customerId: claim.customerId,
           amount: claim.amount,
-          status: 'PENDING',
+          status,
           refunded: 0,
           attempt: 1,
-          leaseUntilMs: claim.leaseUntilMs,
+          leaseUntilMs: leaseUntilMs ?? Number(created.lease_until_ms),
           createdAt: created.created_at_utc,
         },
       };

@@ -6,6 +6,7 @@ import {
   ChargeStatus,
   PaymentServiceClient,
   type RefundRequest,
+  type VoidChargeRequest,
 } from '../../../lib/contracts/gen/shopfront/payment/v1/payment';
 import { callUnary } from '../../../lib/runtime/grpc-client';
 import { type RunningGrpcServer, startGrpcServer } from '../../../lib/runtime/grpc-server';
@@ -91,6 +92,7 @@ describe('payment-service gRPC API (real socket, generated client, PostgreSQL)',
   const rpc = {
     charge: (request: ChargeRequest, timeoutMs?: number) =>
       callUnary(client, client.charge, request, options('Charge', timeoutMs)),
+    void: (request: VoidChargeRequest) => callUnary(client, client.voidCharge, request, options('VoidCharge')),
     refund: (request: RefundRequest) => callUnary(client, client.refund, request, options('Refund')),
     get: (id: string) => callUnary(client, client.getCharge, { id }, options('GetCharge')),
   };
@@ -223,6 +225,88 @@ describe('payment-service gRPC API (real socket, generated client, PostgreSQL)',
     });
   });
 
+  describe('VoidCharge', () => {
+    it('voids a key nothing was charged under: VOIDED without a card; a later Charge of it answers the same, charging nothing', async () => {
+      const request = chargeRequest();
+      const calls = processor.chargeCalls;
+      const voided = await rpc.void(request);
+      expect(voided).toEqual<ChargeResult>({
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        idempotencyKey: request.idempotencyKey,
+        orderId: request.orderId,
+        amount: { amount: 4999, currency: 'EUR' },
+        status: ChargeStatus.CHARGE_STATUS_VOIDED,
+        declineCode: '',
+        cardBrand: '',
+        cardLast4: '',
+        refunded: { amount: 0, currency: 'EUR' },
+        createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      });
+      expect(await rpc.charge(request)).toEqual(voided);
+      expect(await rpc.void(request)).toEqual(voided);
+      expect(await rpc.get(voided.id)).toEqual(voided);
+      expect(processor.chargeCalls).toBe(calls);
+      expect(await chargesUnder(request.idempotencyKey)).toBe(1);
+    });
+
+    it.each([
+      ['tok_visa', 'SUCCEEDED'],
+      ['tok_chargeDeclined', 'DECLINED'],
+    ] as const)('returns a finished charge (%s) as it stands: %s', async (token, outcome) => {
+      const request = chargeRequest({ paymentToken: token });
+      const charge = await rpc.charge(request);
+      expect(charge.status).toBe(ChargeStatus[`CHARGE_STATUS_${outcome}`]);
+      expect(await rpc.void(request)).toEqual(charge);
+    });
+
+    it('answers UNAVAILABLE "charge in progress" while the charge is with the processor, then returns that charge', async () => {
+      const request = chargeRequest({ paymentToken: 'tok_slow' });
+      const calls = processor.chargeCalls;
+      const charging = rpc.charge(request);
+      while (processor.chargeCalls === calls) await new Promise((resolve) => setTimeout(resolve, 5));
+      const inProgress = await failure(rpc.void(request));
+      expect(inProgress).toMatchObject({ code: grpc.status.UNAVAILABLE });
+      expect(inProgress.details).toMatch(/charge in progress; retry with the same idempotency key/);
+      const charge = await charging;
+      expect(charge.status).toBe(ChargeStatus.CHARGE_STATUS_SUCCEEDED);
+      expect(await rpc.void(request)).toEqual(charge);
+      expect(processor.chargeCalls).toBe(calls + 1);
+    });
+
+    it('refuses a void of the key with another request: INVALID_ARGUMENT, reason IDEMPOTENCY_KEY_REUSED', async () => {
+      const request = chargeRequest();
+      const first = await rpc.charge(request);
+      const failed = await failure(rpc.void({ ...request, orderId: 'order-other' }));
+      expect(failed).toMatchObject({
+        code: grpc.status.INVALID_ARGUMENT,
+        field: 'idempotencyKey',
+        reason: 'IDEMPOTENCY_KEY_REUSED',
+      });
+      expect(await rpc.get(first.id)).toEqual(first);
+    });
+
+    it.each<[string, Partial<VoidChargeRequest>, string]>([
+      ['an empty idempotency key', { idempotencyKey: '' }, 'idempotencyKey'],
+      ['no amount', { amount: undefined }, 'amount'],
+      ['a lower-case currency', { amount: { amount: 100, currency: 'usd' } }, 'amount.currency'],
+      ['no payment token', { paymentToken: '' }, 'paymentToken'],
+      ['no order id', { orderId: '' }, 'orderId'],
+    ])('answers a void with %s INVALID_ARGUMENT naming the field, recording nothing', async (_case, change, field) => {
+      const request = { ...chargeRequest(), ...change };
+      expect(await failure(rpc.void(request))).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, field });
+      expect(await chargesUnder(request.idempotencyKey)).toBe(0);
+    });
+
+    it('refuses to refund a voided charge (FAILED_PRECONDITION CHARGE_NOT_REFUNDABLE)', async () => {
+      const voided = await rpc.void(chargeRequest());
+      expect(await failure(rpc.refund(refundRequest(voided.id)))).toMatchObject({
+        code: grpc.status.FAILED_PRECONDITION,
+        field: 'chargeId',
+        reason: 'CHARGE_NOT_REFUNDABLE',
+      });
+    });
+  });
+
   describe('Refund', () => {
     const eur = (amount: number) => ({ amount, currency: 'EUR' });
 
@@ -301,7 +385,11 @@ describe('payment-service gRPC API (real socket, generated client, PostgreSQL)',
 
   describe('amounts beyond what a JavaScript number holds exactly (int64 past 2^53)', () => {
     /** A request encoded by hand: the generated encoder cannot even express such an amount. */
-    function rawCall(method: 'Charge' | 'Refund', amountField: number, amount: string): Promise<unknown> {
+    function rawCall(
+      method: 'Charge' | 'VoidCharge' | 'Refund',
+      amountField: number,
+      amount: string,
+    ): Promise<unknown> {
       const writer = new BinaryWriter();
       writer.uint32(10).string(`raw-${method}-${amount}`);
       if (method === 'Refund') writer.uint32(18).string('7d3c1f0e-6a39-4d7b-9a1c-0c1e2d3f4a5b');
@@ -313,7 +401,7 @@ describe('payment-service gRPC API (real socket, generated client, PostgreSQL)',
         .uint32(18)
         .string('EUR')
         .join();
-      if (method === 'Charge')
+      if (method !== 'Refund')
         writer.uint32(26).string('tok_visa').uint32(34).string('order-raw').uint32(42).string('c');
       const raw = new grpc.Client(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
       return new Promise<unknown>((resolve, reject) => {
@@ -331,9 +419,10 @@ describe('payment-service gRPC API (real socket, generated client, PostgreSQL)',
       });
     }
 
-    it.each<['Charge' | 'Refund', string, number]>([
+    it.each<['Charge' | 'VoidCharge' | 'Refund', string, number]>([
       ['Charge', '9223372036854775807', 2],
       ['Charge', '-9223372036854775808', 2],
+      ['VoidCharge', '9223372036854775807', 2],
       ['Refund', '9007199254740993', 3],
     ])('answers %s with amount %s INVALID_ARGUMENT on amount.amount, not INTERNAL', async (method, amount, field) => {
       const calls = processor.chargeCalls;

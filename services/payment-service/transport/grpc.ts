@@ -7,9 +7,10 @@ import {
   PaymentServiceService,
   RefundRequest,
   type RefundResult,
+  VoidChargeRequest,
 } from '../../../lib/contracts/gen/shopfront/payment/v1/payment';
 import { bindService, type GrpcServiceBinding } from '../../../lib/runtime/grpc-server';
-import type { Charge, Refund } from '../domain/payment';
+import type { Charge, ChargeInput, Refund } from '../domain/payment';
 import type { Payments } from '../domain/payments';
 import { withLenientAmount } from './lenient-amount';
 
@@ -21,12 +22,17 @@ export const PROTO_INCLUDE_DIRS = [CONTRACTS];
 const PAYMENT_SERVICE = {
   ...PaymentServiceService,
   charge: { ...PaymentServiceService.charge, requestDeserialize: withLenientAmount(ChargeRequest.decode, 2) },
+  voidCharge: {
+    ...PaymentServiceService.voidCharge,
+    requestDeserialize: withLenientAmount(VoidChargeRequest.decode, 2),
+  },
   refund: { ...PaymentServiceService.refund, requestDeserialize: withLenientAmount(RefundRequest.decode, 3) },
 };
 
 const STATUS: Record<Charge['status'], ChargeStatus> = {
   SUCCEEDED: ChargeStatus.CHARGE_STATUS_SUCCEEDED,
   DECLINED: ChargeStatus.CHARGE_STATUS_DECLINED,
+  VOIDED: ChargeStatus.CHARGE_STATUS_VOIDED,
 };
 
 export function toChargeResult(charge: Charge): ChargeResult {
@@ -37,10 +43,21 @@ export function toChargeResult(charge: Charge): ChargeResult {
     amount: { ...charge.amount },
     status: STATUS[charge.status],
     declineCode: charge.declineCode ?? '',
-    cardBrand: charge.card.brand,
-    cardLast4: charge.card.last4,
+    cardBrand: charge.card?.brand ?? '',
+    cardLast4: charge.card?.last4 ?? '',
     refunded: { ...charge.refunded },
     createdAt: charge.createdAt,
+  };
+}
+
+/** A Charge or VoidCharge request as the domain takes it (the two carry the same fields). */
+function chargeInput(request: ChargeRequest | VoidChargeRequest): ChargeInput {
+  return {
+    idempotencyKey: request.idempotencyKey,
+    amount: request.amount && { amount: request.amount.amount, currency: request.amount.currency },
+    paymentToken: request.paymentToken,
+    orderId: request.orderId,
+    customerId: request.customerId,
   };
 }
 
@@ -55,19 +72,8 @@ function toRefundResult(refund: Refund): RefundResult {
  */
 export function paymentGrpcService(payments: Payments): GrpcServiceBinding {
   return bindService<PaymentServiceServer>(PAYMENT_SERVICE, {
-    charge: async (request, ctx) =>
-      toChargeResult(
-        await payments.charge(
-          {
-            idempotencyKey: request.idempotencyKey,
-            amount: request.amount && { amount: request.amount.amount, currency: request.amount.currency },
-            paymentToken: request.paymentToken,
-            orderId: request.orderId,
-            customerId: request.customerId,
-          },
-          ctx.log,
-        ),
-      ),
+    charge: async (request, ctx) => toChargeResult(await payments.charge(chargeInput(request), ctx.log)),
+    voidCharge: async (request, ctx) => toChargeResult(await payments.voidCharge(chargeInput(request), ctx.log)),
     refund: async (request, ctx) =>
       toRefundResult(
         await payments.refund(

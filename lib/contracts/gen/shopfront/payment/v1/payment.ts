@@ -27,6 +27,11 @@ export enum ChargeStatus {
   CHARGE_STATUS_UNSPECIFIED = 0,
   CHARGE_STATUS_SUCCEEDED = 1,
   CHARGE_STATUS_DECLINED = 2,
+  /**
+   * CHARGE_STATUS_VOIDED - VoidCharge recorded the key before any charge was made under it: no money moved, and none ever will under
+   * this key. A voided result has no card (card_brand and card_last4 empty) and is not refundable.
+   */
+  CHARGE_STATUS_VOIDED = 3,
   UNRECOGNIZED = -1,
 }
 
@@ -45,6 +50,20 @@ export interface ChargeRequest {
    * A processor token for the card, e.g. Stripe's test tokens tok_visa, tok_chargeDeclined,
    * tok_chargeDeclinedInsufficientFunds, tok_chargeDeclinedProcessingError.
    */
+  paymentToken: string;
+  orderId: string;
+  customerId: string;
+}
+
+/**
+ * The charge request VoidCharge settles: the idempotency key and the very request sent (or about to be sent)
+ * to Charge under it, validated the same way. The request is what makes the voided key a full record (order,
+ * customer, amount), and how a VOIDED key tells a late Charge of this request (answered VOIDED) from another
+ * request reusing the key (IDEMPOTENCY_KEY_REUSED); the payment token completes a charge left in progress.
+ */
+export interface VoidChargeRequest {
+  idempotencyKey: string;
+  amount: Money | undefined;
   paymentToken: string;
   orderId: string;
   customerId: string;
@@ -180,6 +199,96 @@ export const ChargeRequest: MessageFns<ChargeRequest> = {
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseChargeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.paymentToken = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.orderId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.customerId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseVoidChargeRequest(): VoidChargeRequest {
+  return { idempotencyKey: "", amount: undefined, paymentToken: "", orderId: "", customerId: "" };
+}
+
+export const VoidChargeRequest: MessageFns<VoidChargeRequest> = {
+  encode(message: VoidChargeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.idempotencyKey !== "") {
+      writer.uint32(10).string(message.idempotencyKey);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(18).fork()).join();
+    }
+    if (message.paymentToken !== "") {
+      writer.uint32(26).string(message.paymentToken);
+    }
+    if (message.orderId !== "") {
+      writer.uint32(34).string(message.orderId);
+    }
+    if (message.customerId !== "") {
+      writer.uint32(42).string(message.customerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VoidChargeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVoidChargeRequest();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -602,6 +711,8 @@ export const PaymentServiceService = {
    * Idempotent by idempotency_key: the same key with the same request returns the first result (a decline
    * included); the same key with a different request is INVALID_ARGUMENT (reason IDEMPOTENCY_KEY_REUSED).
    * A decline is a result (status DECLINED with a decline code), not an error.
+   * A key recorded VOIDED by VoidCharge is never charged: Charge answers the VOIDED result (the same request) or
+   * IDEMPOTENCY_KEY_REUSED (another request).
    */
   charge: {
     path: "/shopfront.payment.v1.PaymentService/Charge" as const,
@@ -609,6 +720,29 @@ export const PaymentServiceService = {
     responseStream: false as const,
     requestSerialize: (value: ChargeRequest): Buffer => Buffer.from(ChargeRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): ChargeRequest => ChargeRequest.decode(value),
+    responseSerialize: (value: ChargeResult): Buffer => Buffer.from(ChargeResult.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ChargeResult => ChargeResult.decode(value),
+  },
+  /**
+   * Settles a charge whose outcome the caller does not know (its Charge answer was lost or never came) without
+   * ever making one: for a caller that no longer wants the charge (order-service compensating a failed order).
+   * - A charge under the key is done: returned as it stands (SUCCEEDED or DECLINED; VOIDED when voided before).
+   * - None under the key: the key is recorded VOIDED (a row with this request, no processor call) and the
+   *   answer is status VOIDED; a Charge arriving later under the key (the first attempt, late) never charges.
+   * - One is in progress (with the processor right now): UNAVAILABLE "charge in progress; retry with the same
+   *   idempotency key", answered at once. UNAVAILABLE because retrying later with the same request is always
+   *   safe and callers already retry it with backoff; the retry returns the charge once it is done.
+   * - One was left in progress by a crash or an unanswered processor call (its lease ended): completed under
+   *   its processor key, as a retry of the Charge would, and returned; UNAVAILABLE if the processor still
+   *   does not answer.
+   * The same key with a different request is INVALID_ARGUMENT (reason IDEMPOTENCY_KEY_REUSED), as for Charge.
+   */
+  voidCharge: {
+    path: "/shopfront.payment.v1.PaymentService/VoidCharge" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: VoidChargeRequest): Buffer => Buffer.from(VoidChargeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): VoidChargeRequest => VoidChargeRequest.decode(value),
     responseSerialize: (value: ChargeResult): Buffer => Buffer.from(ChargeResult.encode(value).finish()),
     responseDeserialize: (value: Buffer): ChargeResult => ChargeResult.decode(value),
   },
@@ -638,8 +772,25 @@ export interface PaymentServiceServer extends UntypedServiceImplementation {
    * Idempotent by idempotency_key: the same key with the same request returns the first result (a decline
    * included); the same key with a different request is INVALID_ARGUMENT (reason IDEMPOTENCY_KEY_REUSED).
    * A decline is a result (status DECLINED with a decline code), not an error.
+   * A key recorded VOIDED by VoidCharge is never charged: Charge answers the VOIDED result (the same request) or
+   * IDEMPOTENCY_KEY_REUSED (another request).
    */
   charge: handleUnaryCall<ChargeRequest, ChargeResult>;
+  /**
+   * Settles a charge whose outcome the caller does not know (its Charge answer was lost or never came) without
+   * ever making one: for a caller that no longer wants the charge (order-service compensating a failed order).
+   * - A charge under the key is done: returned as it stands (SUCCEEDED or DECLINED; VOIDED when voided before).
+   * - None under the key: the key is recorded VOIDED (a row with this request, no processor call) and the
+   *   answer is status VOIDED; a Charge arriving later under the key (the first attempt, late) never charges.
+   * - One is in progress (with the processor right now): UNAVAILABLE "charge in progress; retry with the same
+   *   idempotency key", answered at once. UNAVAILABLE because retrying later with the same request is always
+   *   safe and callers already retry it with backoff; the retry returns the charge once it is done.
+   * - One was left in progress by a crash or an unanswered processor call (its lease ended): completed under
+   *   its processor key, as a retry of the Charge would, and returned; UNAVAILABLE if the processor still
+   *   does not answer.
+   * The same key with a different request is INVALID_ARGUMENT (reason IDEMPOTENCY_KEY_REUSED), as for Charge.
+   */
+  voidCharge: handleUnaryCall<VoidChargeRequest, ChargeResult>;
   /** Refunds a succeeded charge, fully or in part; idempotent by idempotency_key like Charge. */
   refund: handleUnaryCall<RefundRequest, RefundResult>;
   getCharge: handleUnaryCall<GetChargeRequest, ChargeResult>;
@@ -650,6 +801,8 @@ export interface PaymentServiceClient extends Client {
    * Idempotent by idempotency_key: the same key with the same request returns the first result (a decline
    * included); the same key with a different request is INVALID_ARGUMENT (reason IDEMPOTENCY_KEY_REUSED).
    * A decline is a result (status DECLINED with a decline code), not an error.
+   * A key recorded VOIDED by VoidCharge is never charged: Charge answers the VOIDED result (the same request) or
+   * IDEMPOTENCY_KEY_REUSED (another request).
    */
   charge(
     request: ChargeRequest,
@@ -662,6 +815,35 @@ export interface PaymentServiceClient extends Client {
   ): ClientUnaryCall;
   charge(
     request: ChargeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ChargeResult) => void,
+  ): ClientUnaryCall;
+  /**
+   * Settles a charge whose outcome the caller does not know (its Charge answer was lost or never came) without
+   * ever making one: for a caller that no longer wants the charge (order-service compensating a failed order).
+   * - A charge under the key is done: returned as it stands (SUCCEEDED or DECLINED; VOIDED when voided before).
+   * - None under the key: the key is recorded VOIDED (a row with this request, no processor call) and the
+   *   answer is status VOIDED; a Charge arriving later under the key (the first attempt, late) never charges.
+   * - One is in progress (with the processor right now): UNAVAILABLE "charge in progress; retry with the same
+   *   idempotency key", answered at once. UNAVAILABLE because retrying later with the same request is always
+   *   safe and callers already retry it with backoff; the retry returns the charge once it is done.
+   * - One was left in progress by a crash or an unanswered processor call (its lease ended): completed under
+   *   its processor key, as a retry of the Charge would, and returned; UNAVAILABLE if the processor still
+   *   does not answer.
+   * The same key with a different request is INVALID_ARGUMENT (reason IDEMPOTENCY_KEY_REUSED), as for Charge.
+   */
+  voidCharge(
+    request: VoidChargeRequest,
+    callback: (error: ServiceError | null, response: ChargeResult) => void,
+  ): ClientUnaryCall;
+  voidCharge(
+    request: VoidChargeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ChargeResult) => void,
+  ): ClientUnaryCall;
+  voidCharge(
+    request: VoidChargeRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ChargeResult) => void,
