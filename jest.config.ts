@@ -32,6 +32,7 @@ const config: Config = {
         }),
   },
   transformIgnorePatterns: requiresEsmNatively ? ['/node_modules/'] : ['/node_modules/(?!jose/)'],
+  setupFiles: ['<rootDir>/test/unit-environment.ts'],
   globalSetup: '<rootDir>/lib/runtime/test-support/postgres-setup.ts',
   globalTeardown: '<rootDir>/lib/runtime/test-support/postgres-teardown.ts',
   snapshotFormat: { printBasicPrototype: false },
