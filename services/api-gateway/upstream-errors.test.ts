@@ -235,6 +235,17 @@ describe('a peer that breaks its contract', () => {
     const response = await upstreamRoutes[4].send(platform.api);
     expect(response.status).toBe(500);
   });
+
+  it('is a 500 for a timestamp that is not RFC 3339, naming it in the log', async () => {
+    platform.users.respond('getUser', async () => ({ user: { ...ALICE, createdAt: '02/01/2026 03:04' } }));
+    const before = platform.logs.length;
+    const response = await upstreamRoutes[2].send(platform.api);
+    expect(response.status).toBe(500);
+    const [logged] = platform.logs.slice(before).filter((line) => line.msg === 'unexpected error');
+    expect((logged?.err as { message?: string } | undefined)?.message).toBe(
+      `user-service broke its contract: user ${ALICE.id} createdAt "02/01/2026 03:04" is not RFC 3339`,
+    );
+  });
 });
 
 describe('peers that are down', () => {

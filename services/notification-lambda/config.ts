@@ -23,7 +23,8 @@ export class ConfigError extends Error {
 
 const required = z.string({ error: 'is required' }).trim().min(1, 'is required');
 
-const envSchema = z.object({
+/** The variables the Lambda reads on AWS (set by infra/aws from the stack's resources). */
+export const lambdaEnvSchema = z.object({
   NOTIFICATION_TOPIC_ARN: required.regex(
     /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/,
     'must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)',
@@ -42,7 +43,7 @@ const envSchema = z.object({
 
 /** Reads and validates the environment once, at cold start; throws ConfigError naming the variable. */
 export const loadConfig = (env: NodeJS.ProcessEnv): NotificationConfig => {
-  const parsed = envSchema.safeParse(env);
+  const parsed = lambdaEnvSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const variable = String(issue.path[0] ?? '');

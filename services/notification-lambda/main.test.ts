@@ -207,6 +207,11 @@ describe('notification-lambda on the local platform', () => {
   const publishEvent = (bus: LocalEventLog, eventId: string, orderId = `ord_${eventId}`) =>
     bus.publish('orders', [{ key: orderId, value: JSON.stringify(orderEvent(eventId, orderId)) }]);
 
+  it('creates its notifications file empty at start, before any order, so it can be followed', async () => {
+    await launch(freshSchema());
+    expect(await readFile(join(dir, 'notifications.jsonl'), 'utf8')).toBe('');
+  });
+
   it('appends one JSON line per order event with the confirmation, and is ready while bus and database answer', async () => {
     const { bus, service } = await launch(freshSchema());
     await publishEvent(bus, 'evt-1');

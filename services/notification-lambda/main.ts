@@ -29,12 +29,13 @@ export const notificationLambda: ServiceDefinition<LocalNotificationConfig> = {
   build: async ({ config, db, bus, logger, onStop }) => {
     const file = path.join(config.DATA_DIR, NOTIFICATIONS_FILE);
     const groupId = shop.consumerGroup(SERVICE_NAME, TOPIC_ORDERS);
+    const notifier = await JsonlFileNotifier.open(file);
     const subscription = await bus.subscribe({
       topic: TOPIC_ORDERS,
       groupId,
       maxAttempts: attemptsSpanning(LOCAL_LEASE_MS),
       handle: createOrdersRecordHandler({
-        notifier: new JsonlFileNotifier(file),
+        notifier,
         deliveryRecords: new PostgresDeliveryRecords(db),
         logger: fromPino(logger),
       }),

@@ -343,6 +343,7 @@ describe("the order saga against fake product and payment services (gRPC), on th
       failure: { code: 'STOCK_NOT_RESERVED', peer: { name: 'product-service', code: 'INVALID_ARGUMENT' } },
     });
     expect(order.failure?.field).toBeUndefined();
+    expect(order.failure?.reason).toBe('the stock could not be reserved; nothing was charged');
   });
 
   it('fails an order priced in two currencies after releasing its stock, and never charges', async () => {
@@ -433,6 +434,10 @@ describe("the order saga against fake product and payment services (gRPC), on th
       },
     });
     expect(order.failure?.itemIndex).toBeUndefined();
+    // Written for the customer: what to do, not which service refused what (that is `peer`, for operators).
+    expect(order.failure?.reason).toBe(
+      'the payment token was refused; pay with another one, under a new Idempotency-Key',
+    );
     expect(await stored(w, order.id)).toMatchObject({ failure: order.failure });
     expect(w.payment.callsOf('Charge')).toHaveLength(1);
     expect(w.product.reservations.get(order.id)?.status).toBe('RELEASED');
@@ -448,6 +453,7 @@ describe("the order saga against fake product and payment services (gRPC), on th
       failure: { code: 'PAYMENT_FAILED', peer: { name: 'payment-service', code: 'INVALID_ARGUMENT' } },
     });
     expect(order.failure?.field).toBeUndefined();
+    expect(order.failure?.reason).toBe('the payment could not be processed; nothing was charged');
   });
 
   const leaseHandedOver = async (w: World, id: string) =>
@@ -740,6 +746,7 @@ describe("the order saga against fake product and payment services (gRPC), on th
       stock: 'RELEASED',
       failure: { code: 'PRODUCT_SERVICE_UNAVAILABLE' },
     });
+    expect(order.failure?.reason).toBe('the stock could not be checked in time; nothing was charged; try again later');
     expect(w.product.callsOf('ReserveStock').length).toBeGreaterThan(1);
     expect(w.product.callsOf('ReleaseStock', order.id)).toHaveLength(1);
     expect(w.payment.calls).toEqual([]);

@@ -22,10 +22,18 @@ interface OrderJson {
   id: string;
   userId: string;
   status: string;
-  items: { productId: string; quantity: number; unitPrice?: Money }[];
-  total?: Money;
-  declineCode?: string;
+  items: { productId: string; quantity: number; unitPrice: Money | null }[];
+  total: Money | null;
+  failureCode: string | null;
+  failureReason: string | null;
+  declineCode: string | null;
+  paymentId: string | null;
+  createdAt: string;
+  updatedAt: string;
 }
+
+/** The one form of every timestamp the API answers: RFC 3339, UTC, milliseconds. */
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** The order.created event as the observer reads it off the `orders` topic. */
 interface OrderCreated {
@@ -101,6 +109,7 @@ export function platformContract(platform: () => RunningPlatform): void {
     const me = await call('GET', `/api/v1/users/${String(registered.body.id)}`, undefined, token);
     expect(me.status).toBe(200);
     expect(me.body).toMatchObject({ id: registered.body.id, email });
+    expect(me.body.createdAt).toMatch(TIMESTAMP);
 
     const adminLogin = await call('POST', '/api/v1/auth/login', ADMIN);
     const adminId = String((adminLogin.body.user as { id: string }).id);
@@ -260,7 +269,12 @@ export function platformContract(platform: () => RunningPlatform): void {
           { productId: cup.id, quantity: 3, unitPrice: cup.price },
         ],
         total: { amount: 2 * teapot.price.amount + 3 * cup.price.amount, currency: 'EUR' },
+        failureCode: null,
+        failureReason: null,
+        declineCode: null,
         paymentId: expect.any(String),
+        createdAt: expect.stringMatching(TIMESTAMP),
+        updatedAt: expect.stringMatching(TIMESTAMP),
       });
       expect(placed.headers.get('location')).toBe(`/api/v1/orders/${confirmed.id}`);
       expect(await stockOf(teapot.id)).toBe(teapotStock - 2);
@@ -315,7 +329,11 @@ export function platformContract(platform: () => RunningPlatform): void {
         status: 'FAILED',
         failureCode: 'PAYMENT_DECLINED',
         declineCode: 'card_declined',
+        total: { amount: teapot.price.amount, currency: 'EUR' },
+        paymentId: null,
       });
+      // Every order has the same members, whatever its state.
+      expect(Object.keys(failed.body).sort()).toEqual(Object.keys(confirmed).sort());
     });
 
     it('answers more than the stock with 409 OUT_OF_STOCK naming the item, and takes nothing', async () => {
@@ -336,6 +354,26 @@ export function platformContract(platform: () => RunningPlatform): void {
         },
       });
       expect([await stockOf(teapot.id), await stockOf(cup.id)]).toEqual([teapotStock, cupStock]);
+      const failed = await call(
+        'GET',
+        `/api/v1/orders/${String((refused.body.error as { orderId: string }).orderId)}`,
+        undefined,
+        bob.token,
+      );
+      // Refused before it was priced: the same members as a priced order, the prices null.
+      expect(failed.body).toMatchObject({
+        status: 'FAILED',
+        failureCode: 'OUT_OF_STOCK',
+        items: [
+          { productId: cup.id, quantity: 1, unitPrice: null },
+          { productId: teapot.id, quantity: teapotStock + 1, unitPrice: null },
+        ],
+        total: null,
+        declineCode: null,
+        paymentId: null,
+        createdAt: expect.stringMatching(TIMESTAMP),
+      });
+      expect(Object.keys(failed.body).sort()).toEqual(Object.keys(confirmed).sort());
     });
 
     it('answers a payment token the processor does not know with 422 on paymentToken, and puts the stock back', async () => {
@@ -348,12 +386,24 @@ export function platformContract(platform: () => RunningPlatform): void {
       expect(refused.body).toEqual({
         error: {
           code: 'PAYMENT_FAILED',
-          message: expect.any(String),
+          message: 'the payment token was refused; pay with another one, under a new Idempotency-Key',
           field: 'paymentToken',
           orderId: expect.any(String),
         },
       });
       expect(await stockOf(cup.id)).toBe(stock);
+      // The order tells the customer the same, never which service refused what.
+      const failed = await call(
+        'GET',
+        `/api/v1/orders/${String((refused.body.error as { orderId: string }).orderId)}`,
+        undefined,
+        cy.token,
+      );
+      expect(failed.body).toMatchObject({
+        status: 'FAILED',
+        failureCode: 'PAYMENT_FAILED',
+        failureReason: 'the payment token was refused; pay with another one, under a new Idempotency-Key',
+      });
     });
 
     it("lists the caller's orders newest first, and hides them from anyone else", async () => {

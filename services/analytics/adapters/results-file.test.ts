@@ -29,6 +29,11 @@ describe('ResultsFile', () => {
 
   const lines = async () => (await readFile(path, 'utf8')).split('\n').filter(Boolean);
 
+  it('creates the file empty, with its folder, when there is none', async () => {
+    await ResultsFile.open(path);
+    expect(await readFile(path, 'utf8')).toBe('');
+  });
+
   it('appends one line per window and never the same window twice, across reopenings', async () => {
     const file = await ResultsFile.open(path);
     expect(await file.append(windowEvent(0))).toBe(true);

@@ -19,18 +19,15 @@ export class ResultsFile {
   ) {}
 
   /**
-   * Reads the windows already written. A last line without its newline was cut short by a crash before its
-   * append finished: it is removed (that window is still pending and is written again).
+   * Reads the windows already written, creating the file empty when there is none (so `tail -F` can follow it
+   * from the start). A last line without its newline was cut short by a crash before its append finished: it is
+   * removed (that window is still pending and is written again).
    * @throws ResultsFileError on a whole line that is not a window event
    */
   static async open(path: string): Promise<ResultsFile> {
     await mkdir(dirname(path), { recursive: true });
-    let text = '';
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+    await appendFile(path, '', 'utf8');
+    const text = await readFile(path, 'utf8');
     const complete = text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1);
     if (complete.length !== text.length) await truncate(path, Buffer.byteLength(complete, 'utf8'));
     const written = new Set<string>();

@@ -25,9 +25,28 @@ export function roleOf(role: ProtoRole): z.infer<typeof Role> {
   throw new UpstreamContractError('user-service', `a user with role ${role}`);
 }
 
+const RFC_3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * Every timestamp of the REST API in one form: RFC 3339 in UTC with milliseconds (`2026-12-04T05:42:42.602Z`), as
+ * JavaScript writes it, whatever precision a peer keeps (order-service keeps PostgreSQL's microseconds, which its
+ * paging relies on; user-service has milliseconds).
+ */
+export function timestampOf(value: string, peer: string, what: string): string {
+  const ms = RFC_3339.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms)) throw new UpstreamContractError(peer, `${what} ${JSON.stringify(value)} is not RFC 3339`);
+  return new Date(ms).toISOString();
+}
+
 export function userOf(user: User | undefined): z.infer<typeof UserAccount> {
   if (!user?.id) throw new UpstreamContractError('user-service', 'an answer without a user');
-  return { id: user.id, email: user.email, name: user.name, role: roleOf(user.role), createdAt: user.createdAt };
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: roleOf(user.role),
+    createdAt: timestampOf(user.createdAt, 'user-service', `user ${user.id} createdAt`),
+  };
 }
 
 export function productOf(product: Product | undefined): z.infer<typeof ProductView> {
@@ -48,32 +67,35 @@ const ORDER_STATUS: Partial<Record<ProtoOrderStatus, z.infer<typeof OrderStatus>
   [ProtoOrderStatus.ORDER_STATUS_FAILED]: 'FAILED',
 };
 
-const moneyOf = (money: ProtoMoney | undefined): z.infer<typeof Money> | undefined =>
-  money ? { amount: money.amount, currency: money.currency } : undefined;
+const moneyOf = (money: ProtoMoney | undefined): z.infer<typeof Money> | null =>
+  money ? { amount: money.amount, currency: money.currency } : null;
 
-/** proto3 has no absent string: '' means "not set", and the REST body omits it. */
-const present = (value: string): string | undefined => (value === '' ? undefined : value);
+/** proto3 has no absent string: '' means "not set", which the REST body says with null. */
+const present = (value: string): string | null => (value === '' ? null : value);
 
-/** An order as the REST API shows it: optional members omitted when empty. */
+/**
+ * An order as the REST API shows it, in one shape whatever its state: every member is there, null when it does not
+ * apply or is not known (no prices before the stock is reserved, which an order refused for stock never was).
+ */
 export function orderOf(order: Order | undefined): z.infer<typeof OrderView> {
   if (!order?.id) throw new UpstreamContractError('order-service', 'an answer without an order');
   const status = ORDER_STATUS[order.status];
   if (!status) throw new UpstreamContractError('order-service', `order ${order.id} with status ${order.status}`);
-  const view: z.infer<typeof OrderView> = {
+  return {
     id: order.id,
     userId: order.userId,
     status,
-    items: order.items.map((item) => {
-      const unitPrice = moneyOf(item.unitPrice);
-      return { productId: item.productId, quantity: item.quantity, ...(unitPrice && { unitPrice }) };
-    }),
+    items: order.items.map((item) => ({
+      productId: item.productId,
+      quantity: item.quantity,
+      unitPrice: moneyOf(item.unitPrice),
+    })),
     total: moneyOf(order.total),
     failureCode: present(order.failureCode),
     failureReason: present(order.failureReason),
     declineCode: present(order.declineCode),
     paymentId: present(order.paymentId),
-    createdAt: order.createdAt,
-    updatedAt: order.updatedAt,
+    createdAt: timestampOf(order.createdAt, 'order-service', `order ${order.id} createdAt`),
+    updatedAt: timestampOf(order.updatedAt, 'order-service', `order ${order.id} updatedAt`),
   };
-  return Object.fromEntries(Object.entries(view).filter(([, value]) => value !== undefined)) as typeof view;
 }

@@ -149,13 +149,19 @@ export const IdempotencyKeyHeaders = z.object({
 
 // ---- responses ----
 
+/** RFC 3339 in UTC with milliseconds: every timestamp the API answers. */
+const Timestamp = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
+  .describe('RFC 3339 in UTC with milliseconds, e.g. 2026-12-04T05:42:42.602Z');
+
 export const Role = z.enum(['customer', 'admin']);
 
 export const RegisteredUser = z.object({ id: z.string(), email: z.string(), name: z.string() }).strict();
 
 export const UserSummary = RegisteredUser.extend({ role: Role }).strict();
 
-export const UserAccount = UserSummary.extend({ createdAt: z.string().describe('RFC 3339') }).strict();
+export const UserAccount = UserSummary.extend({ createdAt: Timestamp }).strict();
 
 export const LoginResult = z
   .object({
@@ -186,8 +192,12 @@ export const ProductPage = z
 
 export const OrderStatus = z.enum(['PENDING', 'CONFIRMED', 'FAILED']);
 
-/** A known price, or absent before the stock is reserved (a PENDING order, or one that failed before pricing). */
-const PricedLater = (what: string) => Money.optional().describe(`${what}; absent until the stock is reserved`);
+/** A known price, or null before the stock is reserved (a PENDING order, or one that failed before pricing). */
+const PricedLater = (what: string) =>
+  Money.nullable().describe(`${what}; null until the stock is reserved (an order refused for stock never is)`);
+
+/** A member every order has, null in the states it does not apply to. */
+const ForState = (what: string) => z.string().nullable().describe(what);
 
 export const OrderView = z
   .object({
@@ -200,17 +210,16 @@ export const OrderView = z
       z.object({ productId: z.string(), quantity: z.int(), unitPrice: PricedLater('the price per unit') }).strict(),
     ),
     total: PricedLater('the sum of unit price x quantity'),
-    failureCode: z
-      .string()
-      .optional()
-      .describe(
-        'FAILED only, machine-readable: OUT_OF_STOCK, PRODUCT_NOT_FOUND, PAYMENT_DECLINED, PAYMENT_FAILED, MIXED_CURRENCY, AMOUNT_TOO_LARGE, STOCK_NOT_RESERVED, PRODUCT_SERVICE_UNAVAILABLE, CONFIRMATION_FAILED (more may come)',
-      ),
-    failureReason: z.string().optional().describe('FAILED only: what went wrong, for people'),
-    declineCode: z.string().optional().describe("PAYMENT_DECLINED only: the processor's decline code (card_declined)"),
-    paymentId: z.string().optional().describe('CONFIRMED only: the charge at payment-service'),
-    createdAt: z.string().describe('RFC 3339'),
-    updatedAt: z.string().describe('RFC 3339'),
+    failureCode: ForState(
+      'FAILED, machine-readable (null otherwise): OUT_OF_STOCK, PRODUCT_NOT_FOUND, PAYMENT_DECLINED, PAYMENT_FAILED, MIXED_CURRENCY, AMOUNT_TOO_LARGE, STOCK_NOT_RESERVED, PRODUCT_SERVICE_UNAVAILABLE, CONFIRMATION_FAILED (more may come)',
+    ),
+    failureReason: ForState('FAILED: what went wrong and what the customer can do, for people (null otherwise)'),
+    declineCode: ForState(
+      "PAYMENT_DECLINED: the processor's decline code, such as card_declined or insufficient_funds (null otherwise)",
+    ),
+    paymentId: ForState('CONFIRMED: the charge at payment-service (null otherwise)'),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
   })
   .strict();
 

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Notification } from '../domain/ports';
@@ -21,6 +21,16 @@ describe('JsonlFileNotifier', () => {
   });
   afterEach(async () => {
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('opens with the file in place: created empty with its folder, or kept as it is', async () => {
+    const file = join(dir, 'local', 'notifications.jsonl');
+    await JsonlFileNotifier.open(file);
+    expect(await readFile(file, 'utf8')).toBe('');
+
+    await writeFile(file, '{"messageId":"earlier"}\n');
+    await JsonlFileNotifier.open(file);
+    expect(await readFile(file, 'utf8')).toBe('{"messageId":"earlier"}\n');
   });
 
   it('appends one JSON line per notification, creating the folder, and returns its message id', async () => {

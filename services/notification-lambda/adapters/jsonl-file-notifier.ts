@@ -26,6 +26,13 @@ export class JsonlFileNotifier implements Notifier {
     this.newMessageId = options.newMessageId ?? randomUUID;
   }
 
+  /** A notifier whose file exists from the start (empty when new, kept when not), so `tail -F` can follow it. */
+  static async open(filePath: string, options: JsonlFileNotifierOptions = {}): Promise<JsonlFileNotifier> {
+    await mkdir(dirname(filePath), { recursive: true });
+    await appendFile(filePath, '', 'utf8');
+    return new JsonlFileNotifier(filePath, options);
+  }
+
   async send(notification: Notification): Promise<{ messageId: string }> {
     const messageId = this.newMessageId();
     const line = JSON.stringify({ messageId, sentAt: this.now().toISOString(), ...notification });

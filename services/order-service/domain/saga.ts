@@ -56,15 +56,29 @@ class Deferred {
   constructor(readonly order: OrderRecord) {}
 }
 
-const describe = (error: DownstreamError) =>
-  error.indeterminate
-    ? `${error.peer} did not answer in time (${error.status})`
-    : `${error.peer} refused (${error.status})`;
+/**
+ * What a customer reads of a failure a peer caused (Order.failure_reason, the REST order's failureReason): what
+ * happened to the order and what they can do, never which service failed or its status (those are `peer`).
+ */
+function customerReason(code: FailureCode, error: DownstreamError, field?: FailureField): string {
+  if (field === 'PAYMENT_TOKEN')
+    return 'the payment token was refused; pay with another one, under a new Idempotency-Key';
+  switch (code) {
+    case FailureCode.PAYMENT_FAILED:
+      return error.indeterminate
+        ? 'the payment could not be processed; any charge is refunded'
+        : 'the payment could not be processed; nothing was charged';
+    case FailureCode.PRODUCT_SERVICE_UNAVAILABLE:
+      return 'the stock could not be checked in time; nothing was charged; try again later';
+    default:
+      return 'the stock could not be reserved; nothing was charged';
+  }
+}
 
-/** A failure a peer caused: which peer, its status, and its wording for people. */
+/** A failure a peer caused: its wording for the customer, and which peer with which status for operators. */
 const peerFailure = (code: FailureCode, error: DownstreamError, field?: FailureField): OrderFailure => ({
   code,
-  reason: describe(error),
+  reason: customerReason(code, error, field),
   peer: { name: error.peer, code: error.status },
   ...(field && { field }),
 });
