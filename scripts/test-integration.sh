@@ -4,7 +4,7 @@
 # expectations of the other end-to-end tests count what is on the `orders` topic.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export NODE_OPTIONS='--experimental-vm-modules --disable-warning=ExperimentalWarning'
+export NODE_OPTIONS='--experimental-vm-modules --disable-warning=ExperimentalWarning --disable-warning=TimeoutNegativeWarning'
 jest=(npx jest --config jest.integration.config.ts)
 bash scripts/with-postgres.sh bash -c "
   bash scripts/with-kafka.sh ${jest[*]} --testPathIgnorePatterns /node_modules/ /cdk.out/ /dist/ broker-outage &&
