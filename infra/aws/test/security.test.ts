@@ -157,6 +157,16 @@ describe('kafka', () => {
       ServerProperties: Match.stringLikeRegexp('auto.create.topics.enable=false'),
     });
   });
+
+  it("runs the configuration's latest revision, so a changed property reaches the brokers", () => {
+    const [[configurationId]] = resourcesOf(dev.data, 'AWS::MSK::Configuration') as [[string, unknown]];
+    dev.data.hasResourceProperties('AWS::MSK::Cluster', {
+      ConfigurationInfo: {
+        Arn: { 'Fn::GetAtt': [configurationId, 'Arn'] },
+        Revision: { 'Fn::GetAtt': [configurationId, 'LatestRevision.Revision'] },
+      },
+    });
+  });
 });
 
 describe('tables, buckets, registries', () => {
