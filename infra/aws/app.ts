@@ -46,6 +46,7 @@ export function buildAwsApp(
     const notifications = new NotificationsStack(app, stackName(environment, 'Notifications'), {
       ...shared,
       data,
+      apiEndpoints: network.apiEndpointsSecurityGroup,
       description: `Shopfront ${name}: notification Lambda fed by MSK, SNS, delivery records`,
     });
     for (const stack of [network, data, cluster, notifications]) acknowledgeFindings(stack);
