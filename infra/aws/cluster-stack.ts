@@ -1,16 +1,20 @@
-import { KubectlV34Layer } from '@aws-cdk/lambda-layer-kubectl-v34';
 import { CfnOutput, aws_ec2 as ec2, aws_eks_v2 as eks, type aws_kms as kms } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { KUBERNETES_NAMESPACE, MSK_IAM_TLS_PORT, POSTGRES_PORT, resourceName } from '../../lib/platform';
+import { HELM_CHART_VERSIONS, KUBERNETES_VERSION, kubectlLayer } from './cluster-versions';
+import {
+  EBS_CSI_CONTROLLER_SERVICE_ACCOUNT,
+  ebsCsiDriverRole,
+  GP3_STORAGE_CLASS,
+  managedAddon,
+} from './constructs/cluster-addons';
+import { autoscalerTags, ClusterAutoscaler } from './constructs/cluster-autoscaler';
 import { allowIngressFrom } from './constructs/ingress';
 import { pascal } from './constructs/names';
 import { bindPodIdentity } from './constructs/service-identities';
 import type { DataStack } from './data-stack';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
-/** Pinned chart versions: upgrades are deliberate, reviewed changes. */
-export const ARGOCD_CHART_VERSION = '9.1.0';
-export const EXTERNAL_SECRETS_CHART_VERSION = '0.20.4';
 const ARGOCD_NAMESPACE = 'argocd';
 const EXTERNAL_SECRETS_NAMESPACE = 'external-secrets';
 
@@ -32,6 +36,9 @@ export class ClusterStack extends PlatformStack {
   readonly cluster: eks.Cluster;
   /** Envelope-encrypts Kubernetes secrets and the cluster's logs. */
   readonly key: kms.Key;
+  /** The managed node group the workloads run on; Cluster Autoscaler sizes it within the catalog's bounds. */
+  readonly workers: eks.Nodegroup;
+  readonly autoscaler: ClusterAutoscaler;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id, props);
@@ -39,9 +46,10 @@ export class ClusterStack extends PlatformStack {
     this.key = this.newKey('ClusterKey', 'cluster', `Envelope-encrypts ${env.name} Kubernetes secrets`);
     const privateSubnets = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
 
+    const clusterName = resourceName(env, 'eks');
     this.cluster = new eks.Cluster(this, 'Cluster', {
-      clusterName: resourceName(env, 'eks'),
-      version: eks.KubernetesVersion.V1_34,
+      clusterName,
+      version: KUBERNETES_VERSION,
       vpc: props.vpc,
       vpcSubnets: [privateSubnets],
       endpointAccess: eks.EndpointAccess.PRIVATE,
@@ -55,11 +63,11 @@ export class ClusterStack extends PlatformStack {
       ],
       defaultCapacityType: eks.DefaultCapacityType.NODEGROUP,
       defaultCapacity: 0,
-      kubectlProviderOptions: { kubectlLayer: new KubectlV34Layer(this, 'KubectlLayer') },
+      kubectlProviderOptions: { kubectlLayer: kubectlLayer(this, 'KubectlLayer') },
       albController: { version: eks.AlbControllerVersion.V2_8_2 },
     });
     const k8s = env.kubernetes;
-    this.cluster.addNodegroupCapacity('Workers', {
+    this.workers = this.cluster.addNodegroupCapacity('Workers', {
       nodegroupName: resourceName(env, 'workers'),
       instanceTypes: k8s.nodeInstanceTypes.map((t) => new ec2.InstanceType(t)),
       minSize: k8s.minNodes,
@@ -67,6 +75,8 @@ export class ClusterStack extends PlatformStack {
       maxSize: k8s.maxNodes,
       amiType: eks.NodegroupAmiType.AL2023_X86_64_STANDARD,
       subnets: privateSubnets,
+      // EKS tags the group's Auto Scaling group the same way; these make the intent visible on the node group.
+      tags: autoscalerTags(clusterName),
     });
     if (props.adminRoleArn) {
       this.cluster.grantAccess('Admin', props.adminRoleArn, [
@@ -76,10 +86,30 @@ export class ClusterStack extends PlatformStack {
       ]);
     }
 
-    const podIdentityAgent = new eks.Addon(this, 'PodIdentityAgent', {
-      cluster: this.cluster,
-      addonName: 'eks-pod-identity-agent',
+    // Managed add-ons at the versions cluster-versions.ts pins; the ones that run pods wait for the nodes.
+    const podIdentityAgent = managedAddon(this, 'PodIdentityAgent', this.cluster, 'eks-pod-identity-agent');
+    const addons = [
+      podIdentityAgent,
+      // Network policy enforcement: the NetworkPolicies deploy/k8s renders are enforced, not just stored.
+      managedAddon(this, 'VpcCni', this.cluster, 'vpc-cni', { configurationValues: { enableNetworkPolicy: 'true' } }),
+      managedAddon(this, 'CoreDns', this.cluster, 'coredns'),
+      managedAddon(this, 'KubeProxy', this.cluster, 'kube-proxy'),
+      // The autoscalers' resource metrics (`kubectl top`, HPA on CPU).
+      managedAddon(this, 'MetricsServer', this.cluster, 'metrics-server'),
+    ];
+    const ebsCsiDriver = managedAddon(this, 'EbsCsiDriver', this.cluster, 'aws-ebs-csi-driver', {
+      podIdentities: { [EBS_CSI_CONTROLLER_SERVICE_ACCOUNT]: ebsCsiDriverRole(this, 'EbsCsiDriverRole') },
     });
+    ebsCsiDriver.node.addDependency(podIdentityAgent);
+    for (const addon of [...addons, ebsCsiDriver]) addon.node.addDependency(this.workers);
+    this.cluster.addManifest('Gp3StorageClass', GP3_STORAGE_CLASS).node.addDependency(ebsCsiDriver);
+
+    this.autoscaler = new ClusterAutoscaler(this, 'ClusterAutoscaler', {
+      cluster: this.cluster,
+      clusterName,
+      nodegroups: [this.workers],
+    });
+    this.autoscaler.node.addDependency(podIdentityAgent);
 
     // Services reach their data only from the cluster's nodes and pods.
     const workloads = this.cluster.clusterSecurityGroupId;
@@ -120,7 +150,7 @@ export class ClusterStack extends PlatformStack {
     const externalSecrets = this.cluster.addHelmChart('ExternalSecrets', {
       chart: 'external-secrets',
       repository: 'https://charts.external-secrets.io',
-      version: EXTERNAL_SECRETS_CHART_VERSION,
+      version: HELM_CHART_VERSIONS['external-secrets'],
       namespace: EXTERNAL_SECRETS_NAMESPACE,
       createNamespace: true,
       values: { installCRDs: true, serviceAccount: { name: 'external-secrets' } },
@@ -130,7 +160,7 @@ export class ClusterStack extends PlatformStack {
     const argocd = this.cluster.addHelmChart('ArgoCd', {
       chart: 'argo-cd',
       repository: 'https://argoproj.github.io/argo-helm',
-      version: ARGOCD_CHART_VERSION,
+      version: HELM_CHART_VERSIONS['argo-cd'],
       namespace: ARGOCD_NAMESPACE,
       createNamespace: true,
       values: {

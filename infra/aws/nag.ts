@@ -219,6 +219,25 @@ export function acknowledgeFindings(stack: Stack): void {
     ...providerFramework(stack, /^Cluster\/KubectlProvider\/Handler\/Resource$/),
     VPC_EXECUTION,
   ]);
+  acknowledge(find(stack, /^EbsCsiDriverRole\/Resource$/), [
+    {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy]',
+      reason:
+        'The policy AWS maintains for the EBS CSI driver: it creates, attaches and deletes volumes and snapshots, and scopes its writes by the CSI tags it puts on them.',
+    },
+  ]);
+  acknowledge(find(stack, /^ClusterAutoscaler\/Role\/DefaultPolicy\/Resource$/), [
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Describe actions on Auto Scaling groups, launch configurations, images and instance types support no resource-level permissions.',
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:${stack.region}:<AWS::AccountId>:autoScalingGroup:*]`,
+      reason:
+        'EKS names the node groups Auto Scaling groups at run time; resizing and terminating are allowed only on groups tagged as owned by this cluster.',
+    },
+  ]);
   acknowledge(
     find(stack, /AlbController\/alb-sa\/Role\/DefaultPolicy\/Resource$/),
     ALB_CONTROLLER_WILDCARDS.map((finding) => ({

@@ -324,9 +324,14 @@ describe('cluster', () => {
     });
   });
 
-  it('installs the load balancer controller, External Secrets and ArgoCD', () => {
+  it('installs the load balancer controller, External Secrets, ArgoCD and Cluster Autoscaler', () => {
     const charts = resourcesOf(dev.cluster, 'Custom::AWSCDK-EKS-HelmChart').map(([, p]) => p.Chart);
-    expect(charts.sort()).toEqual(['argo-cd', 'aws-load-balancer-controller', 'external-secrets']);
+    expect(charts.sort()).toEqual([
+      'argo-cd',
+      'aws-load-balancer-controller',
+      'cluster-autoscaler',
+      'external-secrets',
+    ]);
   });
 
   it('points ArgoCD at the rendered manifests of its environment, with automated prune and self-heal', () => {

@@ -1,0 +1,151 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { EKS_ADDON_VERSIONS, HELM_CHART_VERSIONS, KUBERNETES_VERSION } from '../cluster-versions';
+import { resourcesOf, stacksOf, templates } from './fixture';
+
+const dev = templates('dev').cluster;
+const prod = templates('prod').cluster;
+
+type Props = Record<string, unknown>;
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+
+const addons = (template: Template): Map<string, Props & { id: string }> =>
+  new Map(resourcesOf(template, 'AWS::EKS::Addon').map(([id, p]) => [p.AddonName as string, { id, ...p }]));
+
+function helmChart(template: Template, chart: string): Props & { values: Record<string, unknown> } {
+  const found = resourcesOf(template, 'Custom::AWSCDK-EKS-HelmChart').find(([, p]) => p.Chart === chart);
+  if (!found) throw new Error(`no Helm chart ${chart}`);
+  return { ...found[1], values: JSON.parse(found[1].Values as string) };
+}
+
+function statementsOfRole(template: Template, roleLogicalId: string): Statement[] {
+  return resourcesOf(template, 'AWS::IAM::Policy')
+    .filter(([, p]) => JSON.stringify(p.Roles).includes(`"${roleLogicalId}"`))
+    .flatMap(([, p]) => (p.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+/** The Kubernetes objects the stack applies whose manifests hold no deploy-time value. */
+const manifestsOf = (template: Template): Record<string, unknown>[] =>
+  resourcesOf(template, 'Custom::AWSCDK-EKS-KubernetesResource')
+    .map(([, p]) => p.Manifest)
+    .filter((m): m is string => typeof m === 'string')
+    .flatMap((m) => JSON.parse(m) as Record<string, unknown>[]);
+
+const dependsOn = (template: Template, logicalId: string): string[] =>
+  (template.toJSON().Resources[logicalId].DependsOn ?? []) as string[];
+
+describe('EKS managed add-ons', () => {
+  it('runs exactly the pinned add-ons, at their pinned versions, taking over the self-managed copies', () => {
+    for (const template of [dev, prod]) {
+      const running = addons(template);
+      expect(Object.fromEntries([...running].map(([name, a]) => [name, a.AddonVersion]))).toEqual(EKS_ADDON_VERSIONS);
+      for (const addon of running.values()) expect(addon.ResolveConflicts).toBe('OVERWRITE');
+    }
+  });
+
+  it('runs kube-proxy of the cluster minor version', () => {
+    dev.hasResourceProperties('AWS::EKS::Cluster', { Version: KUBERNETES_VERSION.version });
+    expect(addons(dev).get('kube-proxy')?.AddonVersion).toMatch(new RegExp(`^v${KUBERNETES_VERSION.version}\\.`));
+  });
+
+  it('enforces NetworkPolicies with the VPC CNI', () => {
+    const cni = addons(dev).get('vpc-cni');
+    expect(JSON.parse(cni?.ConfigurationValues as string)).toEqual({ enableNetworkPolicy: 'true' });
+  });
+
+  it('installs metrics-server, which the HorizontalPodAutoscalers read', () => {
+    expect(addons(dev).get('metrics-server')?.AddonVersion).toBe(EKS_ADDON_VERSIONS['metrics-server']);
+  });
+
+  it('creates the add-ons that run pods after the nodes they run on', () => {
+    const [[nodegroupId]] = resourcesOf(dev, 'AWS::EKS::Nodegroup') as [[string, Props]];
+    for (const addon of addons(dev).values()) expect(dependsOn(dev, addon.id)).toContain(nodegroupId);
+  });
+
+  it("gives the EBS CSI driver's controller a Pod Identity role with the driver policy", () => {
+    const ebs = addons(dev).get('aws-ebs-csi-driver');
+    const associations = ebs?.PodIdentityAssociations as {
+      ServiceAccount: string;
+      RoleArn: { 'Fn::GetAtt': string[] };
+    }[];
+    expect(associations.map((a) => a.ServiceAccount)).toEqual(['ebs-csi-controller-sa']);
+    const roleId = associations[0]?.RoleArn['Fn::GetAtt'][0] as string;
+    const role = dev.toJSON().Resources[roleId].Properties;
+    expect(JSON.stringify(role.AssumeRolePolicyDocument)).toContain('pods.eks.amazonaws.com');
+    expect(JSON.stringify(role.ManagedPolicyArns)).toContain('service-role/AmazonEBSCSIDriverPolicy');
+    expect(dependsOn(dev, ebs?.id as string)).toContain(addons(dev).get('eks-pod-identity-agent')?.id);
+  });
+
+  it('makes encrypted gp3 volumes from the EBS CSI driver the default StorageClass', () => {
+    const classes = manifestsOf(dev).filter((m) => m.kind === 'StorageClass');
+    expect(classes).toEqual([
+      expect.objectContaining({
+        metadata: expect.objectContaining({
+          name: 'gp3',
+          annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' },
+        }),
+        provisioner: 'ebs.csi.aws.com',
+        parameters: { type: 'gp3', encrypted: 'true' },
+        volumeBindingMode: 'WaitForFirstConsumer',
+      }),
+    ]);
+  });
+});
+
+describe('node autoscaling', () => {
+  const clusterName = 'shopfront-dev-eks';
+
+  it('installs the pinned Cluster Autoscaler chart, discovering this cluster', () => {
+    const chart = helmChart(dev, 'cluster-autoscaler');
+    expect(chart).toMatchObject({
+      Version: HELM_CHART_VERSIONS['cluster-autoscaler'],
+      Repository: 'https://kubernetes.github.io/autoscaler',
+      Namespace: 'kube-system',
+    });
+    expect(chart.values).toMatchObject({
+      cloudProvider: 'aws',
+      awsRegion: 'eu-west-1',
+      autoDiscovery: { clusterName },
+      rbac: { serviceAccount: { create: true, name: 'cluster-autoscaler' } },
+    });
+  });
+
+  it('tags the node group for discovery, within the catalog bounds', () => {
+    dev.hasResourceProperties('AWS::EKS::Nodegroup', {
+      Tags: { 'k8s.io/cluster-autoscaler/enabled': 'true', [`k8s.io/cluster-autoscaler/${clusterName}`]: 'owned' },
+      ScalingConfig: { MinSize: 2, MaxSize: 4 },
+    });
+  });
+
+  it('runs with a Pod Identity role that resizes only the groups tagged as this cluster', () => {
+    dev.hasResourceProperties('AWS::EKS::PodIdentityAssociation', {
+      Namespace: 'kube-system',
+      ServiceAccount: 'cluster-autoscaler',
+    });
+    const set = stacksOf('dev');
+    const statements = statementsOfRole(
+      dev,
+      set.cluster.getLogicalId(set.cluster.autoscaler.role.node.defaultChild as never),
+    );
+    const writes = statements.filter((s) => JSON.stringify(s.Action).includes('SetDesiredCapacity'));
+    expect(writes).toEqual([
+      expect.objectContaining({
+        Action: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+        Condition: { StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${clusterName}`]: 'owned' } },
+      }),
+    ]);
+    const describeNodegroup = statements.find((s) => s.Action === 'eks:DescribeNodegroup');
+    expect(JSON.stringify(describeNodegroup?.Resource)).toMatch(/NodegroupWorkers/);
+    const unconditioned = statements.filter((s) => s.Resource === '*').flatMap((s) => [s.Action].flat());
+    expect(unconditioned.every((a) => /^(autoscaling|ec2):(Describe|Get)/.test(a))).toBe(true);
+  });
+
+  it('waits for its identity before it starts', () => {
+    const [[chartId]] = resourcesOf(dev, 'Custom::AWSCDK-EKS-HelmChart').filter(
+      ([, p]) => p.Chart === 'cluster-autoscaler',
+    ) as [[string, Props]];
+    const [[associationId]] = resourcesOf(dev, 'AWS::EKS::PodIdentityAssociation').filter(
+      ([, p]) => p.ServiceAccount === 'cluster-autoscaler',
+    ) as [[string, Props]];
+    expect(dependsOn(dev, chartId)).toContain(associationId);
+  });
+});
