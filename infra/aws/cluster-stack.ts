@@ -1,4 +1,4 @@
-import { CfnOutput, aws_ec2 as ec2, aws_eks_v2 as eks, type aws_kms as kms } from 'aws-cdk-lib';
+import { CfnOutput, aws_ec2 as ec2, aws_eks_v2 as eks, type aws_kms as kms, type aws_wafv2 as wafv2 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { KUBERNETES_NAMESPACE, MSK_IAM_TLS_PORT, POSTGRES_PORT, resourceName } from '../../lib/platform';
 import { HELM_CHART_VERSIONS, KUBERNETES_VERSION, kubectlLayer } from './cluster-versions';
@@ -10,6 +10,7 @@ import {
 } from './constructs/cluster-addons';
 import { autoscalerTags, ClusterAutoscaler } from './constructs/cluster-autoscaler';
 import { allowIngressFrom } from './constructs/ingress';
+import { LoadBalancerController, publicWebAcl } from './constructs/load-balancer-controller';
 import { pascal } from './constructs/names';
 import { bindPodIdentity } from './constructs/service-identities';
 import type { DataStack } from './data-stack';
@@ -29,7 +30,8 @@ export interface ClusterStackProps extends PlatformStackProps {
 
 /**
  * EKS with a managed node group in private subnets, a private API endpoint, envelope-encrypted secrets,
- * the AWS Load Balancer Controller, External Secrets Operator and ArgoCD, plus one Pod Identity per service.
+ * the AWS Load Balancer Controller behind a WAF web ACL, External Secrets Operator and ArgoCD, plus one Pod Identity per
+ * service.
  * ArgoCD's root Application syncs `deploy/k8s/<env>/` from the configured repository.
  */
 export class ClusterStack extends PlatformStack {
@@ -39,6 +41,9 @@ export class ClusterStack extends PlatformStack {
   /** The managed node group the workloads run on; Cluster Autoscaler sizes it within the catalog's bounds. */
   readonly workers: eks.Nodegroup;
   readonly autoscaler: ClusterAutoscaler;
+  readonly loadBalancerController: LoadBalancerController;
+  /** Filters every request to the public load balancers the controller creates. */
+  readonly webAcl: wafv2.CfnWebACL;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id, props);
@@ -64,7 +69,6 @@ export class ClusterStack extends PlatformStack {
       defaultCapacityType: eks.DefaultCapacityType.NODEGROUP,
       defaultCapacity: 0,
       kubectlProviderOptions: { kubectlLayer: kubectlLayer(this, 'KubectlLayer') },
-      albController: { version: eks.AlbControllerVersion.V2_8_2 },
     });
     const k8s = env.kubernetes;
     this.workers = this.cluster.addNodegroupCapacity('Workers', {
@@ -109,7 +113,16 @@ export class ClusterStack extends PlatformStack {
       clusterName,
       nodegroups: [this.workers],
     });
-    this.autoscaler.node.addDependency(podIdentityAgent);
+
+    this.webAcl = publicWebAcl(this, 'WebAcl', resourceName(env, 'public'));
+    this.loadBalancerController = new LoadBalancerController(this, 'LoadBalancerController', {
+      cluster: this.cluster,
+      webAcl: this.webAcl,
+    });
+    // Both charts run pods with Pod Identity credentials: the agent and the nodes come first.
+    for (const chart of [this.autoscaler.chart, this.loadBalancerController.chart]) {
+      chart.node.addDependency(podIdentityAgent, this.workers);
+    }
 
     // Services reach their data only from the cluster's nodes and pods.
     const workloads = this.cluster.clusterSecurityGroupId;

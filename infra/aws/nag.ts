@@ -239,7 +239,7 @@ export function acknowledgeFindings(stack: Stack): void {
     },
   ]);
   acknowledge(
-    find(stack, /AlbController\/alb-sa\/Role\/DefaultPolicy\/Resource$/),
+    find(stack, /^LoadBalancerController\/Role\/DefaultPolicy\/Resource$/),
     ALB_CONTROLLER_WILDCARDS.map((finding) => ({
       id: `AwsSolutions-IAM5[${finding}]`,
       reason:

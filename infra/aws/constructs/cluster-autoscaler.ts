@@ -87,6 +87,5 @@ export class ClusterAutoscaler extends Construct {
       },
     });
     this.chart.node.addDependency(association);
-    for (const nodegroup of props.nodegroups) this.chart.node.addDependency(nodegroup);
   }
 }

@@ -1,5 +1,10 @@
 import type { Template } from 'aws-cdk-lib/assertions';
-import { EKS_ADDON_VERSIONS, HELM_CHART_VERSIONS, KUBERNETES_VERSION } from '../cluster-versions';
+import {
+  EKS_ADDON_VERSIONS,
+  HELM_CHART_VERSIONS,
+  KUBERNETES_VERSION,
+  LOAD_BALANCER_CONTROLLER_VERSION,
+} from '../cluster-versions';
 import { resourcesOf, stacksOf, templates } from './fixture';
 
 const dev = templates('dev').cluster;
@@ -11,10 +16,34 @@ type Statement = { Action: string | string[]; Resource: unknown; Condition?: unk
 const addons = (template: Template): Map<string, Props & { id: string }> =>
   new Map(resourcesOf(template, 'AWS::EKS::Addon').map(([id, p]) => [p.AddonName as string, { id, ...p }]));
 
-function helmChart(template: Template, chart: string): Props & { values: Record<string, unknown> } {
+/** A JSON document CloudFormation assembles with `Fn::Join`, each deploy-time value written as `<Ref:X>` or `<X.Attr>`. */
+function joinedJson(value: unknown): Record<string, unknown> {
+  if (typeof value === 'string') return JSON.parse(value);
+  const [, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+  const text = parts
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const token = part as { Ref?: string; 'Fn::GetAtt'?: string[]; 'Fn::ImportValue'?: string };
+      if (token.Ref) return `<Ref:${token.Ref}>`;
+      if (token['Fn::GetAtt']) return `<${token['Fn::GetAtt'].join('.')}>`;
+      return `<Import:${token['Fn::ImportValue']}>`;
+    })
+    .join('');
+  return JSON.parse(text);
+}
+
+function helmChart(template: Template, chart: string): Props & { id: string; values: Record<string, unknown> } {
   const found = resourcesOf(template, 'Custom::AWSCDK-EKS-HelmChart').find(([, p]) => p.Chart === chart);
   if (!found) throw new Error(`no Helm chart ${chart}`);
-  return { ...found[1], values: JSON.parse(found[1].Values as string) };
+  return { ...found[1], id: found[0], values: joinedJson(found[1].Values) };
+}
+
+function podIdentityRoleOf(template: Template, namespace: string, serviceAccount: string): string {
+  const found = resourcesOf(template, 'AWS::EKS::PodIdentityAssociation').find(
+    ([, p]) => p.Namespace === namespace && p.ServiceAccount === serviceAccount,
+  );
+  if (!found) throw new Error(`no Pod Identity for ${namespace}/${serviceAccount}`);
+  return (found[1].RoleArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] as string;
 }
 
 function statementsOfRole(template: Template, roleLogicalId: string): Statement[] {
@@ -147,5 +176,73 @@ describe('node autoscaling', () => {
       ([, p]) => p.ServiceAccount === 'cluster-autoscaler',
     ) as [[string, Props]];
     expect(dependsOn(dev, chartId)).toContain(associationId);
+  });
+
+  it.each(['cluster-autoscaler', 'aws-load-balancer-controller'])(
+    '%s starts after the nodes and the Pod Identity agent',
+    (name) => {
+      const [[nodegroupId]] = resourcesOf(dev, 'AWS::EKS::Nodegroup') as [[string, Props]];
+      const agentId = addons(dev).get('eks-pod-identity-agent')?.id;
+      expect(dependsOn(dev, helmChart(dev, name).id)).toEqual(expect.arrayContaining([nodegroupId, agentId]));
+    },
+  );
+});
+
+describe('AWS Load Balancer Controller', () => {
+  const chart = helmChart(dev, 'aws-load-balancer-controller');
+
+  it('is a current v2 release from its pinned chart', () => {
+    const [, minor] = /^v2\.(\d+)\.\d+$/.exec(LOAD_BALANCER_CONTROLLER_VERSION.version) ?? [];
+    expect(Number(minor)).toBeGreaterThanOrEqual(13);
+    expect(chart).toMatchObject({
+      Version: LOAD_BALANCER_CONTROLLER_VERSION.helmChartVersion,
+      Repository: 'https://aws.github.io/eks-charts',
+      Namespace: 'kube-system',
+      Wait: true,
+    });
+    expect(chart.values).toMatchObject({
+      clusterName: expect.stringMatching(/^<Ref:Cluster/),
+      region: 'eu-west-1',
+      vpcId: expect.any(String),
+    });
+  });
+
+  it('runs with a Pod Identity role holding the upstream policy of its version, not IRSA', () => {
+    expect(chart.values.serviceAccount).toEqual({ create: true, name: 'aws-load-balancer-controller' });
+    expect(JSON.stringify(chart.values)).not.toContain('eks.amazonaws.com/role-arn');
+    const roleId = podIdentityRoleOf(dev, 'kube-system', 'aws-load-balancer-controller');
+    const role = dev.toJSON().Resources[roleId].Properties;
+    expect(JSON.stringify(role.AssumeRolePolicyDocument)).toContain('pods.eks.amazonaws.com');
+    const actions = statementsOfRole(dev, roleId).flatMap((s) => [s.Action].flat());
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'elasticloadbalancing:CreateLoadBalancer',
+        'elasticloadbalancing:DescribeListenerAttributes',
+        'wafv2:AssociateWebACL',
+      ]),
+    );
+    const [[associationId]] = resourcesOf(dev, 'AWS::EKS::PodIdentityAssociation').filter(
+      ([, p]) => p.ServiceAccount === 'aws-load-balancer-controller',
+    ) as [[string, Props]];
+    expect(dependsOn(dev, chart.id)).toContain(associationId);
+  });
+
+  it('leaves no IAM OIDC provider, since nothing uses IRSA any more', () => {
+    dev.resourceCountIs('AWS::IAM::OIDCProvider', 0);
+    dev.resourceCountIs('Custom::AWSCDKOpenIdConnectProvider', 0);
+  });
+
+  it('puts every load balancer of class alb behind a web ACL with the AWS common rule set', () => {
+    const [[aclId, acl]] = resourcesOf(dev, 'AWS::WAFv2::WebACL') as [[string, Props]];
+    expect(acl).toMatchObject({ Scope: 'REGIONAL', DefaultAction: { Allow: {} } });
+    expect(acl.Rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesCommonRuleSet' } },
+          OverrideAction: { None: {} },
+        }),
+      ]),
+    );
+    expect(chart.values.ingressClassParams).toEqual({ spec: { wafv2AclArn: `<${aclId}.Arn>` } });
   });
 });
