@@ -1,6 +1,21 @@
-import { CfnOutput, aws_ec2 as ec2, aws_eks_v2 as eks, type aws_kms as kms, type aws_wafv2 as wafv2 } from 'aws-cdk-lib';
+import {
+  CfnOutput,
+  aws_ec2 as ec2,
+  aws_eks_v2 as eks,
+  aws_iam as iam,
+  type aws_kms as kms,
+  aws_logs as logs,
+  type aws_wafv2 as wafv2,
+} from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { KUBERNETES_NAMESPACE, MSK_IAM_TLS_PORT, POSTGRES_PORT, resourceName } from '../../lib/platform';
+import {
+  containerLogGroupName,
+  KUBERNETES_NAMESPACE,
+  LOG_SHIPPER,
+  MSK_IAM_TLS_PORT,
+  POSTGRES_PORT,
+  resourceName,
+} from '../../lib/platform';
 import { HELM_CHART_VERSIONS, KUBERNETES_VERSION, kubectlLayer } from './cluster-versions';
 import {
   EBS_CSI_CONTROLLER_SERVICE_ACCOUNT,
@@ -12,9 +27,10 @@ import { autoscalerTags, ClusterAutoscaler } from './constructs/cluster-autoscal
 import { allowIngressFrom } from './constructs/ingress';
 import { LoadBalancerController, publicWebAcl } from './constructs/load-balancer-controller';
 import { pascal } from './constructs/names';
-import { bindPodIdentity } from './constructs/service-identities';
+import { bindPodIdentity, podIdentityRole } from './constructs/service-identities';
 import type { DataStack } from './data-stack';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
+import { retention } from './retention';
 
 const ARGOCD_NAMESPACE = 'argocd';
 const EXTERNAL_SECRETS_NAMESPACE = 'external-secrets';
@@ -44,6 +60,10 @@ export class ClusterStack extends PlatformStack {
   readonly loadBalancerController: LoadBalancerController;
   /** Filters every request to the public load balancers the controller creates. */
   readonly webAcl: wafv2.CfnWebACL;
+  /** Every container's log, shipped by Fluent Bit (deploy/k8s/<env>/logging). */
+  readonly containerLogs: logs.LogGroup;
+  /** Fluent Bit's Pod Identity: writes log streams of `containerLogs`, nothing else. */
+  readonly logShipperRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id, props);
@@ -182,6 +202,29 @@ export class ClusterStack extends PlatformStack {
         server: { service: { type: 'ClusterIP' } },
       },
     });
+
+    // Fluent Bit writes here; the group is ours (encrypted, retained per environment), so it creates no group.
+    this.containerLogs = new logs.LogGroup(this, 'ContainerLogs', {
+      logGroupName: containerLogGroupName(env),
+      retention: retention(env.logRetentionDays),
+      encryptionKey: this.key,
+      removalPolicy: this.statefulRemovalPolicy,
+    });
+    this.logShipperRole = podIdentityRole(this, 'LogShipperRole', 'Pod Identity of Fluent Bit: writes container logs');
+    this.logShipperRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+        // The group's ARN ends in `:*`, which covers its streams.
+        resources: [this.containerLogs.logGroupArn],
+      }),
+    );
+    bindPodIdentity(
+      this,
+      'LogShipperPodIdentity',
+      this.cluster,
+      { namespace: LOG_SHIPPER.namespace, name: LOG_SHIPPER.serviceAccount },
+      this.logShipperRole,
+    ).node.addDependency(podIdentityAgent);
 
     const project = `shopfront-${env.name}`;
     const gitops = this.cluster.addManifest(

@@ -16,6 +16,16 @@ export const PRODUCT = 'shopfront';
  */
 export const resourceName = (env: EnvironmentSpec, name: string): string => `${PRODUCT}-${env.name}-${name}`;
 
+/**
+ * Fluent Bit, which ships every container's log to CloudWatch Logs: the manifests deploy it under this
+ * ServiceAccount, and the AWS Cluster stack binds the Pod Identity that may write its log group to the same one.
+ */
+export const LOG_SHIPPER = { namespace: 'logging', serviceAccount: 'fluent-bit' } as const;
+
+/** The CloudWatch Logs group of every container's log: `/shopfront/<env>/containers`. */
+export const containerLogGroupName = (env: EnvironmentSpec): string =>
+  `/${resourceName(env, 'containers').replace(/-/g, '/')}`;
+
 // Ports of managed services the platform reaches but does not run, so the catalog has no component for them.
 /** PostgreSQL on RDS and Cloud SQL. */
 export const POSTGRES_PORT = 5432;

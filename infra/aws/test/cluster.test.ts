@@ -1,4 +1,5 @@
 import type { Template } from 'aws-cdk-lib/assertions';
+import { containerLogGroupName, LOG_SHIPPER, shop } from '../../../lib/platform';
 import {
   EKS_ADDON_VERSIONS,
   HELM_CHART_VERSIONS,
@@ -244,5 +245,32 @@ describe('AWS Load Balancer Controller', () => {
       ]),
     );
     expect(chart.values.ingressClassParams).toEqual({ spec: { wafv2AclArn: `<${aclId}.Arn>` } });
+  });
+});
+
+describe('log shipping', () => {
+  it('keeps every container log in an encrypted group with the catalog retention', () => {
+    const groups = resourcesOf(dev, 'AWS::Logs::LogGroup').filter(
+      ([, p]) => p.LogGroupName === containerLogGroupName(shop.environment('dev')),
+    );
+    expect(groups.map(([, p]) => p)).toEqual([
+      expect.objectContaining({
+        RetentionInDays: shop.environment('dev').logRetentionDays,
+        KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^ClusterKey/), 'Arn'] },
+      }),
+    ]);
+  });
+
+  it("gives Fluent Bit's ServiceAccount a Pod Identity that may write only that group", () => {
+    const roleId = podIdentityRoleOf(dev, LOG_SHIPPER.namespace, LOG_SHIPPER.serviceAccount);
+    const [[groupId]] = resourcesOf(dev, 'AWS::Logs::LogGroup').filter(
+      ([, p]) => p.LogGroupName === containerLogGroupName(shop.environment('dev')),
+    ) as [[string, Props]];
+    expect(statementsOfRole(dev, roleId)).toEqual([
+      expect.objectContaining({
+        Action: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [groupId, 'Arn'] },
+      }),
+    ]);
   });
 });
