@@ -2,6 +2,7 @@ import {
   CfnOutput,
   aws_ec2 as ec2,
   aws_eks_v2 as eks,
+  Fn,
   aws_iam as iam,
   type aws_kms as kms,
   aws_logs as logs,
@@ -9,6 +10,7 @@ import {
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import {
+  type ClusterAccessRoles,
   containerLogGroupName,
   KUBERNETES_NAMESPACE,
   LOG_SHIPPER,
@@ -17,6 +19,7 @@ import {
   resourceName,
 } from '../../lib/platform';
 import { HELM_CHART_VERSIONS, KUBERNETES_VERSION, kubectlLayer } from './cluster-versions';
+import { ClusterAccess, SessionManagerBastion } from './constructs/cluster-access';
 import {
   EBS_CSI_CONTROLLER_SERVICE_ACCOUNT,
   ebsCsiDriverRole,
@@ -40,8 +43,11 @@ export interface ClusterStackProps extends PlatformStackProps {
   readonly data: DataStack;
   readonly gitRepoUrl: string;
   readonly gitRevision: string;
-  /** IAM role granted cluster-admin through an EKS access entry. @default - only the stack's creator */
-  readonly adminRoleArn?: string;
+  /**
+   * The IAM roles of the environment's operators (cluster admin) and pipeline (Argo CD objects, read access).
+   * @default - neither: only the deploying role and the kubectl handler can use the Kubernetes API
+   */
+  readonly access?: ClusterAccessRoles;
 }
 
 /**
@@ -60,6 +66,10 @@ export class ClusterStack extends PlatformStack {
   readonly loadBalancerController: LoadBalancerController;
   /** Filters every request to the public load balancers the controller creates. */
   readonly webAcl: wafv2.CfnWebACL;
+  /** The access entries of the operators and the pipeline. */
+  readonly access: ClusterAccess;
+  /** The operators' way to the private API endpoint: Session Manager port forwarding. */
+  readonly bastion: SessionManagerBastion;
   /** Every container's log, shipped by Fluent Bit (deploy/k8s/<env>/logging). */
   readonly containerLogs: logs.LogGroup;
   /** Fluent Bit's Pod Identity: writes log streams of `containerLogs`, nothing else. */
@@ -102,13 +112,6 @@ export class ClusterStack extends PlatformStack {
       // EKS tags the group's Auto Scaling group the same way; these make the intent visible on the node group.
       tags: autoscalerTags(clusterName),
     });
-    if (props.adminRoleArn) {
-      this.cluster.grantAccess('Admin', props.adminRoleArn, [
-        eks.AccessPolicy.fromAccessPolicyName('AmazonEKSClusterAdminPolicy', {
-          accessScopeType: eks.AccessScopeType.CLUSTER,
-        }),
-      ]);
-    }
 
     // Managed add-ons at the versions cluster-versions.ts pins; the ones that run pods wait for the nodes.
     const podIdentityAgent = managedAddon(this, 'PodIdentityAgent', this.cluster, 'eks-pod-identity-agent');
@@ -263,7 +266,24 @@ export class ClusterStack extends PlatformStack {
     gitops.node.addDependency(argocd);
     gitops.node.addDependency(externalSecrets);
 
+    this.access = new ClusterAccess(this, 'Access', {
+      cluster: this.cluster,
+      operatorRoleArn: props.access?.operatorRoleArn,
+      pipelineRoleArn: props.access?.pipelineRoleArn,
+      argocdNamespace: ARGOCD_NAMESPACE,
+      platformNamespace: KUBERNETES_NAMESPACE,
+    });
+    // The Role lives in Argo CD's namespace, which the chart creates.
+    this.access.pipelineRbac?.node.addDependency(argocd);
+    this.bastion = new SessionManagerBastion(this, 'Bastion', {
+      vpc: props.vpc,
+      cluster: this.cluster,
+      name: resourceName(env, 'bastion'),
+    });
+
     new CfnOutput(this, 'ClusterName', { value: this.cluster.clusterName });
     new CfnOutput(this, 'GitOpsPath', { value: `${props.gitRepoUrl}#deploy/k8s/${env.name}` });
+    new CfnOutput(this, 'BastionInstanceId', { value: this.bastion.instance.instanceId });
+    new CfnOutput(this, 'ApiEndpointHost', { value: Fn.select(1, Fn.split('https://', this.cluster.clusterEndpoint)) });
   }
 }

@@ -226,6 +226,20 @@ export function acknowledgeFindings(stack: Stack): void {
         'The policy AWS maintains for the EBS CSI driver: it creates, attaches and deletes volumes and snapshots, and scopes its writes by the CSI tags it puts on them.',
     },
   ]);
+  acknowledge(find(stack, /^Bastion\/Instance\/InstanceRole\/Resource$/), [
+    {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+      reason:
+        'The policy AWS maintains for the Systems Manager agent: Session Manager channels and instance registration, nothing else.',
+    },
+  ]);
+  acknowledge(find(stack, /^Bastion\/Instance\/Resource$/), [
+    {
+      id: 'AwsSolutions-EC29',
+      reason:
+        'The bastion holds no state and is replaced by CloudFormation when its image or type changes; termination protection would block that and the stack deletion.',
+    },
+  ]);
   acknowledge(find(stack, /^ClusterAutoscaler\/Role\/DefaultPolicy\/Resource$/), [
     {
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -1,12 +1,14 @@
-import type { Template } from 'aws-cdk-lib/assertions';
-import { containerLogGroupName, LOG_SHIPPER, shop } from '../../../lib/platform';
+import { Template } from 'aws-cdk-lib/assertions';
+import { containerLogGroupName, DEPLOYMENT, LOG_SHIPPER, shop } from '../../../lib/platform';
+import { buildAwsApp } from '../app';
 import {
   EKS_ADDON_VERSIONS,
   HELM_CHART_VERSIONS,
   KUBERNETES_VERSION,
   LOAD_BALANCER_CONTROLLER_VERSION,
 } from '../cluster-versions';
-import { resourcesOf, stacksOf, templates } from './fixture';
+import { PIPELINE_GROUP } from '../constructs/cluster-access';
+import { newApp, resourcesOf, stacksOf, templates, testConfig } from './fixture';
 
 const dev = templates('dev').cluster;
 const prod = templates('prod').cluster;
@@ -272,5 +274,58 @@ describe('log shipping', () => {
         Resource: { 'Fn::GetAtt': [groupId, 'Arn'] },
       }),
     ]);
+  });
+});
+
+describe('cluster access', () => {
+  const entries = (template: Template) => resourcesOf(template, 'AWS::EKS::AccessEntry').map(([, p]) => p);
+  const policyOf = (entry: Props) =>
+    (entry.AccessPolicies as { AccessScope: unknown; PolicyArn: { 'Fn::Join': [string, unknown[]] } }[]).map((a) => ({
+      scope: a.AccessScope,
+      policy: String(a.PolicyArn['Fn::Join'][1].at(-1)).split('/').at(-1),
+    }));
+
+  it('admits only its kubectl handler in dev, where no operator or pipeline role is configured', () => {
+    const principals = entries(dev).map((e) => JSON.stringify(e.PrincipalArn));
+    expect(principals).toEqual([expect.stringContaining('KubectlProviderHandler')]);
+  });
+
+  it('makes the configured operator role cluster admin', () => {
+    const prodAccess = DEPLOYMENT.environments.prod;
+    const operator = entries(prod).find((e) => e.PrincipalArn === prodAccess.operatorRoleArn);
+    expect(operator && policyOf(operator)).toEqual([
+      { scope: { Type: 'cluster' }, policy: 'AmazonEKSClusterAdminPolicy' },
+    ]);
+  });
+
+  it('lets the configured pipeline role read the platform and manage Argo CD objects, nothing more', () => {
+    const pipeline = entries(prod).find((e) => e.PrincipalArn === DEPLOYMENT.environments.prod.pipelineRoleArn);
+    expect(pipeline && policyOf(pipeline)).toEqual([
+      { scope: { Type: 'namespace', Namespaces: ['shopfront', 'argocd'] }, policy: 'AmazonEKSViewPolicy' },
+    ]);
+    expect(pipeline?.KubernetesGroups).toEqual([PIPELINE_GROUP]);
+    const rbac = manifestsOf(prod).filter((m) => (m.metadata as Props).name === 'shopfront-pipeline');
+    const role = rbac.find((m) => m.kind === 'Role') as { metadata: Props; rules: Props[] };
+    expect(role.metadata.namespace).toBe('argocd');
+    expect(role.rules).toEqual([
+      {
+        apiGroups: ['argoproj.io'],
+        resources: ['applications', 'appprojects'],
+        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'],
+      },
+    ]);
+    const binding = rbac.find((m) => m.kind === 'RoleBinding') as { subjects: Props[]; roleRef: Props };
+    expect(binding.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: PIPELINE_GROUP }]);
+    expect(binding.roleRef).toMatchObject({ kind: 'Role', name: 'shopfront-pipeline' });
+  });
+
+  it('takes the roles from the configuration of the environment', () => {
+    const operatorRoleArn = 'arn:aws:iam::123456789012:role/dev-operators';
+    const sets = buildAwsApp(newApp(), { ...testConfig(['dev']), clusterAccess: { dev: { operatorRoleArn } } });
+    const cluster = sets.get('dev')?.cluster;
+    if (!cluster) throw new Error('no dev cluster stack');
+    const principals = entries(Template.fromStack(cluster)).map((e) => e.PrincipalArn);
+    expect(principals).toContain(operatorRoleArn);
+    expect(principals).toHaveLength(2);
   });
 });

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { DEPLOYMENT } from '../../../lib/platform';
 import { buildAwsApp, type EnvironmentStacks } from '../app';
+import { type AwsAppConfig, readAwsConfig } from '../config';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 export const GIT_REPO_URL = 'https://git.example.com/platform/shopfront.git';
@@ -17,13 +19,19 @@ export function newApp(): App {
   return new App({ context: cdkContext() });
 }
 
+/** The app configuration `cdk synth` reads offline (no context, no credentials), with the test repository. */
+export function testConfig(environments?: string[]): AwsAppConfig {
+  const noContext = { node: { tryGetContext: () => undefined } };
+  return { ...readAwsConfig(noContext, {}, DEPLOYMENT), gitRepoUrl: GIT_REPO_URL, environments };
+}
+
 const cache = new Map<string, EnvironmentStacks>();
 
 /** The stack set of one environment, built once per test file. */
 export function stacksOf(environment: string): EnvironmentStacks {
   const cached = cache.get(environment);
   if (cached) return cached;
-  const sets = buildAwsApp(newApp(), { gitRepoUrl: GIT_REPO_URL, gitRevision: 'main', environments: [environment] });
+  const sets = buildAwsApp(newApp(), testConfig([environment]));
   const set = sets.get(environment);
   if (!set) throw new Error(`no stacks for ${environment}`);
   cache.set(environment, set);

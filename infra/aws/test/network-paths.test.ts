@@ -11,6 +11,7 @@ const [network, data, notifications] = [stack('Network'), stack('Data'), stack('
 const ingress = groupRules('ingress', all);
 const egress = groupRules('egress', all);
 const HTTPS = 443;
+type Props = Record<string, unknown>;
 
 describe('the MSK event source mapping', () => {
   // Lambda runs the mapping's pollers in the cluster's subnets with the cluster's security groups.
@@ -63,5 +64,46 @@ describe('the MSK event source mapping', () => {
     const rules = ingress.filter((r) => endpointGroups.includes(r.group as string));
     expect(rules.length).toBeGreaterThan(0);
     expect(rules.every((r) => typeof r.peer === 'string' && r.peer.endsWith('.GroupId'))).toBe(true);
+  });
+});
+
+describe('the Session Manager bastion', () => {
+  const cluster = stack('Cluster');
+  const [[instanceId, instance]] = resourcesOf(cluster.template, 'AWS::EC2::Instance') as [[string, Props]];
+  const groups = canonical(instance.SecurityGroupIds, cluster, all) as string[];
+
+  it('is a small instance in a private subnet, with an encrypted disk and IMDSv2 only', () => {
+    expect(instanceId).toMatch(/^Bastion/);
+    expect(instance.InstanceType).toBe('t3.micro');
+    expect(canonical(instance.SubnetId, cluster, all)).toMatch(/privateSubnet/);
+    expect(instance.BlockDeviceMappings).toEqual([
+      expect.objectContaining({ Ebs: expect.objectContaining({ Encrypted: true }) }),
+    ]);
+    const templateId = (instance.LaunchTemplate as { Version: { 'Fn::GetAtt': string[] } }).Version['Fn::GetAtt'][0];
+    expect(cluster.template.toJSON().Resources[templateId as string].Properties.LaunchTemplateData).toEqual({
+      MetadataOptions: { HttpTokens: 'required' },
+    });
+  });
+
+  it('is reached through Session Manager only: the SSM managed policy, no inbound rule', () => {
+    const profile = cluster.template.toJSON().Resources[(instance.IamInstanceProfile as { Ref: string }).Ref];
+    const [roleRef] = profile.Properties.Roles as { Ref: string }[];
+    const role = cluster.template.toJSON().Resources[roleRef?.Ref as string].Properties;
+    expect(JSON.stringify(role.ManagedPolicyArns)).toContain(':iam::aws:policy/AmazonSSMManagedInstanceCore');
+    expect(instance.KeyName).toBeUndefined();
+    expect(ingress.filter((r) => groups.includes(r.group as string))).toEqual([]);
+  });
+
+  it("forwards to the cluster's private API endpoint on 443", () => {
+    const [[clusterId, eks]] = resourcesOf(cluster.template, 'AWS::EKS::Cluster') as [[string, Props]];
+    const endpointGroups = [
+      `${cluster.stackName}/${clusterId}.ClusterSecurityGroupId`,
+      ...(canonical((eks.ResourcesVpcConfig as Props).SecurityGroupIds, cluster, all) as string[]),
+    ];
+    expect((eks.ResourcesVpcConfig as Props).EndpointPrivateAccess).toBe(true);
+    const path = groups.some((g) =>
+      endpointGroups.some((e) => permits(egress, g, e, HTTPS) && permits(ingress, e, g, HTTPS)),
+    );
+    expect(path).toBe(true);
   });
 });
