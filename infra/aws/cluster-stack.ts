@@ -265,6 +265,8 @@ export class ClusterStack extends PlatformStack {
     );
     gitops.node.addDependency(argocd);
     gitops.node.addDependency(externalSecrets);
+    // The first sync creates the Ingress, which the controller's validating webhook must be up to admit.
+    gitops.node.addDependency(this.loadBalancerController.chart);
 
     this.access = new ClusterAccess(this, 'Access', {
       cluster: this.cluster,

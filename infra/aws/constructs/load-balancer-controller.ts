@@ -75,6 +75,9 @@ export class LoadBalancerController extends Construct {
         region: Stack.of(this).region,
         vpcId: props.cluster.vpc.vpcId,
         serviceAccount: { create: true, name: SERVICE_ACCOUNT },
+        // The platform exposes Ingresses only. Its Service webhook would make every Service creation in the cluster
+        // fail (failurePolicy Fail) while the controller is not ready, charts installed beside it included.
+        enableServiceMutatorWebhook: false,
         ...(props.webAcl ? { ingressClassParams: { spec: { wafv2AclArn: props.webAcl.attrArn } } } : {}),
       },
     });

@@ -230,6 +230,14 @@ describe('AWS Load Balancer Controller', () => {
     expect(dependsOn(dev, chart.id)).toContain(associationId);
   });
 
+  it('blocks no Service creation while it starts, and is up before ArgoCD syncs the Ingress', () => {
+    expect(chart.values.enableServiceMutatorWebhook).toBe(false);
+    const [[rootId]] = resourcesOf(dev, 'Custom::AWSCDK-EKS-KubernetesResource').filter(([, p]) =>
+      JSON.stringify(p.Manifest).includes('\\"kind\\":\\"Application\\"'),
+    ) as [[string, Props]];
+    expect(dependsOn(dev, rootId)).toContain(chart.id);
+  });
+
   it('leaves no IAM OIDC provider, since nothing uses IRSA any more', () => {
     dev.resourceCountIs('AWS::IAM::OIDCProvider', 0);
     dev.resourceCountIs('Custom::AWSCDKOpenIdConnectProvider', 0);
