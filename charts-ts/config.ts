@@ -46,8 +46,6 @@ export interface K8sConfig {
   readonly runAsUser: number;
   /** Namespace of Prometheus and Grafana; it alone may scrape the services' metrics ports. @default 'monitoring' */
   readonly monitoringNamespace: string;
-  /** Namespace of the log shipper. @default 'logging' */
-  readonly loggingNamespace: string;
   /** Service level objectives the alerts enforce. */
   /**
    * Values of a service's settings that differ from the defaults in its configuration schema, by service and
@@ -89,7 +87,6 @@ export const DEFAULT_K8S_CONFIG: K8sConfig = {
   logLevel: 'info',
   runAsUser: 10001,
   monitoringNamespace: 'monitoring',
-  loggingNamespace: 'logging',
   serviceSettings: {},
   slo: { p99LatencySeconds: 1, maxErrorRatio: 0.01, maxConsumerLag: 1000 },
 };
@@ -157,9 +154,12 @@ export function resolveK8sConfig(
       );
     }
   }
-  for (const field of ['monitoringNamespace', 'loggingNamespace'] as const) {
-    check(DNS_LABEL.test(merged[field]), field, merged[field], 'a DNS-1123 label');
-  }
+  check(
+    DNS_LABEL.test(merged.monitoringNamespace),
+    'monitoringNamespace',
+    merged.monitoringNamespace,
+    'a DNS-1123 label',
+  );
   const certificateArn =
     merged.certificateArn ??
     `arn:aws:acm:${region}:${merged.awsAccount}:certificate/00000000-0000-0000-0000-000000000000`;

@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { PlatformQuery } from '../../lib/platform';
+import { LOG_SHIPPER, type PlatformQuery } from '../../lib/platform';
 import type { ResolvedK8sConfig } from '../config';
 import { Application, AppProject, ARGOCD_NAMESPACE } from '../constructs/argocd';
 import { GRAFANA_CHART, grafanaValues, PROMETHEUS_CHART, prometheusValues } from './observability-chart';
@@ -65,7 +65,7 @@ export class GitOpsChart extends Chart {
       name: this.project,
       description: `Shopfront ${env}: observability and log shipping`,
       sourceRepos: [config.gitRepoUrl, PROMETHEUS_CHART.repoURL, GRAFANA_CHART.repoURL],
-      namespaces: [config.monitoringNamespace, config.loggingNamespace],
+      namespaces: [config.monitoringNamespace, LOG_SHIPPER.namespace],
       clusterResources: [
         { group: '', kind: 'Namespace' },
         { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
@@ -97,7 +97,7 @@ export class GitOpsChart extends Chart {
     new Application(this, 'Logging', {
       name: `shopfront-${env}-logging`,
       project: this.project,
-      namespace: config.loggingNamespace,
+      namespace: LOG_SHIPPER.namespace,
       sources: [{ ...repo, path: envPath(config, FOLDERS.logging) }],
     });
   }

@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { resourceName } from '../../lib/platform';
+import { containerLogGroupName, LOG_SHIPPER } from '../../lib/platform';
 import type { ResolvedK8sConfig } from '../config';
 import { PART_OF, POD_IDENTITY_AGENT, podSecurityLabels } from '../conventions';
 
@@ -10,16 +10,15 @@ import { PART_OF, POD_IDENTITY_AGENT, podSecurityLabels } from '../conventions';
  * Pinned by tag; the tag is immutable in the public registry.
  */
 export const FLUENT_BIT_IMAGE = 'public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.5.20250327';
-export const FLUENT_BIT_NAME = 'fluent-bit';
+export const FLUENT_BIT_NAME = LOG_SHIPPER.serviceAccount;
 const HEALTH_PORT = 2020;
 
 export interface LoggingChartProps {
   readonly config: ResolvedK8sConfig;
 }
 
-/** The CloudWatch Logs group every container's log goes to (created by Fluent Bit with the catalog's retention). */
-export const containerLogGroup = (config: ResolvedK8sConfig): string =>
-  `/${resourceName(config.environment, 'containers').replace(/-/g, '/')}`;
+/** The CloudWatch Logs group every container's log goes to (the Cluster stack creates it with the catalog's retention). */
+export const containerLogGroup = (config: ResolvedK8sConfig): string => containerLogGroupName(config.environment);
 
 /** Fluent Bit's configuration: tail every container log, add Kubernetes metadata, merge pino's JSON, ship. */
 export function fluentBitConfig(config: ResolvedK8sConfig): string {
@@ -40,7 +39,7 @@ export function fluentBitConfig(config: ResolvedK8sConfig): string {
     Name              tail
     Tag               kube.*
     Path              /var/log/containers/*.log
-    Exclude_Path      /var/log/containers/${FLUENT_BIT_NAME}-*_${config.loggingNamespace}_*.log
+    Exclude_Path      /var/log/containers/${FLUENT_BIT_NAME}-*_${LOG_SHIPPER.namespace}_*.log
     multiline.parser  cri
     DB                /var/fluent-bit/state/flb_kube.db
     Mem_Buf_Limit     50MB
@@ -64,15 +63,15 @@ export function fluentBitConfig(config: ResolvedK8sConfig): string {
     region              ${config.region}
     log_group_name      ${containerLogGroup(config)}
     log_stream_prefix   ${env.name}.
-    auto_create_group   On
-    log_retention_days  ${env.logRetentionDays}
+    auto_create_group   Off
     Retry_Limit         5
 `;
 }
 
 /**
- * Log shipping: a Fluent Bit DaemonSet in its own namespace, sending every container's log to CloudWatch Logs with
- * the catalog's retention (see docs/decisions/0005-observability.md for why not an in-cluster Elasticsearch).
+ * Log shipping: a Fluent Bit DaemonSet in its own namespace, sending every container's log to the CloudWatch Logs
+ * group the AWS Cluster stack creates (encrypted, with the catalog's retention), with the Pod Identity it binds to
+ * this ServiceAccount (see docs/decisions/0005-observability.md for why not an in-cluster Elasticsearch).
  * Reading the nodes' log files needs hostPath volumes and uid 0, so the namespace enforces Pod Security
  * `privileged` and warns at `baseline`; nothing else runs there.
  */
@@ -80,7 +79,7 @@ export class LoggingChart extends Chart {
   constructor(scope: Construct, id: string, props: LoggingChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
     const { config } = props;
-    const namespace = config.loggingNamespace;
+    const namespace = LOG_SHIPPER.namespace;
     const name = FLUENT_BIT_NAME;
     const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': PART_OF };
 

@@ -18,7 +18,14 @@ describe('configuration', () => {
   test("an environment's account in the deployment settings names its registry and certificate", () => {
     const deployment = defineDeployment({
       ...DEPLOYMENT,
-      environments: { dev: {}, staging: {}, prod: { awsAccount: '123456789012' } },
+      environments: {
+        ...DEPLOYMENT.environments,
+        prod: {
+          awsAccount: '123456789012',
+          operatorRoleArn: 'arn:aws:iam::123456789012:role/shopfront-prod-operator',
+          pipelineRoleArn: 'arn:aws:iam::123456789012:role/shopfront-prod-pipeline',
+        },
+      },
     });
     const prod = resolveK8sConfig(shop.environment('prod'), {}, DEFAULT_K8S_CONFIG, deployment);
     expect(prod.registry).toBe('123456789012.dkr.ecr.eu-west-1.amazonaws.com');

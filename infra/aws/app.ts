@@ -41,11 +41,13 @@ export function buildAwsApp(
       data,
       gitRepoUrl: config.gitRepoUrl,
       gitRevision: config.gitRevision,
-      description: `Shopfront ${name}: EKS, AWS Load Balancer Controller, External Secrets, ArgoCD, service identities`,
+      access: config.clusterAccess?.[environment.name],
+      description: `Shopfront ${name}: EKS and its add-ons, autoscaler, load balancer controller and WAF, External Secrets, ArgoCD, service identities, access, bastion`,
     });
     const notifications = new NotificationsStack(app, stackName(environment, 'Notifications'), {
       ...shared,
       data,
+      apiEndpoints: network.apiEndpointsSecurityGroup,
       description: `Shopfront ${name}: notification Lambda fed by MSK, SNS, delivery records`,
     });
     for (const stack of [network, data, cluster, notifications]) acknowledgeFindings(stack);

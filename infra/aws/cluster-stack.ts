@@ -1,16 +1,40 @@
-import { KubectlV34Layer } from '@aws-cdk/lambda-layer-kubectl-v34';
-import { CfnOutput, aws_ec2 as ec2, aws_eks_v2 as eks, type aws_kms as kms } from 'aws-cdk-lib';
+import {
+  CfnOutput,
+  aws_ec2 as ec2,
+  aws_eks_v2 as eks,
+  Fn,
+  aws_iam as iam,
+  type aws_kms as kms,
+  aws_logs as logs,
+  type aws_wafv2 as wafv2,
+} from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { KUBERNETES_NAMESPACE, MSK_IAM_TLS_PORT, POSTGRES_PORT, resourceName } from '../../lib/platform';
+import {
+  type ClusterAccessRoles,
+  containerLogGroupName,
+  KUBERNETES_NAMESPACE,
+  LOG_SHIPPER,
+  MSK_IAM_TLS_PORT,
+  POSTGRES_PORT,
+  resourceName,
+} from '../../lib/platform';
+import { HELM_CHART_VERSIONS, KUBERNETES_VERSION, kubectlLayer } from './cluster-versions';
+import { ClusterAccess, SessionManagerBastion } from './constructs/cluster-access';
+import {
+  EBS_CSI_CONTROLLER_SERVICE_ACCOUNT,
+  ebsCsiDriverRole,
+  GP3_STORAGE_CLASS,
+  managedAddon,
+} from './constructs/cluster-addons';
+import { autoscalerTags, ClusterAutoscaler } from './constructs/cluster-autoscaler';
 import { allowIngressFrom } from './constructs/ingress';
+import { LoadBalancerController, publicWebAcl } from './constructs/load-balancer-controller';
 import { pascal } from './constructs/names';
-import { bindPodIdentity } from './constructs/service-identities';
+import { bindPodIdentity, podIdentityRole } from './constructs/service-identities';
 import type { DataStack } from './data-stack';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
+import { retention } from './retention';
 
-/** Pinned chart versions: upgrades are deliberate, reviewed changes. */
-export const ARGOCD_CHART_VERSION = '9.1.0';
-export const EXTERNAL_SECRETS_CHART_VERSION = '0.20.4';
 const ARGOCD_NAMESPACE = 'argocd';
 const EXTERNAL_SECRETS_NAMESPACE = 'external-secrets';
 
@@ -19,19 +43,37 @@ export interface ClusterStackProps extends PlatformStackProps {
   readonly data: DataStack;
   readonly gitRepoUrl: string;
   readonly gitRevision: string;
-  /** IAM role granted cluster-admin through an EKS access entry. @default - only the stack's creator */
-  readonly adminRoleArn?: string;
+  /**
+   * The IAM roles of the environment's operators (cluster admin) and pipeline (Argo CD objects, read access).
+   * @default - neither: only the deploying role and the kubectl handler can use the Kubernetes API
+   */
+  readonly access?: ClusterAccessRoles;
 }
 
 /**
  * EKS with a managed node group in private subnets, a private API endpoint, envelope-encrypted secrets,
- * the AWS Load Balancer Controller, External Secrets Operator and ArgoCD, plus one Pod Identity per service.
+ * the AWS Load Balancer Controller behind a WAF web ACL, External Secrets Operator and ArgoCD, plus one Pod Identity per
+ * service.
  * ArgoCD's root Application syncs `deploy/k8s/<env>/` from the configured repository.
  */
 export class ClusterStack extends PlatformStack {
   readonly cluster: eks.Cluster;
   /** Envelope-encrypts Kubernetes secrets and the cluster's logs. */
   readonly key: kms.Key;
+  /** The managed node group the workloads run on; Cluster Autoscaler sizes it within the catalog's bounds. */
+  readonly workers: eks.Nodegroup;
+  readonly autoscaler: ClusterAutoscaler;
+  readonly loadBalancerController: LoadBalancerController;
+  /** Filters every request to the public load balancers the controller creates. */
+  readonly webAcl: wafv2.CfnWebACL;
+  /** The access entries of the operators and the pipeline. */
+  readonly access: ClusterAccess;
+  /** The operators' way to the private API endpoint: Session Manager port forwarding. */
+  readonly bastion: SessionManagerBastion;
+  /** Every container's log, shipped by Fluent Bit (deploy/k8s/<env>/logging). */
+  readonly containerLogs: logs.LogGroup;
+  /** Fluent Bit's Pod Identity: writes log streams of `containerLogs`, nothing else. */
+  readonly logShipperRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id, props);
@@ -39,9 +81,10 @@ export class ClusterStack extends PlatformStack {
     this.key = this.newKey('ClusterKey', 'cluster', `Envelope-encrypts ${env.name} Kubernetes secrets`);
     const privateSubnets = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
 
+    const clusterName = resourceName(env, 'eks');
     this.cluster = new eks.Cluster(this, 'Cluster', {
-      clusterName: resourceName(env, 'eks'),
-      version: eks.KubernetesVersion.V1_34,
+      clusterName,
+      version: KUBERNETES_VERSION,
       vpc: props.vpc,
       vpcSubnets: [privateSubnets],
       endpointAccess: eks.EndpointAccess.PRIVATE,
@@ -55,11 +98,10 @@ export class ClusterStack extends PlatformStack {
       ],
       defaultCapacityType: eks.DefaultCapacityType.NODEGROUP,
       defaultCapacity: 0,
-      kubectlProviderOptions: { kubectlLayer: new KubectlV34Layer(this, 'KubectlLayer') },
-      albController: { version: eks.AlbControllerVersion.V2_8_2 },
+      kubectlProviderOptions: { kubectlLayer: kubectlLayer(this, 'KubectlLayer') },
     });
     const k8s = env.kubernetes;
-    this.cluster.addNodegroupCapacity('Workers', {
+    this.workers = this.cluster.addNodegroupCapacity('Workers', {
       nodegroupName: resourceName(env, 'workers'),
       instanceTypes: k8s.nodeInstanceTypes.map((t) => new ec2.InstanceType(t)),
       minSize: k8s.minNodes,
@@ -67,19 +109,43 @@ export class ClusterStack extends PlatformStack {
       maxSize: k8s.maxNodes,
       amiType: eks.NodegroupAmiType.AL2023_X86_64_STANDARD,
       subnets: privateSubnets,
+      // EKS tags the group's Auto Scaling group the same way; these make the intent visible on the node group.
+      tags: autoscalerTags(clusterName),
     });
-    if (props.adminRoleArn) {
-      this.cluster.grantAccess('Admin', props.adminRoleArn, [
-        eks.AccessPolicy.fromAccessPolicyName('AmazonEKSClusterAdminPolicy', {
-          accessScopeType: eks.AccessScopeType.CLUSTER,
-        }),
-      ]);
-    }
 
-    const podIdentityAgent = new eks.Addon(this, 'PodIdentityAgent', {
-      cluster: this.cluster,
-      addonName: 'eks-pod-identity-agent',
+    // Managed add-ons at the versions cluster-versions.ts pins; the ones that run pods wait for the nodes.
+    const podIdentityAgent = managedAddon(this, 'PodIdentityAgent', this.cluster, 'eks-pod-identity-agent');
+    const addons = [
+      podIdentityAgent,
+      // Network policy enforcement: the NetworkPolicies deploy/k8s renders are enforced, not just stored.
+      managedAddon(this, 'VpcCni', this.cluster, 'vpc-cni', { configurationValues: { enableNetworkPolicy: 'true' } }),
+      managedAddon(this, 'CoreDns', this.cluster, 'coredns'),
+      managedAddon(this, 'KubeProxy', this.cluster, 'kube-proxy'),
+      // The autoscalers' resource metrics (`kubectl top`, HPA on CPU).
+      managedAddon(this, 'MetricsServer', this.cluster, 'metrics-server'),
+    ];
+    const ebsCsiDriver = managedAddon(this, 'EbsCsiDriver', this.cluster, 'aws-ebs-csi-driver', {
+      podIdentities: { [EBS_CSI_CONTROLLER_SERVICE_ACCOUNT]: ebsCsiDriverRole(this, 'EbsCsiDriverRole') },
     });
+    ebsCsiDriver.node.addDependency(podIdentityAgent);
+    for (const addon of [...addons, ebsCsiDriver]) addon.node.addDependency(this.workers);
+    this.cluster.addManifest('Gp3StorageClass', GP3_STORAGE_CLASS).node.addDependency(ebsCsiDriver);
+
+    this.autoscaler = new ClusterAutoscaler(this, 'ClusterAutoscaler', {
+      cluster: this.cluster,
+      clusterName,
+      nodegroups: [this.workers],
+    });
+
+    this.webAcl = publicWebAcl(this, 'WebAcl', resourceName(env, 'public'));
+    this.loadBalancerController = new LoadBalancerController(this, 'LoadBalancerController', {
+      cluster: this.cluster,
+      webAcl: this.webAcl,
+    });
+    // Both charts run pods with Pod Identity credentials: the agent and the nodes come first.
+    for (const chart of [this.autoscaler.chart, this.loadBalancerController.chart]) {
+      chart.node.addDependency(podIdentityAgent, this.workers);
+    }
 
     // Services reach their data only from the cluster's nodes and pods.
     const workloads = this.cluster.clusterSecurityGroupId;
@@ -120,7 +186,7 @@ export class ClusterStack extends PlatformStack {
     const externalSecrets = this.cluster.addHelmChart('ExternalSecrets', {
       chart: 'external-secrets',
       repository: 'https://charts.external-secrets.io',
-      version: EXTERNAL_SECRETS_CHART_VERSION,
+      version: HELM_CHART_VERSIONS['external-secrets'],
       namespace: EXTERNAL_SECRETS_NAMESPACE,
       createNamespace: true,
       values: { installCRDs: true, serviceAccount: { name: 'external-secrets' } },
@@ -130,7 +196,7 @@ export class ClusterStack extends PlatformStack {
     const argocd = this.cluster.addHelmChart('ArgoCd', {
       chart: 'argo-cd',
       repository: 'https://argoproj.github.io/argo-helm',
-      version: ARGOCD_CHART_VERSION,
+      version: HELM_CHART_VERSIONS['argo-cd'],
       namespace: ARGOCD_NAMESPACE,
       createNamespace: true,
       values: {
@@ -139,6 +205,29 @@ export class ClusterStack extends PlatformStack {
         server: { service: { type: 'ClusterIP' } },
       },
     });
+
+    // Fluent Bit writes here; the group is ours (encrypted, retained per environment), so it creates no group.
+    this.containerLogs = new logs.LogGroup(this, 'ContainerLogs', {
+      logGroupName: containerLogGroupName(env),
+      retention: retention(env.logRetentionDays),
+      encryptionKey: this.key,
+      removalPolicy: this.statefulRemovalPolicy,
+    });
+    this.logShipperRole = podIdentityRole(this, 'LogShipperRole', 'Pod Identity of Fluent Bit: writes container logs');
+    this.logShipperRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+        // The group's ARN ends in `:*`, which covers its streams.
+        resources: [this.containerLogs.logGroupArn],
+      }),
+    );
+    bindPodIdentity(
+      this,
+      'LogShipperPodIdentity',
+      this.cluster,
+      { namespace: LOG_SHIPPER.namespace, name: LOG_SHIPPER.serviceAccount },
+      this.logShipperRole,
+    ).node.addDependency(podIdentityAgent);
 
     const project = `shopfront-${env.name}`;
     const gitops = this.cluster.addManifest(
@@ -176,8 +265,27 @@ export class ClusterStack extends PlatformStack {
     );
     gitops.node.addDependency(argocd);
     gitops.node.addDependency(externalSecrets);
+    // The first sync creates the Ingress, which the controller's validating webhook must be up to admit.
+    gitops.node.addDependency(this.loadBalancerController.chart);
+
+    this.access = new ClusterAccess(this, 'Access', {
+      cluster: this.cluster,
+      operatorRoleArn: props.access?.operatorRoleArn,
+      pipelineRoleArn: props.access?.pipelineRoleArn,
+      argocdNamespace: ARGOCD_NAMESPACE,
+      platformNamespace: KUBERNETES_NAMESPACE,
+    });
+    // The Role lives in Argo CD's namespace, which the chart creates.
+    this.access.pipelineRbac?.node.addDependency(argocd);
+    this.bastion = new SessionManagerBastion(this, 'Bastion', {
+      vpc: props.vpc,
+      cluster: this.cluster,
+      name: resourceName(env, 'bastion'),
+    });
 
     new CfnOutput(this, 'ClusterName', { value: this.cluster.clusterName });
     new CfnOutput(this, 'GitOpsPath', { value: `${props.gitRepoUrl}#deploy/k8s/${env.name}` });
+    new CfnOutput(this, 'BastionInstanceId', { value: this.bastion.instance.instanceId });
+    new CfnOutput(this, 'ApiEndpointHost', { value: Fn.select(1, Fn.split('https://', this.cluster.clusterEndpoint)) });
   }
 }

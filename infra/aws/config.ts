@@ -1,6 +1,8 @@
 import {
+  type ClusterAccessRoles,
   checkAwsAccount,
   checkGitRepoUrl,
+  checkIamRoleArn,
   DEPLOYMENT,
   type DeploymentSettings,
   type EnvironmentName,
@@ -18,6 +20,8 @@ export interface AwsAppConfig {
   readonly accounts?: Readonly<Partial<Record<EnvironmentName, string>>>;
   /** Restricts synthesis to these environments. @default - every environment of the catalog */
   readonly environments?: readonly string[];
+  /** The IAM roles each environment's cluster admits (EKS access entries). @default - none */
+  readonly clusterAccess?: Readonly<Partial<Record<EnvironmentName, ClusterAccessRoles>>>;
 }
 
 export const stackName = (env: EnvironmentSpec, part: string): string =>
@@ -30,7 +34,8 @@ interface ContextReader {
 /**
  * The app's configuration: lib/platform's deployment settings, each overridable by CDK context (`-c key=value`).
  * An environment's account is, in order, `shopfront:account`, the settings' account of the environment, or
- * `CDK_DEFAULT_ACCOUNT` when credentials are present. Fails with the key's name when a value is wrong.
+ * `CDK_DEFAULT_ACCOUNT` when credentials are present. Fails with the key's name when a value is wrong, and when an
+ * environment to synthesize deploys to an account its cluster roles do not belong to (EKS would refuse them).
  */
 export function readAwsConfig(
   app: ContextReader,
@@ -62,10 +67,22 @@ export function readAwsConfig(
     ?.split(',')
     .map((e) => e.trim())
     .filter(Boolean);
+  const clusterAccess: Partial<Record<EnvironmentName, ClusterAccessRoles>> = {};
+  for (const name of Object.keys(settings.environments) as EnvironmentName[]) {
+    const { operatorRoleArn, pipelineRoleArn } = settings.environments[name];
+    clusterAccess[name] = { operatorRoleArn, pipelineRoleArn };
+    const account = accounts[name];
+    if (account === undefined || (environments && !environments.includes(name))) continue;
+    for (const [role, value] of Object.entries({ operatorRoleArn, pipelineRoleArn })) {
+      const issue = value === undefined ? undefined : checkIamRoleArn(`environments[${name}].${role}`, value, account);
+      if (issue) throw new Error(`deployment setting ${formatIssue(issue)} (lib/platform/deployment.ts)`);
+    }
+  }
   return {
     gitRepoUrl: fromContext('shopfront:gitRepoUrl', checkGitRepoUrl) ?? settings.gitRepoUrl,
     gitRevision: text('shopfront:gitRevision') ?? settings.gitRevision,
     accounts,
     environments,
+    clusterAccess,
   };
 }

@@ -219,8 +219,41 @@ export function acknowledgeFindings(stack: Stack): void {
     ...providerFramework(stack, /^Cluster\/KubectlProvider\/Handler\/Resource$/),
     VPC_EXECUTION,
   ]);
+  acknowledge(find(stack, /^EbsCsiDriverRole\/Resource$/), [
+    {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy]',
+      reason:
+        'The policy AWS maintains for the EBS CSI driver: it creates, attaches and deletes volumes and snapshots, and scopes its writes by the CSI tags it puts on them.',
+    },
+  ]);
+  acknowledge(find(stack, /^Bastion\/Instance\/InstanceRole\/Resource$/), [
+    {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+      reason:
+        'The policy AWS maintains for the Systems Manager agent: Session Manager channels and instance registration, nothing else.',
+    },
+  ]);
+  acknowledge(find(stack, /^Bastion\/Instance\/Resource$/), [
+    {
+      id: 'AwsSolutions-EC29',
+      reason:
+        'The bastion holds no state and is replaced by CloudFormation when its image or type changes; termination protection would block that and the stack deletion.',
+    },
+  ]);
+  acknowledge(find(stack, /^ClusterAutoscaler\/Role\/DefaultPolicy\/Resource$/), [
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Describe actions on Auto Scaling groups, launch configurations, images and instance types support no resource-level permissions.',
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:${stack.region}:<AWS::AccountId>:autoScalingGroup:*]`,
+      reason:
+        'EKS names the node groups Auto Scaling groups at run time; resizing and terminating are allowed only on groups tagged as owned by this cluster.',
+    },
+  ]);
   acknowledge(
-    find(stack, /AlbController\/alb-sa\/Role\/DefaultPolicy\/Resource$/),
+    find(stack, /^LoadBalancerController\/Role\/DefaultPolicy\/Resource$/),
     ALB_CONTROLLER_WILDCARDS.map((finding) => ({
       id: `AwsSolutions-IAM5[${finding}]`,
       reason:

@@ -9,6 +9,11 @@ export class NetworkStack extends PlatformStack {
   readonly vpc: ec2.Vpc;
   /** Encrypts the flow logs. */
   readonly key: kms.Key;
+  /**
+   * The group of the Lambda and STS interface endpoints in the isolated subnets. It admits nobody by itself: each
+   * client opens HTTPS from its own group (see docs/decisions/0011-lambda-and-sts-endpoints-for-msk.md).
+   */
+  readonly apiEndpointsSecurityGroup: ec2.SecurityGroup;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
@@ -51,5 +56,25 @@ export class NetworkStack extends PlatformStack {
       service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
       subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
     });
+
+    // Lambda and STS from the isolated subnets, which have no route out: the MSK event source mapping's pollers run
+    // there, in the brokers' subnets and security group, and call both.
+    this.apiEndpointsSecurityGroup = new ec2.SecurityGroup(this, 'ApiEndpointsSecurityGroup', {
+      vpc: this.vpc,
+      description: `${env.name} Lambda and STS endpoints: HTTPS from the groups that call them`,
+      allowAllOutbound: false,
+    });
+    for (const [id, service] of [
+      ['Lambda', ec2.InterfaceVpcEndpointAwsService.LAMBDA],
+      ['Sts', ec2.InterfaceVpcEndpointAwsService.STS],
+    ] as const) {
+      this.vpc.addInterfaceEndpoint(id, {
+        service,
+        subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+        securityGroups: [this.apiEndpointsSecurityGroup],
+        open: false,
+        privateDnsEnabled: true,
+      });
+    }
   }
 }

@@ -16,7 +16,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import { MSK_IAM_TLS_PORT, type PlatformQuery, resourceName, shop } from '../../lib/platform';
 import { WriteOnlyS3OnFailureDestination } from './constructs/dead-letter-bucket';
-import { allowIngressFrom } from './constructs/ingress';
+import { allowEgressTo, allowIngressFrom } from './constructs/ingress';
 import { privateBucket } from './constructs/private-bucket';
 import { kafkaStatements } from './constructs/service-identities';
 import type { DataStack } from './data-stack';
@@ -24,10 +24,13 @@ import { PlatformStack, type PlatformStackProps } from './platform-stack';
 import { retention } from './retention';
 
 const SERVICE = 'notification-lambda';
+const HTTPS_PORT = 443;
 
 export interface NotificationsStackProps extends PlatformStackProps {
   readonly vpc: ec2.IVpc;
   readonly data: DataStack;
+  /** The group of the Lambda and STS endpoints in the brokers' subnets, which the event source mapping calls. */
+  readonly apiEndpoints: ec2.ISecurityGroup;
   /** @default the platform catalog */
   readonly catalog?: PlatformQuery;
 }
@@ -128,6 +131,12 @@ export class NotificationsStack extends PlatformStack {
         resources: [kafka.clusterArn],
       }),
     );
+
+    // The mapping's pollers run in the brokers' subnets with the brokers' security group, and call Lambda and STS
+    // through the endpoints there (docs/decisions/0011-lambda-and-sts-endpoints-for-msk.md).
+    const pollers = props.data.kafka.securityGroup;
+    allowIngressFrom(this, 'ApiEndpointsFromPollers', props.apiEndpoints, pollers, HTTPS_PORT, `${SERVICE} pollers`);
+    allowEgressTo(this, 'PollersToApiEndpoints', pollers, props.apiEndpoints, HTTPS_PORT, 'Lambda and STS endpoints');
 
     this.function.addEventSource(
       new ManagedKafkaEventSource({

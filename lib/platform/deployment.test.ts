@@ -1,5 +1,16 @@
-import { DEPLOYMENT, DeploymentError, defineDeployment, resourceName, validateDeployment } from './deployment';
+import {
+  accountOfRoleArn,
+  checkIamRoleArn,
+  DEPLOYMENT,
+  DeploymentError,
+  defineDeployment,
+  resourceName,
+  validateDeployment,
+} from './deployment';
 import { shop } from './index';
+
+const PROD_OPERATOR = 'arn:aws:iam::123456789012:role/platform/shopfront-prod-operator';
+const PROD_PIPELINE = 'arn:aws:iam::210987654321:role/shopfront-prod-pipeline';
 
 describe('deployment settings', () => {
   it('are valid as the repository holds them', () => {
@@ -12,15 +23,53 @@ describe('deployment settings', () => {
 
   it.each([
     [
+      'a repository URL of another scheme',
       { gitRepoUrl: 'ftp://example.com/x.git' },
       { field: 'gitRepoUrl', value: 'ftp://example.com/x.git', allowed: 'an https://, ssh:// or git@ repository URL' },
     ],
-    [{ gitRevision: 'my branch' }, { field: 'gitRevision', value: 'my branch', allowed: 'a branch, tag or commit' }],
     [
-      { environments: { dev: {}, staging: { awsAccount: '12345' }, prod: {} } },
-      { field: 'environments[staging].awsAccount', value: '12345', allowed: 'a 12-digit AWS account id' },
+      'a revision with a space',
+      { gitRevision: 'my branch' },
+      { field: 'gitRevision', value: 'my branch', allowed: 'a branch, tag or commit' },
     ],
-  ])('rejects %j naming the field, the value and what is allowed', (change, issue) => {
+    [
+      'a short account',
+      { environments: { ...DEPLOYMENT.environments, dev: { awsAccount: '12345' } } },
+      { field: 'environments[dev].awsAccount', value: '12345', allowed: 'a 12-digit AWS account id' },
+    ],
+    [
+      'a user instead of a role',
+      { environments: { ...DEPLOYMENT.environments, dev: { operatorRoleArn: 'arn:aws:iam::123456789012:user/ada' } } },
+      {
+        field: 'environments[dev].operatorRoleArn',
+        value: 'arn:aws:iam::123456789012:user/ada',
+        allowed: 'an IAM role ARN (arn:aws:iam::<account>:role/<name>)',
+      },
+    ],
+    [
+      'a missing pipeline role in prod',
+      { environments: { ...DEPLOYMENT.environments, prod: { operatorRoleArn: PROD_OPERATOR } } },
+      {
+        field: 'environments[prod].pipelineRoleArn',
+        value: undefined,
+        allowed: 'an IAM role ARN (required in staging and prod)',
+      },
+    ],
+    [
+      "a role of another account than the environment's",
+      {
+        environments: {
+          ...DEPLOYMENT.environments,
+          prod: { awsAccount: '210987654321', operatorRoleArn: PROD_OPERATOR, pipelineRoleArn: PROD_PIPELINE },
+        },
+      },
+      {
+        field: 'environments[prod].operatorRoleArn',
+        value: PROD_OPERATOR,
+        allowed: "an IAM role of the environment's account 210987654321",
+      },
+    ],
+  ])('rejects %s naming the field, the value and what is allowed', (_label, change, issue) => {
     expect(validateDeployment({ ...DEPLOYMENT, ...change })).toEqual([issue]);
   });
 
@@ -29,12 +78,35 @@ describe('deployment settings', () => {
       defineDeployment({
         ...DEPLOYMENT,
         gitRepoUrl: '',
-        environments: { dev: { awsAccount: 'x' }, staging: {}, prod: {} },
+        environments: { ...DEPLOYMENT.environments, dev: { awsAccount: 'x' } },
       });
     expect(define).toThrow(DeploymentError);
     expect(define).toThrow(
       `invalid deployment settings:\n  - 'gitRepoUrl' must be an https://, ssh:// or git@ repository URL, got ""\n` +
         `  - 'environments[dev].awsAccount' must be a 12-digit AWS account id, got "x"`,
     );
+  });
+
+  it('lets dev leave its cluster roles unset and requires them in staging and prod', () => {
+    const issues = validateDeployment({ ...DEPLOYMENT, environments: { dev: {}, staging: {}, prod: {} } });
+    expect(issues.map((i) => i.field)).toEqual([
+      'environments[staging].operatorRoleArn',
+      'environments[staging].pipelineRoleArn',
+      'environments[prod].operatorRoleArn',
+      'environments[prod].pipelineRoleArn',
+    ]);
+  });
+
+  it.each([
+    ['arn:aws:iam::123456789012:role/ops', '123456789012'],
+    ['arn:aws:iam::123456789012:role/teams/platform/ops', '123456789012'],
+    ['arn:aws-us-gov:iam::123456789012:role/ops', '123456789012'],
+    ['arn:aws:iam::123456789012:role/', undefined],
+    ['arn:aws:iam::1234:role/ops', undefined],
+    ['arn:aws:sts::123456789012:assumed-role/ops/session', undefined],
+    ['ops', undefined],
+  ])('reads the account of role ARN %s as %s', (arn, account) => {
+    expect(accountOfRoleArn(arn)).toBe(account);
+    expect(checkIamRoleArn('r', arn) === undefined).toBe(account !== undefined);
   });
 });

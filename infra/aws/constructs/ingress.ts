@@ -23,3 +23,25 @@ export function allowIngressFrom(
     description,
   });
 }
+
+/**
+ * Lets members of `source` open connections to `destination` on `port`, with the rule owned by `scope`'s stack: the
+ * egress side of `allowIngressFrom`, for groups that allow no outbound traffic by default.
+ */
+export function allowEgressTo(
+  scope: Construct,
+  id: string,
+  source: ec2.ISecurityGroup,
+  destination: ec2.ISecurityGroup,
+  port: number,
+  description: string,
+): ec2.CfnSecurityGroupEgress {
+  return new ec2.CfnSecurityGroupEgress(scope, id, {
+    groupId: source.securityGroupId,
+    destinationSecurityGroupId: destination.securityGroupId,
+    ipProtocol: 'tcp',
+    fromPort: port,
+    toPort: port,
+    description,
+  });
+}

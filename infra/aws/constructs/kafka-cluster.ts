@@ -89,7 +89,8 @@ export class KafkaCluster extends Construct {
         encryptionAtRest: { dataVolumeKmsKeyId: props.key.keyArn },
         encryptionInTransit: { clientBroker: 'TLS', inCluster: true },
       },
-      configurationInfo: { arn: configuration.attrArn, revision: 1 },
+      // The latest revision, so a change of server properties reaches the brokers instead of staying at revision 1.
+      configurationInfo: { arn: configuration.attrArn, revision: configuration.attrLatestRevisionRevision },
       enhancedMonitoring: 'PER_TOPIC_PER_BROKER',
       loggingInfo: { brokerLogs: { cloudWatchLogs: { enabled: true, logGroup: brokerLogs.logGroupName } } },
       openMonitoring: {

@@ -1,12 +1,36 @@
-import { DEPLOYMENT, defineDeployment } from '../../../lib/platform';
+import { DEPLOYMENT, type DeploymentSettings, defineDeployment } from '../../../lib/platform';
 import { readAwsConfig } from '../config';
 import { retention } from '../retention';
 
 const reader = (context: Record<string, unknown>) => ({ node: { tryGetContext: (key: string) => context[key] } });
 
+/** The repository's settings with the cluster roles of staging and prod in `account`. */
+function rolesIn(account: string, settings: DeploymentSettings = DEPLOYMENT): DeploymentSettings {
+  const roles = (env: string) => ({
+    operatorRoleArn: `arn:aws:iam::${account}:role/shopfront-${env}-operator`,
+    pipelineRoleArn: `arn:aws:iam::${account}:role/shopfront-${env}-pipeline`,
+  });
+  const { environments } = settings;
+  return defineDeployment({
+    ...settings,
+    environments: {
+      dev: environments.dev,
+      staging: { ...environments.staging, ...roles('staging') },
+      prod: { ...environments.prod, ...roles('prod') },
+    },
+  });
+}
+
 describe('AWS app configuration', () => {
   const repo = { 'shopfront:gitRepoUrl': 'https://git.example.com/shopfront.git' };
   const everywhere = (account: string) => ({ dev: account, staging: account, prod: account });
+  const accessOf = (settings: DeploymentSettings) =>
+    Object.fromEntries(
+      Object.entries(settings.environments).map(([name, e]) => [
+        name,
+        { operatorRoleArn: e.operatorRoleArn, pipelineRoleArn: e.pipelineRoleArn },
+      ]),
+    );
 
   it("takes lib/platform's deployment settings without context", () => {
     expect(readAwsConfig(reader({}), {})).toEqual({
@@ -14,6 +38,7 @@ describe('AWS app configuration', () => {
       gitRevision: DEPLOYMENT.gitRevision,
       accounts: {},
       environments: undefined,
+      clusterAccess: accessOf(DEPLOYMENT),
     });
   });
 
@@ -26,35 +51,36 @@ describe('AWS app configuration', () => {
         'shopfront:account': '123456789012',
       }),
       {},
+      rolesIn('123456789012'),
     );
     expect(config).toEqual({
       gitRepoUrl: 'https://git.example.com/shopfront.git',
       gitRevision: 'v1.2.0',
       accounts: everywhere('123456789012'),
       environments: ['dev', 'prod'],
+      clusterAccess: accessOf(rolesIn('123456789012')),
     });
   });
 
   it('takes the account from the CLI environment where neither context nor the settings name one', () => {
-    const config = readAwsConfig(reader(repo), { CDK_DEFAULT_ACCOUNT: '210987654321' });
+    const config = readAwsConfig(reader(repo), { CDK_DEFAULT_ACCOUNT: '210987654321' }, rolesIn('210987654321'));
     expect(config.gitRevision).toBe('main');
     expect(config.accounts).toEqual(everywhere('210987654321'));
     expect(config.environments).toBeUndefined();
   });
 
   it("prefers an environment's account in the settings to the credentials', and context to both", () => {
-    const settings = defineDeployment({
-      ...DEPLOYMENT,
-      environments: { dev: {}, staging: {}, prod: { awsAccount: '111111111111' } },
-    });
+    const settings = rolesIn('210987654321');
+    const prodAccount = { ...rolesIn('111111111111').environments.prod, awsAccount: '111111111111' };
+    const mixed = defineDeployment({ ...settings, environments: { ...settings.environments, prod: prodAccount } });
     const credentials = { CDK_DEFAULT_ACCOUNT: '210987654321' };
-    expect(readAwsConfig(reader({}), credentials, settings).accounts).toEqual({
+    expect(readAwsConfig(reader({}), credentials, mixed).accounts).toEqual({
       dev: '210987654321',
       staging: '210987654321',
       prod: '111111111111',
     });
     const explicit = reader({ 'shopfront:account': '123456789012' });
-    expect(readAwsConfig(explicit, credentials, settings).accounts).toEqual(everywhere('123456789012'));
+    expect(readAwsConfig(explicit, credentials, rolesIn('123456789012')).accounts).toEqual(everywhere('123456789012'));
   });
 
   it.each([
@@ -66,6 +92,23 @@ describe('AWS app configuration', () => {
     [{ ...repo, 'shopfront:account': '1234' }, /'shopfront:account' must be a 12-digit AWS account id, got "1234"/],
   ])('rejects bad context %j naming the key', (context, message) => {
     expect(() => readAwsConfig(reader(context), {})).toThrow(message);
+  });
+
+  it('refuses an environment whose cluster roles belong to another account than the one it deploys to', () => {
+    expect(() => readAwsConfig(reader({}), { CDK_DEFAULT_ACCOUNT: '210987654321' })).toThrow(
+      `deployment setting 'environments[staging].operatorRoleArn' must be an IAM role of the environment's account ` +
+        `210987654321, got "arn:aws:iam::000000000000:role/shopfront-staging-operator" (lib/platform/deployment.ts)`,
+    );
+  });
+
+  it('checks the cluster roles of the environments it synthesizes only', () => {
+    const devOnly = reader({ 'shopfront:environments': 'dev' });
+    const config = readAwsConfig(devOnly, { CDK_DEFAULT_ACCOUNT: '210987654321' });
+    expect(config.environments).toEqual(['dev']);
+    expect(config.clusterAccess?.prod).toEqual({
+      operatorRoleArn: DEPLOYMENT.environments.prod.operatorRoleArn,
+      pipelineRoleArn: DEPLOYMENT.environments.prod.pipelineRoleArn,
+    });
   });
 
   it('rejects a malformed account from the credentials naming the variable', () => {

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { DEPLOYMENT } from '../../../lib/platform';
 import { buildAwsApp, type EnvironmentStacks } from '../app';
+import { type AwsAppConfig, readAwsConfig } from '../config';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 export const GIT_REPO_URL = 'https://git.example.com/platform/shopfront.git';
@@ -17,13 +19,19 @@ export function newApp(): App {
   return new App({ context: cdkContext() });
 }
 
+/** The app configuration `cdk synth` reads offline (no context, no credentials), with the test repository. */
+export function testConfig(environments?: string[]): AwsAppConfig {
+  const noContext = { node: { tryGetContext: () => undefined } };
+  return { ...readAwsConfig(noContext, {}, DEPLOYMENT), gitRepoUrl: GIT_REPO_URL, environments };
+}
+
 const cache = new Map<string, EnvironmentStacks>();
 
 /** The stack set of one environment, built once per test file. */
 export function stacksOf(environment: string): EnvironmentStacks {
   const cached = cache.get(environment);
   if (cached) return cached;
-  const sets = buildAwsApp(newApp(), { gitRepoUrl: GIT_REPO_URL, gitRevision: 'main', environments: [environment] });
+  const sets = buildAwsApp(newApp(), testConfig([environment]));
   const set = sets.get(environment);
   if (!set) throw new Error(`no stacks for ${environment}`);
   cache.set(environment, set);
@@ -51,4 +59,90 @@ export function resourcesOf(template: Template, type: string): [string, Record<s
 /** Masks content hashes so snapshots change only when the template does. */
 export function masked(template: Template): unknown {
   return JSON.parse(JSON.stringify(template.toJSON()).replace(/[0-9a-f]{64}/g, '[HASH]'));
+}
+
+/** A synthesized stack: its name and template, so references between stacks can be followed. */
+export interface NamedTemplate {
+  readonly stackName: string;
+  readonly template: Template;
+}
+
+/** The environment's templates with their stack names. */
+export function namedTemplates(environment: string): NamedTemplate[] {
+  return Object.values(stacksOf(environment)).map((stack) => ({
+    stackName: stack.stackName,
+    template: Template.fromStack(stack),
+  }));
+}
+
+/**
+ * Writes a value so that the same resource reads the same from any stack: `{Ref: X}` in stack S becomes `S/X`,
+ * `{Fn::GetAtt: [X, A]}` becomes `S/X.A`, and `{Fn::ImportValue: name}` becomes what the exporting stack exported.
+ */
+export function canonical(value: unknown, from: NamedTemplate, all: readonly NamedTemplate[]): unknown {
+  if (Array.isArray(value)) return value.map((v) => canonical(v, from, all));
+  if (value === null || typeof value !== 'object') return value;
+  const object = value as Record<string, unknown>;
+  if (typeof object.Ref === 'string' && !object.Ref.startsWith('AWS::')) return `${from.stackName}/${object.Ref}`;
+  const getAtt = object['Fn::GetAtt'];
+  if (Array.isArray(getAtt)) return `${from.stackName}/${getAtt[0]}.${getAtt[1]}`;
+  const imported = object['Fn::ImportValue'];
+  if (typeof imported === 'string') {
+    for (const exporter of all) {
+      const outputs = (exporter.template.toJSON().Outputs ?? {}) as Record<
+        string,
+        { Value: unknown; Export?: { Name: string } }
+      >;
+      const output = Object.values(outputs).find((o) => o.Export?.Name === imported);
+      if (output) return canonical(output.Value, exporter, all);
+    }
+    throw new Error(`no stack exports ${imported}`);
+  }
+  return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, canonical(v, from, all)]));
+}
+
+/** One security-group rule, its groups written as `canonical` writes them. */
+export interface GroupRule {
+  readonly group: unknown;
+  readonly peer: unknown;
+  readonly protocol: string;
+  readonly fromPort?: number;
+  readonly toPort?: number;
+}
+
+/** Every ingress or egress rule of every stack, standalone or inline, with the peer group or CIDR it names. */
+export function groupRules(direction: 'ingress' | 'egress', all: readonly NamedTemplate[]): GroupRule[] {
+  const rules: GroupRule[] = [];
+  const peerOf = (p: Record<string, unknown>) =>
+    direction === 'ingress'
+      ? (p.SourceSecurityGroupId ?? p.CidrIp ?? p.SourcePrefixListId)
+      : (p.DestinationSecurityGroupId ?? p.CidrIp ?? p.DestinationPrefixListId);
+  const rule = (group: unknown, p: Record<string, unknown>, from: NamedTemplate): GroupRule => ({
+    group,
+    peer: canonical(peerOf(p), from, all),
+    protocol: String(p.IpProtocol),
+    fromPort: p.FromPort as number | undefined,
+    toPort: p.ToPort as number | undefined,
+  });
+  const type = direction === 'ingress' ? 'AWS::EC2::SecurityGroupIngress' : 'AWS::EC2::SecurityGroupEgress';
+  const inline = direction === 'ingress' ? 'SecurityGroupIngress' : 'SecurityGroupEgress';
+  for (const named of all) {
+    for (const [, p] of resourcesOf(named.template, type)) rules.push(rule(canonical(p.GroupId, named, all), p, named));
+    for (const [id, p] of resourcesOf(named.template, 'AWS::EC2::SecurityGroup')) {
+      for (const r of (p[inline] ?? []) as Record<string, unknown>[]) {
+        rules.push(rule(`${named.stackName}/${id}.GroupId`, r, named));
+      }
+    }
+  }
+  return rules;
+}
+
+/** Whether a rule of `rules` lets `peer` and `group` talk on TCP `port`. */
+export function permits(rules: readonly GroupRule[], group: unknown, peer: unknown, port: number): boolean {
+  return rules.some(
+    (r) =>
+      r.group === group &&
+      r.peer === peer &&
+      (r.protocol === '-1' || (r.protocol === 'tcp' && (r.fromPort ?? 0) <= port && port <= (r.toPort ?? 65535))),
+  );
 }

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, aws_s3 as s3 } from 'aws-cdk-lib';
 import { buildAwsApp } from '../app';
-import { cdkContext, GIT_REPO_URL } from './fixture';
+import { cdkContext, testConfig } from './fixture';
 
 /** Synthesizes every environment with cdk-nag's AwsSolutions pack, as `cdk synth` does. */
 function synthesize(tamper?: (sets: ReturnType<typeof buildAwsApp>) => void): { outdir: string; error?: Error } {
   const outdir = mkdtempSync(path.join(tmpdir(), 'shopfront-nag-'));
   const app = new App({ context: cdkContext(), outdir });
-  const sets = buildAwsApp(app, { gitRepoUrl: GIT_REPO_URL, gitRevision: 'main' });
+  const sets = buildAwsApp(app, testConfig());
   tamper?.(sets);
   try {
     app.synth();

@@ -157,6 +157,16 @@ describe('kafka', () => {
       ServerProperties: Match.stringLikeRegexp('auto.create.topics.enable=false'),
     });
   });
+
+  it("runs the configuration's latest revision, so a changed property reaches the brokers", () => {
+    const [[configurationId]] = resourcesOf(dev.data, 'AWS::MSK::Configuration') as [[string, unknown]];
+    dev.data.hasResourceProperties('AWS::MSK::Cluster', {
+      ConfigurationInfo: {
+        Arn: { 'Fn::GetAtt': [configurationId, 'Arn'] },
+        Revision: { 'Fn::GetAtt': [configurationId, 'LatestRevision.Revision'] },
+      },
+    });
+  });
 });
 
 describe('tables, buckets, registries', () => {
@@ -314,9 +324,14 @@ describe('cluster', () => {
     });
   });
 
-  it('installs the load balancer controller, External Secrets and ArgoCD', () => {
+  it('installs the load balancer controller, External Secrets, ArgoCD and Cluster Autoscaler', () => {
     const charts = resourcesOf(dev.cluster, 'Custom::AWSCDK-EKS-HelmChart').map(([, p]) => p.Chart);
-    expect(charts.sort()).toEqual(['argo-cd', 'aws-load-balancer-controller', 'external-secrets']);
+    expect(charts.sort()).toEqual([
+      'argo-cd',
+      'aws-load-balancer-controller',
+      'cluster-autoscaler',
+      'external-secrets',
+    ]);
   });
 
   it('points ArgoCD at the rendered manifests of its environment, with automated prune and self-heal', () => {
