@@ -1,5 +1,5 @@
 import { shop } from './index';
-import { clusterAddressing, localAddressing, parsePortOffset, serviceWiring } from './wiring';
+import { clusterAddressing, localAddressing, serviceWiring } from './wiring';
 
 describe('service wiring', () => {
   it('gives a caller its peers at their cluster DNS names and its ports as the catalog declares them', () => {
@@ -32,20 +32,6 @@ describe('service wiring', () => {
     expect(() => serviceWiring(shop, 'basket-service', clusterAddressing())).toThrow(
       /unknown service 'basket-service'; known: api-gateway/,
     );
-  });
-
-  it.each([
-    ['-1', "SHOPFRONT_PORT_OFFSET must be an integer from 0 to 15000, got '-1'"],
-    ['15001', "SHOPFRONT_PORT_OFFSET must be an integer from 0 to 15000, got '15001'"],
-    ['1e3', "SHOPFRONT_PORT_OFFSET must be an integer from 0 to 15000, got '1e3'"],
-    ['', "SHOPFRONT_PORT_OFFSET must be an integer from 0 to 15000, got ''"],
-  ])('refuses the port offset %j with a message naming the variable and the range', (raw, message) => {
-    expect(() => parsePortOffset(raw)).toThrow(message);
-  });
-
-  it('reads an absent offset as 0 and a valid one as its number', () => {
-    expect(parsePortOffset(undefined)).toBe(0);
-    expect(parsePortOffset('11000')).toBe(11_000);
   });
 
   it('refuses an offset that would push a port past 65535', () => {

@@ -24,15 +24,6 @@ export function clusterAddressing(namespace: string = KUBERNETES_NAMESPACE): Add
 /** The largest offset a local platform may shift the catalog's ports by (the highest port stays below 65536). */
 export const MAX_PORT_OFFSET = 15_000;
 
-/** Reads a port offset given as text (an environment variable); the error names the variable and the range. */
-export function parsePortOffset(raw: string | undefined, variable = 'SHOPFRONT_PORT_OFFSET'): number {
-  const value = raw ?? '0';
-  if (!/^\d{1,5}$/.test(value) || Number(value) > MAX_PORT_OFFSET) {
-    throw new Error(`${variable} must be an integer from 0 to ${MAX_PORT_OFFSET}, got '${value}'`);
-  }
-  return Number(value);
-}
-
 /** One machine: every service on `host`, on its catalog port plus `offset` (so a second platform can run beside). */
 export function localAddressing(offset = 0, host = '127.0.0.1'): Addressing {
   if (!Number.isInteger(offset) || offset < 0 || offset > MAX_PORT_OFFSET) {
