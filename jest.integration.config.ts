@@ -1,3 +1,9 @@
+/**
+ * Node 24 loads a TypeScript config natively, as an ES module, where './jest.config' (no extension) does not resolve;
+ * Jest then falls back to this loader.
+ * @jest-config-loader ts-node
+ * @jest-config-loader-options {"transpileOnly": true}
+ */
 import type { Config } from 'jest';
 import base from './jest.config';
 
