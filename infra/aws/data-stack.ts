@@ -11,7 +11,7 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { KUBERNETES_NAMESPACE, type PlatformQuery, resourceName, shop } from '../../lib/platform';
+import { imageRepositoryName, KUBERNETES_NAMESPACE, type PlatformQuery, resourceName, shop } from '../../lib/platform';
 import { KafkaCluster } from './constructs/kafka-cluster';
 import { pascal } from './constructs/names';
 import { privateBucket } from './constructs/private-bucket';
@@ -110,7 +110,7 @@ export class DataStack extends PlatformStack {
       repositories.set(
         service.name,
         new ecr.Repository(this, `${pascal(service.name)}Repository`, {
-          repositoryName: `shopfront/${service.name}`,
+          repositoryName: imageRepositoryName(service.name),
           imageScanOnPush: true,
           imageTagMutability: ecr.TagMutability.IMMUTABLE,
           encryption: ecr.RepositoryEncryption.KMS,

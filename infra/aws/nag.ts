@@ -252,6 +252,13 @@ export function acknowledgeFindings(stack: Stack): void {
         'EKS names the node groups Auto Scaling groups at run time; resizing and terminating are allowed only on groups tagged as owned by this cluster.',
     },
   ]);
+  acknowledge(find(stack, /^ExternalDns\/Role\/DefaultPolicy\/Resource$/), [
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'route53:ListHostedZones supports no resource-level permission; record changes are allowed on the one configured hosted zone only.',
+    },
+  ]);
   acknowledge(
     find(stack, /^LoadBalancerController\/Role\/DefaultPolicy\/Resource$/),
     ALB_CONTROLLER_WILDCARDS.map((finding) => ({
