@@ -42,6 +42,7 @@ export function buildAwsApp(
       data,
       gitRepoUrl: config.gitRepoUrl,
       gitRevision: config.gitRevision,
+      gitRepoPrivate: config.gitRepoPrivate,
       access: config.clusterAccess?.[environment.name],
       imageTag: config.imageTags?.[environment.name] ?? DEPLOYMENT.imageTag,
       publicEndpoint: config.publicEndpoints?.[environment.name],

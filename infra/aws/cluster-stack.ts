@@ -36,6 +36,7 @@ import { allowIngressFrom } from './constructs/ingress';
 import { LoadBalancerController, publicWebAcl } from './constructs/load-balancer-controller';
 import { pascal } from './constructs/names';
 import { PublicEndpoint, type PublicEndpointSettings } from './constructs/public-endpoint';
+import { RepositoryCredentials } from './constructs/repository-credentials';
 import { bindPodIdentity, podIdentityRole } from './constructs/service-identities';
 import type { DataStack } from './data-stack';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
@@ -51,6 +52,11 @@ export interface ClusterStackProps extends PlatformStackProps {
   readonly catalog?: PlatformQuery;
   readonly gitRepoUrl: string;
   readonly gitRevision: string;
+  /**
+   * Whether Argo CD reads the repository with credentials kept in Secrets Manager (`RepositoryCredentials`).
+   * @default false
+   */
+  readonly gitRepoPrivate?: boolean;
   /**
    * The IAM roles of the environment's operators (cluster admin) and pipeline (Argo CD objects, read access).
    * @default - neither: only the deploying role and the kubectl handler can use the Kubernetes API
@@ -95,6 +101,8 @@ export class ClusterStack extends PlatformStack {
   readonly publicEndpoint?: PublicEndpoint;
   /** Publishes the API's host name in its hosted zone, when configured. */
   readonly externalDns?: ExternalDns;
+  /** Argo CD's credentials of a private repository, from Secrets Manager. */
+  readonly repositoryCredentials?: RepositoryCredentials;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id, props);
@@ -286,6 +294,20 @@ export class ClusterStack extends PlatformStack {
       },
     });
     const gitops = this.gitops.manifest;
+    if (props.gitRepoPrivate) {
+      this.repositoryCredentials = new RepositoryCredentials(this, 'RepositoryCredentials', {
+        cluster: this.cluster,
+        secretName: resourceName(env, 'git-credentials'),
+        gitRepoUrl: props.gitRepoUrl,
+        key: this.key,
+        reader: props.data.externalSecretsRole,
+        argocdNamespace: ARGOCD_NAMESPACE,
+        region: this.region,
+      });
+      // The store and the ExternalSecret need the operator's CRDs and webhook, and Argo CD's namespace.
+      this.repositoryCredentials.manifest.node.addDependency(externalSecrets, argocd);
+      gitops.node.addDependency(this.repositoryCredentials.manifest);
+    }
     gitops.node.addDependency(argocd);
     gitops.node.addDependency(externalSecrets);
     // The first sync creates the Ingress, which the controller's validating webhook must be up to admit.

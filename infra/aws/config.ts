@@ -20,6 +20,8 @@ export interface AwsAppConfig {
   readonly gitRepoUrl: string;
   /** Branch, tag or commit ArgoCD tracks. */
   readonly gitRevision: string;
+  /** Whether Argo CD reads the repository with credentials from Secrets Manager. @default false */
+  readonly gitRepoPrivate?: boolean;
   /** AWS account of each environment. @default - account-agnostic templates (resolved at deploy time) */
   readonly accounts?: Readonly<Partial<Record<EnvironmentName, string>>>;
   /** Restricts synthesis to these environments. @default - every environment of the catalog */
@@ -125,6 +127,7 @@ export function readAwsConfig(
   return {
     gitRepoUrl,
     gitRevision: text('shopfront:gitRevision') ?? settings.gitRevision,
+    gitRepoPrivate: settings.gitRepoPrivate ?? false,
     accounts,
     environments,
     clusterAccess,

@@ -144,6 +144,12 @@ export interface DeploymentSettings {
   readonly gitRepoUrl: string;
   /** The branch, tag or commit ArgoCD tracks. */
   readonly gitRevision: string;
+  /**
+   * Whether Argo CD needs credentials to read the repository. When true, the Cluster stack creates the Secrets Manager
+   * secret `shopfront-<env>-git-credentials` (`{"username","password"}`; put a read-only token there) and External
+   * Secrets turns it into Argo CD's repository Secret. @default false (a public repository)
+   */
+  readonly gitRepoPrivate?: boolean;
   /** Tag of every service image, unless an environment names its own; `-c shopfront:imageTag` overrides both. */
   readonly imageTag: string;
   readonly environments: Readonly<Record<EnvironmentName, EnvironmentDeployment>>;

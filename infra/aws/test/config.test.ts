@@ -53,6 +53,7 @@ describe('AWS app configuration', () => {
     expect(readAwsConfig(reader({}), {})).toEqual({
       gitRepoUrl: DEPLOYMENT.gitRepoUrl,
       gitRevision: DEPLOYMENT.gitRevision,
+      gitRepoPrivate: false,
       accounts: {},
       environments: undefined,
       clusterAccess: accessOf(DEPLOYMENT),
@@ -75,6 +76,7 @@ describe('AWS app configuration', () => {
     expect(config).toEqual({
       gitRepoUrl: 'https://git.example.com/shopfront.git',
       gitRevision: 'v1.2.0',
+      gitRepoPrivate: false,
       accounts: everywhere('123456789012'),
       environments: ['dev', 'prod'],
       clusterAccess: accessOf(rolesIn('123456789012')),

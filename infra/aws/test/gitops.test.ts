@@ -1,4 +1,4 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { DEPLOY_VALUES, GITOPS_SYNC_RETRY, retrySeconds, shop } from '../../../lib/platform';
 import { buildAwsApp } from '../app';
 import { GIT_REPO_URL, joinedJson, newApp, resourcesOf, testConfig } from './fixture';
@@ -179,5 +179,56 @@ describe('the public name', () => {
   test('without a configured endpoint there is no external-dns', () => {
     const charts = resourcesOf(clusterTemplate(false), 'Custom::AWSCDK-EKS-HelmChart').map(([, p]) => p.Chart);
     expect(charts).not.toContain('external-dns');
+  });
+});
+
+describe('a private repository', () => {
+  const stacks = buildAwsApp(newApp(), { ...testConfig(['dev']), gitRepoPrivate: true }).get('dev');
+  if (!stacks) throw new Error('no dev stacks');
+  const cluster = Template.fromStack(stacks.cluster);
+
+  test('Argo CD reads it with credentials External Secrets copies from Secrets Manager', () => {
+    cluster.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'shopfront-dev-git-credentials',
+      KmsKeyId: Match.anyValue(),
+    });
+    const [[, credentials]] = resourcesOf(cluster, 'Custom::AWSCDK-EKS-KubernetesResource').filter(([, p]) =>
+      JSON.stringify(p.Manifest).includes('\\"kind\\":\\"ExternalSecret\\"'),
+    ) as [[string, Json]];
+    const [store, externalSecret] = joinedJson(credentials.Manifest) as unknown as Json[];
+    expect(store).toMatchObject({ kind: 'SecretStore', metadata: { namespace: 'argocd' } });
+    expect(externalSecret?.spec).toMatchObject({
+      dataFrom: [{ extract: { key: 'shopfront-dev-git-credentials' } }],
+      target: {
+        template: {
+          metadata: { labels: { 'argocd.argoproj.io/secret-type': 'repository' } },
+          data: { type: 'git', url: GIT_REPO_URL, username: '{{ .username }}', password: '{{ .password }}' },
+        },
+      },
+    });
+  });
+
+  test('only External Secrets may read the secret, and the root Applications wait for the credentials', () => {
+    const [[policyId, policy]] = resourcesOf(cluster, 'AWS::IAM::Policy').filter(([id]) =>
+      id.startsWith('RepositoryCredentialsReaderPolicy'),
+    ) as [[string, Json]];
+    expect(JSON.stringify(policy.Roles)).toContain('ExternalSecretsRole');
+    expect(policyId).toBeDefined();
+    const resources = cluster.toJSON().Resources as Record<string, Json>;
+    const [rootId] = Object.entries(resources).find(
+      ([, r]) =>
+        r.Type === 'Custom::AWSCDK-EKS-KubernetesResource' &&
+        JSON.stringify(r.Properties.Manifest).includes('\\"kind\\":\\"Application\\"'),
+    ) as [string, Json];
+    const [credentialsId] = Object.entries(resources).find(
+      ([, r]) =>
+        r.Type === 'Custom::AWSCDK-EKS-KubernetesResource' &&
+        JSON.stringify(r.Properties.Manifest).includes('\\"kind\\":\\"ExternalSecret\\"'),
+    ) as [string, Json];
+    expect(resources[rootId]?.DependsOn).toContain(credentialsId);
+  });
+
+  test('a public repository gets no credentials', () => {
+    template.resourcePropertiesCountIs('AWS::SecretsManager::Secret', { Name: 'shopfront-dev-git-credentials' }, 0);
   });
 });

@@ -6,11 +6,20 @@ import { buildAwsApp } from '../app';
 import { acknowledgeCheckovFindings, checkovAcknowledgements } from '../checkov';
 import { cdkContext, newApp, stacksOf, testConfig } from './fixture';
 
-/** Synthesizes every environment with cdk-nag's AwsSolutions pack, as `cdk synth` does. */
+const endpoint = (env: string) => ({ hostname: `api.${env}.shop.example.org`, hostedZoneId: 'Z0123456789ABCDEFGHIJ' });
+
+/**
+ * Synthesizes every environment with cdk-nag's AwsSolutions pack, as `cdk synth` does, with everything a deployment
+ * may switch on (the public endpoint with its certificate and external-dns, a private repository's credentials).
+ */
 function synthesize(tamper?: (sets: ReturnType<typeof buildAwsApp>) => void): { outdir: string; error?: Error } {
   const outdir = mkdtempSync(path.join(tmpdir(), 'shopfront-nag-'));
   const app = new App({ context: cdkContext(), outdir });
-  const sets = buildAwsApp(app, testConfig());
+  const sets = buildAwsApp(app, {
+    ...testConfig(),
+    gitRepoPrivate: true,
+    publicEndpoints: { dev: endpoint('dev'), staging: endpoint('staging'), prod: endpoint('prod') },
+  });
   tamper?.(sets);
   try {
     app.synth();
