@@ -176,6 +176,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     'max_connections=400',
     'shared_buffers=64MB',
     ...(options.settings ?? []),
+    ...(process.env.PROF_PG ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] : []),
   ];
   const child = spawn(postgresBinaries().postgres, ['-D', dataDir, ...settings.flatMap((s) => ['-c', s])], {
     detached: true,
