@@ -101,7 +101,7 @@ describe('deploy values from the Cluster stack reach the rendered manifests', ()
 
   test('the brokers, the certificate and the host are filled in', () => {
     const values = platform.objects.find((o) => o.metadata.name === DEPLOY_VALUES.configMap);
-    expect(values?.data[DEPLOY_VALUES.kafkaBrokersKey]).toMatch(/BootstrapBrokers/);
+    expect(values?.data[DEPLOY_VALUES.kafkaBrokersKey]).toMatch(/^<Ref:SsmParameterValue.*kafka.*bootstrap/i);
     const ingress = platform.objects.find((o) => o.kind === 'Ingress');
     expect(ingress?.metadata.annotations['alb.ingress.kubernetes.io/certificate-arn']).toMatch(/^<Ref:.*Certificate/);
     expect(ingress?.spec.rules[0].host).toBe(ENDPOINT.hostname);

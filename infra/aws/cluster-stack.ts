@@ -7,6 +7,7 @@ import {
   aws_iam as iam,
   type aws_kms as kms,
   aws_logs as logs,
+  aws_ssm as ssm,
   type aws_wafv2 as wafv2,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
@@ -14,6 +15,7 @@ import {
   type ClusterAccessRoles,
   containerLogGroupName,
   KUBERNETES_NAMESPACE,
+  kafkaBrokersParameterName,
   LOG_SHIPPER,
   MSK_IAM_TLS_PORT,
   type PlatformQuery,
@@ -286,7 +288,8 @@ export class ClusterStack extends PlatformStack {
       values: {
         registry: `${this.account}.dkr.ecr.${this.region}.${this.urlSuffix}`,
         imageTag: props.imageTag,
-        kafkaBootstrapBrokers: props.data.kafka.bootstrapBrokersSaslIam,
+        // From the Data stack's SSM parameter, resolved at each deploy: no export that would freeze the broker list.
+        kafkaBootstrapBrokers: ssm.StringParameter.valueForStringParameter(this, kafkaBrokersParameterName(env)),
         publicEndpoint: this.publicEndpoint && {
           hostname: this.publicEndpoint.hostname,
           certificateArn: this.publicEndpoint.certificate.certificateArn,
@@ -294,6 +297,7 @@ export class ClusterStack extends PlatformStack {
       },
     });
     const gitops = this.gitops.manifest;
+    this.addStackDependency(props.data, 'the root Application reads the MSK brokers parameter of the Data stack');
     if (props.gitRepoPrivate) {
       this.repositoryCredentials = new RepositoryCredentials(this, 'RepositoryCredentials', {
         cluster: this.cluster,

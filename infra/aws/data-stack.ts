@@ -9,9 +9,17 @@ import {
   RemovalPolicy,
   aws_s3 as s3,
   aws_secretsmanager as secretsmanager,
+  aws_ssm as ssm,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { imageRepositoryName, KUBERNETES_NAMESPACE, type PlatformQuery, resourceName, shop } from '../../lib/platform';
+import {
+  imageRepositoryName,
+  KUBERNETES_NAMESPACE,
+  kafkaBrokersParameterName,
+  type PlatformQuery,
+  resourceName,
+  shop,
+} from '../../lib/platform';
 import { KafkaCluster } from './constructs/kafka-cluster';
 import { pascal } from './constructs/names';
 import { privateBucket } from './constructs/private-bucket';
@@ -162,6 +170,12 @@ export class DataStack extends PlatformStack {
     }
     new CfnOutput(this, 'KafkaClusterArn', { value: this.kafka.clusterArn });
     new CfnOutput(this, 'KafkaBootstrapBrokersSaslIam', { value: this.kafka.bootstrapBrokersSaslIam });
+    // Read by the Cluster stack at deploy time (its root Application passes them to the manifests).
+    new ssm.StringParameter(this, 'KafkaBootstrapBrokersParameter', {
+      parameterName: kafkaBrokersParameterName(env),
+      description: `MSK bootstrap brokers of ${env.name} (IAM listener)`,
+      stringValue: this.kafka.bootstrapBrokersSaslIam,
+    });
     for (const [service, repo] of this.repositories) {
       new CfnOutput(this, `${pascal(service)}RepositoryUri`, { value: repo.repositoryUri });
     }

@@ -97,6 +97,14 @@ export function retrySeconds(retry: {
   return total;
 }
 
+/**
+ * The SSM parameter holding an environment's MSK bootstrap brokers (IAM listener): the Data stack writes it, the
+ * Cluster stack reads it at deploy time. Not a CloudFormation export: the broker list changes with the cluster, and
+ * an export in use can never change.
+ */
+export const kafkaBrokersParameterName = (env: EnvironmentSpec): string =>
+  `/${PRODUCT}/${env.name}/kafka/bootstrap-brokers-iam`;
+
 /** Where one environment deploys to. */
 export interface EnvironmentDeployment {
   /**

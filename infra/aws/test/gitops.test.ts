@@ -8,7 +8,7 @@ type Json = Record<string, any>;
 
 const ENDPOINT = { hostname: 'api.dev.shop.example.org', hostedZoneId: 'Z0123456789ABCDEFGHIJ' };
 
-function clusterTemplate(withEndpoint: boolean): Template {
+function devStacks(withEndpoint: boolean) {
   const config = {
     ...testConfig(['dev']),
     imageTags: { dev: 'git-3f2a1bc' },
@@ -16,8 +16,10 @@ function clusterTemplate(withEndpoint: boolean): Template {
   };
   const stacks = buildAwsApp(newApp(), config).get('dev');
   if (!stacks) throw new Error('no dev stacks');
-  return Template.fromStack(stacks.cluster);
+  return stacks;
 }
+
+const clusterTemplate = (withEndpoint: boolean): Template => Template.fromStack(devStacks(withEndpoint).cluster);
 
 /** The Argo CD objects the Cluster stack applies, deploy-time values written as `<Ref:X>` / `<X.Attr>`. */
 function gitopsObjects(template: Template): Json[] {
@@ -34,7 +36,9 @@ const named = (objects: Json[], kind: string, name: string): Json => {
   return found;
 };
 
-const template = clusterTemplate(true);
+const stacks = devStacks(true);
+const template = Template.fromStack(stacks.cluster);
+const dataStack = stacks.data;
 const objects = gitopsObjects(template);
 const platform = named(objects, 'Application', 'shopfront-dev');
 const addons = named(objects, 'Application', 'shopfront-dev-addons');
@@ -51,18 +55,23 @@ describe('the root Applications pass what only the deployment knows', () => {
     );
   });
 
-  test('the deploy-values ConfigMap gets the MSK brokers the Data stack reads from the MSK API', () => {
+  test('the deploy-values ConfigMap gets the MSK brokers from the SSM parameter the Data stack writes', () => {
     const [configMap] = patchesOf(platform).filter((p) => p.target.kind === 'ConfigMap');
     expect(configMap?.target).toEqual({ version: 'v1', kind: 'ConfigMap', name: DEPLOY_VALUES.configMap });
+    const parameters = Object.entries(template.toJSON().Parameters as Record<string, Json>).filter(
+      ([, p]) => p.Default === '/shopfront/dev/kafka/bootstrap-brokers-iam',
+    );
+    expect(parameters.map(([, p]) => p.Type)).toEqual(['AWS::SSM::Parameter::Value<String>']);
     expect(configMap?.ops).toEqual([
-      {
-        op: 'add',
-        path: '/data',
-        value: {
-          KAFKA_BROKERS: expect.stringMatching(/^<Import:Shopfront-Dev-Data:ExportsOutputFnGetAtt.*BootstrapBrokers/),
-        },
-      },
+      { op: 'add', path: '/data', value: { KAFKA_BROKERS: `<Ref:${parameters[0]?.[0]}>` } },
     ]);
+    // Not an export of the Data stack: the broker list may change while the Cluster stack uses it.
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/ImportValue[^}]*BootstrapBrokers/);
+    const data = Template.fromStack(dataStack);
+    data.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: '/shopfront/dev/kafka/bootstrap-brokers-iam',
+      Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KafkaBootstrapBrokers'), 'BootstrapBrokerStringSaslIam'] },
+    });
   });
 
   test("each public Ingress gets the host and the stack's DNS-validated certificate", () => {
@@ -183,9 +192,9 @@ describe('the public name', () => {
 });
 
 describe('a private repository', () => {
-  const stacks = buildAwsApp(newApp(), { ...testConfig(['dev']), gitRepoPrivate: true }).get('dev');
-  if (!stacks) throw new Error('no dev stacks');
-  const cluster = Template.fromStack(stacks.cluster);
+  const privateRepo = buildAwsApp(newApp(), { ...testConfig(['dev']), gitRepoPrivate: true }).get('dev');
+  if (!privateRepo) throw new Error('no dev stacks');
+  const cluster = Template.fromStack(privateRepo.cluster);
 
   test('Argo CD reads it with credentials External Secrets copies from Secrets Manager', () => {
     cluster.hasResourceProperties('AWS::SecretsManager::Secret', {
