@@ -3,6 +3,8 @@ import {
   type ClusterAccessRoles,
   checkAwsAccount,
   checkGitRepoUrl,
+  checkHostedZoneId,
+  checkHostName,
   checkIamRoleArn,
   checkImageTag,
   DEPLOYMENT,
@@ -84,13 +86,27 @@ export function readAwsConfig(
     .filter(Boolean);
   const contextImageTag = fromContext('shopfront:imageTag', checkImageTag);
   const gitRepoUrl = fromContext('shopfront:gitRepoUrl', checkGitRepoUrl) ?? settings.gitRepoUrl;
+  const contextHostname = fromContext('shopfront:apiHostname', checkHostName);
+  const contextZone = fromContext('shopfront:hostedZoneId', checkHostedZoneId);
+  if ((contextHostname === undefined) !== (contextZone === undefined)) {
+    const missing = contextHostname === undefined ? 'shopfront:apiHostname' : 'shopfront:hostedZoneId';
+    throw new Error(
+      `context '${missing}' must be given with the other of shopfront:apiHostname and shopfront:hostedZoneId`,
+    );
+  }
+  const privateRepo = text('shopfront:gitRepoPrivate');
+  if (privateRepo !== undefined && privateRepo !== 'true' && privateRepo !== 'false') {
+    throw new Error(`context 'shopfront:gitRepoPrivate' must be true or false, got ${JSON.stringify(privateRepo)}`);
+  }
   const clusterAccess: Partial<Record<EnvironmentName, ClusterAccessRoles>> = {};
   const imageTags: Partial<Record<EnvironmentName, string>> = {};
   const publicEndpoints: Partial<Record<EnvironmentName, PublicEndpointSettings>> = {};
   const undeployable: CatalogIssue[] = [];
   for (const name of Object.keys(settings.environments) as EnvironmentName[]) {
     const environment = settings.environments[name];
-    const { operatorRoleArn, pipelineRoleArn, apiHostname, hostedZoneId } = environment;
+    const { operatorRoleArn, pipelineRoleArn } = environment;
+    const apiHostname = contextHostname ?? environment.apiHostname;
+    const hostedZoneId = contextZone ?? environment.hostedZoneId;
     clusterAccess[name] = { operatorRoleArn, pipelineRoleArn };
     imageTags[name] = contextImageTag ?? environment.imageTag ?? settings.imageTag;
     if (apiHostname !== undefined && hostedZoneId !== undefined) {
@@ -110,7 +126,7 @@ export function readAwsConfig(
       for (const field of ['apiHostname', 'hostedZoneId'] as const) {
         undeployable.push({
           field: `environments[${name}].${field}`,
-          value: environment[field],
+          value: field === 'apiHostname' ? apiHostname : hostedZoneId,
           allowed: 'set for a deployment (the API certificate and host rule)',
         });
       }
@@ -127,7 +143,7 @@ export function readAwsConfig(
   return {
     gitRepoUrl,
     gitRevision: text('shopfront:gitRevision') ?? settings.gitRevision,
-    gitRepoPrivate: settings.gitRepoPrivate ?? false,
+    gitRepoPrivate: privateRepo === undefined ? (settings.gitRepoPrivate ?? false) : privateRepo === 'true',
     accounts,
     environments,
     clusterAccess,

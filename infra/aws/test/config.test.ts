@@ -210,3 +210,42 @@ describe('AWS app configuration', () => {
     expect(() => retention(10)).toThrow("'logRetentionDays' must be a CloudWatch retention value, got 10");
   });
 });
+
+describe('deployment settings from context', () => {
+  const reader = (context: Record<string, unknown>) => ({ node: { tryGetContext: (key: string) => context[key] } });
+
+  it('takes the host name and zone of every environment it synthesizes, and a private repository', () => {
+    const config = readAwsConfig(
+      reader({
+        'shopfront:apiHostname': 'api.shop.example.org',
+        'shopfront:hostedZoneId': 'Z0123456789ABCDEFGHIJ',
+        'shopfront:gitRepoPrivate': 'true',
+      }),
+      {},
+    );
+    expect(config.publicEndpoints?.prod).toEqual({
+      hostname: 'api.shop.example.org',
+      hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+    });
+    expect(config.gitRepoPrivate).toBe(true);
+    expect(readAwsConfig(reader({}), {}).gitRepoPrivate).toBe(false);
+  });
+
+  it.each([
+    [
+      { 'shopfront:apiHostname': 'api.shop.example.org' },
+      `context 'shopfront:hostedZoneId' must be given with the other`,
+    ],
+    [
+      { 'shopfront:apiHostname': 'API', 'shopfront:hostedZoneId': 'Z1' },
+      `context 'shopfront:apiHostname' must be a lower-case DNS host name such as api.shop.example.org, got "API"`,
+    ],
+    [
+      { 'shopfront:apiHostname': 'api.shop.org', 'shopfront:hostedZoneId': 'shop.org' },
+      `context 'shopfront:hostedZoneId' must be a Route 53 hosted zone id`,
+    ],
+    [{ 'shopfront:gitRepoPrivate': 'yes' }, `context 'shopfront:gitRepoPrivate' must be true or false, got "yes"`],
+  ])('rejects %j naming the key', (context, message) => {
+    expect(() => readAwsConfig(reader(context), {})).toThrow(message);
+  });
+});
