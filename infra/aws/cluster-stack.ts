@@ -160,7 +160,8 @@ export class ClusterStack extends PlatformStack {
     });
     ebsCsiDriver.node.addDependency(podIdentityAgent);
     for (const addon of [...addons, ebsCsiDriver]) addon.node.addDependency(this.workers);
-    this.cluster.addManifest('Gp3StorageClass', GP3_STORAGE_CLASS).node.addDependency(ebsCsiDriver);
+    const storageClass = this.cluster.addManifest('Gp3StorageClass', GP3_STORAGE_CLASS);
+    storageClass.node.addDependency(ebsCsiDriver);
 
     this.autoscaler = new ClusterAutoscaler(this, 'ClusterAutoscaler', {
       cluster: this.cluster,
@@ -314,6 +315,8 @@ export class ClusterStack extends PlatformStack {
     }
     gitops.node.addDependency(argocd);
     gitops.node.addDependency(externalSecrets);
+    // Prometheus' and Alertmanager's volume claims name the default StorageClass, with its driver running.
+    gitops.node.addDependency(storageClass);
     // The first sync creates the Ingress, which the controller's validating webhook must be up to admit.
     gitops.node.addDependency(this.loadBalancerController.chart);
 

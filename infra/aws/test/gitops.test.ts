@@ -141,6 +141,10 @@ describe('the first sync on a fresh cluster', () => {
       JSON.stringify(p.Manifest).includes('\\"kind\\":\\"Application\\"'),
     ) as [[string, Json]];
     const dependsOn = (template.toJSON().Resources[rootId].DependsOn ?? []) as string[];
+    const [[storageClassId]] = resourcesOf(template, 'Custom::AWSCDK-EKS-KubernetesResource').filter(([, p]) =>
+      JSON.stringify(p.Manifest).includes('\\"kind\\":\\"StorageClass\\"'),
+    ) as [[string, Json]];
+    expect(dependsOn).toContain(storageClassId);
     for (const chart of ['external-secrets', 'argo-cd', 'aws-load-balancer-controller']) {
       const [[id, props]] = resourcesOf(template, 'Custom::AWSCDK-EKS-HelmChart').filter(
         ([, p]) => p.Chart === chart,
