@@ -1,5 +1,6 @@
 import {
   clusterAddressing,
+  DEPLOY_VALUES,
   KUBERNETES_NAMESPACE,
   ownsPostgres,
   type PlatformQuery,
@@ -77,11 +78,17 @@ export interface ContainerEnvironment {
   readonly plain: Readonly<Record<string, string>>;
   /** Variables from Kubernetes Secrets that External Secrets Operator keeps in sync with Secrets Manager. */
   readonly secrets: readonly SecretReference[];
+  /**
+   * Variables from the deploy-values ConfigMap the Cluster stack fills (lib/platform `DEPLOY_VALUES`): required
+   * references, so a pod does not start on a cluster that lacks them.
+   */
+  readonly deployValues: readonly string[];
 }
 
 /**
  * Every variable a service's container gets: the platform wiring (ports, peers at their cluster DNS names, topics,
- * consumer groups) plus what the cluster decides (log level, brokers, region, secrets). Settings a service has a
+ * consumer groups) plus what the cluster decides (log level, region, secrets) and what the deployment knows (the
+ * brokers). Settings a service has a
  * default for are not repeated here: the default in the service's configuration schema is what runs.
  */
 export function containerEnvironment(
@@ -94,12 +101,18 @@ export function containerEnvironment(
     ...serviceWiring(catalog, service, clusterAddressing(KUBERNETES_NAMESPACE)),
   };
   if (ownsPostgres(service)) plain.DATA_DIR = DATA_DIR;
+  const deployValues: string[] = [];
   if (usesKafka(service)) {
-    plain.KAFKA_BROKERS = config.kafkaBootstrapBrokers;
+    deployValues.push(DEPLOY_VALUES.kafkaBrokersKey);
     // MSK IAM authentication signs with the Pod Identity credentials, for the cluster's region.
-    plain.KAFKA_MSK_IAM_REGION = config.environment.region;
+    plain.KAFKA_MSK_IAM_REGION = config.region;
   }
-  const reserved = new Set([...Object.keys(plain), DATABASE_URL_KEY, ...Object.values(SECRET_VARIABLES)]);
+  const reserved = new Set([
+    ...Object.keys(plain),
+    ...deployValues,
+    DATABASE_URL_KEY,
+    ...Object.values(SECRET_VARIABLES),
+  ]);
   for (const [variable, value] of Object.entries(config.serviceSettings[service.name] ?? {})) {
     if (reserved.has(variable)) {
       throw new Error(
@@ -122,5 +135,5 @@ export function containerEnvironment(
     }
     secrets.push({ variable, secretName: name, key: variable });
   }
-  return { plain, secrets };
+  return { plain, secrets, deployValues };
 }

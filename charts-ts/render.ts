@@ -86,7 +86,52 @@ export function renderEnvironment(charts: EnvironmentCharts, catalog: PlatformQu
   for (const [name, text] of Object.entries(prometheusFiles(catalog, charts.config))) {
     files.set(`${PROMETHEUS_FOLDER}/${name}`, HEADER + text);
   }
+  for (const folder of KUSTOMIZED_FOLDERS) {
+    const file = [folder, KUSTOMIZATION].filter(Boolean).join('/');
+    files.set(file, HEADER + Yaml.stringify(kustomization(folder, [...files.keys()])));
+  }
+  assertNoPlaceholders(charts.config.environment.name, files);
   return files;
+}
+
+/**
+ * The folders the Cluster stack's root Applications sync. Kustomize builds them, so that the Applications can pass
+ * what only a deployment knows as image overrides and patches (lib/platform `DEPLOY_VALUES`).
+ */
+export const KUSTOMIZED_FOLDERS = [FOLDERS.platform, FOLDERS.apps] as const;
+export const KUSTOMIZATION = 'kustomization.yaml';
+
+/** A Kustomization listing every manifest directly in `folder` (Argo CD builds a folder that has one with Kustomize). */
+function kustomization(folder: string, paths: readonly string[]): Record<string, unknown> {
+  const prefix = folder ? `${folder}/` : '';
+  const resources = paths
+    .filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes('/') && p.endsWith('.yaml'))
+    .map((p) => p.slice(prefix.length))
+    .sort(compareText);
+  return { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources };
+}
+
+/** Values that stand in for a deployment's own: none may reach a rendered manifest. */
+export const PLACEHOLDER_PATTERNS: readonly RegExp[] = [
+  /\b0{12}\b/,
+  /0{8}-0{4}-0{4}-0{4}-0{12}/,
+  /\.invalid\b/,
+  /github\.com\/example\b/,
+];
+
+function assertNoPlaceholders(environment: string, files: ReadonlyMap<string, string>): void {
+  const found: string[] = [];
+  for (const [file, text] of files) {
+    for (const pattern of PLACEHOLDER_PATTERNS) {
+      const match = pattern.exec(text);
+      if (match) found.push(`${environment}/${file}: "${match[0]}"`);
+    }
+  }
+  if (found.length > 0) {
+    throw new Error(
+      `rendered manifests hold placeholder values (a value only a deployment knows belongs to the Cluster stack's root Application, lib/platform DEPLOY_VALUES):\n  - ${found.join('\n  - ')}`,
+    );
+  }
 }
 
 /** Every environment of the catalog, by path relative to `deploy/k8s/`. */

@@ -7,8 +7,8 @@
 # Needs: docker with buildx, the AWS CLI with credentials for the target account, git. The tag defaults to the
 # commit (ECR tags are immutable, so a tag that exists already is skipped, never overwritten; `latest` is refused).
 # The base image is resolved from its tag to a digest once, so every service of one build runs on the same bytes.
-# Afterwards, set the tag (and the account, if still the placeholder) for the environment in
-# charts-ts/config.ts K8S_CONFIG_OVERRIDES, run `npm run synth:k8s` and commit: Argo CD rolls it out.
+# Afterwards, deploy the environment's Cluster stack with that tag (`-c shopfront:imageTag=<tag>`): its root
+# Application points the manifests at these images and Argo CD rolls them out. No file changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,12 +44,12 @@ docker buildx version >/dev/null
 mapfile -t targets < <(npx tsx charts-ts/tools/image-targets.ts "$environment")
 region="${targets[0]}"
 configured_account="${targets[1]}"
-services=("${targets[@]:2}")
+repositories=("${targets[@]:2}")
 
 account="$(aws sts get-caller-identity --query Account --output text)"
 registry="$account.dkr.ecr.$region.amazonaws.com"
-if [[ "$configured_account" != "$account" ]]; then
-  echo "note: charts-ts/config.ts renders images from account $configured_account; these go to $account" >&2
+if [[ -n "$configured_account" && "$configured_account" != "$account" ]]; then
+  echo "note: lib/platform/deployment.ts names account $configured_account for $environment; these go to $account" >&2
 fi
 
 aws ecr get-login-password --region "$region" | docker login --username AWS --password-stdin "$registry"
@@ -58,8 +58,8 @@ digest="$(docker buildx imagetools inspect "$BASE_IMAGE" --format '{{ .Manifest.
 [[ "$digest" == sha256:* ]] || { echo "could not resolve $BASE_IMAGE to a digest, got '$digest'" >&2; exit 1; }
 echo "base image: $BASE_IMAGE@$digest"
 
-for service in "${services[@]}"; do
-  repository="shopfront/$service"
+for repository in "${repositories[@]}"; do
+  service="${repository##*/}"
   if aws ecr describe-images --region "$region" --repository-name "$repository" \
     --image-ids "imageTag=$tag" >/dev/null 2>&1; then
     echo "$repository:$tag exists already (tags are immutable): skipped"
@@ -81,6 +81,5 @@ for service in "${services[@]}"; do
 done
 
 echo
-echo "pushed ${#services[@]} images with tag $tag to $registry"
-echo "next: set { imageTag: '$tag', awsAccount: '$account' } for '$environment' in charts-ts/config.ts"
-echo "      K8S_CONFIG_OVERRIDES, then run npm run synth:k8s and commit deploy/k8s/$environment/"
+echo "pushed ${#repositories[@]} images with tag $tag to $registry"
+echo "next: npx cdk deploy -c shopfront:environments=$environment -c shopfront:imageTag=$tag 'Shopfront-*-Cluster'"

@@ -116,6 +116,7 @@ echo "==> kubeconform $KUBECONFORM_VERSION (strict; Kubernetes ${KUBERNETES_MODU
 if ! "$kubeconform" -strict -summary -output text \
   -schema-location "$schemas/{{ .ResourceKind }}{{ .KindSuffix }}.json" \
   -ignore-filename-pattern '/prometheus/' \
+  -ignore-filename-pattern '/kustomization\.yaml$' \
   "$rendered"; then
   status=1
 fi
@@ -125,7 +126,11 @@ echo "==> kube-score $KUBE_SCORE_VERSION (warnings fail too)"
 ignores="$(kube_score_ignores)" || exit 1
 read -r -a ignore_flags <<< "$ignores"
 for env in "${environments[@]}"; do
-  manifests=("$rendered/$env"/*.yaml "$rendered/$env/observability"/*.yaml "$rendered/$env/logging"/*.yaml)
+  manifests=()
+  # kustomization.yaml lists the files for Argo CD's Kustomize build; it is not a Kubernetes object.
+  for file in "$rendered/$env"/*.yaml "$rendered/$env/observability"/*.yaml "$rendered/$env/logging"/*.yaml; do
+    [[ "$(basename "$file")" == kustomization.yaml ]] || manifests+=("$file")
+  done
   if output="$("$kube_score" score --kubernetes-version "v1.34" --exit-one-on-warning --output-format ci \
     "${ignore_flags[@]}" "${manifests[@]}")"; then
     echo "$env: no findings ($(grep -c '^\[OK\]' <<< "$output") checks passed)"

@@ -1,15 +1,23 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { LOG_SHIPPER, type PlatformQuery } from '../../lib/platform';
+import {
+  ADDONS_FOLDER,
+  DEPLOY_VALUES,
+  DEPLOYMENT,
+  gitopsPath,
+  LOG_SHIPPER,
+  type PlatformQuery,
+} from '../../lib/platform';
 import type { ResolvedK8sConfig } from '../config';
-import { Application, AppProject, ARGOCD_NAMESPACE } from '../constructs/argocd';
+import { Application, AppProject, annotateSyncWaves } from '../constructs/argocd';
 import { GRAFANA_CHART, grafanaValues, PROMETHEUS_CHART, prometheusValues } from './observability-chart';
 
 /** Folders of `deploy/k8s/<env>/`, each synced by one Application. */
 export const FOLDERS = {
   /** Synced by the Cluster stack's root Application `shopfront-<env>` (namespace shopfront). */
   platform: '',
-  apps: 'apps',
+  /** Synced by the Cluster stack's add-ons root Application `shopfront-<env>-addons` (namespace argocd). */
+  apps: ADDONS_FOLDER,
   observability: 'observability',
   logging: 'logging',
 } as const;
@@ -20,18 +28,16 @@ export interface GitOpsChartProps {
 }
 
 export const envPath = (config: ResolvedK8sConfig, folder: string): string =>
-  ['deploy/k8s', config.environment.name, folder].filter(Boolean).join('/');
+  gitopsPath(config.environment.name, folder);
 
 /**
- * The add-ons' app-of-apps of one environment, rendered into `apps/`:
- * - AppProject `shopfront-<env>-bootstrap`: this repository only, namespace argocd only, kinds Application and
- *   AppProject only; Application `shopfront-<env>-addons` in it syncs `apps/` itself (applied once by hand, then
- *   Argo CD keeps it, see the README);
+ * The add-ons of one environment, rendered into `apps/` and synced by the Cluster stack's add-ons root Application
+ * (`shopfront-<env>-addons`, in its AppProject `shopfront-<env>-bootstrap`):
  * - AppProject `shopfront-<env>-addons`: this repository and the two pinned Helm repositories, namespaces monitoring
  *   and logging, cluster kinds Namespace, ClusterRole, ClusterRoleBinding;
  * - one child Application per component group: observability (Prometheus, Grafana, dashboards) and logging.
- * The platform group is the Cluster stack's root Application `shopfront-<env>`, whose AppProject allows only
- * namespace shopfront: that is why the add-ons need their own project and bootstrap.
+ * This repository is named `DEPLOY_VALUES.repository` here, always first (`sourceRepos[0]`, `sources[0]`): the root
+ * Application replaces it with the repository and revision the Cluster stack was deployed with.
  */
 export class GitOpsChart extends Chart {
   readonly project: string;
@@ -40,31 +46,13 @@ export class GitOpsChart extends Chart {
     super(scope, id, { disableResourceNameHashes: true });
     const { catalog, config } = props;
     const env = config.environment.name;
-    const repo = { repoURL: config.gitRepoUrl, targetRevision: config.gitRevision };
-    const bootstrap = `shopfront-${env}-bootstrap`;
+    const repo = { repoURL: DEPLOY_VALUES.repository, targetRevision: DEPLOYMENT.gitRevision };
     this.project = `shopfront-${env}-addons`;
-
-    new AppProject(this, 'BootstrapProject', {
-      name: bootstrap,
-      description: `Shopfront ${env}: the add-ons' app-of-apps (Applications and AppProjects in ${ARGOCD_NAMESPACE} only)`,
-      sourceRepos: [config.gitRepoUrl],
-      namespaces: [ARGOCD_NAMESPACE],
-      namespaceResources: [
-        { group: 'argoproj.io', kind: 'Application' },
-        { group: 'argoproj.io', kind: 'AppProject' },
-      ],
-    });
-    new Application(this, 'AddonsRoot', {
-      name: `shopfront-${env}-addons`,
-      project: bootstrap,
-      namespace: ARGOCD_NAMESPACE,
-      sources: [{ ...repo, path: envPath(config, FOLDERS.apps) }],
-    });
 
     new AppProject(this, 'AddonsProject', {
       name: this.project,
       description: `Shopfront ${env}: observability and log shipping`,
-      sourceRepos: [config.gitRepoUrl, PROMETHEUS_CHART.repoURL, GRAFANA_CHART.repoURL],
+      sourceRepos: [DEPLOY_VALUES.repository, PROMETHEUS_CHART.repoURL, GRAFANA_CHART.repoURL],
       namespaces: [config.monitoringNamespace, LOG_SHIPPER.namespace],
       clusterResources: [
         { group: '', kind: 'Namespace' },
@@ -100,5 +88,6 @@ export class GitOpsChart extends Chart {
       namespace: LOG_SHIPPER.namespace,
       sources: [{ ...repo, path: envPath(config, FOLDERS.logging) }],
     });
+    annotateSyncWaves(this);
   }
 }

@@ -1,7 +1,7 @@
 import { Chart, Yaml } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import type { PlatformQuery } from '../../lib/platform';
+import { PERSISTENT_STORAGE_CLASS, type PlatformQuery } from '../../lib/platform';
 import type { ResolvedK8sConfig } from '../config';
 import { PART_OF, podSecurityLabels } from '../conventions';
 import { dashboards, PROMETHEUS_DATASOURCE } from '../observability/dashboards';
@@ -53,6 +53,9 @@ export class ObservabilityChart extends Chart {
   }
 }
 
+/** Room for 15 days of the platform's series at its scrape interval, with headroom; gp3 volumes grow online. */
+export const PROMETHEUS_VOLUME_SIZE = '50Gi';
+
 /** prometheus.yml and the rule files, as YAML text: the Helm values carry these, and promtool checks them. */
 export function prometheusFiles(catalog: PlatformQuery, config: ResolvedK8sConfig): Record<string, string> {
   return {
@@ -70,8 +73,23 @@ export function prometheusValues(catalog: PlatformQuery, config: ResolvedK8sConf
       [PROMETHEUS_FILES.recording]: recordingRules(catalog),
       [PROMETHEUS_FILES.alerting]: alertingRules(catalog, config),
     },
-    server: { retention: '15d', persistentVolume: { enabled: false } },
-    alertmanager: { enabled: true, persistence: { enabled: false } },
+    // Fifteen days of samples survive a restart and a node replacement: an encrypted EBS gp3 volume of the Cluster
+    // stack's default StorageClass. One writer, so the pod is replaced, not rolled (a volume attaches to one node).
+    server: {
+      retention: '15d',
+      persistentVolume: {
+        enabled: true,
+        storageClass: PERSISTENT_STORAGE_CLASS,
+        size: PROMETHEUS_VOLUME_SIZE,
+        accessModes: ['ReadWriteOnce'],
+      },
+      strategy: { type: 'Recreate' },
+    },
+    // Silences and notification state survive a restart.
+    alertmanager: {
+      enabled: true,
+      persistence: { enabled: true, storageClass: PERSISTENT_STORAGE_CLASS, size: '2Gi' },
+    },
     'kube-state-metrics': { enabled: true },
     // Needs host networking and host PID, which the monitoring namespace's Pod Security level refuses.
     'prometheus-node-exporter': { enabled: false },

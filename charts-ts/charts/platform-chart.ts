@@ -1,8 +1,15 @@
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { KUBERNETES_NAMESPACE, ownsPostgres, type PlatformQuery, resourceName } from '../../lib/platform';
+import {
+  DEPLOY_VALUES,
+  KUBERNETES_NAMESPACE,
+  ownsPostgres,
+  type PlatformQuery,
+  resourceName,
+} from '../../lib/platform';
 import type { ResolvedK8sConfig } from '../config';
+import { annotateSyncWaves } from '../constructs/argocd';
 import { AwsSecretStore, ExternalSecret } from '../constructs/external-secrets';
 import { PlatformNetworkPolicies } from '../constructs/network-policies';
 import { ServiceWorkload } from '../constructs/service-workload';
@@ -25,7 +32,8 @@ export const DATABASE_URL_TEMPLATE =
 /**
  * Everything of namespace `shopfront`, synced by the Cluster stack's root Application: the namespace itself
  * (Pod Security `restricted`), the secret store and ExternalSecrets, each container service of the catalog,
- * the NetworkPolicies of the call graph and the public Ingress.
+ * the NetworkPolicies of the call graph and the public Ingress, plus the ConfigMap of deploy values the Cluster stack
+ * fills (lib/platform `DEPLOY_VALUES`).
  */
 export class PlatformChart extends Chart {
   readonly workloads = new Map<string, ServiceWorkload>();
@@ -42,6 +50,16 @@ export class PlatformChart extends Chart {
       metadata: {
         name: namespace,
         labels: { ...labels, ...podSecurityLabels('restricted', config.kubernetesVersion) },
+      },
+    });
+
+    // Filled by the Cluster stack's root Application (a Kustomize patch): the values only a deployment knows.
+    new k8s.KubeConfigMap(this, 'DeployValues', {
+      metadata: {
+        name: DEPLOY_VALUES.configMap,
+        namespace,
+        labels,
+        annotations: { 'shopfront.io/filled-by': "the Cluster stack's root Application" },
       },
     });
 
@@ -97,7 +115,6 @@ export class PlatformChart extends Chart {
             'alb.ingress.kubernetes.io/target-type': 'ip',
             'alb.ingress.kubernetes.io/listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]',
             'alb.ingress.kubernetes.io/ssl-redirect': '443',
-            'alb.ingress.kubernetes.io/certificate-arn': config.certificateArn,
             'alb.ingress.kubernetes.io/ssl-policy': 'ELBSecurityPolicy-TLS13-1-2-2021-06',
             'alb.ingress.kubernetes.io/backend-protocol': 'HTTP',
             'alb.ingress.kubernetes.io/healthcheck-path': '/readyz',
@@ -110,7 +127,7 @@ export class PlatformChart extends Chart {
           ingressClassName: 'alb',
           rules: [
             {
-              ...(config.apiHostname ? { host: config.apiHostname } : {}),
+              // The host rule and the certificate-arn annotation come from the Cluster stack's root Application.
               http: {
                 paths: [
                   {
@@ -125,5 +142,6 @@ export class PlatformChart extends Chart {
         },
       });
     }
+    annotateSyncWaves(this);
   }
 }

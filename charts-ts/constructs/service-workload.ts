@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { grpcPort, httpPort, type PlatformQuery, type ScalingRules, type ServiceSpec } from '../../lib/platform';
+import {
+  DEPLOY_VALUES,
+  DEPLOYMENT,
+  grpcPort,
+  httpPort,
+  imageRepositoryName,
+  type PlatformQuery,
+  type ScalingRules,
+  type ServiceSpec,
+} from '../../lib/platform';
 import type { ResolvedK8sConfig } from '../config';
 import { containerEnvironment, EPHEMERAL_STORAGE, selectorLabels, serviceLabels, TMP_DIR } from '../conventions';
 
@@ -16,9 +25,12 @@ const quantity = (value: string) => k8s.Quantity.fromString(value);
 const cpu = (millis: number) => quantity(`${millis}m`);
 const memory = (mib: number) => quantity(`${mib}Mi`);
 
-/** Image of a service in its ECR repository (`shopfront/<service>`, created by the Data stack). */
-export function serviceImage(service: string, config: ResolvedK8sConfig): string {
-  return `${config.registry}/shopfront/${service}:${config.imageTag}`;
+/**
+ * Image of a service, named by its ECR repository (`shopfront/<service>`, created by the Data stack) without a
+ * registry: the Cluster stack's root Application points it at the environment's registry and image tag.
+ */
+export function serviceImage(service: string): string {
+  return `${imageRepositoryName(service)}:${DEPLOYMENT.imageTag}`;
 }
 
 const scalingRules = (rules: ScalingRules): k8s.HpaScalingRulesV2 => ({
@@ -120,14 +132,20 @@ export class ServiceWorkload extends Construct {
             containers: [
               {
                 name,
-                image: serviceImage(name, config),
+                image: serviceImage(name),
                 imagePullPolicy: 'IfNotPresent',
                 ports: service.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
                 envFrom: [{ configMapRef: { name: configName } }],
-                env: environment.secrets.map((s) => ({
-                  name: s.variable,
-                  valueFrom: { secretKeyRef: { name: s.secretName, key: s.key } },
-                })),
+                env: [
+                  ...environment.deployValues.map((key) => ({
+                    name: key,
+                    valueFrom: { configMapKeyRef: { name: DEPLOY_VALUES.configMap, key, optional: false } },
+                  })),
+                  ...environment.secrets.map((s) => ({
+                    name: s.variable,
+                    valueFrom: { secretKeyRef: { name: s.secretName, key: s.key } },
+                  })),
+                ],
                 resources: {
                   requests: {
                     cpu: cpu(resources.requests.cpuMillis),

@@ -1,51 +1,34 @@
-import { DEPLOYMENT, defineDeployment, shop } from '../../lib/platform';
-import { DEFAULT_K8S_CONFIG, resolveK8sConfig } from '../config';
+import { shop } from '../../lib/platform';
+import { resolveK8sConfig } from '../config';
 
 const dev = shop.environment('dev');
 
 describe('configuration', () => {
-  test("defaults: placeholder account, the catalog region, the deployment settings' repository", () => {
+  test('defaults: the catalog region, Kubernetes 1.34, a non-root user', () => {
     const config = resolveK8sConfig(dev, {});
-    expect(config.registry).toBe('000000000000.dkr.ecr.eu-west-1.amazonaws.com');
     expect(config.region).toBe(dev.region);
-    expect(config.gitRepoUrl).toBe(DEPLOYMENT.gitRepoUrl);
-    expect(config.gitRevision).toBe(DEPLOYMENT.gitRevision);
-    expect(config.certificateArn).toBe(
-      'arn:aws:acm:eu-west-1:000000000000:certificate/00000000-0000-0000-0000-000000000000',
-    );
+    expect(config.kubernetesVersion).toBe('1.34');
+    expect(config.runAsUser).toBe(10001);
   });
 
-  test("an environment's account in the deployment settings names its registry and certificate", () => {
-    const deployment = defineDeployment({
-      ...DEPLOYMENT,
-      environments: {
-        ...DEPLOYMENT.environments,
-        prod: {
-          awsAccount: '123456789012',
-          operatorRoleArn: 'arn:aws:iam::123456789012:role/shopfront-prod-operator',
-          pipelineRoleArn: 'arn:aws:iam::123456789012:role/shopfront-prod-pipeline',
-        },
-      },
-    });
-    const prod = resolveK8sConfig(shop.environment('prod'), {}, DEFAULT_K8S_CONFIG, deployment);
-    expect(prod.registry).toBe('123456789012.dkr.ecr.eu-west-1.amazonaws.com');
-    expect(prod.certificateArn).toMatch(/^arn:aws:acm:eu-west-1:123456789012:certificate\//);
-    expect(resolveK8sConfig(dev, {}, DEFAULT_K8S_CONFIG, deployment).awsAccount).toBe('000000000000');
+  test('holds none of what only a deployment knows (account, tag, brokers, certificate, host, repository)', () => {
+    const keys = Object.keys(resolveK8sConfig(dev, {}));
+    for (const key of ['awsAccount', 'registry', 'imageTag', 'kafkaBootstrapBrokers', 'certificateArn', 'gitRepoUrl']) {
+      expect(keys).not.toContain(key);
+    }
   });
 
   test('overrides apply to their environment only', () => {
-    const overrides = { prod: { imageTag: '1.2.3', awsAccount: '210987654321' } };
-    expect(resolveK8sConfig(shop.environment('prod'), overrides).imageTag).toBe('1.2.3');
-    expect(resolveK8sConfig(dev, overrides).imageTag).toBe(DEFAULT_K8S_CONFIG.imageTag);
+    const overrides = { prod: { logLevel: 'warn' as const } };
+    expect(resolveK8sConfig(shop.environment('prod'), overrides).logLevel).toBe('warn');
+    expect(resolveK8sConfig(dev, overrides).logLevel).toBe('info');
   });
 
   test.each([
-    [{ awsAccount: '12345' }, `'awsAccount' must be a 12-digit AWS account id, got "12345"`],
-    [{ imageTag: 'latest' }, `'imageTag' must be an immutable image tag (not 'latest'), got "latest"`],
-    [{ gitRepoUrl: 'ftp://x' }, `'gitRepoUrl' must be an https://, ssh:// or git@ repository URL, got "ftp://x"`],
+    [{ region: 'Europe' }, `'region' must be an AWS region name such as eu-west-1, got "Europe"`],
+    [{ kubernetesVersion: '2' }, `'kubernetesVersion' must be like 1.34, got "2"`],
     [{ runAsUser: 0 }, `'runAsUser' must be a non-root uid >= 1000, got 0`],
-    [{ kafkaBootstrapBrokers: 'no port' }, `'kafkaBootstrapBrokers' must be a comma-separated list of host:port`],
-    [{ certificateArn: 'arn:aws:iam::1:role/x' }, `'certificateArn' must be an ACM certificate ARN`],
+    [{ monitoringNamespace: 'Mon' }, `'monitoringNamespace' must be a DNS-1123 label, got "Mon"`],
   ])('rejects %j', (override, message) => {
     expect(() => resolveK8sConfig(dev, { dev: override })).toThrow(message);
   });

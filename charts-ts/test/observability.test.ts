@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Yaml } from 'cdk8s';
-import { shop } from '../../lib/platform';
+import { PERSISTENT_STORAGE_CLASS, shop } from '../../lib/platform';
 import { prometheusFiles, prometheusValues } from '../charts/observability-chart';
 import { resolveK8sConfig } from '../config';
 import { alertingRules, prometheusConfig, SEED_POD_RELABELLING } from '../observability/prometheus';
@@ -42,6 +42,21 @@ describe('Prometheus', () => {
     const values = prometheusValues(shop, config) as Json;
     for (const [name, text] of Object.entries(files))
       expect(Yaml.load(writeTemp(text))[0]).toEqual(values.serverFiles[name]);
+  });
+});
+
+describe('Prometheus storage', () => {
+  test('samples and Alertmanager state live on encrypted gp3 volumes; the server is replaced, not rolled', () => {
+    const values = prometheusValues(shop, config) as Json;
+    expect(values.server.persistentVolume).toMatchObject({
+      enabled: true,
+      storageClass: PERSISTENT_STORAGE_CLASS,
+      size: '50Gi',
+      accessModes: ['ReadWriteOnce'],
+    });
+    expect(values.server.strategy).toEqual({ type: 'Recreate' });
+    expect(values.alertmanager.persistence).toMatchObject({ enabled: true, storageClass: PERSISTENT_STORAGE_CLASS });
+    expect(PERSISTENT_STORAGE_CLASS).toBe('gp3');
   });
 });
 

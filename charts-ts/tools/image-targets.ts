@@ -1,12 +1,13 @@
 /**
- * Prints what scripts/build-images.sh builds for one environment, from the catalog and charts-ts/config.ts:
- *   line 1: the region; line 2: the configured account; then one container service per line.
+ * Prints what scripts/build-images.sh builds for one environment, from the catalog and lib/platform's deployment
+ * settings: line 1: the region; line 2: the configured account (empty when none is set); then one ECR repository
+ * per line (`shopfront/<service>`, one per container service).
  * Usage: tsx charts-ts/tools/image-targets.ts <environment>
  */
-import { shop } from '../../lib/platform';
-import { resolveK8sConfig } from '../config';
+import { DEPLOYMENT, type EnvironmentName, imageRepositoryName, shop } from '../../lib/platform';
 
 const name = process.argv[2];
 if (!name) throw new Error(`usage: image-targets <environment> (one of ${shop.environmentNames.join(', ')})`);
-const config = resolveK8sConfig(shop.environment(name));
-console.log([config.region, config.awsAccount, ...shop.containers.map((s) => s.name)].join('\n'));
+const environment = shop.environment(name);
+const account = DEPLOYMENT.environments[environment.name as EnvironmentName].awsAccount ?? '';
+console.log([environment.region, account, ...shop.containers.map((s) => imageRepositoryName(s.name))].join('\n'));

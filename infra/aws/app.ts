@@ -1,6 +1,7 @@
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { type PlatformQuery, shop } from '../../lib/platform';
+import { DEPLOYMENT, type PlatformQuery, shop } from '../../lib/platform';
+import { acknowledgeCheckovFindings } from './checkov';
 import { ClusterStack } from './cluster-stack';
 import { type AwsAppConfig, stackName } from './config';
 import { DataStack } from './data-stack';
@@ -41,7 +42,10 @@ export function buildAwsApp(
       data,
       gitRepoUrl: config.gitRepoUrl,
       gitRevision: config.gitRevision,
+      gitRepoPrivate: config.gitRepoPrivate,
       access: config.clusterAccess?.[environment.name],
+      imageTag: config.imageTags?.[environment.name] ?? DEPLOYMENT.imageTag,
+      publicEndpoint: config.publicEndpoints?.[environment.name],
       description: `Shopfront ${name}: EKS and its add-ons, autoscaler, load balancer controller and WAF, External Secrets, ArgoCD, service identities, access, bastion`,
     });
     const notifications = new NotificationsStack(app, stackName(environment, 'Notifications'), {
@@ -50,7 +54,10 @@ export function buildAwsApp(
       apiEndpoints: network.apiEndpointsSecurityGroup,
       description: `Shopfront ${name}: notification Lambda fed by MSK, SNS, delivery records`,
     });
-    for (const stack of [network, data, cluster, notifications]) acknowledgeFindings(stack);
+    for (const stack of [network, data, cluster, notifications]) {
+      acknowledgeFindings(stack);
+      acknowledgeCheckovFindings(stack);
+    }
     sets.set(name, { network, data, cluster, notifications });
   }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,11 +1,13 @@
 import {
   CfnOutput,
+  Duration,
   aws_ec2 as ec2,
   aws_eks_v2 as eks,
   Fn,
   aws_iam as iam,
   type aws_kms as kms,
   aws_logs as logs,
+  aws_ssm as ssm,
   type aws_wafv2 as wafv2,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
@@ -13,10 +15,13 @@ import {
   type ClusterAccessRoles,
   containerLogGroupName,
   KUBERNETES_NAMESPACE,
+  kafkaBrokersParameterName,
   LOG_SHIPPER,
   MSK_IAM_TLS_PORT,
+  type PlatformQuery,
   POSTGRES_PORT,
   resourceName,
+  shop,
 } from '../../lib/platform';
 import { HELM_CHART_VERSIONS, KUBERNETES_VERSION, kubectlLayer } from './cluster-versions';
 import { ClusterAccess, SessionManagerBastion } from './constructs/cluster-access';
@@ -27,9 +32,13 @@ import {
   managedAddon,
 } from './constructs/cluster-addons';
 import { autoscalerTags, ClusterAutoscaler } from './constructs/cluster-autoscaler';
+import { ExternalDns } from './constructs/external-dns';
+import { GitOpsRoot } from './constructs/gitops-root';
 import { allowIngressFrom } from './constructs/ingress';
 import { LoadBalancerController, publicWebAcl } from './constructs/load-balancer-controller';
 import { pascal } from './constructs/names';
+import { PublicEndpoint, type PublicEndpointSettings } from './constructs/public-endpoint';
+import { RepositoryCredentials } from './constructs/repository-credentials';
 import { bindPodIdentity, podIdentityRole } from './constructs/service-identities';
 import type { DataStack } from './data-stack';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
@@ -41,13 +50,27 @@ const EXTERNAL_SECRETS_NAMESPACE = 'external-secrets';
 export interface ClusterStackProps extends PlatformStackProps {
   readonly vpc: ec2.IVpc;
   readonly data: DataStack;
+  /** @default the platform catalog */
+  readonly catalog?: PlatformQuery;
   readonly gitRepoUrl: string;
   readonly gitRevision: string;
+  /**
+   * Whether Argo CD reads the repository with credentials kept in Secrets Manager (`RepositoryCredentials`).
+   * @default false
+   */
+  readonly gitRepoPrivate?: boolean;
   /**
    * The IAM roles of the environment's operators (cluster admin) and pipeline (Argo CD objects, read access).
    * @default - neither: only the deploying role and the kubectl handler can use the Kubernetes API
    */
   readonly access?: ClusterAccessRoles;
+  /** Tag of the service images the root Application points the manifests at. */
+  readonly imageTag: string;
+  /**
+   * The API's host name and hosted zone: its certificate and the Ingress host rule.
+   * @default - none: the Ingress gets no certificate, so the template is not deployable
+   */
+  readonly publicEndpoint?: PublicEndpointSettings;
 }
 
 /**
@@ -74,6 +97,14 @@ export class ClusterStack extends PlatformStack {
   readonly containerLogs: logs.LogGroup;
   /** Fluent Bit's Pod Identity: writes log streams of `containerLogs`, nothing else. */
   readonly logShipperRole: iam.Role;
+  /** The root Applications, which pass the deploy values to the rendered manifests. */
+  readonly gitops: GitOpsRoot;
+  /** The API's host name and certificate, when configured. */
+  readonly publicEndpoint?: PublicEndpoint;
+  /** Publishes the API's host name in its hosted zone, when configured. */
+  readonly externalDns?: ExternalDns;
+  /** Argo CD's credentials of a private repository, from Secrets Manager. */
+  readonly repositoryCredentials?: RepositoryCredentials;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id, props);
@@ -129,7 +160,8 @@ export class ClusterStack extends PlatformStack {
     });
     ebsCsiDriver.node.addDependency(podIdentityAgent);
     for (const addon of [...addons, ebsCsiDriver]) addon.node.addDependency(this.workers);
-    this.cluster.addManifest('Gp3StorageClass', GP3_STORAGE_CLASS).node.addDependency(ebsCsiDriver);
+    const storageClass = this.cluster.addManifest('Gp3StorageClass', GP3_STORAGE_CLASS);
+    storageClass.node.addDependency(ebsCsiDriver);
 
     this.autoscaler = new ClusterAutoscaler(this, 'ClusterAutoscaler', {
       cluster: this.cluster,
@@ -190,6 +222,9 @@ export class ClusterStack extends PlatformStack {
       namespace: EXTERNAL_SECRETS_NAMESPACE,
       createNamespace: true,
       values: { installCRDs: true, serviceAccount: { name: 'external-secrets' } },
+      // Ready, webhook included, before the root Application syncs the first SecretStore and ExternalSecrets.
+      wait: true,
+      timeout: Duration.minutes(15),
     });
     externalSecrets.node.addDependency(podIdentityAgent);
 
@@ -204,7 +239,11 @@ export class ClusterStack extends PlatformStack {
         configs: { params: { 'server.insecure': false } },
         server: { service: { type: 'ClusterIP' } },
       },
+      // Its controller and repo server run before the root Applications exist.
+      wait: true,
+      timeout: Duration.minutes(15),
     });
+    argocd.node.addDependency(this.workers);
 
     // Fluent Bit writes here; the group is ours (encrypted, retained per environment), so it creates no group.
     this.containerLogs = new logs.LogGroup(this, 'ContainerLogs', {
@@ -229,42 +268,55 @@ export class ClusterStack extends PlatformStack {
       this.logShipperRole,
     ).node.addDependency(podIdentityAgent);
 
-    const project = `shopfront-${env.name}`;
-    const gitops = this.cluster.addManifest(
-      'GitOpsRoot',
-      {
-        apiVersion: 'argoproj.io/v1alpha1',
-        kind: 'AppProject',
-        metadata: { name: project, namespace: ARGOCD_NAMESPACE },
-        spec: {
-          description: `Shopfront ${env.name}: only this repository, only the platform namespace`,
-          sourceRepos: [props.gitRepoUrl],
-          destinations: [{ server: 'https://kubernetes.default.svc', namespace: KUBERNETES_NAMESPACE }],
-          clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
+    if (props.publicEndpoint) {
+      this.publicEndpoint = new PublicEndpoint(this, 'PublicEndpoint', props.publicEndpoint);
+      this.externalDns = new ExternalDns(this, 'ExternalDns', {
+        cluster: this.cluster,
+        hostedZoneId: props.publicEndpoint.hostedZoneId,
+        ownerId: clusterName,
+      });
+      this.externalDns.chart.node.addDependency(podIdentityAgent, this.workers);
+      new CfnOutput(this, 'ApiUrl', { value: `https://${props.publicEndpoint.hostname}` });
+    }
+    this.gitops = new GitOpsRoot(this, 'GitOps', {
+      cluster: this.cluster,
+      environment: env,
+      catalog: props.catalog ?? shop,
+      gitRepoUrl: props.gitRepoUrl,
+      gitRevision: props.gitRevision,
+      argocdNamespace: ARGOCD_NAMESPACE,
+      platformNamespace: KUBERNETES_NAMESPACE,
+      values: {
+        registry: `${this.account}.dkr.ecr.${this.region}.${this.urlSuffix}`,
+        imageTag: props.imageTag,
+        // From the Data stack's SSM parameter, resolved at each deploy: no export that would freeze the broker list.
+        kafkaBootstrapBrokers: ssm.StringParameter.valueForStringParameter(this, kafkaBrokersParameterName(env)),
+        publicEndpoint: this.publicEndpoint && {
+          hostname: this.publicEndpoint.hostname,
+          certificateArn: this.publicEndpoint.certificate.certificateArn,
         },
       },
-      {
-        apiVersion: 'argoproj.io/v1alpha1',
-        kind: 'Application',
-        metadata: {
-          name: project,
-          namespace: ARGOCD_NAMESPACE,
-          finalizers: ['resources-finalizer.argocd.argoproj.io'],
-        },
-        spec: {
-          project,
-          source: { repoURL: props.gitRepoUrl, targetRevision: props.gitRevision, path: `deploy/k8s/${env.name}` },
-          destination: { server: 'https://kubernetes.default.svc', namespace: KUBERNETES_NAMESPACE },
-          syncPolicy: {
-            automated: { prune: true, selfHeal: true },
-            syncOptions: ['CreateNamespace=false', 'ServerSideApply=true'],
-            retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
-          },
-        },
-      },
-    );
+    });
+    const gitops = this.gitops.manifest;
+    this.addStackDependency(props.data, 'the root Application reads the MSK brokers parameter of the Data stack');
+    if (props.gitRepoPrivate) {
+      this.repositoryCredentials = new RepositoryCredentials(this, 'RepositoryCredentials', {
+        cluster: this.cluster,
+        secretName: resourceName(env, 'git-credentials'),
+        gitRepoUrl: props.gitRepoUrl,
+        key: this.key,
+        reader: props.data.externalSecretsRole,
+        argocdNamespace: ARGOCD_NAMESPACE,
+        region: this.region,
+      });
+      // The store and the ExternalSecret need the operator's CRDs and webhook, and Argo CD's namespace.
+      this.repositoryCredentials.manifest.node.addDependency(externalSecrets, argocd);
+      gitops.node.addDependency(this.repositoryCredentials.manifest);
+    }
     gitops.node.addDependency(argocd);
     gitops.node.addDependency(externalSecrets);
+    // Prometheus' and Alertmanager's volume claims name the default StorageClass, with its driver running.
+    gitops.node.addDependency(storageClass);
     // The first sync creates the Ingress, which the controller's validating webhook must be up to admit.
     gitops.node.addDependency(this.loadBalancerController.chart);
 

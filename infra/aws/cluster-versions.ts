@@ -46,4 +46,6 @@ export const HELM_CHART_VERSIONS = {
   'external-secrets': '0.20.4',
   // appVersion 1.34.2: the autoscaler's minor must be the cluster's.
   'cluster-autoscaler': '9.53.0',
+  // appVersion 0.20.0.
+  'external-dns': '1.20.0',
 } as const;

@@ -9,9 +9,17 @@ import {
   RemovalPolicy,
   aws_s3 as s3,
   aws_secretsmanager as secretsmanager,
+  aws_ssm as ssm,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { KUBERNETES_NAMESPACE, type PlatformQuery, resourceName, shop } from '../../lib/platform';
+import {
+  imageRepositoryName,
+  KUBERNETES_NAMESPACE,
+  kafkaBrokersParameterName,
+  type PlatformQuery,
+  resourceName,
+  shop,
+} from '../../lib/platform';
 import { KafkaCluster } from './constructs/kafka-cluster';
 import { pascal } from './constructs/names';
 import { privateBucket } from './constructs/private-bucket';
@@ -110,7 +118,7 @@ export class DataStack extends PlatformStack {
       repositories.set(
         service.name,
         new ecr.Repository(this, `${pascal(service.name)}Repository`, {
-          repositoryName: `shopfront/${service.name}`,
+          repositoryName: imageRepositoryName(service.name),
           imageScanOnPush: true,
           imageTagMutability: ecr.TagMutability.IMMUTABLE,
           encryption: ecr.RepositoryEncryption.KMS,
@@ -162,6 +170,12 @@ export class DataStack extends PlatformStack {
     }
     new CfnOutput(this, 'KafkaClusterArn', { value: this.kafka.clusterArn });
     new CfnOutput(this, 'KafkaBootstrapBrokersSaslIam', { value: this.kafka.bootstrapBrokersSaslIam });
+    // Read by the Cluster stack at deploy time (its root Application passes them to the manifests).
+    new ssm.StringParameter(this, 'KafkaBootstrapBrokersParameter', {
+      parameterName: kafkaBrokersParameterName(env),
+      description: `MSK bootstrap brokers of ${env.name} (IAM listener)`,
+      stringValue: this.kafka.bootstrapBrokersSaslIam,
+    });
     for (const [service, repo] of this.repositories) {
       new CfnOutput(this, `${pascal(service)}RepositoryUri`, { value: repo.repositoryUri });
     }

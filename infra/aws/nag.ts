@@ -252,6 +252,20 @@ export function acknowledgeFindings(stack: Stack): void {
         'EKS names the node groups Auto Scaling groups at run time; resizing and terminating are allowed only on groups tagged as owned by this cluster.',
     },
   ]);
+  acknowledge(find(stack, /^RepositoryCredentials\/Secret\/Resource$/), [
+    {
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The token of the Git host is issued and rotated there, by a person (put-secret-value); Secrets Manager cannot rotate it. External Secrets picks a new value up within minutes.',
+    },
+  ]);
+  acknowledge(find(stack, /^ExternalDns\/Role\/DefaultPolicy\/Resource$/), [
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'route53:ListHostedZones supports no resource-level permission; record changes are allowed on the one configured hosted zone only.',
+    },
+  ]);
   acknowledge(
     find(stack, /^LoadBalancerController\/Role\/DefaultPolicy\/Resource$/),
     ALB_CONTROLLER_WILDCARDS.map((finding) => ({

@@ -4,7 +4,10 @@ import {
   DEPLOYMENT,
   DeploymentError,
   defineDeployment,
+  GITOPS_SYNC_RETRY,
+  pipelineTarget,
   resourceName,
+  retrySeconds,
   validateDeployment,
 } from './deployment';
 import { shop } from './index';
@@ -69,6 +72,43 @@ describe('deployment settings', () => {
         allowed: "an IAM role of the environment's account 210987654321",
       },
     ],
+    [
+      'the latest image tag',
+      { imageTag: 'latest' },
+      { field: 'imageTag', value: 'latest', allowed: "an immutable image tag (not 'latest')" },
+    ],
+    [
+      "an environment's image tag with a space",
+      { environments: { ...DEPLOYMENT.environments, dev: { imageTag: 'v 1' } } },
+      { field: 'environments[dev].imageTag', value: 'v 1', allowed: "an immutable image tag (not 'latest')" },
+    ],
+    [
+      'a host name with capitals',
+      { environments: { ...DEPLOYMENT.environments, dev: { apiHostname: 'API.Shop.org', hostedZoneId: 'Z123ABC' } } },
+      {
+        field: 'environments[dev].apiHostname',
+        value: 'API.Shop.org',
+        allowed: 'a lower-case DNS host name such as api.shop.example.org',
+      },
+    ],
+    [
+      'a hosted zone id that is a domain',
+      { environments: { ...DEPLOYMENT.environments, dev: { apiHostname: 'api.shop.org', hostedZoneId: 'shop.org' } } },
+      {
+        field: 'environments[dev].hostedZoneId',
+        value: 'shop.org',
+        allowed: 'a Route 53 hosted zone id (Z followed by capitals and digits)',
+      },
+    ],
+    [
+      'a host name without its hosted zone',
+      { environments: { ...DEPLOYMENT.environments, dev: { apiHostname: 'api.shop.org' } } },
+      {
+        field: 'environments[dev].hostedZoneId',
+        value: undefined,
+        allowed: 'set together with the other of apiHostname and hostedZoneId',
+      },
+    ],
   ])('rejects %s naming the field, the value and what is allowed', (_label, change, issue) => {
     expect(validateDeployment({ ...DEPLOYMENT, ...change })).toEqual([issue]);
   });
@@ -108,5 +148,40 @@ describe('deployment settings', () => {
   ])('reads the account of role ARN %s as %s', (arn, account) => {
     expect(accountOfRoleArn(arn)).toBe(account);
     expect(checkIamRoleArn('r', arn) === undefined).toBe(account !== undefined);
+  });
+});
+
+describe('retrySeconds', () => {
+  test('sums the capped, doubling waits', () => {
+    expect(retrySeconds({ limit: 3, backoff: { duration: '10s', factor: 2, maxDuration: '15s' } })).toBe(10 + 15 + 15);
+    expect(retrySeconds(GITOPS_SYNC_RETRY)).toBe(30 + 60 + 120 + 240 + 480 + 5 * 600);
+  });
+
+  test('refuses a duration it cannot read, naming it', () => {
+    expect(() => retrySeconds({ limit: 1, backoff: { duration: '5 minutes', factor: 2, maxDuration: '1m' } })).toThrow(
+      `'backoff' durations must be like 30s, 10m or 1h, got "5 minutes"`,
+    );
+  });
+});
+
+describe('pipelineTarget', () => {
+  const prod = shop.environment('prod');
+
+  test('is the environment pipeline role and the catalog region', () => {
+    const settings = defineDeployment({
+      ...DEPLOYMENT,
+      environments: {
+        ...DEPLOYMENT.environments,
+        prod: { awsAccount: '210987654321', operatorRoleArn: PROD_PIPELINE, pipelineRoleArn: PROD_PIPELINE },
+      },
+    });
+    expect(pipelineTarget(prod, settings)).toEqual({ role: PROD_PIPELINE, region: 'eu-west-1' });
+  });
+
+  test('refuses the placeholder role, and no role, naming the setting', () => {
+    expect(() => pipelineTarget(prod)).toThrow(
+      `'environments[prod].pipelineRoleArn' must be the IAM role the pipeline assumes in the environment account (not a placeholder), got "arn:aws:iam::000000000000:role/shopfront-prod-pipeline"`,
+    );
+    expect(() => pipelineTarget(shop.environment('dev'))).toThrow(`'environments[dev].pipelineRoleArn' must be`);
   });
 });

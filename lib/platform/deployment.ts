@@ -26,6 +26,12 @@ export const LOG_SHIPPER = { namespace: 'logging', serviceAccount: 'fluent-bit' 
 export const containerLogGroupName = (env: EnvironmentSpec): string =>
   `/${resourceName(env, 'containers').replace(/-/g, '/')}`;
 
+/**
+ * The StorageClass of persistent volumes: encrypted EBS gp3, created by the Cluster stack with the EBS CSI driver
+ * and the cluster's default; the manifests' volume claims (Prometheus, Alertmanager) name it.
+ */
+export const PERSISTENT_STORAGE_CLASS = 'gp3';
+
 // Ports of managed services the platform reaches but does not run, so the catalog has no component for them.
 /** PostgreSQL on RDS and Cloud SQL. */
 export const POSTGRES_PORT = 5432;
@@ -34,13 +40,77 @@ export const MSK_IAM_TLS_PORT = 9098;
 /** MSK's listener for SASL/SCRAM clients over TLS: the Flink job on Dataproc, through the VPN. */
 export const MSK_SCRAM_TLS_PORT = 9096;
 
+/** The ECR repository of a container service, created by the Data stack: `shopfront/<service>`. */
+export const imageRepositoryName = (service: string): string => `${PRODUCT}/${service}`;
+
+/** Where the rendered Kubernetes manifests of an environment live in the repository: the folders Argo CD syncs. */
+export const GITOPS_ROOT = 'deploy/k8s';
+/** The folder of `deploy/k8s/<env>/` holding the add-ons' Applications and AppProjects (synced into `argocd`). */
+export const ADDONS_FOLDER = 'apps';
+/** `deploy/k8s/<env>[/<folder>]` */
+export const gitopsPath = (environment: string, folder = ''): string =>
+  [GITOPS_ROOT, environment, folder].filter(Boolean).join('/');
+
+/**
+ * Values only a deployment knows: the account and region of the image registry, the image tag, the MSK broker list,
+ * the public host name and its certificate, the repository. The rendered manifests (`deploy/k8s/<env>/`) carry none
+ * of them; the root Applications the Cluster stack creates pass them to Kustomize as image overrides and patches
+ * of the objects named here, so nobody edits a file between `cdk deploy` and the first sync.
+ */
+export const DEPLOY_VALUES = {
+  /** ConfigMap of namespace `shopfront` the Cluster stack fills; rendered empty. */
+  configMap: `${PRODUCT}-deploy-values`,
+  /** Its key holding the MSK bootstrap brokers (IAM listener); the Kafka clients read it, and fail to start without. */
+  kafkaBrokersKey: 'KAFKA_BROKERS',
+  /**
+   * What the Applications and AppProjects of `apps/` name as their first source repository in the rendered files;
+   * the Cluster stack's add-ons root Application replaces it with the configured repository and revision.
+   */
+  repository: 'git-repository-of-the-cluster-stack',
+} as const;
+
+/**
+ * How every Argo CD Application retries a failed sync: 30 s, doubling, at most 10 min apart, ten times (about an
+ * hour). A fresh cluster needs that long: nodes join, the add-ons' webhooks come up, External Secrets fills the
+ * Secrets, the load balancer controller admits the Ingress; a shorter retry gives up before and waits for the next
+ * change in Git.
+ */
+export const GITOPS_SYNC_RETRY = { limit: 10, backoff: { duration: '30s', factor: 2, maxDuration: '10m' } } as const;
+
+/** How long a retry policy keeps trying, in seconds: the sum of its waits. */
+export function retrySeconds(retry: {
+  readonly limit: number;
+  readonly backoff: { readonly duration: string; readonly factor: number; readonly maxDuration: string };
+}): number {
+  const seconds = (text: string): number => {
+    const match = /^(\d+)(s|m|h)$/.exec(text);
+    if (!match) throw new Error(`'backoff' durations must be like 30s, 10m or 1h, got "${text}"`);
+    return Number(match[1]) * { s: 1, m: 60, h: 3600 }[match[2] as 's' | 'm' | 'h'];
+  };
+  let total = 0;
+  for (let attempt = 0; attempt < retry.limit; attempt++) {
+    total += Math.min(
+      seconds(retry.backoff.duration) * retry.backoff.factor ** attempt,
+      seconds(retry.backoff.maxDuration),
+    );
+  }
+  return total;
+}
+
+/**
+ * The SSM parameter holding an environment's MSK bootstrap brokers (IAM listener): the Data stack writes it, the
+ * Cluster stack reads it at deploy time. Not a CloudFormation export: the broker list changes with the cluster, and
+ * an export in use can never change.
+ */
+export const kafkaBrokersParameterName = (env: EnvironmentSpec): string =>
+  `/${PRODUCT}/${env.name}/kafka/bootstrap-brokers-iam`;
+
 /** Where one environment deploys to. */
 export interface EnvironmentDeployment {
   /**
-   * The AWS account of the environment: where the AWS app deploys it, and the account of the ECR registry and the
-   * certificate the manifests name.
+   * The AWS account of the environment: where the AWS app deploys it (its ECR registry and certificate with it).
    * @default - none: the AWS templates are account-agnostic (the account comes from `-c shopfront:account` or the
-   * deploying credentials) and the manifests name the placeholder account 000000000000
+   * deploying credentials)
    */
   readonly awsAccount?: string;
   /**
@@ -55,6 +125,16 @@ export interface EnvironmentDeployment {
    * @default - none (dev only)
    */
   readonly pipelineRoleArn?: string;
+  /**
+   * Public host name of the API: the Ingress's host rule and the name of its ACM certificate, which the Cluster stack
+   * requests and validates by DNS in `hostedZoneId`. Required, with `hostedZoneId`, to deploy an environment.
+   * @default - none: the templates are not deployable (a synthesis for an account stops)
+   */
+  readonly apiHostname?: string;
+  /** The Route 53 public hosted zone `apiHostname` is in (`Z...`). @default - none, see `apiHostname` */
+  readonly hostedZoneId?: string;
+  /** Tag of every service image in this environment (ECR tags are immutable). @default - `imageTag` of the settings */
+  readonly imageTag?: string;
 }
 
 /** Environments whose cluster must name the roles of its operators and its pipeline. */
@@ -72,10 +152,27 @@ export interface DeploymentSettings {
   readonly gitRepoUrl: string;
   /** The branch, tag or commit ArgoCD tracks. */
   readonly gitRevision: string;
+  /**
+   * Whether Argo CD needs credentials to read the repository. When true, the Cluster stack creates the Secrets Manager
+   * secret `shopfront-<env>-git-credentials` (`{"username","password"}`; put a read-only token there) and External
+   * Secrets turns it into Argo CD's repository Secret. @default false (a public repository)
+   */
+  readonly gitRepoPrivate?: boolean;
+  /** Tag of every service image, unless an environment names its own; `-c shopfront:imageTag` overrides both. */
+  readonly imageTag: string;
   readonly environments: Readonly<Record<EnvironmentName, EnvironmentDeployment>>;
 }
 
+/** The account the repository's placeholder roles name: no real account has this id. */
+export const PLACEHOLDER_ACCOUNT = '000000000000';
+
+/** The repository URL this repository ships with: a deployment must name its own (`gitRepoUrl`). */
+export const PLACEHOLDER_GIT_REPO_URL = 'https://github.com/example/shopfront.git';
+
 const AWS_ACCOUNT = /^\d{12}$/;
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
 const IAM_ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::(\d{12}):role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 const GIT_REPO_URL = /^(https:\/\/|ssh:\/\/|git@)[^\s]+$/;
 
@@ -84,6 +181,27 @@ export function checkAwsAccount(field: string, value: unknown): CatalogIssue | u
   return typeof value === 'string' && AWS_ACCOUNT.test(value)
     ? undefined
     : { field, value, allowed: 'a 12-digit AWS account id' };
+}
+
+/** The issue of an image tag: immutable in ECR, so never `latest`; undefined when the value is valid. */
+export function checkImageTag(field: string, value: unknown): CatalogIssue | undefined {
+  return typeof value === 'string' && IMAGE_TAG.test(value) && value !== 'latest'
+    ? undefined
+    : { field, value, allowed: "an immutable image tag (not 'latest')" };
+}
+
+/** The issue of a public DNS host name such as api.shop.example.org; undefined when the value is valid. */
+export function checkHostName(field: string, value: unknown): CatalogIssue | undefined {
+  return typeof value === 'string' && HOST_NAME.test(value)
+    ? undefined
+    : { field, value, allowed: 'a lower-case DNS host name such as api.shop.example.org' };
+}
+
+/** The issue of a Route 53 hosted zone id; undefined when the value is valid. */
+export function checkHostedZoneId(field: string, value: unknown): CatalogIssue | undefined {
+  return typeof value === 'string' && HOSTED_ZONE_ID.test(value)
+    ? undefined
+    : { field, value, allowed: 'a Route 53 hosted zone id (Z followed by capitals and digits)' };
 }
 
 /** The issue of a Git repository URL ArgoCD can sync from; undefined when the value is valid. */
@@ -118,6 +236,7 @@ export function validateDeployment(settings: DeploymentSettings): CatalogIssue[]
   if (typeof settings.gitRevision !== 'string' || !/^[^\s]+$/.test(settings.gitRevision)) {
     issues.push({ field: 'gitRevision', value: settings.gitRevision, allowed: 'a branch, tag or commit' });
   }
+  issues.push(checkImageTag('imageTag', settings.imageTag));
   for (const [name, environment] of Object.entries(settings.environments) as [
     EnvironmentName,
     EnvironmentDeployment,
@@ -127,6 +246,19 @@ export function validateDeployment(settings: DeploymentSettings): CatalogIssue[]
       environment.awsAccount === undefined ? undefined : checkAwsAccount(`${at}.awsAccount`, environment.awsAccount);
     issues.push(accountIssue);
     const account = accountIssue ? undefined : environment.awsAccount;
+    if (environment.imageTag !== undefined) issues.push(checkImageTag(`${at}.imageTag`, environment.imageTag));
+    if (environment.apiHostname !== undefined) issues.push(checkHostName(`${at}.apiHostname`, environment.apiHostname));
+    if (environment.hostedZoneId !== undefined) {
+      issues.push(checkHostedZoneId(`${at}.hostedZoneId`, environment.hostedZoneId));
+    }
+    if ((environment.apiHostname === undefined) !== (environment.hostedZoneId === undefined)) {
+      const missing = environment.apiHostname === undefined ? 'apiHostname' : 'hostedZoneId';
+      issues.push({
+        field: `${at}.${missing}`,
+        value: undefined,
+        allowed: 'set together with the other of apiHostname and hostedZoneId',
+      });
+    }
     for (const role of ['operatorRoleArn', 'pipelineRoleArn'] as const) {
       const value = environment[role];
       if (value !== undefined) issues.push(checkIamRoleArn(`${at}.${role}`, value, account));
@@ -140,6 +272,34 @@ export function validateDeployment(settings: DeploymentSettings): CatalogIssue[]
     }
   }
   return issues.filter((issue): issue is CatalogIssue => issue !== undefined);
+}
+
+/** What the delivery pipeline needs to deploy an environment: the role it assumes and the region. */
+export interface PipelineTarget {
+  readonly role: string;
+  readonly region: string;
+}
+
+/**
+ * The pipeline role and region of an environment (.github/workflows, scripts/pipeline-target.ts). Throws, naming the
+ * setting, while the role is unset or names the placeholder account.
+ */
+export function pipelineTarget(
+  environment: EnvironmentSpec,
+  settings: DeploymentSettings = DEPLOYMENT,
+): PipelineTarget {
+  const role = settings.environments[environment.name].pipelineRoleArn;
+  const field = `environments[${environment.name}].pipelineRoleArn`;
+  const issue =
+    role === undefined || accountOfRoleArn(role) === PLACEHOLDER_ACCOUNT
+      ? {
+          field,
+          value: role,
+          allowed: 'the IAM role the pipeline assumes in the environment account (not a placeholder)',
+        }
+      : checkIamRoleArn(field, role, settings.environments[environment.name].awsAccount);
+  if (issue) throw new DeploymentError([issue]);
+  return { role: role as string, region: environment.region };
 }
 
 export class DeploymentError extends Error {
@@ -157,24 +317,26 @@ export function defineDeployment<T extends DeploymentSettings>(settings: T): T {
 }
 
 /**
- * The repository's deployment settings. Set your repository and, once they exist, each environment's account and
- * the roles of its operators and pipeline; `npm run synth:k8s` renders the manifests with them and `cdk deploy`
- * deploys with them.
+ * The repository's deployment settings. Before the first deploy, set your repository and, per environment, its
+ * account, the roles of its operators and pipeline, and its public host name with its hosted zone: `cdk deploy`
+ * passes them, with what the stacks create, to the cluster (the rendered manifests carry none of them). A synthesis
+ * for an account stops, naming the setting, while one is missing or still a placeholder.
  */
 export const DEPLOYMENT: DeploymentSettings = defineDeployment({
-  gitRepoUrl: 'https://github.com/example/shopfront.git',
+  gitRepoUrl: PLACEHOLDER_GIT_REPO_URL,
   gitRevision: 'main',
+  imageTag: '0.1.0',
   environments: {
     dev: {},
-    // Placeholders in the manifests' placeholder account: set your roles (and the account) before the first deploy.
-    // A synthesis for a real account stops while they name another account.
+    // Placeholder roles in no real account: set yours (and the account) before the first deploy. A synthesis for a
+    // real account stops while they name another account.
     staging: {
-      operatorRoleArn: 'arn:aws:iam::000000000000:role/shopfront-staging-operator',
-      pipelineRoleArn: 'arn:aws:iam::000000000000:role/shopfront-staging-pipeline',
+      operatorRoleArn: `arn:aws:iam::${PLACEHOLDER_ACCOUNT}:role/shopfront-staging-operator`,
+      pipelineRoleArn: `arn:aws:iam::${PLACEHOLDER_ACCOUNT}:role/shopfront-staging-pipeline`,
     },
     prod: {
-      operatorRoleArn: 'arn:aws:iam::000000000000:role/shopfront-prod-operator',
-      pipelineRoleArn: 'arn:aws:iam::000000000000:role/shopfront-prod-pipeline',
+      operatorRoleArn: `arn:aws:iam::${PLACEHOLDER_ACCOUNT}:role/shopfront-prod-operator`,
+      pipelineRoleArn: `arn:aws:iam::${PLACEHOLDER_ACCOUNT}:role/shopfront-prod-pipeline`,
     },
   },
 });

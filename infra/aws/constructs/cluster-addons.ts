@@ -1,5 +1,6 @@
 import { aws_eks_v2 as eks, aws_iam as iam } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { PERSISTENT_STORAGE_CLASS } from '../../../lib/platform';
 import { EKS_ADDON_VERSIONS, type EksAddonName } from '../cluster-versions';
 import { podIdentityRole } from './service-identities';
 
@@ -52,7 +53,7 @@ export function ebsCsiDriverRole(scope: Construct, id: string): iam.Role {
 export const GP3_STORAGE_CLASS = {
   apiVersion: 'storage.k8s.io/v1',
   kind: 'StorageClass',
-  metadata: { name: 'gp3', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+  metadata: { name: PERSISTENT_STORAGE_CLASS, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
   provisioner: 'ebs.csi.aws.com',
   parameters: { type: 'gp3', encrypted: 'true' },
   reclaimPolicy: 'Delete',

@@ -8,7 +8,7 @@ import {
   LOAD_BALANCER_CONTROLLER_VERSION,
 } from '../cluster-versions';
 import { PIPELINE_GROUP } from '../constructs/cluster-access';
-import { newApp, resourcesOf, stacksOf, templates, testConfig } from './fixture';
+import { joinedJson, newApp, resourcesOf, stacksOf, templates, testConfig } from './fixture';
 
 const dev = templates('dev').cluster;
 const prod = templates('prod').cluster;
@@ -18,22 +18,6 @@ type Statement = { Action: string | string[]; Resource: unknown; Condition?: unk
 
 const addons = (template: Template): Map<string, Props & { id: string }> =>
   new Map(resourcesOf(template, 'AWS::EKS::Addon').map(([id, p]) => [p.AddonName as string, { id, ...p }]));
-
-/** A JSON document CloudFormation assembles with `Fn::Join`, each deploy-time value written as `<Ref:X>` or `<X.Attr>`. */
-function joinedJson(value: unknown): Record<string, unknown> {
-  if (typeof value === 'string') return JSON.parse(value);
-  const [, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
-  const text = parts
-    .map((part) => {
-      if (typeof part === 'string') return part;
-      const token = part as { Ref?: string; 'Fn::GetAtt'?: string[]; 'Fn::ImportValue'?: string };
-      if (token.Ref) return `<Ref:${token.Ref}>`;
-      if (token['Fn::GetAtt']) return `<${token['Fn::GetAtt'].join('.')}>`;
-      return `<Import:${token['Fn::ImportValue']}>`;
-    })
-    .join('');
-  return JSON.parse(text);
-}
 
 function helmChart(template: Template, chart: string): Props & { id: string; values: Record<string, unknown> } {
   const found = resourcesOf(template, 'Custom::AWSCDK-EKS-HelmChart').find(([, p]) => p.Chart === chart);

@@ -1,10 +1,19 @@
-import { DEPLOYMENT, type DeploymentSettings, defineDeployment } from '../../../lib/platform';
+import { DEPLOYMENT, type DeploymentSettings, defineDeployment, PLACEHOLDER_GIT_REPO_URL } from '../../../lib/platform';
 import { readAwsConfig } from '../config';
 import { retention } from '../retention';
 
 const reader = (context: Record<string, unknown>) => ({ node: { tryGetContext: (key: string) => context[key] } });
 
-/** The repository's settings with the cluster roles of staging and prod in `account`. */
+/** The API's host name and hosted zone in an environment. */
+const endpoint = (env: string) => ({
+  apiHostname: `api.${env}.shop.example.org`,
+  hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+});
+
+/**
+ * The repository's settings made deployable: the cluster roles of staging and prod in `account` and a public host
+ * name and hosted zone in every environment.
+ */
 function rolesIn(account: string, settings: DeploymentSettings = DEPLOYMENT): DeploymentSettings {
   const roles = (env: string) => ({
     operatorRoleArn: `arn:aws:iam::${account}:role/shopfront-${env}-operator`,
@@ -14,12 +23,20 @@ function rolesIn(account: string, settings: DeploymentSettings = DEPLOYMENT): De
   return defineDeployment({
     ...settings,
     environments: {
-      dev: environments.dev,
-      staging: { ...environments.staging, ...roles('staging') },
-      prod: { ...environments.prod, ...roles('prod') },
+      dev: { ...environments.dev, ...endpoint('dev') },
+      staging: { ...environments.staging, ...roles('staging'), ...endpoint('staging') },
+      prod: { ...environments.prod, ...roles('prod'), ...endpoint('prod') },
     },
   });
 }
+
+const endpointsOf = (settings: DeploymentSettings) =>
+  Object.fromEntries(
+    Object.entries(settings.environments)
+      .filter(([, e]) => e.apiHostname && e.hostedZoneId)
+      .map(([name, e]) => [name, { hostname: e.apiHostname, hostedZoneId: e.hostedZoneId }]),
+  );
+const tags = (tag: string) => ({ dev: tag, staging: tag, prod: tag });
 
 describe('AWS app configuration', () => {
   const repo = { 'shopfront:gitRepoUrl': 'https://git.example.com/shopfront.git' };
@@ -36,9 +53,12 @@ describe('AWS app configuration', () => {
     expect(readAwsConfig(reader({}), {})).toEqual({
       gitRepoUrl: DEPLOYMENT.gitRepoUrl,
       gitRevision: DEPLOYMENT.gitRevision,
+      gitRepoPrivate: false,
       accounts: {},
       environments: undefined,
       clusterAccess: accessOf(DEPLOYMENT),
+      imageTags: tags(DEPLOYMENT.imageTag),
+      publicEndpoints: {},
     });
   });
 
@@ -56,9 +76,12 @@ describe('AWS app configuration', () => {
     expect(config).toEqual({
       gitRepoUrl: 'https://git.example.com/shopfront.git',
       gitRevision: 'v1.2.0',
+      gitRepoPrivate: false,
       accounts: everywhere('123456789012'),
       environments: ['dev', 'prod'],
       clusterAccess: accessOf(rolesIn('123456789012')),
+      imageTags: tags(DEPLOYMENT.imageTag),
+      publicEndpoints: endpointsOf(rolesIn('123456789012')),
     });
   });
 
@@ -74,12 +97,12 @@ describe('AWS app configuration', () => {
     const prodAccount = { ...rolesIn('111111111111').environments.prod, awsAccount: '111111111111' };
     const mixed = defineDeployment({ ...settings, environments: { ...settings.environments, prod: prodAccount } });
     const credentials = { CDK_DEFAULT_ACCOUNT: '210987654321' };
-    expect(readAwsConfig(reader({}), credentials, mixed).accounts).toEqual({
+    expect(readAwsConfig(reader(repo), credentials, mixed).accounts).toEqual({
       dev: '210987654321',
       staging: '210987654321',
       prod: '111111111111',
     });
-    const explicit = reader({ 'shopfront:account': '123456789012' });
+    const explicit = reader({ ...repo, 'shopfront:account': '123456789012' });
     expect(readAwsConfig(explicit, credentials, rolesIn('123456789012')).accounts).toEqual(everywhere('123456789012'));
   });
 
@@ -102,13 +125,70 @@ describe('AWS app configuration', () => {
   });
 
   it('checks the cluster roles of the environments it synthesizes only', () => {
-    const devOnly = reader({ 'shopfront:environments': 'dev' });
-    const config = readAwsConfig(devOnly, { CDK_DEFAULT_ACCOUNT: '210987654321' });
+    const devOnly = reader({ ...repo, 'shopfront:environments': 'dev' });
+    const devReady = defineDeployment({
+      ...DEPLOYMENT,
+      environments: { ...DEPLOYMENT.environments, dev: endpoint('dev') },
+    });
+    const config = readAwsConfig(devOnly, { CDK_DEFAULT_ACCOUNT: '210987654321' }, devReady);
     expect(config.environments).toEqual(['dev']);
     expect(config.clusterAccess?.prod).toEqual({
       operatorRoleArn: DEPLOYMENT.environments.prod.operatorRoleArn,
       pipelineRoleArn: DEPLOYMENT.environments.prod.pipelineRoleArn,
     });
+  });
+
+  it('takes the image tag from context, else the environment, else the settings', () => {
+    const settings = rolesIn('123456789012');
+    const prodTagged = defineDeployment({
+      ...settings,
+      environments: { ...settings.environments, prod: { ...settings.environments.prod, imageTag: 'git-3f2a1bc' } },
+    });
+    expect(readAwsConfig(reader({}), {}, prodTagged).imageTags).toEqual({
+      dev: DEPLOYMENT.imageTag,
+      staging: DEPLOYMENT.imageTag,
+      prod: 'git-3f2a1bc',
+    });
+    expect(readAwsConfig(reader({ 'shopfront:imageTag': 'v2.0.0' }), {}, prodTagged).imageTags).toEqual(tags('v2.0.0'));
+    expect(() => readAwsConfig(reader({ 'shopfront:imageTag': 'latest' }), {})).toThrow(
+      `context 'shopfront:imageTag' must be an immutable image tag (not 'latest'), got "latest"`,
+    );
+  });
+
+  it('refuses a deployable synthesis of staging or prod with placeholder settings, naming each', () => {
+    const forStaging = reader({ 'shopfront:environments': 'staging' });
+    const settings = rolesIn('123456789012');
+    const noEndpoint = defineDeployment({
+      ...settings,
+      environments: {
+        ...settings.environments,
+        staging: { ...settings.environments.staging, apiHostname: undefined, hostedZoneId: undefined },
+      },
+    });
+    const message = (() => {
+      try {
+        readAwsConfig(forStaging, { CDK_DEFAULT_ACCOUNT: '123456789012' }, noEndpoint);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'no error';
+    })();
+    expect(message).toContain(
+      `'gitRepoUrl' must be your repository, not the placeholder, got "${PLACEHOLDER_GIT_REPO_URL}"`,
+    );
+    expect(message).toContain(`'environments[staging].apiHostname' must be set for a deployment`);
+    expect(message).toContain(`'environments[staging].hostedZoneId' must be set for a deployment`);
+    expect(() =>
+      readAwsConfig(
+        reader({ ...repo, 'shopfront:environments': 'prod' }),
+        { CDK_DEFAULT_ACCOUNT: '123456789012' },
+        noEndpoint,
+      ),
+    ).not.toThrow();
+  });
+
+  it('lets an account-agnostic synthesis (no account known, offline) keep the placeholders', () => {
+    expect(() => readAwsConfig(reader({}), {})).not.toThrow();
   });
 
   it('rejects a malformed account from the credentials naming the variable', () => {
@@ -128,5 +208,44 @@ describe('AWS app configuration', () => {
   it('maps retention days to CloudWatch values and rejects others', () => {
     expect(retention(14)).toBe(14);
     expect(() => retention(10)).toThrow("'logRetentionDays' must be a CloudWatch retention value, got 10");
+  });
+});
+
+describe('deployment settings from context', () => {
+  const reader = (context: Record<string, unknown>) => ({ node: { tryGetContext: (key: string) => context[key] } });
+
+  it('takes the host name and zone of every environment it synthesizes, and a private repository', () => {
+    const config = readAwsConfig(
+      reader({
+        'shopfront:apiHostname': 'api.shop.example.org',
+        'shopfront:hostedZoneId': 'Z0123456789ABCDEFGHIJ',
+        'shopfront:gitRepoPrivate': 'true',
+      }),
+      {},
+    );
+    expect(config.publicEndpoints?.prod).toEqual({
+      hostname: 'api.shop.example.org',
+      hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+    });
+    expect(config.gitRepoPrivate).toBe(true);
+    expect(readAwsConfig(reader({}), {}).gitRepoPrivate).toBe(false);
+  });
+
+  it.each([
+    [
+      { 'shopfront:apiHostname': 'api.shop.example.org' },
+      `context 'shopfront:hostedZoneId' must be given with the other`,
+    ],
+    [
+      { 'shopfront:apiHostname': 'API', 'shopfront:hostedZoneId': 'Z1' },
+      `context 'shopfront:apiHostname' must be a lower-case DNS host name such as api.shop.example.org, got "API"`,
+    ],
+    [
+      { 'shopfront:apiHostname': 'api.shop.org', 'shopfront:hostedZoneId': 'shop.org' },
+      `context 'shopfront:hostedZoneId' must be a Route 53 hosted zone id`,
+    ],
+    [{ 'shopfront:gitRepoPrivate': 'yes' }, `context 'shopfront:gitRepoPrivate' must be true or false, got "yes"`],
+  ])('rejects %j naming the key', (context, message) => {
+    expect(() => readAwsConfig(reader(context), {})).toThrow(message);
   });
 });

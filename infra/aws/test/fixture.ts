@@ -146,3 +146,23 @@ export function permits(rules: readonly GroupRule[], group: unknown, peer: unkno
       (r.protocol === '-1' || (r.protocol === 'tcp' && (r.fromPort ?? 0) <= port && port <= (r.toPort ?? 65535))),
   );
 }
+
+/** A JSON document CloudFormation assembles with `Fn::Join`, each deploy-time value written as `<Ref:X>` or `<X.Attr>`. */
+export function joinedJson(value: unknown): Record<string, unknown> {
+  return JSON.parse(joinedText(value));
+}
+
+/** A string CloudFormation assembles with `Fn::Join`, each deploy-time value written as `<Ref:X>` or `<X.Attr>`. */
+export function joinedText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const [, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+  return parts
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const token = part as { Ref?: string; 'Fn::GetAtt'?: string[]; 'Fn::ImportValue'?: string };
+      if (token.Ref) return `<Ref:${token.Ref}>`;
+      if (token['Fn::GetAtt']) return `<${token['Fn::GetAtt'].join('.')}>`;
+      return `<Import:${token['Fn::ImportValue']}>`;
+    })
+    .join('');
+}
