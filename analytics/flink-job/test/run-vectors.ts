@@ -419,9 +419,9 @@ function verdictOf(
   rows: readonly ExpectedWindow[],
   replay: ResultRecord[] | undefined,
   replayRows: readonly ExpectedWindow[],
-  logFile: string,
+  logs: { readonly first: string; readonly replay: string },
 ): { verdict: Verdict; emitted: string } {
-  if (!first) return { emitted: '-', verdict: { status: 'not run', reason: `see ${logFile}` } };
+  if (!first) return { emitted: '-', verdict: { status: 'not run', reason: `see ${logs.first}` } };
   const topic = judge(run.vector, first);
   const emitted = String(topic.emitted);
   if (topic.verdict.status !== 'pass') return { emitted, verdict: topic.verdict };
@@ -430,7 +430,9 @@ function verdictOf(
     const reason = `rows: expected ${want}\n      got           ${JSON.stringify(rows.map(normalized))}`;
     return { emitted, verdict: { status: 'fail', reason } };
   }
-  if (!replay) return { emitted, verdict: { status: 'not run', reason: `the replay did not run: see ${logFile}` } };
+  if (!replay) {
+    return { emitted, verdict: { status: 'not run', reason: `the replay did not finish: see ${logs.replay}` } };
+  }
   const again = judge(run.vector, replay);
   if (again.verdict.status !== 'pass') {
     return { emitted, verdict: { status: 'fail', reason: `replay: ${again.verdict.reason}` } };
@@ -520,14 +522,10 @@ async function main(): Promise<void> {
   const results = slices.map((run) => {
     const rows = first.rows.get(run.name) ?? [];
     const replayRows = replay.rows.get(run.name) ?? [];
-    const got = verdictOf(
-      run,
-      first.outputs.get(run.name),
-      rows,
-      replay.outputs.get(run.name),
-      replayRows,
-      first.logFile,
-    );
+    const got = verdictOf(run, first.outputs.get(run.name), rows, replay.outputs.get(run.name), replayRows, {
+      first: first.logFile,
+      replay: replay.logFile,
+    });
     return { run, rows: String(rows.length), ...got };
   });
 
