@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Holds the Flink SQL job (analytics/flink-job/orders-windows.sql) to the analytics test vectors on real Apache
-# Flink 1.20 (SQL Client and a local mini-cluster; jars from Maven Central, cached under the home folder) and a
-# real Kafka broker (scripts/with-kafka.sh). Prints a pass/fail table per vector; exits non-zero on any mismatch.
-#   KAFKA_PORT (default 19092) — the broker's client listener.
+# Flink 1.20 (SQL Client and a local mini-cluster; jars from Maven Central, cached under the home folder), a
+# real Kafka broker (scripts/with-kafka.sh) and a real PostgreSQL 17 (scripts/with-postgres.sh), whose schema the
+# job's migrations create with Flyway as the cloud's deploy does. Every job runs twice over the same input.
+# Prints a pass/fail table per vector; exits non-zero on any mismatch.
+#   KAFKA_PORT (default 19092) — the broker's client listener; SHOPFRONT_PG_PORT (default 25432) — PostgreSQL's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # kafkajs 2.2.4 schedules a timer at (0 - now) on Node 24 (upstream tulios/kafkajs#1751; Node clamps it to 1 ms).
@@ -12,14 +14,24 @@ source scripts/lib/tools.sh
 start=$(date +%s)
 FLINK_LIB="$(flink_lib)"
 export FLINK_LIB
-echo "Flink jars: $FLINK_LIB ($(( $(date +%s) - start )) s)"
-# The cloud adds exactly these jars to Flink (start-job.sh): they must be the ones the vectors run with.
-while read -r sha path; do
-  [[ -z "$sha" || "$sha" == \#* ]] && continue
-  if ! echo "$sha  $FLINK_LIB/$(basename "$path")" | sha256sum --check --quiet - 2>/dev/null; then
-    echo "analytics/flink-job/connector-jars.txt pins $(basename "$path") at $sha, which is not the jar in $FLINK_LIB" >&2
-    exit 1
-  fi
-done < analytics/flink-job/connector-jars.txt
-bash scripts/with-kafka.sh npx tsx analytics/flink-job/test/run-vectors.ts
+MIGRATE_LIB="$(migrate_lib)"
+export MIGRATE_LIB
+CLOUD_SQL_LIB="$(cloud_sql_lib)"
+echo "Flink jars: $FLINK_LIB, Flyway jars: $MIGRATE_LIB ($(( $(date +%s) - start )) s)"
+# The cloud adds exactly these jars to Flink and to Flyway (start-job.sh): they must be the ones the vectors run with
+# (the Cloud SQL connector's: the ones Maven resolves for its pom; nothing here can use them).
+check_pins() {
+  local pins="$1" lib="$2" sha path
+  while read -r sha path; do
+    [[ -z "$sha" || "$sha" == \#* ]] && continue
+    if ! echo "$sha  $lib/$(basename "$path")" | sha256sum --check --quiet - 2>/dev/null; then
+      echo "$pins pins $(basename "$path") at $sha, which is not the jar in $lib" >&2
+      exit 1
+    fi
+  done < "$pins"
+}
+check_pins analytics/flink-job/connector-jars.txt "$FLINK_LIB"
+check_pins analytics/flink-job/migrate-jars.txt "$MIGRATE_LIB"
+check_pins analytics/flink-job/cloud-sql-jars.txt "$CLOUD_SQL_LIB"
+bash scripts/with-postgres.sh bash scripts/with-kafka.sh npx tsx analytics/flink-job/test/run-vectors.ts
 echo "flink-vectors: $(( $(date +%s) - start )) s"

@@ -1,12 +1,14 @@
 -- analytics: 1-minute tumbling event-time windows of order.created events (topic orders) into one
--- analytics.window v1 CloudEvent per closed, non-empty window (topic analytics-results).
+-- analytics.window v1 CloudEvent per closed, non-empty window (topic analytics-results), and one row per closed
+-- window in the results database (table analytics_windows, upserted on the window's start).
 --
 -- The semantics are those of the TypeScript twin (services/analytics) and are held to the same test vectors
 -- (services/analytics/vectors, run on Flink by scripts/flink-vectors.sh). Flink SQL 1.20.
 --
 -- A template: render.sh fills in each dollar-brace placeholder below and fails on any it does not know. Each
--- is a plain value except KAFKA_CLIENT_OPTIONS and SCAN_OPTIONS, which are zero or more
--- `'key' = 'value',` lines: the Kafka client's security settings; where a run starts and, bounded, ends.
+-- is a plain value except KAFKA_CLIENT_OPTIONS, SCAN_OPTIONS and RESULTS_JDBC_OPTIONS, which are zero or more
+-- `'key' = 'value',` lines: the Kafka client's security settings; where a run starts and, bounded, ends; the
+-- results database's login.
 
 -- Windows are aligned to UTC minutes and reported in UTC.
 SET 'table.local-time-zone' = 'UTC';
@@ -96,6 +98,25 @@ CREATE TEMPORARY TABLE analytics_results (
   'sink.delivery-guarantee' = 'at-least-once'
 );
 
+-- The results database (migrations/, applied before the job starts). Upsert on the window's start: a window
+-- emitted again after a restart from a checkpoint, or by a rerun over the same orders, overwrites its row.
+-- Instants and the revenue object are sent as text that PostgreSQL reads as its column's type
+-- (`stringtype=unspecified` in the URL): timestamptz and jsonb, whatever the JVM's time zone.
+CREATE TEMPORARY TABLE window_rows (
+  window_start STRING,
+  window_end STRING,
+  order_count BIGINT,
+  revenue STRING,
+  unique_users BIGINT,
+  PRIMARY KEY (window_start) NOT ENFORCED
+) WITH (
+  'connector' = 'jdbc',
+  'url' = '${RESULTS_JDBC_URL}',
+  'table-name' = 'analytics_windows',
+  ${RESULTS_JDBC_OPTIONS}
+  'sink.max-retries' = '3'
+);
+
 CREATE TEMPORARY VIEW order_facts AS
 SELECT
   id, event_time, data.userId AS user_id, TRY_CAST(data.total.amount AS BIGINT) AS amount, data.total.currency AS currency
@@ -141,10 +162,16 @@ SELECT
   CAST(
     STR_TO_MAP(LISTAGG(CASE WHEN is_total = 0 THEN currency || '=' || CAST(revenue AS STRING) END, ','), ',', '=')
     AS MAP<STRING, BIGINT>) AS revenue,
-  MAX(CASE WHEN is_total = 1 THEN users END) AS unique_users
+  MAX(CASE WHEN is_total = 1 THEN users END) AS unique_users,
+  -- The same pairs as a JSON object for the database's jsonb column.
+  '{' || LISTAGG(CASE WHEN is_total = 0 THEN '"' || currency || '":' || CAST(revenue AS STRING) END, ',') || '}'
+    AS revenue_json
 FROM TABLE(TUMBLE(TABLE window_parts, DESCRIPTOR(closed_at), INTERVAL '${WINDOW_MINUTES}' MINUTE))
 GROUP BY window_start, window_end;
 
+-- One job with both sinks: each closed window goes to analytics-results and to the results database.
+EXECUTE STATEMENT SET
+BEGIN
 INSERT INTO analytics_results
 SELECT
   '1.0',
@@ -156,3 +183,7 @@ SELECT
   'application/json',
   ROW(window_start, window_end, order_count, revenue, unique_users)
 FROM windows;
+INSERT INTO window_rows
+SELECT window_start, window_end, order_count, revenue_json, unique_users
+FROM windows;
+END;

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Dataproc initialization action of the analytics cluster (infra/gcp): on the master only, fetches the job (the
-# SQL template and its scripts, from the folder named in the `analytics-artifacts` metadata) and the Kafka
-# connector jars (Maven Central through Cloud NAT, each checked against connector-jars.txt), then installs and
-# starts the systemd unit `shopfront-analytics`, which submits the job once YARN and the Flink session run.
+# SQL template, its scripts and the results database's migrations, from the folder named in the
+# `analytics-artifacts` metadata) and the jars (Maven Central through Cloud NAT, each checked against its list:
+# connector-jars.txt and cloud-sql-jars.txt for Flink, migrate-jars.txt and cloud-sql-jars.txt for Flyway), then
+# installs and starts the systemd unit `shopfront-analytics`, which applies the migrations and submits the job
+# once YARN and the Flink session run.
 # Initialization actions run before the cluster's services are up, so the submission is the unit's, not ours.
 set -euo pipefail
 
@@ -11,19 +13,28 @@ meta() { /usr/share/google/get_metadata_value "attributes/$1"; }
 
 home=/opt/shopfront-analytics
 maven=https://repo.maven.apache.org/maven2
-install -d -m 0755 "$home" "$home/lib"
+install -d -m 0755 "$home" "$home/lib" "$home/migrate-lib" "$home/migrations"
 artifacts="$(meta analytics-artifacts)"
-for file in orders-windows.sql render.sh submit-job.sh connector-jars.txt; do
+for file in orders-windows.sql render.sh submit-job.sh migrate.sh connector-jars.txt migrate-jars.txt cloud-sql-jars.txt; do
   gcloud storage cp --quiet "$artifacts/$file" "$home/$file"
 done
-chmod 0755 "$home/render.sh" "$home/submit-job.sh"
+gcloud storage cp --quiet "$artifacts/migrations/*.sql" "$home/migrations/"
+chmod 0755 "$home/render.sh" "$home/submit-job.sh" "$home/migrate.sh"
 
-while read -r sha path; do
-  [[ -z "$sha" || "$sha" == \#* ]] && continue
-  jar="$home/lib/$(basename "$path")"
-  curl --fail --silent --show-error --location --retry 5 --retry-connrefused --output "$jar" "$maven/$path"
-  echo "$sha  $jar" | sha256sum --check --quiet -
-done < "$home/connector-jars.txt"
+# fetch_jars <list> <folder>: each jar of the list from Maven Central into the folder, checked against its SHA-256.
+fetch_jars() {
+  local sha path jar
+  while read -r sha path; do
+    [[ -z "$sha" || "$sha" == \#* ]] && continue
+    jar="$2/$(basename "$path")"
+    curl --fail --silent --show-error --location --retry 5 --retry-connrefused --output "$jar" "$maven/$path"
+    echo "$sha  $jar" | sha256sum --check --quiet -
+  done < "$1"
+}
+fetch_jars "$home/connector-jars.txt" "$home/lib"
+fetch_jars "$home/cloud-sql-jars.txt" "$home/lib"
+fetch_jars "$home/migrate-jars.txt" "$home/migrate-lib"
+fetch_jars "$home/cloud-sql-jars.txt" "$home/migrate-lib"
 
 cat > /etc/systemd/system/shopfront-analytics.service <<UNIT
 [Unit]

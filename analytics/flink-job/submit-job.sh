@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Submits the analytics job to the cluster's Flink YARN session unless it already runs: checks Flink's version,
-# waits for the session, reads the MSK SCRAM credentials from Secret Manager, renders orders-windows.sql into a
+# waits for the session, applies the results database's migrations (migrate.sh, as the schema's owner, whose
+# password is in Secret Manager), reads the MSK SCRAM credentials from Secret Manager, renders orders-windows.sql into a
 # root-only file in /run (removed on exit), resumes from the latest retained checkpoint of this job version if
 # there is one, and runs Flink's SQL Client on it. Run by the systemd unit `shopfront-analytics` on the master.
 set -euo pipefail
@@ -50,6 +51,22 @@ username="$(jaas_escape "$(field username)")"
 password="$(jaas_escape "$(field password)")"
 unset credentials
 
+# The results database, through the Cloud SQL Java connector (its socket factory, from cloud-sql-jars.txt): TLS
+# with an ephemeral client certificate to the instance's private address, so the driver's own TLS is off.
+results_instance="$(meta analytics-results-instance)"
+results_database="$(meta analytics-results-database)"
+results_writer="$(meta analytics-results-writer)"
+cloud_sql="socketFactory=com.google.cloud.sql.postgres.SocketFactory&cloudSqlInstance=${results_instance}&ipTypes=PRIVATE&sslmode=disable"
+owner_password="$(gcloud secrets versions access latest --secret="$(meta analytics-results-owner-secret)")"
+owner="$(meta analytics-results-owner)"
+say "applying the results database's migrations as $owner"
+(
+  export FLYWAY_URL="jdbc:postgresql:///${results_database}?${cloud_sql}" FLYWAY_USER="$owner" \
+    FLYWAY_PASSWORD="$owner_password" RESULTS_WRITER_USER="$results_writer"
+  "$home/migrate.sh" "$home/migrate-lib" "$home/migrations"
+)
+unset owner_password
+
 # Assigned, then exported: `export X="$(...)"` would hide a failed metadata read.
 PARALLELISM="$(meta analytics-parallelism)"
 OUT_OF_ORDERNESS_SECONDS="$(meta analytics-out-of-orderness-seconds)"
@@ -59,6 +76,11 @@ RESULTS_TOPIC="$(meta analytics-results-topic)"
 CONSUMER_GROUP="$(meta analytics-consumer-group)"
 KAFKA_BOOTSTRAP_SERVERS="$brokers"
 SCAN_STARTUP_MODE=group-offsets
+# The job writes as its service account's IAM database user: the connector logs in with the account's token. The
+# driver wants a password all the same; this one is never checked.
+RESULTS_JDBC_URL="jdbc:postgresql:///${results_database}?${cloud_sql}&enableIamAuth=true&stringtype=unspecified"
+# shellcheck disable=SC2089
+RESULTS_JDBC_OPTIONS="'username' = '$results_writer', 'password' = 'unused-with-iam-database-authentication',"
 # These two are SQL text: their quotes are meant literally (shellcheck's SC2089/SC2090).
 # shellcheck disable=SC2089
 SCAN_OPTIONS="'properties.commit.offsets.on.checkpoint' = 'true',"
@@ -69,7 +91,7 @@ KAFKA_CLIENT_OPTIONS="'properties.security.protocol' = 'SASL_SSL',
 unset username password
 # shellcheck disable=SC2090
 export PARALLELISM OUT_OF_ORDERNESS_SECONDS SOURCE_IDLE_TIMEOUT ORDERS_TOPIC RESULTS_TOPIC CONSUMER_GROUP \
-  KAFKA_BOOTSTRAP_SERVERS SCAN_STARTUP_MODE SCAN_OPTIONS KAFKA_CLIENT_OPTIONS
+  KAFKA_BOOTSTRAP_SERVERS SCAN_STARTUP_MODE SCAN_OPTIONS KAFKA_CLIENT_OPTIONS RESULTS_JDBC_URL RESULTS_JDBC_OPTIONS
 
 checkpoints="$(meta analytics-checkpoints)"
 latest="$(gcloud storage ls --long "$checkpoints/**/_metadata" 2>/dev/null | awk 'NF == 3 {print $2, $3}' | sort | tail -n 1 | cut -d' ' -f2)"

@@ -1,7 +1,7 @@
 import { ProjectService } from '@cdktf/provider-google/lib/project-service';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
-import { GcsBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { GcsBackend, Lazy, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import {
   type EnvironmentSpec,
@@ -152,6 +152,18 @@ export class AnalyticsStack extends TerraformStack {
         `the Flink job reads ${TOPIC_ORDERS} and writes ${TOPIC_ANALYTICS_RESULTS}; the catalog's analytics has ${source} -> ${sink}`,
       );
     }
+    this.database = new ResultsDatabase(this, 'ResultsDatabase', {
+      environment: env,
+      network: this.network.network,
+      privateServiceAccess: this.network.privateServiceAccess,
+      kmsKeyName: props.kmsKeyName,
+      dependsOn: apis,
+    });
+
+    // The cluster's service account is created with the cluster, which needs the job's metadata first.
+    const writerUser = Lazy.stringValue({
+      produce: () => ResultsDatabase.iamUserName(this.flink.serviceAccount.email),
+    });
     this.job = new AnalyticsJob(this, 'AnalyticsJob', {
       bucket: this.buckets.artifacts,
       checkpointBucket: this.buckets.staging,
@@ -161,6 +173,13 @@ export class AnalyticsStack extends TerraformStack {
         ordersTopic: source,
         resultsTopic: sink,
         consumerGroup: catalog.consumerGroup(analytics.name, source),
+      },
+      results: {
+        instanceConnectionName: this.database.instance.connectionName,
+        database: this.database.database.name,
+        writerUser,
+        ownerUser: this.database.owner.name,
+        ownerSecretId: this.database.ownerSecret.id,
       },
       parallelism: env.gcp.dataproc.jobParallelism,
       window: catalog.streamWindow(analytics.name),
@@ -180,17 +199,15 @@ export class AnalyticsStack extends TerraformStack {
       grantObjects(this, 'FlinkArtifactsAccess', this.buckets.artifacts, ObjectAccess.READ, member),
       grantObjects(this, 'FlinkArchiveAccess', this.buckets.archive, ObjectAccess.CREATE, member),
       this.kafka.grantReadCredentials('FlinkReadsScramCredentials', member),
+      // The job's start applies the migrations as the owner, then writes as the cluster's own IAM user.
+      this.database.grantOwnerLogin('FlinkAppliesMigrations', member),
+      ...this.database.grantConnect('Flink', this.flink.serviceAccount.email, projectId),
+      this.database.owner,
+      this.database.ownerSecretVersion,
+      this.database.database,
     ]) {
       this.flink.addGrant(grant);
     }
-
-    this.database = new ResultsDatabase(this, 'ResultsDatabase', {
-      environment: env,
-      network: this.network.network,
-      privateServiceAccess: this.network.privateServiceAccess,
-      kmsKeyName: props.kmsKeyName,
-    });
-    this.database.grantConnect('Flink', this.flink.serviceAccount.email, projectId);
 
     new TerraformOutput(this, 'DataprocCluster', { value: this.flink.cluster.name });
     new TerraformOutput(this, 'DataprocServiceAccount', { value: this.flink.serviceAccount.email });

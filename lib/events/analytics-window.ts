@@ -55,6 +55,12 @@ export const analyticsWindowEventSchema = z
     }
   });
 
+/**
+ * The local analytics twin's results under its DATA_DIR: one `analytics.window` event per line, at most one line per
+ * window (the twin writes it; the gateway's windows query reads it).
+ */
+export const ANALYTICS_RESULTS_FILE = 'analytics-results.jsonl';
+
 export type AnalyticsWindowData = z.infer<typeof analyticsWindowDataSchema>;
 export type AnalyticsWindowEvent = z.infer<typeof analyticsWindowEventSchema>;
 

@@ -1,4 +1,5 @@
 export {
+  ANALYTICS_RESULTS_FILE,
   ANALYTICS_WINDOW_V1,
   type AnalyticsWindowData,
   type AnalyticsWindowEvent,

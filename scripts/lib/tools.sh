@@ -20,8 +20,10 @@ maven_lib() {
   local lib="$TOOLS_CACHE/$name/lib-$version"
   if [[ ! -f "$lib/.complete" ]]; then
     rm -rf "$lib" && mkdir -p "$lib"
+    # Checked here: callers run this in a command substitution, where `set -e` does not apply.
     mvn -q -B -f "$pom" dependency:copy-dependencies \
-      -DoutputDirectory="$lib" -Dmaven.repo.local="$TOOLS_CACHE/m2" >&2
+      -DoutputDirectory="$lib" -Dmaven.repo.local="$TOOLS_CACHE/m2" >&2 \
+      || { echo "maven_lib: could not resolve $pom from Maven Central" >&2; rm -rf "$lib"; return 1; }
     touch "$lib/.complete"
   fi
   echo "$lib"
@@ -42,6 +44,20 @@ kafka_lib() {
 flink_lib() {
   local pom=analytics/flink-job/test/pom.xml
   maven_lib "$pom" flink "$(pom_property "$pom" flink.version)-$(sha256sum "$pom" | cut -c1-12)"
+}
+
+# migrate_lib: resolves Flyway's command line and the PostgreSQL driver (the results database's migrations) from
+# Maven Central once (again when the pom changes); prints the folder holding them.
+migrate_lib() {
+  local pom=analytics/flink-job/migrate/pom.xml
+  maven_lib "$pom" flyway "$(pom_property "$pom" flyway.version)-$(sha256sum "$pom" | cut -c1-12)"
+}
+
+# cloud_sql_lib: resolves the Cloud SQL Java connector and its dependencies from Maven Central once (again when the
+# pom changes); prints the folder holding them.
+cloud_sql_lib() {
+  local pom=analytics/flink-job/cloud-sql/pom.xml
+  maven_lib "$pom" cloud-sql "$(pom_property "$pom" socket.factory.version)-$(sha256sum "$pom" | cut -c1-12)"
 }
 
 # node_runtime <version>: Node.js <version> from the npm registry's own packages of its binaries

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import {
+  ANALYTICS_RESULTS_FILE,
   type AnalyticsWindowData,
   type AnalyticsWindowEvent,
   buildAnalyticsWindow,
@@ -237,7 +238,7 @@ export interface RestoreOptions extends Pick<AnalyticsJobDeps, 'publish' | 'sour
 
 /** Files the job keeps under its data folder. */
 export const STATE_FILE = 'analytics-state.json';
-export const RESULTS_FILE = 'analytics-results.jsonl';
+export const RESULTS_FILE = ANALYTICS_RESULTS_FILE;
 
 /** The job as a previous run left it: its open windows and the closed ones not yet confirmed emitted. */
 export async function restoreAnalyticsJob(options: RestoreOptions): Promise<AnalyticsJob> {

@@ -19,6 +19,7 @@ describe('loadGatewayConfig', () => {
       MAX_BODY_BYTES: 16_384,
       CATALOGUE_CACHE_TTL_MS: 1000,
       LOG_LEVEL: 'info',
+      DATA_DIR: '.data',
     });
     expect(shop.port('api-gateway', 'http')).toBe(8080);
     expect(shop.port('order-service', 'grpc')).toBe(50053);
@@ -37,6 +38,7 @@ describe('loadGatewayConfig', () => {
         MAX_BODY_BYTES: '1024',
         CATALOGUE_CACHE_TTL_MS: '0',
         LOG_LEVEL: 'warn',
+        DATA_DIR: '/var/lib/shopfront',
       }),
     ).toEqual({
       HTTP_PORT: 0,
@@ -50,6 +52,7 @@ describe('loadGatewayConfig', () => {
       MAX_BODY_BYTES: 1024,
       CATALOGUE_CACHE_TTL_MS: 0,
       LOG_LEVEL: 'warn',
+      DATA_DIR: '/var/lib/shopfront',
     });
   });
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { shop } from '../../lib/platform';
 import { env, loadConfig } from '../../lib/runtime/config';
 
@@ -30,6 +30,8 @@ export const configShape = {
    */
   CATALOGUE_CACHE_TTL_MS: env.integer(0, 1000, 1000),
   LOG_LEVEL: env.logLevel(),
+  /** Where the analytics twin keeps `analytics-results.jsonl`, read by the admin's windows query. */
+  DATA_DIR: z.string().min(1).default('.data'),
 };
 
 export type GatewayConfig = z.infer<z.ZodObject<typeof configShape>>;

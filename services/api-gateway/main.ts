@@ -1,8 +1,11 @@
+import * as path from 'node:path';
 import { OrderServiceClient } from '../../lib/contracts/gen/shopfront/order/v1/order';
 import { ProductServiceClient } from '../../lib/contracts/gen/shopfront/product/v1/product';
 import { UserServiceClient } from '../../lib/contracts/gen/shopfront/user/v1/user';
+import { ANALYTICS_RESULTS_FILE } from '../../lib/events';
 import { TokenVerifier } from '../../lib/runtime/auth';
 import { runService, type ServiceDefinition, type StartOptions, startService } from '../../lib/runtime/host';
+import { ResultsFileWindows } from './adapters/analytics-windows';
 import { CachedCatalogue } from './adapters/catalogue';
 import { UpstreamHealthProbe } from './adapters/health-probe';
 import { OrderServicePeer, ProductServicePeer, UserServicePeer } from './adapters/peers';
@@ -41,6 +44,8 @@ export const apiGateway: ServiceDefinition<GatewayConfig> = {
       users,
       products,
       orders,
+      // The analytics twin's results on this machine; the cloud's results database is not read by the gateway yet.
+      analyticsWindows: new ResultsFileWindows(path.join(config.DATA_DIR, ANALYTICS_RESULTS_FILE)),
       tokens: new TokenVerifier({ secret: config.JWT_SECRET }),
       maxBodyBytes: config.MAX_BODY_BYTES,
     });

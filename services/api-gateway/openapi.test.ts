@@ -4,6 +4,7 @@ import { Health } from '../../lib/runtime/health';
 import { listenHttp, type RunningHttpServer } from '../../lib/runtime/http';
 import { createLogger } from '../../lib/runtime/logger';
 import { ServiceMetrics } from '../../lib/runtime/metrics';
+import { ResultsFileWindows } from './adapters/analytics-windows';
 import { OrderServicePeer, ProductServicePeer, UserServicePeer } from './adapters/peers';
 import { ALICE, KETTLE, ORDER_ID, TEAPOT } from './test-support/fake-upstreams';
 import {
@@ -64,6 +65,7 @@ beforeAll(async () => {
     users: peers[0],
     products: peers[1],
     orders: peers[2],
+    analyticsWindows: new ResultsFileWindows('/nonexistent/analytics-results.jsonl'),
     tokens: new TokenVerifier({ secret: JWT_SECRET }),
     maxBodyBytes: 16_384,
   });
@@ -163,6 +165,7 @@ describe('each operation', () => {
       .filter(([, , op]) => op.security.length > 0)
       .map(([method, path]) => `${method.toUpperCase()} ${path}`);
     expect(secured.sort()).toEqual([
+      'GET /api/v1/analytics/windows',
       'GET /api/v1/orders',
       'GET /api/v1/orders/{id}',
       'GET /api/v1/users/{id}',
@@ -268,6 +271,14 @@ describe('real responses conform to the document', () => {
       'GET',
       '/api/v1/orders/{id}',
       { params: { id: ORDER_ID }, headers: { authorization: `Bearer ${await customerToken()}` } },
+    ],
+    listAnalyticsWindows: async () => [
+      'GET',
+      '/api/v1/analytics/windows',
+      {
+        query: 'from=2026-12-04T09:00:00Z&to=2026-12-04T10:00:00Z',
+        headers: { authorization: `Bearer ${await adminToken()}` },
+      },
     ],
     openApiDocument: async () => ['GET', '/api/v1/openapi.json', {}],
     health: async () => ['GET', '/health', {}],

@@ -1,20 +1,25 @@
 /**
- * Holds the Flink SQL job to the analytics test vectors (services/analytics/vectors) on real Apache Flink and a
- * real Kafka broker: publishes every vector's events to topic `orders`, renders `orders-windows.sql` as the cloud
- * gets it (the catalog's windows filled in at synthesis, then render.sh), runs it once per vector
+ * Holds the Flink SQL job to the analytics test vectors (services/analytics/vectors) on real Apache Flink, a
+ * real Kafka broker and a real PostgreSQL 17: publishes every vector's events to topic `orders`, applies the results
+ * database's migrations with migrate.sh (as the cloud does) to a database per vector, renders `orders-windows.sql`
+ * as the cloud gets it (the catalog's windows filled in at synthesis, then render.sh), runs it once per vector
  * through Flink's SQL Client on a local mini-cluster (bounded to that vector's slice of `orders`, so the end of
- * input fires the last windows), reads what the job wrote to `analytics-results`, and compares it with the
- * vector's expected windows. One more run, not a shared vector, feeds vector 01 with records the job must ignore
+ * input fires the last windows), and compares what the job wrote to `analytics-results` and to its database with
+ * the vector's expected windows. Then it runs every job again over the same input, as a restart would replay it:
+ * the rows must be the same. One more run, not a shared vector, feeds vector 01 with records the job must ignore
  * (see withBadRecords). Prints a table; exits 1 on any mismatch.
  *
- * Run by scripts/flink-vectors.sh, which provides TEST_KAFKA_BROKERS (scripts/with-kafka.sh) and FLINK_LIB
- * (the jars of analytics/flink-job/test/pom.xml).
+ * Run by scripts/flink-vectors.sh, which provides TEST_KAFKA_BROKERS (scripts/with-kafka.sh), TEST_DATABASE_URL
+ * (a superuser of scripts/with-postgres.sh), FLINK_LIB (the jars of analytics/flink-job/test/pom.xml) and
+ * MIGRATE_LIB (those of analytics/flink-job/migrate/pom.xml).
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
 import { type AnalyticsWindowEvent, parseAnalyticsWindowEvent } from '../../../lib/events';
 import { shop, TOPIC_ANALYTICS_RESULTS, TOPIC_ORDERS } from '../../../lib/platform';
 import {
@@ -26,6 +31,15 @@ import {
 import { FLINK_JOB_DIR, intervalSeconds, JOB_SQL, renderJobSql } from '../template';
 
 const RENDER = join(FLINK_JOB_DIR, 'render.sh');
+const MIGRATE = join(FLINK_JOB_DIR, 'migrate.sh');
+const MIGRATIONS = join(FLINK_JOB_DIR, 'migrations');
+/**
+ * The results database's roles as the cloud has them: an owner that is no superuser (Cloud SQL's built-in user)
+ * applies the migrations; the job logs in as an identity of its own that has only what the migrations grant it.
+ */
+const DB_OWNER = 'analytics_owner';
+const DB_WRITER = 'analytics_job';
+const TEMPLATE_DB = 'flink_vectors_template';
 /** Written to `analytics-results` after each vector's job, so the records can be told apart. */
 const MARKER = '#end-of-vector ';
 /** The job's windows, as the synthesis renders them; the vectors' `config.windowMs` must be its length. */
@@ -46,6 +60,15 @@ interface Case {
 interface Slice extends Case {
   readonly startOffset: number;
   readonly endOffset: number;
+  /** The slice's own results database (vectors share window starts, and each row is keyed by its start). */
+  readonly database: string;
+}
+
+/** Where the job writes its rows: the test server, logged in as the writer. */
+interface ResultsDb {
+  readonly host: string;
+  readonly port: string;
+  readonly writerPassword: string;
 }
 
 const eventRecords = (vector: Vector): KafkaRecord[] =>
@@ -111,7 +134,7 @@ const options = (entries: Record<string, string>): string =>
  * The job for one vector's slice: `job` is the SQL as the synthesis uploads it, rendered by the same script the
  * Dataproc initialization action uses.
  */
-function renderJob(job: string, slice: Slice, brokers: string): string {
+function renderJob(job: string, slice: Slice, brokers: string, db: ResultsDb): string {
   const partitionOffset = (offset: number) => `partition:0,offset:${offset}`;
   return execFileSync('bash', [RENDER, job], {
     encoding: 'utf8',
@@ -132,12 +155,14 @@ function renderJob(job: string, slice: Slice, brokers: string): string {
         'scan.bounded.mode': 'specific-offsets',
         'scan.bounded.specific-offsets': partitionOffset(slice.endOffset),
       }),
+      RESULTS_JDBC_URL: `jdbc:postgresql://${db.host}:${db.port}/${slice.database}?stringtype=unspecified`,
+      RESULTS_JDBC_OPTIONS: options({ username: DB_WRITER, password: db.writerPassword }),
     },
   });
 }
 
 /** One SQL Client script: every vector's job, each followed by its marker, run one after another. */
-function harnessScript(job: string, slices: readonly Slice[], brokers: string): string {
+function harnessScript(job: string, slices: readonly Slice[], brokers: string, db: ResultsDb): string {
   const parts = [
     `-- Generated by analytics/flink-job/test/run-vectors.ts: each INSERT runs to its end before the next starts.`,
     `SET 'table.dml-sync' = 'true';`,
@@ -147,18 +172,18 @@ function harnessScript(job: string, slices: readonly Slice[], brokers: string): 
   ];
   for (const slice of slices) {
     parts.push(`-- ${slice.name}: offsets [${slice.startOffset}, ${slice.endOffset}) of ${TOPIC_ORDERS}`);
-    parts.push(renderJob(job, slice, brokers));
+    parts.push(renderJob(job, slice, brokers, db));
     parts.push(`INSERT INTO vector_markers VALUES ('${MARKER}${slice.name}');`);
     parts.push(
       ...['windows', 'window_parts', 'distinct_orders', 'order_facts'].map((v) => `DROP TEMPORARY VIEW ${v};`),
-      ...['orders', 'analytics_results'].map((t) => `DROP TEMPORARY TABLE ${t};`),
+      ...['orders', 'analytics_results', 'window_rows'].map((t) => `DROP TEMPORARY TABLE ${t};`),
     );
   }
   return `${parts.join('\n\n')}\n`;
 }
 
 /** Runs the SQL Client on a local mini-cluster; resolves with its exit code. Its output goes to `logFile`. */
-function runSqlClient(script: string, work: string, flinkLib: string, logFile: string): Promise<number> {
+function runSqlClient(script: string, name: string, work: string, flinkLib: string, logFile: string): Promise<number> {
   const conf = join(work, 'conf');
   execFileSync('mkdir', ['-p', conf]);
   // `local`: each job runs on a mini-cluster inside the client's JVM, as `flink run -t local` would.
@@ -175,7 +200,7 @@ function runSqlClient(script: string, work: string, flinkLib: string, logFile: s
       'appender.file.layout.pattern = %d{HH:mm:ss,SSS} %-5p %c - %m%n',
     ].join('\n'),
   );
-  const scriptFile = join(work, 'vectors.sql');
+  const scriptFile = join(work, `${name}.sql`);
   writeFileSync(scriptFile, script);
   const log = createWriteStream(logFile);
   const java = spawn(
@@ -281,9 +306,149 @@ function judge(vector: Vector, records: readonly ResultRecord[]): { verdict: Ver
   };
 }
 
+/** A window as the database holds it, in the vectors' shape. */
+interface WindowRow {
+  readonly window_start: Date;
+  readonly window_end: Date;
+  readonly order_count: string;
+  readonly revenue: Record<string, number>;
+  readonly unique_users: string;
+}
+
+const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+const quoteLiteral = (value: string): string => `'${value.replaceAll("'", "''")}'`;
+
+/** A client of the test server, on `database`, as its superuser. */
+async function connect(url: URL, database: string): Promise<Client> {
+  const client = new Client({ connectionString: Object.assign(new URL(url), { pathname: `/${database}` }).href });
+  await client.connect();
+  return client;
+}
+
+/** A login role with this password, created when missing (a server used before keeps its roles). */
+async function loginRole(admin: Client, name: string, password: string, attributes = ''): Promise<void> {
+  const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name]);
+  const verb = exists.rowCount === 0 ? 'CREATE' : 'ALTER';
+  await admin.query(`${verb} ROLE ${quoteIdent(name)} LOGIN ${attributes} PASSWORD ${quoteLiteral(password)}`);
+}
+
+/**
+ * The results database as the deploy leaves it, once per slice: the owner's database migrated by migrate.sh (the
+ * cloud's migration step), copied as a template into one database per slice.
+ */
+async function prepareDatabases(url: URL, migrateLib: string, slices: readonly Slice[]): Promise<ResultsDb> {
+  const ownerPassword = randomBytes(18).toString('base64url');
+  const writerPassword = randomBytes(18).toString('base64url');
+  const admin = await connect(url, 'postgres');
+  try {
+    await loginRole(admin, DB_OWNER, ownerPassword, 'CREATEROLE');
+    await loginRole(admin, DB_WRITER, writerPassword);
+    for (const database of [TEMPLATE_DB, ...slices.map((s) => s.database)]) {
+      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`);
+    }
+    await admin.query(`CREATE DATABASE ${quoteIdent(TEMPLATE_DB)} OWNER ${quoteIdent(DB_OWNER)}`);
+    const output = execFileSync('bash', [MIGRATE, migrateLib, MIGRATIONS], {
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH,
+        FLYWAY_URL: `jdbc:postgresql://${url.hostname}:${url.port}/${TEMPLATE_DB}`,
+        FLYWAY_USER: DB_OWNER,
+        FLYWAY_PASSWORD: ownerPassword,
+        RESULTS_WRITER_USER: DB_WRITER,
+      },
+    });
+    console.log(
+      output
+        .split('\n')
+        .filter((line) => /Successfully applied|Migrating schema/.test(line))
+        .join('\n'),
+    );
+    for (const slice of slices) {
+      await admin.query(
+        `CREATE DATABASE ${quoteIdent(slice.database)} TEMPLATE ${quoteIdent(TEMPLATE_DB)} OWNER ${quoteIdent(DB_OWNER)}`,
+      );
+    }
+  } finally {
+    await admin.end();
+  }
+  return { host: url.hostname, port: url.port, writerPassword };
+}
+
+/** The windows of one slice's database, in the vectors' shape, ordered by start. */
+async function readRows(url: URL, database: string): Promise<ExpectedWindow[]> {
+  const client = await connect(url, database);
+  try {
+    const { rows } = await client.query<WindowRow>(
+      'SELECT window_start, window_end, order_count, revenue, unique_users FROM analytics_windows ORDER BY window_start',
+    );
+    return rows.map((row) => ({
+      start: row.window_start.toISOString(),
+      end: row.window_end.toISOString(),
+      orderCount: Number(row.order_count),
+      revenue: row.revenue,
+      uniqueUsers: Number(row.unique_users),
+    }));
+  } finally {
+    await client.end();
+  }
+}
+
+/** The windows the job emitted to `analytics-results` per case, split at the markers. */
+async function outputsFrom(kafka: Kafka, from: number): Promise<Map<string, ResultRecord[]>> {
+  const records = await readFrom(kafka, TOPIC_ANALYTICS_RESULTS, from);
+  const outputs = new Map<string, ResultRecord[]>();
+  let pending: ResultRecord[] = [];
+  for (const record of records) {
+    if (record.value.startsWith(MARKER)) {
+      outputs.set(record.value.slice(MARKER.length), pending);
+      pending = [];
+    } else {
+      pending.push(record);
+    }
+  }
+  return outputs;
+}
+
+const sameWindows = (a: readonly ExpectedWindow[], b: readonly ExpectedWindow[]): boolean =>
+  JSON.stringify(a.map(normalized)) === JSON.stringify(b.map(normalized));
+
+/** The verdict on one case: its topic output, then its rows, then the replay's output and rows. */
+function verdictOf(
+  run: Case,
+  first: ResultRecord[] | undefined,
+  rows: readonly ExpectedWindow[],
+  replay: ResultRecord[] | undefined,
+  replayRows: readonly ExpectedWindow[],
+  logs: { readonly first: string; readonly replay: string },
+): { verdict: Verdict; emitted: string } {
+  if (!first) return { emitted: '-', verdict: { status: 'not run', reason: `see ${logs.first}` } };
+  const topic = judge(run.vector, first);
+  const emitted = String(topic.emitted);
+  if (topic.verdict.status !== 'pass') return { emitted, verdict: topic.verdict };
+  const want = JSON.stringify(run.vector.expected.map(normalized));
+  if (!sameWindows(rows, run.vector.expected)) {
+    const reason = `rows: expected ${want}\n      got           ${JSON.stringify(rows.map(normalized))}`;
+    return { emitted, verdict: { status: 'fail', reason } };
+  }
+  if (!replay) {
+    return { emitted, verdict: { status: 'not run', reason: `the replay did not finish: see ${logs.replay}` } };
+  }
+  const again = judge(run.vector, replay);
+  if (again.verdict.status !== 'pass') {
+    return { emitted, verdict: { status: 'fail', reason: `replay: ${again.verdict.reason}` } };
+  }
+  if (JSON.stringify(replayRows) !== JSON.stringify(rows)) {
+    const reason = `rows after the replay: expected the same ${JSON.stringify(rows)}\n      got ${JSON.stringify(replayRows)}`;
+    return { emitted, verdict: { status: 'fail', reason } };
+  }
+  return { emitted, verdict: { status: 'pass' } };
+}
+
 async function main(): Promise<void> {
   const brokers = env('TEST_KAFKA_BROKERS');
   const flinkLib = env('FLINK_LIB');
+  const migrateLib = env('MIGRATE_LIB');
+  const databaseUrl = new URL(env('TEST_DATABASE_URL'));
   const work = mkdtempSync(join(tmpdir(), 'shopfront-flink-'));
   const vectors = loadVectors();
   for (const vector of vectors) {
@@ -311,7 +476,6 @@ async function main(): Promise<void> {
   await admin.disconnect();
   // A broker used before keeps its records: this run's slices start where the topics end now.
   const ordersStart = await endOffset(kafka, TOPIC_ORDERS);
-  const resultsStart = await endOffset(kafka, TOPIC_ANALYTICS_RESULTS);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const inOrder = vectors.find((v) => v.file.startsWith('01-'));
@@ -321,11 +485,12 @@ async function main(): Promise<void> {
   ];
   const slices: Slice[] = [];
   let offset = ordersStart;
-  for (const run of cases) {
+  for (const [index, run] of cases.entries()) {
     if (run.records.length > 0) {
       await producer.send({ topic: TOPIC_ORDERS, acks: -1, messages: [...run.records] });
     }
-    slices.push({ ...run, startOffset: offset, endOffset: offset + run.records.length });
+    const database = `flink_vectors_${String(index + 1).padStart(2, '0')}`;
+    slices.push({ ...run, startOffset: offset, endOffset: offset + run.records.length, database });
     offset += run.records.length;
   }
   await producer.disconnect();
@@ -334,48 +499,55 @@ async function main(): Promise<void> {
   console.log(
     `published ${offset - ordersStart} records of ${cases.length} runs (${vectors.length} vectors) to ${TOPIC_ORDERS}`,
   );
+  const db = await prepareDatabases(databaseUrl, migrateLib, slices);
+  const script = harnessScript(job, slices, brokers, db);
 
-  const logFile = join(work, 'sql-client.log');
-  const started = Date.now();
-  const exitCode = await runSqlClient(harnessScript(job, slices, brokers), work, flinkLib, logFile);
-  const took = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(`Flink SQL Client: ${cases.length} jobs, exit code ${exitCode}, ${took} s (log: ${logFile})`);
+  /** One pass of every job; the topic's records and the databases' rows it left. */
+  const pass = async (name: string) => {
+    const resultsStart = await endOffset(kafka, TOPIC_ANALYTICS_RESULTS);
+    const logFile = join(work, `${name}.log`);
+    const started = Date.now();
+    const exitCode = await runSqlClient(script, name, work, flinkLib, logFile);
+    const took = ((Date.now() - started) / 1000).toFixed(1);
+    console.log(`Flink SQL Client (${name}): ${cases.length} jobs, exit code ${exitCode}, ${took} s (log: ${logFile})`);
+    const outputs = await outputsFrom(kafka, resultsStart);
+    const rows = new Map<string, ExpectedWindow[]>();
+    for (const slice of slices) rows.set(slice.name, await readRows(databaseUrl, slice.database));
+    return { exitCode, logFile, outputs, rows };
+  };
+  const first = await pass('vectors');
+  // The same jobs over the same slices of `orders`, into the same databases: a replay after a restart.
+  const replay = await pass('replay');
 
-  // Split the results topic at the markers: what precedes a vector's marker (after the previous one) is its output.
-  const records = await readFrom(kafka, TOPIC_ANALYTICS_RESULTS, resultsStart);
-  const outputs = new Map<string, ResultRecord[]>();
-  let pending: ResultRecord[] = [];
-  for (const record of records) {
-    if (record.value.startsWith(MARKER)) {
-      outputs.set(record.value.slice(MARKER.length), pending);
-      pending = [];
-    } else {
-      pending.push(record);
-    }
-  }
-
-  const rows = cases.map((run) => {
-    const output = outputs.get(run.name);
-    if (!output) {
-      return { run, emitted: '-', verdict: { status: 'not run', reason: `see ${logFile}` } as Verdict };
-    }
-    const { verdict, emitted } = judge(run.vector, output);
-    return { run, emitted: String(emitted), verdict };
+  const results = slices.map((run) => {
+    const rows = first.rows.get(run.name) ?? [];
+    const replayRows = replay.rows.get(run.name) ?? [];
+    const got = verdictOf(run, first.outputs.get(run.name), rows, replay.outputs.get(run.name), replayRows, {
+      first: first.logFile,
+      replay: replay.logFile,
+    });
+    return { run, rows: String(rows.length), ...got };
   });
 
   const width = Math.max(...cases.map((c) => c.name.length));
-  console.log(`\n${'vector'.padEnd(width)}  records  expected  emitted  result`);
-  for (const { run, emitted, verdict } of rows) {
+  console.log(`\n${'vector'.padEnd(width)}  records  expected  emitted  rows  result`);
+  for (const { run, emitted, rows, verdict } of results) {
     console.log(
-      `${run.name.padEnd(width)}  ${String(run.records.length).padStart(7)}  ${String(run.vector.expected.length).padStart(8)}  ${emitted.padStart(7)}  ${verdict.status.toUpperCase()}`,
+      `${run.name.padEnd(width)}  ${String(run.records.length).padStart(7)}  ${String(run.vector.expected.length).padStart(8)}  ${emitted.padStart(7)}  ${rows.padStart(4)}  ${verdict.status.toUpperCase()}`,
     );
     if (verdict.status !== 'pass') console.log(`      ${verdict.reason}`);
   }
-  const passed = rows.filter((r) => r.verdict.status === 'pass').length;
-  console.log(`\nflink-vectors: ${passed} passed, ${rows.length - passed} failed`);
-  if (exitCode !== 0 || passed !== rows.length) {
-    if (exitCode !== 0) console.error(`the SQL Client exited with ${exitCode}; its output:`);
-    console.error(readFileSync(logFile, 'utf8').split('\n').slice(-60).join('\n'));
+  const passed = results.filter((r) => r.verdict.status === 'pass').length;
+  console.log(
+    '\neach result: the windows on analytics-results and the rows in PostgreSQL equal the vector, and a replay of the same input leaves the same rows',
+  );
+  console.log(`flink-vectors: ${passed} passed, ${results.length - passed} failed`);
+  const exitCode = first.exitCode || replay.exitCode;
+  if (exitCode !== 0 || passed !== results.length) {
+    for (const { exitCode: code, logFile } of [first, replay]) {
+      if (code !== 0) console.error(`the SQL Client exited with ${code}; its output:`);
+      console.error(readFileSync(logFile, 'utf8').split('\n').slice(-60).join('\n'));
+    }
     console.error(`the generated script, the SQL Client's output and Flink's log are in ${work}`);
     process.exitCode = 1;
   } else {

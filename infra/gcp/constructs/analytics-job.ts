@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketObject } from '@cdktf/provider-google/lib/storage-bucket-object';
@@ -13,11 +13,27 @@ import {
 } from '../../../analytics/flink-job/template';
 import { formatIssue, type StreamWindowSpec, validateStreamWindow } from '../../../lib/platform';
 
+/** The results database's migrations, in Flyway's order, as paths under the job's folder. */
+export const MIGRATION_FILES = readdirSync(path.join(FLINK_JOB_DIR, 'migrations'))
+  .filter((name) => name.endsWith('.sql'))
+  .sort()
+  .map((name) => `migrations/${name}`);
+
 /**
- * What the job is made of: the SQL rendered with the catalog's windows, and the scripts uploaded as they are;
- * `start-job.sh` is the cluster's initialization action.
+ * What the job is made of: the SQL rendered with the catalog's windows, the scripts and jar lists uploaded as they
+ * are, and the results database's migrations; `start-job.sh` is the cluster's initialization action.
  */
-export const JOB_FILES = [JOB_SQL, 'render.sh', 'start-job.sh', 'submit-job.sh', 'connector-jars.txt'];
+export const JOB_FILES = [
+  JOB_SQL,
+  'render.sh',
+  'start-job.sh',
+  'submit-job.sh',
+  'migrate.sh',
+  'connector-jars.txt',
+  'migrate-jars.txt',
+  'cloud-sql-jars.txt',
+  ...MIGRATION_FILES,
+];
 
 export interface AnalyticsJobProps {
   readonly bucket: StorageBucket;
@@ -31,6 +47,17 @@ export interface AnalyticsJobProps {
     readonly ordersTopic: string;
     readonly resultsTopic: string;
     readonly consumerGroup: string;
+  };
+  /** The results database (Cloud SQL PostgreSQL) the job writes every closed window to. */
+  readonly results: {
+    /** `project:region:instance`, what the Cloud SQL connector connects to. */
+    readonly instanceConnectionName: string;
+    readonly database: string;
+    /** The job's IAM database user (its service account). */
+    readonly writerUser: string;
+    /** The built-in user that applies the migrations, and the Secret Manager secret holding its password. */
+    readonly ownerUser: string;
+    readonly ownerSecretId: string;
   };
   readonly parallelism: number;
   /** The job's windows: the catalog's (`PlatformQuery.streamWindow`), the same as the TypeScript twin's. */
@@ -93,6 +120,11 @@ export class AnalyticsJob extends Construct {
       'analytics-out-of-orderness-seconds': intervalSeconds(props.window.outOfOrdernessMs),
       'analytics-source-idle-timeout': flinkDuration(props.window.idleTimeoutMs),
       'analytics-checkpoints': `gs://${props.checkpointBucket.name}/analytics/checkpoints/${this.version}`,
+      'analytics-results-instance': props.results.instanceConnectionName,
+      'analytics-results-database': props.results.database,
+      'analytics-results-writer': props.results.writerUser,
+      'analytics-results-owner': props.results.ownerUser,
+      'analytics-results-owner-secret': props.results.ownerSecretId,
     };
   }
 }

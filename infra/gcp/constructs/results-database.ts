@@ -1,14 +1,24 @@
 import type { ComputeNetwork } from '@cdktf/provider-google/lib/compute-network';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
+import { SecretManagerSecret } from '@cdktf/provider-google/lib/secret-manager-secret';
+import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member';
+import { SecretManagerSecretVersion } from '@cdktf/provider-google/lib/secret-manager-secret-version';
 import { SqlDatabase } from '@cdktf/provider-google/lib/sql-database';
 import { SqlDatabaseInstance } from '@cdktf/provider-google/lib/sql-database-instance';
 import { SqlUser } from '@cdktf/provider-google/lib/sql-user';
-import { Fn, type ITerraformDependable } from 'cdktf';
+import { Fn, type ITerraformDependable, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { type EnvironmentSpec, resourceName } from '../../../lib/platform';
 
 export const POSTGRES_VERSION = 'POSTGRES_17';
 export const RESULTS_DATABASE = 'analytics';
+/**
+ * The built-in user that owns the results schema and applies its migrations (Cloud SQL gives IAM users no right to
+ * create anything; built-in users are members of cloudsqlsuperuser). Nothing else logs in with a password.
+ */
+export const RESULTS_OWNER = 'analytics_owner';
+/** Terraform variable of the owner's password: write-only into Cloud SQL and Secret Manager, never in the state. */
+export const OWNER_PASSWORD_VARIABLE = 'results_db_owner_password';
 
 /**
  * PostgreSQL flags: IAM database authentication, and the logging CIS (and checkov) ask of Cloud SQL for
@@ -39,6 +49,8 @@ export interface ResultsDatabaseProps {
   readonly privateServiceAccess: ITerraformDependable;
   /** Cloud KMS key of the instance's disk and backups. @default - Google-managed keys */
   readonly kmsKeyName?: string;
+  /** What the owner's secret waits for (the Secret Manager API). @default - nothing */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -50,6 +62,11 @@ export interface ResultsDatabaseProps {
 export class ResultsDatabase extends Construct {
   readonly instance: SqlDatabaseInstance;
   readonly database: SqlDatabase;
+  /** The schema's owner (RESULTS_OWNER), who applies the migrations. */
+  readonly owner: SqlUser;
+  /** Holds the owner's password (its only copy besides Cloud SQL), for the migration step. */
+  readonly ownerSecret: SecretManagerSecret;
+  readonly ownerSecretVersion: SecretManagerSecretVersion;
 
   constructor(scope: Construct, id: string, props: ResultsDatabaseProps) {
     super(scope, id);
@@ -95,16 +112,63 @@ export class ResultsDatabase extends Construct {
       instance: this.instance.name,
       deletionPolicy: env.deletionProtection ? 'ABANDON' : 'DELETE',
     });
+
+    // The owner's password is given at apply time (TF_VAR_results_db_owner_password) and passed only to write-only
+    // arguments: Terraform sends it to Cloud SQL and to Secret Manager and keeps it in neither the plan nor the
+    // state. To rotate it, give a new value and raise the version below.
+    const password = new TerraformVariable(this, 'OwnerPassword', {
+      type: 'string',
+      sensitive: true,
+      nullable: false,
+      description: `Password of the results database's owner (${RESULTS_OWNER}), who applies its migrations`,
+    });
+    password.overrideLogicalId(OWNER_PASSWORD_VARIABLE);
+    const passwordVersion = 1;
+    this.owner = new SqlUser(this, 'Owner', {
+      name: RESULTS_OWNER,
+      instance: this.instance.name,
+      passwordWo: password.stringValue,
+      passwordWoVersion: passwordVersion,
+      // It owns the schema: Cloud SQL cannot delete a PostgreSQL user that owns objects or holds roles.
+      deletionPolicy: 'ABANDON',
+    });
+    this.ownerSecret = new SecretManagerSecret(this, 'OwnerSecret', {
+      dependsOn: props.dependsOn,
+      secretId: resourceName(env, 'results-db-owner'),
+      replication: { userManaged: { replicas: [{ location: env.gcp.region }] } },
+      annotations: { 'shopfront/database-user': RESULTS_OWNER },
+      labels: { environment: env.name, component: 'analytics' },
+    });
+    this.ownerSecretVersion = new SecretManagerSecretVersion(this, 'OwnerSecretVersion', {
+      secret: this.ownerSecret.id,
+      secretDataWo: password.stringValue,
+      secretDataWoVersion: passwordVersion,
+    });
+  }
+
+  /** Cloud SQL's name of a service account's IAM database user: its email without `.gserviceaccount.com`. */
+  static iamUserName(serviceAccountEmail: string): string {
+    return Fn.trimsuffix(serviceAccountEmail, '.gserviceaccount.com');
+  }
+
+  /** Lets `member` read the owner's password, to apply the migrations. */
+  grantOwnerLogin(id: string, member: string): SecretManagerSecretIamMember {
+    return new SecretManagerSecretIamMember(this, id, {
+      secretId: this.ownerSecret.id,
+      role: 'roles/secretmanager.secretAccessor',
+      member,
+    });
   }
 
   /**
    * Lets a service account log in as itself (IAM database authentication: no password exists) and connect
    * through the Cloud SQL connectors, on this instance only.
    */
-  grantConnect(id: string, serviceAccountEmail: string, project: string): void {
-    new SqlUser(this, `${id}User`, {
-      // Cloud SQL names an IAM service account user by its email without `.gserviceaccount.com`.
-      name: Fn.trimsuffix(serviceAccountEmail, '.gserviceaccount.com'),
+  grantConnect(id: string, serviceAccountEmail: string, project: string): ITerraformDependable[] {
+    const user = new SqlUser(this, `${id}User`, {
+      name: ResultsDatabase.iamUserName(serviceAccountEmail),
+      // The migrations grant it analytics_writer; a user holding SQL roles cannot be deleted through the API.
+      deletionPolicy: 'ABANDON',
       instance: this.instance.name,
       type: 'CLOUD_IAM_SERVICE_ACCOUNT',
     });
@@ -112,16 +176,20 @@ export class ResultsDatabase extends Construct {
       title: 'this instance only',
       expression: `resource.name == "projects/${project}/instances/${this.instance.name}" && resource.service == "sqladmin.googleapis.com"`,
     };
-    for (const [suffix, role] of [
-      ['Client', 'roles/cloudsql.client'],
-      ['InstanceUser', 'roles/cloudsql.instanceUser'],
-    ] as const) {
-      new ProjectIamMember(this, `${id}${suffix}`, {
-        project,
-        role,
-        member: `serviceAccount:${serviceAccountEmail}`,
-        condition: onThisInstance,
-      });
-    }
+    const grants = (
+      [
+        ['Client', 'roles/cloudsql.client'],
+        ['InstanceUser', 'roles/cloudsql.instanceUser'],
+      ] as const
+    ).map(
+      ([suffix, role]) =>
+        new ProjectIamMember(this, `${id}${suffix}`, {
+          project,
+          role,
+          member: `serviceAccount:${serviceAccountEmail}`,
+          condition: onThisInstance,
+        }),
+    );
+    return [user, ...grants];
   }
 }

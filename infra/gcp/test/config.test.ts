@@ -85,6 +85,13 @@ describe('AnalyticsJob', () => {
         resultsTopic: 'analytics-results',
         consumerGroup: shop.consumerGroup('analytics', 'orders'),
       },
+      results: {
+        instanceConnectionName: 'p:europe-west1:db',
+        database: 'analytics',
+        writerUser: 'flink@p.iam',
+        ownerUser: 'analytics_owner',
+        ownerSecretId: 'projects/p/secrets/owner',
+      },
       parallelism: 1,
       window: shop.streamWindow('analytics'),
     };

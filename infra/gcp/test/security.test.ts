@@ -65,9 +65,14 @@ describe.each(environments)('%s analytics stack', (environment: EnvironmentName)
       });
     });
 
-    it('has no password anywhere: the only database user is the cluster service account, by IAM', () => {
-      expect(resourcesOf(tf, 'google_sql_user').map(([, u]) => u.type)).toEqual(['CLOUD_IAM_SERVICE_ACCOUNT']);
+    it('has no password in the output: the job logs in by IAM, the owner with a write-only password variable', () => {
+      const users = resourcesOf(tf, 'google_sql_user').map(([, u]) => u);
+      expect(users.map((u) => u.type ?? 'BUILT_IN').sort()).toEqual(['BUILT_IN', 'CLOUD_IAM_SERVICE_ACCOUNT']);
+      const owner = users.find((u) => u.type === undefined);
+      expect(owner).toMatchObject({ name: 'analytics_owner', password_wo: `\${var.results_db_owner_password}` });
       expect(json).not.toMatch(/"(root_)?password"\s*:/);
+      expect(json).not.toMatch(/"secret_data"\s*:/);
+      expect(tf.variable?.results_db_owner_password).toMatchObject({ sensitive: true, nullable: false });
     });
   });
 
@@ -119,8 +124,14 @@ describe.each(environments)('%s analytics stack', (environment: EnvironmentName)
         ...resourcesOf(tf, 'google_project_iam_member').filter(([id]) => id.startsWith('Flink_')),
         ...resourcesOf(tf, 'google_storage_bucket_iam_member').filter(([id]) => id.startsWith('Flink')),
         ...resourcesOf(tf, 'google_secret_manager_secret_iam_member'),
+        ...resourcesOf(tf, 'google_project_iam_member').filter(([id]) => id.startsWith('ResultsDatabase_Flink')),
+        ...resourcesOf(tf, 'google_sql_user'),
+        ...resourcesOf(tf, 'google_secret_manager_secret_version'),
+        ...resourcesOf(tf, 'google_sql_database'),
       ];
-      expect(grants).toHaveLength(DATAPROC_PROJECT_ROLES.length + 4);
+      // Its project roles, three buckets, two secrets, Cloud SQL's two roles, two users, the owner's password, the
+      // database: the job's start applies the migrations, then writes.
+      expect(grants).toHaveLength(DATAPROC_PROJECT_ROLES.length + 3 + 2 + 2 + 2 + 1 + 1);
       const dependsOn = cluster.depends_on as string[];
       for (const [id] of grants) expect(dependsOn.some((d) => d.endsWith(`.${id}`))).toBe(true);
     });
@@ -182,12 +193,18 @@ describe.each(environments)('%s analytics stack', (environment: EnvironmentName)
         {
           type: 'google_secret_manager_secret_iam_member',
           role: 'roles/secretmanager.secretAccessor',
-          on: ref(tf, 'google_secret_manager_secret', 'id'),
+          on: ref(tf, 'google_secret_manager_secret', 'id', /^AwsKafka_/),
+          condition: undefined,
+        },
+        {
+          type: 'google_secret_manager_secret_iam_member',
+          role: 'roles/secretmanager.secretAccessor',
+          on: ref(tf, 'google_secret_manager_secret', 'id', /^ResultsDatabase_/),
           condition: undefined,
         },
       ]),
     );
-    expect(bindings).toHaveLength(DATAPROC_PROJECT_ROLES.length + 2 + 3 + 1);
+    expect(bindings).toHaveLength(DATAPROC_PROJECT_ROLES.length + 2 + 3 + 2);
     // Nothing else is bound to it: no iam_binding / iam_policy resources that could add roles behind our back.
     expect(Object.keys(tf.resource).filter((t) => /_iam_(binding|policy)$/.test(t))).toEqual([]);
   });
@@ -289,9 +306,11 @@ describe('the Flink job deployed as code', () => {
   const uploaded = (file: string) => objects.find((o) => String(o.name).endsWith(`/${file}`))?.content as string;
 
   it('uploads the SQL rendered with the catalog windows and the scripts as they are, under a folder of their version', () => {
-    expect(objects.map((o) => String(o.name).split('/').pop()).sort()).toEqual([...JOB_FILES].sort());
+    const inFolder = (o: Record<string, unknown>) =>
+      String(o.name).replace(/^analytics\/flink-job\/[0-9a-f]{12}\//, '');
+    expect(objects.map(inFolder).sort()).toEqual([...JOB_FILES].sort());
     for (const object of objects) {
-      const file = String(object.name).split('/').pop() ?? '';
+      const file = inFolder(object);
       const expected =
         file === JOB_SQL
           ? renderJobSql(shop.streamWindow('analytics'))
@@ -314,7 +333,7 @@ describe('the Flink job deployed as code', () => {
       'analytics-parallelism': String(shop.environment('prod').gcp.dataproc.jobParallelism),
       'analytics-out-of-orderness-seconds': '5.000',
       'analytics-source-idle-timeout': '10 s',
-      'analytics-kafka-credentials-secret': ref(tf, 'google_secret_manager_secret', 'id'),
+      'analytics-kafka-credentials-secret': ref(tf, 'google_secret_manager_secret', 'id', /^AwsKafka_/),
       'flink-start-yarn-session': 'true',
     });
     expect(metadata['analytics-checkpoints']).toMatch(
@@ -370,7 +389,9 @@ describe('the link to MSK once AWS reports its VPN tunnels', () => {
   });
 
   it('takes the pre-shared keys as sensitive variables, never as values in the output', () => {
-    expect(Object.keys(tf.variable ?? {})).toEqual([1, 2, 3, 4].map((n) => `vpn_tunnel_${n}_psk`));
+    expect(Object.keys(tf.variable ?? {}).filter((v) => v.startsWith('vpn_'))).toEqual(
+      [1, 2, 3, 4].map((n) => `vpn_tunnel_${n}_psk`),
+    );
     for (const variable of Object.values(tf.variable ?? {})) expect(variable.sensitive).toBe(true);
     const secrets = resourcesOf(tf, 'google_compute_vpn_tunnel').map(([, t]) => t.shared_secret);
     expect(secrets).toEqual([1, 2, 3, 4].map((n) => `\${var.vpn_tunnel_${n}_psk}`));

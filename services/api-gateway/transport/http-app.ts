@@ -8,6 +8,7 @@ import type { Health } from '../../../lib/runtime/health';
 import { createHttpApp } from '../../../lib/runtime/http';
 import type { Logger } from '../../../lib/runtime/logger';
 import type { ServiceMetrics } from '../../../lib/runtime/metrics';
+import type { AnalyticsWindowsSource } from '../adapters/analytics-windows';
 import type { ProductsUpstream } from '../adapters/catalogue';
 import type { OrderServicePeer, UserServicePeer } from '../adapters/peers';
 import { UpstreamError } from '../adapters/peers';
@@ -26,6 +27,7 @@ export interface GatewayAppDeps {
   readonly users: UserServicePeer;
   readonly products: ProductsUpstream;
   readonly orders: OrderServicePeer;
+  readonly analyticsWindows: AnalyticsWindowsSource;
   readonly tokens: TokenVerifier;
   readonly maxBodyBytes: number;
 }

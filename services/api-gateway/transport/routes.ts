@@ -1,7 +1,9 @@
 import type { Health } from '../../../lib/runtime/health';
+import type { AnalyticsWindowsSource } from '../adapters/analytics-windows';
 import type { ProductsUpstream } from '../adapters/catalogue';
 import type { OrderServicePeer, UserServicePeer } from '../adapters/peers';
 import { assertMayReadUser } from '../domain/access';
+import { analyticsRoutes } from './analytics';
 import { createOrderErrorDocs, idempotencyKeyReusedOr, placedOrderReply } from './orders';
 import { orderOf, productOf, userOf } from './representations';
 import { defineRoute, type Route } from './route';
@@ -28,6 +30,7 @@ export interface RouteDeps {
   readonly products: ProductsUpstream;
   readonly orders: OrderServicePeer;
   readonly health: Health;
+  readonly analyticsWindows: AnalyticsWindowsSource;
 }
 
 export const userLocation = (id: string) => `/api/v1/users/${id}`;
@@ -256,5 +259,7 @@ export function gatewayRoutes(deps: RouteDeps): Route[] {
           : { status: 503, body: { status: 'unavailable' as const, checks: report.checks } };
       },
     }),
+
+    ...analyticsRoutes({ windows: deps.analyticsWindows }),
   ];
 }
