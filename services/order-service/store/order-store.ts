@@ -1,4 +1,5 @@
 import type { Database, Queryable } from '../../../lib/runtime/db';
+import { traceHeaders } from '../../../lib/runtime/tracing';
 import type {
   ChargeState,
   CursorPosition,
@@ -270,12 +271,12 @@ export class PostgresOrderStore implements OrderStore {
         );
       }
       if (event) {
-        await tx.query('INSERT INTO outbox (id, message_key, event_type, payload) VALUES ($1, $2, $3, $4)', [
-          event.id,
-          event.key,
-          event.type,
-          event.payload,
-        ]);
+        const traced = traceHeaders();
+        await tx.query(
+          `INSERT INTO outbox (id, message_key, event_type, payload, traceparent, tracestate)
+           VALUES ($1, $2, $3, $4, $5, $6)`,
+          [event.id, event.key, event.type, event.payload, traced.traceparent ?? null, traced.tracestate ?? null],
+        );
       }
       return this.loadOne(tx, id);
     });

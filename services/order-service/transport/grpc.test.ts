@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
+import { context } from '@opentelemetry/api';
 import {
   type CreateOrderRequest,
   FailureField,
@@ -10,6 +11,7 @@ import { parseOrderEvent } from '../../../lib/events';
 import { LocalEventLog } from '../../../lib/runtime/events';
 import type { StartedService } from '../../../lib/runtime/host';
 import { freshDatabase, type TestDatabase } from '../../../lib/runtime/test-support/postgres';
+import { extractTraceContext } from '../../../lib/runtime/tracing';
 import { FakePaymentService, FakeProductService } from '../test-support/fake-peers';
 import { failure, OrderApi, silentLogger, startOnDatabase, until } from '../test-support/service';
 import { expiredToken, newUser, TEST_JWT_SECRET, type TestUser, tokenOf, unsignedToken } from '../test-support/tokens';
@@ -78,6 +80,43 @@ describe('order-service gRPC API (real sockets, generated client, fake peers, a 
         items: [{ productId: mug, quantity: 2, unitPrice: { amount: 1250, currency: 'EUR' } }],
         total: { amount: 2500, currency: 'EUR' },
         createdAt: order.createdAt,
+      });
+    });
+
+    describe("the order's trace, from the call to the published event", () => {
+      const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const CALLER = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
+      const traceOf = (traceparent: unknown) => /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(String(traceparent));
+
+      const publishedFor = async (orderId: string) => {
+        await until(() => bus.records('orders').some((r) => r.key === orderId));
+        const record = bus.records('orders').find((r) => r.key === orderId);
+        return { record, event: JSON.parse(record?.value ?? '{}') as Record<string, unknown> };
+      };
+
+      it("stores the call's trace with the event and publishes it in the event and in the record's headers", async () => {
+        const order = await context.with(extractTraceContext({ traceparent: CALLER }), () =>
+          api.create(request(), aliceToken),
+        );
+        const { record, event } = await publishedFor(order.id);
+        // The event keeps the context it was created in (order-service's span of CreateOrder), ...
+        const created = traceOf(event.traceparent);
+        expect(created?.[1]).toBe(TRACE_ID);
+        expect(event.traceparent).not.toBe(CALLER);
+        // ... the record carries its publication's (the relay's producer span), in the same trace.
+        const published = traceOf(record?.headers.traceparent);
+        expect(published?.[1]).toBe(TRACE_ID);
+        expect(published?.[2]).not.toBe(created?.[2]);
+        expect(parseOrderEvent(record?.value)).toMatchObject({ ok: true, event: { id: event.id } });
+      });
+
+      it('starts a trace of its own for a call without one, and the event carries it', async () => {
+        const order = await api.create(request(), aliceToken);
+        const { record, event } = await publishedFor(order.id);
+        const created = traceOf(event.traceparent);
+        expect(created?.[1]).toMatch(/^(?!0{32})[0-9a-f]{32}$/);
+        expect(created?.[1]).not.toBe(TRACE_ID);
+        expect(traceOf(record?.headers.traceparent)?.[1]).toBe(created?.[1]);
       });
     });
 
