@@ -52,7 +52,7 @@ describe('tracing configuration', () => {
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'ftp://collector:4318', 'must be an http:// or https:// URL'],
     ['OTEL_SDK_DISABLED', 'yes', 'must be true or false'],
     ['DEPLOYMENT_ENVIRONMENT', 'qa', 'must be local or one of dev, staging, prod'],
-    ['TRACES_FILE_MAX_BYTES', '10', 'must be a whole number from 65536 to 1073741824'],
+    ['TRACES_FILE_MAX_BYTES', '10', 'must be a whole number from 65536 to 536870912'],
   ])('refuses %s=%s, naming it', (variable, value, message) => {
     let error: unknown;
     try {

@@ -49,7 +49,7 @@ export const tracingConfigShape = {
   /** Without a collector, the file spans are appended to as OTLP/JSON lines (`npm start`: DATA_DIR/traces.jsonl). */
   TRACES_FILE: z.string().min(1).optional(),
   /** The size past which the trace file is rotated to `<TRACES_FILE>.1`. */
-  TRACES_FILE_MAX_BYTES: env.integer(65_536, 1_073_741_824, 16_777_216),
+  TRACES_FILE_MAX_BYTES: env.integer(65_536, 536_870_912, 16_777_216),
 };
 
 export type TracingConfig = z.infer<z.ZodObject<typeof tracingConfigShape>>;
