@@ -512,13 +512,13 @@ export function platformContract(platform: () => RunningPlatform): void {
       const roots = trace.filter((s) => !s.parentSpanId || !ids.has(s.parentSpanId));
       expect(roots.map((s) => [s.service, s.name])).toEqual([['api-gateway', 'POST /api/v1/orders']]);
       // gRPC to gRPC: each peer's server span is the child of order-service's call to it.
-      for (const [peer, rpc] of [
-        ['product-service', 'shopfront.product.v1.ProductService/ReserveStock'],
-        ['payment-service', 'shopfront.payment.v1.PaymentService/Charge'],
-      ]) {
-        const served = trace.find((s) => s.service === peer && s.name === rpc);
+      for (const [peer, service, method] of [
+        ['product-service', 'shopfront.product.v1.ProductService', 'ReserveStock'],
+        ['payment-service', 'shopfront.payment.v1.PaymentService', 'Charge'],
+      ] as const) {
+        const served = trace.find((s) => s.service === peer && s.name === `${service}/${method}`);
         const caller = trace.find((s) => s.spanId === served?.parentSpanId);
-        expect([caller?.service, caller?.name]).toEqual(['order-service', `${peer}/${rpc.split('/')[1]}`]);
+        expect([caller?.service, caller?.name]).toEqual(['order-service', `${peer}/${method}`]);
       }
       for (const consumer of consumers) {
         const processed = trace.find((s) => s.service === consumer && s.name === `process ${TOPIC_ORDERS}`);
