@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { SpanKind } from '@opentelemetry/api';
@@ -83,6 +86,42 @@ describe('tracing configuration', () => {
     tracing.tracer.startSpan('unsampled').end();
     tracing.tracer.startSpan('followed', {}, extractTraceContext({ traceparent: TRACEPARENT })).end();
     expect((await spans()).map((s) => s.name)).toEqual(['followed']);
+  });
+});
+
+describe('the OTLP collector', () => {
+  it('receives the spans as OTLP/HTTP at OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces, instead of the trace file', async () => {
+    const received: { path?: string; type?: string; body: string }[] = [];
+    const collector = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        received.push({ path: req.url, type: req.headers['content-type'], body });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const { port } = collector.address() as AddressInfo;
+    try {
+      const tracing = new Tracing({
+        service: 'payment-service',
+        config: loadTracingConfig({
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}/`,
+          TRACES_FILE: path.join(__dirname, 'never-written.jsonl'),
+        }),
+      });
+      tracing.tracer.startSpan('charge').end();
+      await tracing.shutdown();
+      expect(received).toHaveLength(1);
+      expect(received[0]?.path).toBe('/v1/traces');
+      const request = JSON.parse(received[0]?.body ?? '{}');
+      expect(request.resourceSpans[0].scopeSpans[0].spans[0].name).toBe('charge');
+      expect(existsSync(path.join(__dirname, 'never-written.jsonl'))).toBe(false);
+    } finally {
+      collector.close();
+    }
   });
 });
 
