@@ -6,7 +6,7 @@
  * KAFKA_BROKERS). Any service setting may be set in the environment. Ctrl-C stops it.
  */
 import * as path from 'node:path';
-import { createLogger, handleShutdown, loadOrCreateLocalSecrets } from '../lib/runtime';
+import { createLogger, handleShutdown, loadOrCreateLocalSecrets, TRACES_FILE } from '../lib/runtime';
 import { startBanner } from '../services/local-banner';
 import { claimLocalPlatform, LocalStartRefused, loadLocalPlatformConfig } from '../services/local-preflight';
 import { superviseLocalPlatform } from '../services/supervisor';
@@ -20,8 +20,17 @@ async function main(): Promise<void> {
   const claim = await claimLocalPlatform({ dataDir, portOffset: config.SHOPFRONT_PORT_OFFSET, host });
   const logger = createLogger({ service: 'local-platform', level: logLevel });
   const { secrets, created } = loadOrCreateLocalSecrets(dataDir);
+  // Every service appends its spans here (`npm run trace` reads it), unless a collector is set.
+  const tracesFile = config.TRACES_FILE ?? path.join(dataDir, TRACES_FILE);
+  const collector = config.OTEL_EXPORTER_OTLP_ENDPOINT;
   const starting = superviseLocalPlatform({
-    env: { ...process.env, DATA_DIR: dataDir, JWT_SECRET: secrets.jwtSecret, LOG_LEVEL: logLevel },
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      TRACES_FILE: tracesFile,
+      JWT_SECRET: secrets.jwtSecret,
+      LOG_LEVEL: logLevel,
+    },
     settings: {
       'user-service': { BOOTSTRAP_ADMIN_EMAIL: secrets.adminEmail, BOOTSTRAP_ADMIN_PASSWORD: secrets.adminPassword },
       'product-service': { SEED_DEMO_PRODUCTS: 'true' },
@@ -55,6 +64,7 @@ async function main(): Promise<void> {
     isolation,
     services: platform.services,
     admin: { email: secrets.adminEmail, password: secrets.adminPassword, created },
+    traces: collector ? { collector } : { file: tracesFile },
   });
   process.stdout.write(banner);
 }

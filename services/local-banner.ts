@@ -15,6 +15,8 @@ export interface BannerFacts {
   readonly isolation: string;
   readonly services: readonly { readonly name: string; readonly ports: Readonly<Record<string, number>> }[];
   readonly admin: { readonly email: string; readonly password: string; readonly created: boolean };
+  /** Where the services' spans go: the trace file, or the collector at OTEL_EXPORTER_OTLP_ENDPOINT. */
+  readonly traces?: { readonly file: string } | { readonly collector: string };
 }
 
 /** The files the local platform appends to as it works, under DATA_DIR (created at start). */
@@ -42,11 +44,15 @@ export function startBanner(facts: BannerFacts): string {
     row('gateway', `${facts.gatewayUrl}   (OpenAPI: ${facts.gatewayUrl}/api/v1/openapi.json)`),
     ...facts.services.map((s) => row(s.name, ports(s.ports) || '(consumes orders)')),
     ...files.map(([name, file]) => row(name, file)),
+    ...(facts.traces
+      ? [row('traces', 'file' in facts.traces ? facts.traces.file : `OTLP collector at ${facts.traces.collector}`)]
+      : []),
     row('admin', `${admin}${facts.admin.created ? `   (new; kept in ${secretsFile})` : ''}`),
     '',
     'Try:',
     `  curl -s ${shellWord(`${facts.gatewayUrl}/api/v1/products?limit=3`)}`,
     `  tail -F ${files.map(([, file]) => shellWord(file)).join(' ')}`,
+    ...(facts.traces && 'file' in facts.traces ? ['  npm run trace -- <order id>   (its trace, as a waterfall)'] : []),
     '',
     'Ctrl-C stops everything.',
     '',

@@ -4,6 +4,7 @@ import { localAddressing, MAX_PORT_OFFSET, shop } from '../lib/platform';
 import { env, loadConfig } from '../lib/runtime/config';
 import { DataDirInUseError, type DataDirLock, lockDataDir } from '../lib/runtime/data-dir-lock';
 import { portInUse } from '../lib/runtime/ports';
+import { tracingConfigShape } from '../lib/runtime/tracing';
 
 /**
  * What `npm start` (bin/local.ts) reads from its environment. Every variable of a service's own schema may be set
@@ -26,6 +27,10 @@ export const localPlatformConfigShape = {
   DATABASE_URL: env.postgresUrl(),
   /** Use this Kafka instead of the event log in PostgreSQL. */
   KAFKA_BROKERS: env.kafkaBrokers(),
+  /** Where every service appends its spans without a collector. @default - DATA_DIR/traces.jsonl */
+  TRACES_FILE: tracingConfigShape.TRACES_FILE,
+  /** Send every service's spans to this collector instead of the trace file. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: tracingConfigShape.OTEL_EXPORTER_OTLP_ENDPOINT,
 };
 
 export type LocalPlatformConfig = z.infer<z.ZodObject<typeof localPlatformConfigShape>>;

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { z } from 'zod';
 import { shop } from '../lib/platform';
 import { grpcCodeName, HTTP_STATUS_OF_GRPC } from '../lib/runtime/status';
+import { tracingConfigShape } from '../lib/runtime/tracing';
 import { configShape as analytics } from '../services/analytics/config';
 import { configShape as apiGateway } from '../services/api-gateway/config';
 import { HttpOnlyError } from '../services/api-gateway/transport/errors';
@@ -53,6 +54,8 @@ describe('the README configuration reference', () => {
     analytics,
     'notification-lambda': notificationLambda,
     'notification-lambda on AWS': lambdaEnvSchema.shape,
+    // The service kit's tracing, configured by the host for every service and by the Lambda's handler.
+    'every service': tracingConfigShape,
   };
 
   /** What the README must say of a variable's default: `value`, '—' (optional, no default) or 'required'. */

@@ -28,3 +28,4 @@ export {
   orderItemSchema,
 } from './order-created';
 export { type ParseOrderEventResult, parseOrderEvent } from './parse';
+export { type DistributedTracing, withDistributedTracing } from './tracing';

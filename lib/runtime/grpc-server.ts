@@ -1,15 +1,43 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  type TextMapGetter,
+  trace,
+} from '@opentelemetry/api';
 import { HealthImplementation } from 'grpc-health-check';
 import { withCallScope } from './call-scope';
 import { isDatabaseUnavailable } from './errors';
 import type { Health } from './health';
 import type { Logger } from './logger';
-import type { ServiceMetrics } from './metrics';
+import { observeLatency, type ServiceMetrics } from './metrics';
 import { grpcCodeName, toGrpcError } from './status';
+import type { Tracing } from './tracing';
 
 const REQUEST_ID_METADATA = 'x-request-id';
+
+/** Codes that mean the server failed (OpenTelemetry's RPC conventions); the others are the caller's doing. */
+const SERVER_FAULTS = new Set<grpc.status>([
+  grpc.status.UNKNOWN,
+  grpc.status.DEADLINE_EXCEEDED,
+  grpc.status.UNIMPLEMENTED,
+  grpc.status.INTERNAL,
+  grpc.status.UNAVAILABLE,
+  grpc.status.DATA_LOSS,
+]);
+
+const metadataGetter: TextMapGetter<grpc.Metadata> = {
+  keys: (metadata) => Object.keys(metadata.getMap()),
+  get: (metadata, key) => {
+    const value = metadata.get(key)[0];
+    return typeof value === 'string' ? value : undefined;
+  },
+};
 
 /** What a handler knows about its call. */
 export interface RpcContext {
@@ -62,6 +90,8 @@ export interface GrpcServerOptions {
   readonly protoIncludeDirs: readonly string[];
   /** How often the gRPC health status re-probes dependencies. @default 5000 */
   readonly healthRefreshMs?: number;
+  /** A server span per call, a child of the caller's `traceparent` metadata. @default - no spans */
+  readonly tracing?: Tracing;
 }
 
 export interface RunningGrpcServer {
@@ -106,36 +136,56 @@ export async function startGrpcServer(
           typeof incoming === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(incoming) ? incoming : crypto.randomUUID();
         const authorization = call.metadata.get('authorization')[0];
         const bearer = typeof authorization === 'string' ? /^Bearer ([^\s]+)$/.exec(authorization)?.[1] : undefined;
-        const log = options.logger.child({ requestId, rpc: `${service}/${methodName}` });
         const cancelled = new AbortController();
         call.once('cancelled', () => cancelled.abort());
         const deadline = deadlineOf(call);
         const ctx: RpcContext = {
           requestId,
-          log,
+          log: options.logger.child({ requestId, rpc: `${service}/${methodName}` }),
           metadata: call.metadata,
           bearerToken: bearer,
           signal: cancelled.signal,
           deadline,
         };
+        const tracing = options.tracing;
+        const parent = tracing
+          ? tracing.withTracer(propagation.extract(ROOT_CONTEXT, call.metadata, metadataGetter))
+          : context.active();
+        const span = tracing?.tracer.startSpan(
+          `${service}/${methodName}`,
+          {
+            kind: SpanKind.SERVER,
+            attributes: { 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': methodName },
+          },
+          parent,
+        );
         const finish = (code: grpc.status) => {
           options.metrics.grpcServerHandled.inc({ ...labels, grpc_code: grpcCodeName(code) });
-          options.metrics.grpcServerDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+          observeLatency(options.metrics.grpcServerDuration, labels, Number(process.hrtime.bigint() - started) / 1e9);
+          if (span) {
+            span.setAttribute('rpc.grpc.status_code', code);
+            if (SERVER_FAULTS.has(code)) span.setStatus({ code: SpanStatusCode.ERROR, message: grpcCodeName(code) });
+            span.end();
+          }
         };
-        withCallScope({ signal: cancelled.signal, deadline }, () => implementation(call.request as never, ctx)).then(
-          (response) => {
-            finish(grpc.status.OK);
-            callback(null, response);
-          },
-          (error: unknown) => {
-            const mapped = toGrpcError(error);
-            if (mapped.code === grpc.status.INTERNAL) log.error({ err: error }, 'unexpected error');
-            else if (isDatabaseUnavailable(error))
-              log.warn({ err: error }, 'database unavailable; answered UNAVAILABLE');
-            finish(mapped.code);
-            callback(mapped);
-          },
-        );
+        // The answer and its logs are inside the span too, so an error logged here carries the trace id.
+        const handle = () =>
+          withCallScope({ signal: cancelled.signal, deadline }, () => implementation(call.request as never, ctx)).then(
+            (response) => {
+              finish(grpc.status.OK);
+              callback(null, response);
+            },
+            (error: unknown) => {
+              const mapped = toGrpcError(error);
+              if (mapped.code === grpc.status.INTERNAL) ctx.log.error({ err: error }, 'unexpected error');
+              else if (isDatabaseUnavailable(error))
+                ctx.log.warn({ err: error }, 'database unavailable; answered UNAVAILABLE');
+              finish(mapped.code);
+              callback(mapped);
+            },
+          );
+        if (span) context.with(trace.setSpan(parent, span), handle);
+        else void handle();
       }) as grpc.handleUnaryCall<unknown, unknown>;
     }
     server.addService(binding.definition, handlers);

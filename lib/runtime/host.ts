@@ -3,7 +3,7 @@ import { shop } from '../platform';
 import { ConfigError } from './config';
 import { type Database, PostgresDatabase } from './db';
 import { startLocalDatabase } from './embedded-postgres';
-import { type EventBus, LocalEventLog, openKafkaEventBus, PostgresEventLog } from './events';
+import { type EventBus, LocalEventLog, openKafkaEventBus, PostgresEventLog, tracedEventBus } from './events';
 import { type GrpcServerOptions, startGrpcServer } from './grpc-server';
 import { Health } from './health';
 import { listenHttp, type RunningHttpServer } from './http';
@@ -11,6 +11,7 @@ import { createLogger, type Logger } from './logger';
 import { ServiceMetrics } from './metrics';
 import { loadMigrations, migrate } from './migrate';
 import { handleShutdown, type ShutdownStep } from './shutdown';
+import { loadTracingConfig, Tracing } from './tracing';
 
 /** The variables the host itself acts on; every service's config schema may declare them. */
 export interface HostConfig {
@@ -48,8 +49,10 @@ export interface ServiceContext<C, O> {
   readonly health: Health;
   /** The service's database, migrated. Only when the definition declares one. */
   readonly db: Database;
-  /** The event bus. Only when the definition declares it. */
+  /** The event bus, traced as this service (producer and consumer spans). Only when the definition declares it. */
   readonly bus: EventBus;
+  /** The service's tracing: its tracer, for spans of its own beyond the kit's (servers, calls, the bus). */
+  readonly tracing: Tracing;
   /** What the caller gave beyond the host's own options (a clock, a logger for one adapter, ...). */
   readonly options: O;
   /** Starts a gRPC server on `port`, reported as `ports[portName]`; closed first at stop. */
@@ -73,6 +76,8 @@ export interface HostOptions {
   readonly database?: Database;
   /** The bus to use when KAFKA_BROKERS is not set (the local platform's shared log); not closed by stop(). */
   readonly eventBus?: EventBus;
+  /** The service's tracing, used instead of one configured from `env` (tests); shut down by stop(). */
+  readonly tracing?: Tracing;
 }
 
 export type StartOptions<O extends object = object> = HostOptions & Partial<O>;
@@ -133,6 +138,7 @@ async function launch<C extends HostConfig, O extends object, X extends object>(
   options: StartOptions<O>,
 ): Promise<Launched<X>> {
   const config = definition.config(options.env);
+  const tracing = options.tracing ?? new Tracing({ service: definition.name, config: loadTracingConfig(options.env) });
   const logger = options.logger ?? createLogger({ service: definition.name, level: config.LOG_LEVEL });
   const listenHost = options.host ?? '0.0.0.0';
   const health = new Health(logger, { timeoutMs: definition.healthTimeoutMs?.(config) });
@@ -153,6 +159,8 @@ async function launch<C extends HostConfig, O extends object, X extends object>(
     ...[...resources].reverse(),
   ];
   const onStop = (name: string, run: () => Promise<void> | void) => resources.push({ name, run: async () => run() });
+  // Released last: the spans of everything stopped before it are exported.
+  onStop('flush traces', () => tracing.shutdown());
   let metrics: ServiceMetrics | undefined;
   const missing = (what: string) => () => {
     throw new Error(`${definition.name} uses ${what} but its definition does not declare it`);
@@ -178,7 +186,7 @@ async function launch<C extends HostConfig, O extends object, X extends object>(
     let busKind: string | undefined;
     if (definition.eventBus) {
       const opened = await openBus(config, definition.name, options, logger, url);
-      bus = opened.bus;
+      bus = tracedEventBus(opened.bus, tracing, opened.kind === 'kafka' ? 'kafka' : 'shopfront_event_log');
       busKind = opened.kind;
       if (opened.owned) onStop('close event bus', () => opened.bus.close());
       health.add('event-bus', () => opened.bus.ping());
@@ -198,18 +206,19 @@ async function launch<C extends HostConfig, O extends object, X extends object>(
       get bus() {
         return bus ?? missing('an event bus')();
       },
+      tracing,
       options: options as unknown as O,
       serveGrpc: async (portName, port, grpcOptions) => {
         const server = await startGrpcServer(
           port,
-          { ...grpcOptions, logger, metrics: context.metrics, health },
+          { ...grpcOptions, logger, metrics: context.metrics, health, tracing },
           listenHost,
         );
         servers.push({ name: portName, close: () => server.close() });
         ports[portName] = server.port;
       },
       serveHttp: async (portName, port, app) => {
-        const server = await listenHttp(app, port, listenHost);
+        const server = await listenHttp(app, port, listenHost, tracing);
         servers.push({ name: portName, close: () => server.close() });
         ports[portName] = server.port;
         return server;

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import express, { type Express as Application, type NextFunction, type Request, type Response } from 'express';
 import type { Health } from './health';
 import type { Logger } from './logger';
-import type { ServiceMetrics } from './metrics';
+import { observeLatency, type ServiceMetrics } from './metrics';
+import { activeTraceIds } from './trace-ids';
+import { extractTraceContext, type Tracing } from './tracing';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -23,6 +26,45 @@ export interface HttpAppOptions {
   readonly health: Health;
 }
 
+/** The matched route template, never the raw path, so ids do not explode label cardinality. */
+function routeTemplate(req: Request): string {
+  return req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+}
+
+/** Probes and scrapes: frequent, always the same, and in no one's request. */
+const UNTRACED_PATHS = new Set(['/livez', '/readyz', '/metrics']);
+
+/**
+ * A server span around every request but probes and scrapes, a child of the caller's `traceparent` (a missing or
+ * malformed one starts a new trace); the request runs inside it, so its logs, metrics and outgoing calls join it.
+ */
+function traced(app: Application, tracing: Tracing) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const pathname = query < 0 ? url : url.slice(0, query);
+    if (UNTRACED_PATHS.has(pathname)) {
+      app(req, res);
+      return;
+    }
+    const method = req.method ?? 'GET';
+    const parent = tracing.withTracer(extractTraceContext(req.headers));
+    const span = tracing.tracer.startSpan(
+      method,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': pathname } },
+      parent,
+    );
+    res.once('close', () => {
+      const route = routeTemplate(req as Request);
+      span.updateName(`${method} ${route}`);
+      span.setAttributes({ 'http.route': route, 'http.response.status_code': res.statusCode });
+      if (res.statusCode >= 500 || !res.writableFinished) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    });
+    context.with(trace.setSpan(parent, span), () => app(req, res));
+  };
+}
+
 /**
  * An express app with what every service's HTTP side needs: a request id (taken from `x-request-id`
  * when well-formed, else generated, echoed back), a child logger per request, RED metrics by route
@@ -38,13 +80,14 @@ export function createHttpApp(options: HttpAppOptions): Application {
     req.log = options.logger.child({ requestId: req.id });
     res.setHeader(REQUEST_ID_HEADER, req.id);
     const started = process.hrtime.bigint();
+    // Taken now, inside the request's span: 'finish' may fire outside it.
+    const trace = activeTraceIds();
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      // The matched route template, never the raw path, so ids do not explode label cardinality.
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const route = routeTemplate(req);
       const labels = { method: req.method, route, status_code: String(res.statusCode) };
       options.metrics.httpRequests.inc(labels);
-      options.metrics.httpDuration.observe(labels, seconds);
+      observeLatency(options.metrics.httpDuration, labels, seconds, trace);
       if (!req.path.startsWith('/livez') && !req.path.startsWith('/readyz') && req.path !== '/metrics') {
         req.log.info({ method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
       }
@@ -72,10 +115,15 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
-export async function listenHttp(app: Application, port: number, host = '0.0.0.0'): Promise<RunningHttpServer> {
+export async function listenHttp(
+  app: Application,
+  port: number,
+  host = '0.0.0.0',
+  tracing?: Tracing,
+): Promise<RunningHttpServer> {
   // Slow or idle clients cannot hold sockets forever: the header and request timeouts below are enforced by a
   // sweep every connectionsCheckingInterval (Node's default, 30 s, would let a slowloris client stay 40 s).
-  const server = createServer({ connectionsCheckingInterval: 1000 }, app);
+  const server = createServer({ connectionsCheckingInterval: 1000 }, tracing ? traced(app, tracing) : app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

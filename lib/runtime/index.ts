@@ -16,3 +16,6 @@ export * from './metrics';
 export * from './migrate';
 export * from './shutdown';
 export * from './status';
+export * from './trace-file';
+export * from './trace-ids';
+export * from './tracing';

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { activeTraceIds } from './trace-ids';
 
 export type { Logger } from 'pino';
 
@@ -32,7 +33,10 @@ export interface LoggerOptions {
   readonly destination?: pino.DestinationStream;
 }
 
-/** One JSON logger per service; request loggers are children carrying the request id. */
+/**
+ * One JSON logger per service; request loggers are children carrying the request id, and every line written inside
+ * a span carries its trace_id and span_id.
+ */
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
@@ -41,6 +45,7 @@ export function createLogger(options: LoggerOptions): Logger {
       redact: { paths: REDACTED, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      mixin: () => activeTraceIds() ?? {},
     },
     // Synchronous to stdout: a line is in the pipe before the next statement runs, so the last lines of a process
     // that exits (a failed start, the end of a shutdown) are never lost behind a full pipe.

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { MAX_UNIT_PRICE, ORDER_LINE_LIMITS } from '../../lib/contracts/order-lines';
 import { TOPIC_ORDERS } from '../../lib/platform';
 import type { DeliveredMessage, Subscription } from '../../lib/runtime';
+import { findTraceIds, parseTraceLines } from '../../scripts/trace-view';
 import type { RunningPlatform } from './platform';
 import { ADMIN } from './platform';
 
@@ -493,6 +494,42 @@ export function platformContract(platform: () => RunningPlatform): void {
       const all = await jsonLines(notifications);
       const ours = all.filter((l) => String(l.recipient).endsWith(`.${suffix}@example.com`));
       expect(ours.map((l) => l.orderId)).toEqual([confirmed.id]);
+    });
+
+    it('follows the confirmed order in one trace from the gateway to both consumers, and its log lines carry it', async () => {
+      const file = path.join(platform().dataDir, 'traces.jsonl');
+      const everyHop = ['api-gateway', 'order-service', 'product-service', 'payment-service'];
+      const consumers = ['notification-lambda', 'analytics'];
+      const trace = await eventually('spans of the order from every service in traces.jsonl', async () => {
+        const { spans } = parseTraceLines(await readFile(file, 'utf8').catch(() => ''));
+        const [traceId] = findTraceIds(spans, confirmed.id);
+        const inTrace = spans.filter((s) => s.traceId === traceId);
+        const services = new Set(inTrace.map((s) => s.service));
+        return [...everyHop, ...consumers].every((s) => services.has(s)) ? inTrace : undefined;
+      });
+      // One root, the gateway's request; every other span hangs under a span of the same trace.
+      const ids = new Set(trace.map((s) => s.spanId));
+      const roots = trace.filter((s) => !s.parentSpanId || !ids.has(s.parentSpanId));
+      expect(roots.map((s) => [s.service, s.name])).toEqual([['api-gateway', 'POST /api/v1/orders']]);
+      // gRPC to gRPC: each peer's server span is the child of order-service's call to it.
+      for (const [peer, service, method] of [
+        ['product-service', 'shopfront.product.v1.ProductService', 'ReserveStock'],
+        ['payment-service', 'shopfront.payment.v1.PaymentService', 'Charge'],
+      ] as const) {
+        const served = trace.find((s) => s.service === peer && s.name === `${service}/${method}`);
+        const caller = trace.find((s) => s.spanId === served?.parentSpanId);
+        expect([caller?.service, caller?.name]).toEqual(['order-service', `${peer}/${method}`]);
+      }
+      for (const consumer of consumers) {
+        const processed = trace.find((s) => s.service === consumer && s.name === `process ${TOPIC_ORDERS}`);
+        const sent = trace.find((s) => s.spanId === processed?.parentSpanId);
+        expect([sent?.service, sent?.name]).toEqual(['order-service', `send ${TOPIC_ORDERS}`]);
+      }
+      expect(trace.filter((s) => s.error)).toEqual([]);
+      const traceId = trace[0]?.traceId;
+      expect(
+        platform().notificationLogs.filter((l) => l.orderId === confirmed.id && l.trace_id === traceId),
+      ).not.toEqual([]);
     });
 
     it('closes an analytics window with the count, revenue and unique users of the confirmed orders', async () => {

@@ -99,6 +99,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
         DATABASE_URL: url,
         KAFKA_BROKERS: kafkaBrokers,
         DATA_DIR: dataDir,
+        TRACES_FILE: path.join(dataDir, 'traces.jsonl'),
         LOG_LEVEL: 'silent',
         PASSWORD_HASH_MEMORY_KIB: '4096',
       },

@@ -4,3 +4,4 @@ export * from './local-log';
 export * from './open-kafka';
 export * from './postgres-log';
 export * from './standalone';
+export * from './traced';

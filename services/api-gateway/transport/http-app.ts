@@ -61,10 +61,12 @@ export const KIT_ROUTES: readonly RouteDoc[] = [
     method: 'get',
     path: '/metrics',
     operationId: 'metrics',
-    summary: 'Prometheus metrics',
+    summary: 'Prometheus metrics, with trace exemplars',
     tag: 'operations',
     access: 'public',
-    responses: { 200: { description: 'metrics', schema: MetricsText, contentType: 'text/plain' } },
+    responses: {
+      200: { description: 'metrics', schema: MetricsText, contentType: 'application/openmetrics-text' },
+    },
   },
 ];
 

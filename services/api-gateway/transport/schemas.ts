@@ -244,7 +244,9 @@ export const OpenApiDocument = z.looseObject({
   paths: z.record(z.string(), z.record(z.string(), z.unknown())),
 });
 
-export const MetricsText = z.string().describe('Prometheus text exposition format');
+export const MetricsText = z
+  .string()
+  .describe('OpenMetrics text exposition (latency buckets carry the trace_id of a request as exemplar)');
 
 // ---- errors ----
 

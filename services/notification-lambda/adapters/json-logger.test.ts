@@ -1,3 +1,5 @@
+import { context, trace } from '@opentelemetry/api';
+import { loadTracingConfig, Tracing } from '../../../lib/runtime/tracing';
 import { createJsonLogger } from './json-logger';
 
 describe('createJsonLogger', () => {
@@ -28,5 +30,20 @@ describe('createJsonLogger', () => {
     const logger = createJsonLogger({ service: 's', write: (line) => lines.push(line) });
     logger.error('boom', { level: 'info', msg: 'fine' });
     expect(JSON.parse(lines[0] ?? '')).toMatchObject({ level: 'error', msg: 'boom' });
+  });
+
+  it('writes the trace and span ids on a line written inside a span, and none outside', () => {
+    const lines: string[] = [];
+    const logger = createJsonLogger({ service: 's', write: (line) => lines.push(line) });
+    const tracing = new Tracing({ service: 'notification-lambda', config: loadTracingConfig({}) });
+    const span = tracing.tracer.startSpan('process orders');
+    context.with(trace.setSpan(context.active(), span), () => logger.info('sent'));
+    logger.info('outside');
+    span.end();
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({
+      trace_id: span.spanContext().traceId,
+      span_id: span.spanContext().spanId,
+    });
+    expect(JSON.parse(lines[1] ?? '')).not.toHaveProperty('trace_id');
   });
 });

@@ -17,9 +17,11 @@ export interface RecordSpec {
   readonly partition?: number;
   readonly offset: number;
   readonly payload: RecordPayload;
+  /** Kafka headers, sent as Lambda delivers them: one object per header, its value as a list of bytes. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
-const mskRecord = ({ partition = 0, offset, payload }: RecordSpec): MSKRecord => ({
+const mskRecord = ({ partition = 0, offset, payload, headers = {} }: RecordSpec): MSKRecord => ({
   topic: TOPIC,
   partition,
   offset,
@@ -27,7 +29,7 @@ const mskRecord = ({ partition = 0, offset, payload }: RecordSpec): MSKRecord =>
   timestampType: 'CREATE_TIME',
   key: Buffer.from(`key-${offset}`).toString('base64'),
   value: Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)).toString('base64'),
-  headers: [],
+  headers: Object.entries(headers).map(([name, value]) => ({ [name]: [...Buffer.from(value, 'latin1')] })),
 });
 
 /** An MSK event as Lambda delivers it: records grouped under "<topic>-<partition>", values base64. */

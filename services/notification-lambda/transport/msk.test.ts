@@ -1,3 +1,6 @@
+import { SpanKind } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
+import { loadTracingConfig, Tracing } from '../../../lib/runtime/tracing';
 import { InMemoryDeliveryRecords } from '../adapters/in-memory-delivery-records';
 import type { ClaimOutcome, DeliveryRecords } from '../domain/ports';
 import { FakeClock } from '../test-support/clock';
@@ -117,5 +120,68 @@ describe('MSK handler', () => {
       duplicates: 1,
       failed: 1,
     });
+  });
+});
+
+describe('MSK handler, traced', () => {
+  const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const producer = (span: string) => `00-${TRACE_ID}-${span}-01`;
+
+  async function invoke(specs: Parameters<typeof mskEvent>[0]) {
+    const exporter = new InMemorySpanExporter();
+    const tracing = new Tracing({ service: 'notification-lambda', config: loadTracingConfig({}), exporter });
+    const clock = new FakeClock();
+    const notifier = new RecordingNotifier();
+    const handler = createMskHandler({
+      notifier,
+      deliveryRecords: new InMemoryDeliveryRecords(clock.now),
+      logger: new CapturingLogger(),
+      now: clock.now,
+      tracing,
+    });
+    const response = await handler(mskEvent(specs), { getRemainingTimeInMillis: () => 30_000 });
+    // The handler exported before it returned: nothing is left to flush.
+    return { response, spans: exporter.getFinishedSpans(), notifier };
+  }
+
+  it('decodes the trace context headers Lambda gives as byte lists', () => {
+    const [record] = decodeMskEvent(
+      mskEvent([{ offset: 1, payload: 'x', headers: { traceparent: producer('00f067aa0ba902b7'), 'ce-id': 'e1' } }]),
+    );
+    expect(record?.traceHeaders).toEqual({ traceparent: producer('00f067aa0ba902b7') });
+  });
+
+  it("continues the producer's trace for a batch of one record", async () => {
+    const { spans, response } = await invoke([
+      { offset: 1, payload: orderEvent('a'), headers: { traceparent: producer('00f067aa0ba902b7') } },
+    ]);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(spans).toHaveLength(1);
+    expect(spans[0]?.spanContext().traceId).toBe(TRACE_ID);
+    expect(spans[0]?.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
+    expect(spans[0]?.kind).toBe(SpanKind.CONSUMER);
+  });
+
+  it('links a batch to every traced record, and starts its own trace', async () => {
+    const { spans } = await invoke([
+      { offset: 1, payload: orderEvent('a'), headers: { traceparent: producer('00f067aa0ba902b7') } },
+      { offset: 2, payload: orderEvent('b'), headers: { traceparent: producer('00f067aa0ba902b8') } },
+      { offset: 3, payload: orderEvent('c') },
+    ]);
+    expect(spans[0]?.parentSpanContext).toBeUndefined();
+    expect(spans[0]?.links.map((l) => l.context.spanId)).toEqual(['00f067aa0ba902b7', '00f067aa0ba902b8']);
+    expect(spans[0]?.attributes['messaging.batch.message_count']).toBe(3);
+  });
+
+  it.each([
+    ['malformed', { traceparent: 'not-a-traceparent' }],
+    ['missing', {}],
+  ])('notifies a record whose traceparent is %s, in a new trace', async (_, headers) => {
+    const { spans, response, notifier } = await invoke([{ offset: 1, payload: orderEvent('a'), headers }]);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(notifier.sent).toHaveLength(1);
+    expect(spans[0]?.parentSpanContext).toBeUndefined();
+    expect(spans[0]?.links).toEqual([]);
+    expect(spans[0]?.spanContext().traceId).not.toBe(TRACE_ID);
   });
 });

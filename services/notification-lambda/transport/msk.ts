@@ -1,6 +1,8 @@
-import type { Context, MSKEvent } from 'aws-lambda';
+import { type Link, context as otel, SpanKind, trace } from '@opentelemetry/api';
+import type { Context, MSKEvent, MSKRecordHeader } from 'aws-lambda';
+import { endSpanWithError, extractTraceContext, type Tracing } from '../../../lib/runtime/tracing';
 import type { DeliveryRecords, Logger, Notifier } from '../domain/ports';
-import { type BatchRecord, processBatch, type RecordFailure } from '../domain/process-batch';
+import { type BatchRecord, type BatchSummary, processBatch, type RecordFailure } from '../domain/process-batch';
 
 /**
  * Partial batch response of a Kafka (MSK or self-managed) event source mapping with ReportBatchItemFailures.
@@ -23,7 +25,22 @@ export interface KafkaBatchResponse {
 /** A decoded MSK record, remembering the `records` key Lambda wants back in `itemIdentifier.partition`. */
 export interface MskBatchRecord extends BatchRecord {
   readonly partitionKey: string;
+  /** The record's W3C trace context headers (`traceparent`, `tracestate`), decoded. */
+  readonly traceHeaders: Readonly<Record<string, string>>;
 }
+
+const TRACE_HEADERS = new Set(['traceparent', 'tracestate']);
+
+/** Lambda gives each Kafka header as a list of byte values; only the trace context ones are decoded. */
+const traceHeadersOf = (headers: readonly MSKRecordHeader[] | undefined): Record<string, string> => {
+  const decoded: Record<string, string> = {};
+  for (const header of headers ?? []) {
+    for (const [name, bytes] of Object.entries(header)) {
+      if (TRACE_HEADERS.has(name) && Array.isArray(bytes)) decoded[name] = Buffer.from(bytes).toString('latin1');
+    }
+  }
+  return decoded;
+};
 
 export const decodeMskEvent = (event: MSKEvent): MskBatchRecord[] =>
   Object.entries(event.records ?? {}).flatMap(([partitionKey, records]) =>
@@ -33,6 +50,7 @@ export const decodeMskEvent = (event: MSKEvent): MskBatchRecord[] =>
       partition: record.partition,
       offset: record.offset,
       value: Buffer.from(record.value ?? '', 'base64'),
+      traceHeaders: traceHeadersOf(record.headers),
     })),
   );
 
@@ -55,7 +73,38 @@ export interface MskHandlerDeps {
   readonly logger: Logger;
   /** @default - the system clock */
   readonly now?: () => Date;
+  /** A consumer span per invocation, exported before the invocation returns. @default - no spans */
+  readonly tracing?: Tracing;
 }
+
+/**
+ * The invocation's consumer span: linked to the context of every record that carries one (a batch joins many
+ * traces), and the child of it when the batch holds a single record, so one order is one trace. A record whose
+ * `traceparent` is missing or malformed adds no link; nothing fails.
+ */
+const startInvocationSpan = (tracing: Tracing, records: readonly MskBatchRecord[]) => {
+  const contexts = records.map((record) => extractTraceContext(record.traceHeaders));
+  const links: Link[] = contexts.flatMap((extracted) => {
+    const span = trace.getSpanContext(extracted);
+    return span ? [{ context: span }] : [];
+  });
+  const parent = tracing.withTracer(contexts.length === 1 && contexts[0] ? contexts[0] : otel.active());
+  const span = tracing.tracer.startSpan(
+    `process ${records[0]?.topic ?? 'batch'}`,
+    {
+      kind: SpanKind.CONSUMER,
+      links,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'process',
+        'messaging.batch.message_count': records.length,
+        'faas.trigger': 'pubsub',
+      },
+    },
+    parent,
+  );
+  return { span, active: trace.setSpan(parent, span) };
+};
 
 /** Without a Lambda context (local mode), claims hold this long. */
 export const DEFAULT_LEASE_MS = 60_000;
@@ -75,7 +124,21 @@ export const createMskHandler = (deps: MskHandlerDeps): MskHandler => {
     const remainingMs = context?.getRemainingTimeInMillis() ?? DEFAULT_LEASE_MS;
     const leaseExpiresAt = new Date(now().getTime() + remainingMs + LEASE_MARGIN_MS);
     const records = decodeMskEvent(event);
-    const summary = await processBatch(records, { ...deps, leaseExpiresAt });
+    const traced = deps.tracing ? startInvocationSpan(deps.tracing, records) : undefined;
+    let summary: BatchSummary<MskBatchRecord>;
+    try {
+      summary = await (traced
+        ? otel.with(traced.active, () => processBatch(records, { ...deps, leaseExpiresAt }))
+        : processBatch(records, { ...deps, leaseExpiresAt }));
+    } catch (error) {
+      if (traced) endSpanWithError(traced.span, error);
+      await deps.tracing?.flush();
+      throw error;
+    }
+    traced?.span.setAttribute('shopfront.records.failed', summary.failures.length);
+    traced?.span.end();
+    // A frozen Lambda exports nothing: the spans leave before the invocation returns.
+    await deps.tracing?.flush();
     deps.logger.info('batch processed', {
       records: records.length,
       sent: summary.sent,

@@ -1,4 +1,5 @@
 import type { Database, Queryable } from '../../../lib/runtime/db';
+import { traceHeaders } from '../../../lib/runtime/tracing';
 import type {
   ChargeState,
   CursorPosition,
@@ -292,10 +293,19 @@ export class PostgresOrderStore implements OrderStore {
     }
     if (event) {
       const at = params.length;
-      params.push(event.id, event.key, event.type, event.payload);
+      // The trace the event is written in (the CreateOrder call) goes with it, for the relay to continue.
+      const traced = traceHeaders();
+      params.push(
+        event.id,
+        event.key,
+        event.type,
+        event.payload,
+        traced.traceparent ?? null,
+        traced.tracestate ?? null,
+      );
       parts.push(`published AS (
-         INSERT INTO outbox (id, message_key, event_type, payload)
-         SELECT $${at + 1}, $${at + 2}, $${at + 3}, $${at + 4} FROM o
+         INSERT INTO outbox (id, message_key, event_type, payload, traceparent, tracestate)
+         SELECT $${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6} FROM o
          RETURNING id)`);
     }
     const updated = await this.db.query<OrderRow & { items: ItemRow[] | null }>(

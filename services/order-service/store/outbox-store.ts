@@ -6,6 +6,9 @@ export interface OutboxRow {
   readonly key: string;
   readonly type: string;
   readonly payload: string;
+  /** The W3C trace context the event was written in, when it was written in one. */
+  readonly traceparent?: string;
+  readonly tracestate?: string;
 }
 
 export interface OutboxStats {
@@ -45,6 +48,8 @@ export class PostgresOutboxStore implements OutboxStore {
       message_key: string;
       event_type: string;
       payload: string;
+      traceparent: string | null;
+      tracestate: string | null;
     }>(
       `UPDATE outbox SET claimed_by = $1, claimed_until = now() + $2::integer * interval '1 millisecond',
          attempts = attempts + 1
@@ -57,11 +62,19 @@ export class PostgresOutboxStore implements OutboxStore {
              WHERE e.message_key = o.message_key AND e.published_at IS NULL AND e.seq < o.seq)
          ORDER BY o.seq LIMIT $3
          FOR UPDATE SKIP LOCKED)
-       RETURNING seq, id, message_key, event_type, payload`,
+       RETURNING seq, id, message_key, event_type, payload, traceparent, tracestate`,
       [owner, claimMs, limit],
     );
     return claimed.rows
-      .map((r) => ({ seq: Number(r.seq), id: r.id, key: r.message_key, type: r.event_type, payload: r.payload }))
+      .map((r) => ({
+        seq: Number(r.seq),
+        id: r.id,
+        key: r.message_key,
+        type: r.event_type,
+        payload: r.payload,
+        ...(r.traceparent ? { traceparent: r.traceparent } : {}),
+        ...(r.tracestate ? { tracestate: r.tracestate } : {}),
+      }))
       .sort((a, b) => a.seq - b.seq);
   }
 

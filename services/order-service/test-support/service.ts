@@ -11,6 +11,7 @@ import type { StartedService } from '../../../lib/runtime/host';
 import { createLogger, type Logger } from '../../../lib/runtime/logger';
 import { ERROR_FIELD_KEY, ERROR_REASON_KEY } from '../../../lib/runtime/status';
 import type { TestDatabase } from '../../../lib/runtime/test-support/postgres';
+import type { Tracing } from '../../../lib/runtime/tracing';
 import { start } from '../main';
 import type { FakePaymentService, FakeProductService } from './fake-peers';
 import { TEST_JWT_SECRET } from './tokens';
@@ -42,12 +43,13 @@ export function testEnv(
 export function startOnDatabase(
   database: TestDatabase | string,
   peers: { product: FakeProductService; payment: FakePaymentService },
-  options: { bus?: EventBus; env?: Record<string, string | undefined>; logger?: Logger } = {},
+  options: { bus?: EventBus; env?: Record<string, string | undefined>; logger?: Logger; tracing?: Tracing } = {},
 ): Promise<StartedService> {
   const url = typeof database === 'string' ? database : database.url;
   return start({
     env: testEnv(peers, { ...options.env, DATABASE_URL: url }),
     eventBus: options.bus,
+    tracing: options.tracing,
     logger: options.logger ?? silentLogger(),
     host: '127.0.0.1',
   });

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
+import { context } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import {
   type CreateOrderRequest,
   FailureField,
@@ -10,6 +12,7 @@ import { parseOrderEvent } from '../../../lib/events';
 import { LocalEventLog } from '../../../lib/runtime/events';
 import type { StartedService } from '../../../lib/runtime/host';
 import { freshDatabase, type TestDatabase } from '../../../lib/runtime/test-support/postgres';
+import { extractTraceContext, loadTracingConfig, Tracing } from '../../../lib/runtime/tracing';
 import { FakePaymentService, FakeProductService } from '../test-support/fake-peers';
 import { failure, OrderApi, silentLogger, startOnDatabase, until } from '../test-support/service';
 import { expiredToken, newUser, TEST_JWT_SECRET, type TestUser, tokenOf, unsignedToken } from '../test-support/tokens';
@@ -78,6 +81,62 @@ describe('order-service gRPC API (real sockets, generated client, fake peers, a 
         items: [{ productId: mug, quantity: 2, unitPrice: { amount: 1250, currency: 'EUR' } }],
         total: { amount: 2500, currency: 'EUR' },
         createdAt: order.createdAt,
+      });
+    });
+
+    describe("the order's trace, from the call to the published event", () => {
+      const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const CALLER = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
+      const traceOf = (traceparent: unknown) => /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(String(traceparent));
+
+      const recordingTo = (exporter: InMemorySpanExporter) =>
+        new Tracing({ service: 'order-service', config: loadTracingConfig({}), exporter });
+
+      const publishedFor = async (orderId: string) => {
+        await until(() => bus.records('orders').some((r) => r.key === orderId));
+        const record = bus.records('orders').find((r) => r.key === orderId);
+        return { record, event: JSON.parse(record?.value ?? '{}') as Record<string, unknown> };
+      };
+
+      it("stores the call's trace with the event and publishes it in the event and in the record's headers", async () => {
+        const order = await context.with(extractTraceContext({ traceparent: CALLER }), () =>
+          api.create(request(), aliceToken),
+        );
+        const { record, event } = await publishedFor(order.id);
+        // The event keeps the context it was created in (order-service's span of CreateOrder), ...
+        const created = traceOf(event.traceparent);
+        expect(created?.[1]).toBe(TRACE_ID);
+        expect(event.traceparent).not.toBe(CALLER);
+        // ... the record carries its publication's (the relay's producer span), in the same trace.
+        const published = traceOf(record?.headers.traceparent);
+        expect(published?.[1]).toBe(TRACE_ID);
+        expect(published?.[2]).not.toBe(created?.[2]);
+        expect(parseOrderEvent(record?.value)).toMatchObject({ ok: true, event: { id: event.id } });
+      });
+
+      it('names the order on the span of the call that created it, also when it failed', async () => {
+        const exporter = new InMemorySpanExporter();
+        const traced = await startOnDatabase(database, { product, payment }, { bus, tracing: recordingTo(exporter) });
+        const client = new OrderApi(traced.ports.grpc);
+        try {
+          const order = await client.create(request({ paymentToken: 'tok_chargeDeclined' }), aliceToken);
+          expect(order.status).toBe(OrderStatus.ORDER_STATUS_FAILED);
+          await until(() => exporter.getFinishedSpans().some((s) => s.attributes['shopfront.order.id'] === order.id));
+          const span = exporter.getFinishedSpans().find((s) => s.attributes['shopfront.order.id'] === order.id);
+          expect(span?.name).toBe('shopfront.order.v1.OrderService/CreateOrder');
+        } finally {
+          client.close();
+          await traced.stop();
+        }
+      });
+
+      it('starts a trace of its own for a call without one, and the event carries it', async () => {
+        const order = await api.create(request(), aliceToken);
+        const { record, event } = await publishedFor(order.id);
+        const created = traceOf(event.traceparent);
+        expect(created?.[1]).toMatch(/^(?!0{32})[0-9a-f]{32}$/);
+        expect(created?.[1]).not.toBe(TRACE_ID);
+        expect(traceOf(record?.headers.traceparent)?.[1]).toBe(created?.[1]);
       });
     });
 

@@ -127,6 +127,29 @@ export function describeOutboxRelayContract(name: string, harness: RelayHarness)
       expect(messages[0]?.headers).toMatchObject({ 'ce-id': ids[0], 'ce-type': 'com.shopfront.order.created.v1' });
     });
 
+    it('publishes the trace context stored with an event in its headers and as its distributed-tracing extension', async () => {
+      const [traced, untraced] = await addEvents(['order-traced', 'order-untraced']);
+      const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      await db.query('UPDATE outbox SET traceparent = $2, tracestate = $3 WHERE id = $1', [
+        traced,
+        traceparent,
+        'vendor=1',
+      ]);
+      await relay().relayOnce();
+      const [first, second] = await readTopic();
+      expect(first?.headers).toMatchObject({ 'ce-id': traced, traceparent, tracestate: 'vendor=1' });
+      expect(JSON.parse(first?.value ?? '{}')).toEqual({
+        id: traced,
+        key: 'order-traced',
+        n: 0,
+        traceparent,
+        tracestate: 'vendor=1',
+      });
+      // An event written outside any trace goes out exactly as it was written.
+      expect(second?.headers).not.toHaveProperty('traceparent');
+      expect(second?.value).toBe(JSON.stringify({ id: untraced, key: 'order-untraced', n: 1 }));
+    });
+
     it('keeps the events while the bus is away, then publishes each once, in order, when it is back', async () => {
       const flaky = new FlakyBus(harness.bus());
       flaky.failing = true;

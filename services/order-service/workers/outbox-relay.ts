@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { withDistributedTracing } from '../../../lib/events';
 import type { EventBus } from '../../../lib/runtime/events';
 import { withTimeout } from '../../../lib/runtime/health';
 import type { Logger } from '../../../lib/runtime/logger';
@@ -116,11 +117,18 @@ export class OutboxRelay {
       await withTimeout(
         this.options.bus.publish(
           this.options.topic,
-          rows.map((r) => ({
-            key: r.key,
-            value: r.payload,
-            headers: { 'ce-id': r.id, 'ce-type': r.type, 'content-type': 'application/cloudevents+json' },
-          })),
+          rows.map((r) => {
+            // The context the event was written in: the bus continues its trace from it, and the event keeps it.
+            const created = {
+              ...(r.traceparent ? { traceparent: r.traceparent } : {}),
+              ...(r.tracestate ? { tracestate: r.tracestate } : {}),
+            };
+            return {
+              key: r.key,
+              value: withDistributedTracing(r.payload, created),
+              headers: { 'ce-id': r.id, 'ce-type': r.type, 'content-type': 'application/cloudevents+json', ...created },
+            };
+          }),
         ),
         this.options.publishTimeoutMs ?? 10_000,
         `publishing to ${this.options.topic} did not finish in time`,
