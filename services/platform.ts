@@ -14,6 +14,7 @@ import { notificationLambda } from './notification-lambda/main';
 import { orderService } from './order-service/main';
 import { paymentService } from './payment-service/main';
 import { productService } from './product-service/main';
+import { storefront } from './storefront/main';
 import { userService } from './user-service/main';
 
 type Variables = Record<string, string | undefined>;
@@ -39,6 +40,7 @@ const DEFINITIONS: readonly PlatformService[] = [
   entry(notificationLambda),
   entry(analytics),
   entry(apiGateway),
+  entry(storefront),
 ];
 
 /** Every component of the catalog, each after the peers it calls (a caller's wiring needs its peers' ports). */

@@ -11,7 +11,7 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { KUBERNETES_NAMESPACE, type PlatformQuery, resourceName, shop } from '../../lib/platform';
+import { KUBERNETES_NAMESPACE, needsCloudIdentity, type PlatformQuery, resourceName, shop } from '../../lib/platform';
 import { KafkaCluster } from './constructs/kafka-cluster';
 import { pascal } from './constructs/names';
 import { privateBucket } from './constructs/private-bucket';
@@ -146,7 +146,8 @@ export class DataStack extends PlatformStack {
     };
     this.identities = new ServiceIdentities(this, 'ServiceIdentities', {
       namespace: KUBERNETES_NAMESPACE,
-      services: catalog.containers,
+      // A service that reads no secret and uses no topic gets no role: its ServiceAccount carries no identity.
+      services: catalog.containers.filter(needsCloudIdentity),
       resources,
     });
     this.externalSecretsRole = podIdentityRole(

@@ -1,0 +1,14 @@
+import type { Config } from 'jest';
+import base from './jest.config';
+
+// The browser tier (`npm run test:browser`): the pages in Debian's Chromium against the whole local platform, on the
+// same embedded PostgreSQL as the unit tests. scripts/browser-tests.sh installs Chromium first.
+const config: Config = {
+  ...base,
+  testMatch: ['**/*.browser.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/cdk\\.out/', '/dist/'],
+  maxWorkers: 1,
+  testTimeout: 180_000,
+};
+
+export default config;
