@@ -1,3 +1,9 @@
+/**
+ * Loaded through ts-node, as jest.integration.config.ts is: Node 24's native TypeScript loading does not resolve the
+ * extensionless './jest.config'.
+ * @jest-config-loader ts-node
+ * @jest-config-loader-options {"transpileOnly": true}
+ */
 import type { Config } from 'jest';
 import base from './jest.config';
 

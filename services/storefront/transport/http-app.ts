@@ -65,8 +65,9 @@ export function createStorefrontApp(deps: StorefrontAppDeps): Express {
       // The gateway sees the same Host and path the browser sent; it sets its own headers on the answer.
       changeOrigin: false,
       xfwd: true,
+      // The gateway's answer is bounded; the browser's own socket is not given a timeout per request, which would add a
+      // listener to a kept-alive socket on every request passed through it.
       proxyTimeout: deps.proxyTimeoutMs,
-      timeout: deps.proxyTimeoutMs,
       on: {
         error: (error: Error, req: IncomingMessage, res: ServerResponse | unknown) => {
           const code = (error as NodeJS.ErrnoException).code;

@@ -76,13 +76,13 @@ export function Catalogue() {
                 <button
                   type="button"
                   disabled={p.stock === 0}
-                  aria-label={`Add ${p.name} to cart`}
                   onClick={() => {
                     addToCart({ productId: p.id, name: p.name, unitPrice: p.price }, 1);
                     setAdded(p.name);
                   }}
                 >
-                  Add to cart
+                  {/* The visible words first, so speech input ("click Add to cart") finds the button. */}
+                  Add to cart<span class="visually-hidden">: {p.name}</span>
                 </button>
               </li>
             ))}
