@@ -11,7 +11,15 @@ import * as path from 'node:path';
 import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
 import { shop } from '../lib/platform';
-import { GATEWAY, percentile, platformPssMiB, rssMiB, startPlatformProcess } from './platform';
+import {
+  databaseWork,
+  GATEWAY,
+  localDatabaseUrl,
+  percentile,
+  platformPssMiB,
+  rssMiB,
+  startPlatformProcess,
+} from './platform';
 
 const CONNECTIONS = Number(process.env.BENCH_ORDER_CONNECTIONS ?? 50);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);
@@ -82,6 +90,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 20; i++)
       await json('POST', '/api/v1/orders', JSON.parse(body), { ...headers, 'idempotency-key': randomUUID() });
 
+    const work = await databaseWork(databaseUrl ?? localDatabaseUrl(dataDir));
     const committed = new Map<string, number>();
     const failures = new Map<number, number>();
     let sampleFailure = '';
@@ -122,6 +131,9 @@ async function main(): Promise<void> {
       if ([...committed.keys()].every((id) => sent.has(id))) break;
       await new Promise((r) => setTimeout(r, 250));
     }
+    // Statistics reach pg_stat_database within a second of a backend going idle.
+    await new Promise((r) => setTimeout(r, 1500));
+    const done = await work.read();
     const latencies = [...committed]
       .filter(([id]) => sent.has(id))
       .map(([id, at]) => (sent.get(id) ?? at) - at)
@@ -138,6 +150,7 @@ async function main(): Promise<void> {
         ? [`non-2xx by status: ${JSON.stringify(Object.fromEntries(failures))}; first: ${sampleFailure}`]
         : []),
       `commit to notification line: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms (${latencies.length} of ${committed.size} confirmed orders notified)`,
+      `database work per confirmed order (every service, relay and consumer included): ${(done.commits / committed.size).toFixed(1)} transactions, ${(done.statements / committed.size).toFixed(1)} statements`,
       `whole platform PSS after the run: ${platformPssMiB(platform.child.pid ?? 0, dataDir).total} MiB (PostgreSQL included unless external); supervisor peak RSS ${rssMiB(platform.child.pid ?? 0, 'VmHWM')} MiB`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import pg from 'pg';
 
 const ROOT = path.join(__dirname, '..');
 export const GATEWAY = 'http://127.0.0.1:8080';
@@ -109,4 +110,47 @@ export function platformPssMiB(
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+/** The URL of the local platform's embedded PostgreSQL (its port from `postmaster.pid`, its password file). */
+export function localDatabaseUrl(dataDir: string): string {
+  const folder = path.join(dataDir, 'postgres');
+  const port = readFileSync(path.join(folder, 'postmaster.pid'), 'utf8').split('\n')[3]?.trim();
+  const password = readFileSync(`${folder}.password`, 'utf8').trim();
+  return `postgres://shopfront:${encodeURIComponent(password)}@127.0.0.1:${port}/shopfront`;
+}
+
+/**
+ * The work a database did between `start()` and `read()`: committed transactions and executed statements
+ * (pg_stat_statements, loaded by the embedded server and scripts/with-postgres.sh), for a per-order figure.
+ */
+export async function databaseWork(url: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const commits = async () =>
+    Number(
+      (
+        await client.query<{ n: string }>(
+          'SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()',
+        )
+      ).rows[0]?.n,
+    );
+  await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  await client.query('SELECT pg_stat_statements_reset()');
+  await client.query('SELECT pg_stat_clear_snapshot()');
+  const before = await commits();
+  return {
+    /** Transactions committed since, and statements executed (explicit BEGIN/COMMIT not counted as statements). */
+    read: async () => {
+      await client.query('SELECT pg_stat_clear_snapshot()');
+      const statements = await client.query<{ n: string }>(
+        `SELECT coalesce(sum(calls), 0) AS n FROM pg_stat_statements
+         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+           AND query NOT IN ('BEGIN', 'COMMIT', 'ROLLBACK') AND query NOT LIKE '%pg_stat_%'`,
+      );
+      const result = { commits: (await commits()) - before, statements: Number(statements.rows[0]?.n) };
+      await client.end();
+      return result;
+    },
+  };
 }

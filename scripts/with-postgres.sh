@@ -45,7 +45,7 @@ set -euo pipefail
 case "\${1:-}" in
   stop) runuser -u postgres -- "$bin/pg_ctl" -D "$work/data" -m immediate -w stop >/dev/null ;;
   start) runuser -u postgres -- "$bin/pg_ctl" -D "$work/data" -l "$work/server.log" -w \\
-    -o "-p $PORT -k $work -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null ;;
+    -o "-p $PORT -k $work -c listen_addresses=127.0.0.1 -c fsync=off -c shared_preload_libraries=pg_stat_statements" start >/dev/null ;;
   *) echo "usage: \$0 stop|start" >&2; exit 2 ;;
 esac
 CTL

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { type Addressing, localAddressing, type ServiceSpec, serviceWiring, shop } from '../lib/platform';
+import { type Addressing, localAddressing, serviceWiring, shop } from '../lib/platform';
 import { startLocalDatabase } from '../lib/runtime/embedded-postgres';
 import {
   type HostOptions,
@@ -14,6 +14,7 @@ import { notificationLambda } from './notification-lambda/main';
 import { orderService } from './order-service/main';
 import { paymentService } from './payment-service/main';
 import { productService } from './product-service/main';
+import { START_ORDER } from './start-order';
 import { storefront } from './storefront/main';
 import { userService } from './user-service/main';
 
@@ -44,20 +45,11 @@ const DEFINITIONS: readonly PlatformService[] = [
 ];
 
 /** Every component of the catalog, each after the peers it calls (a caller's wiring needs its peers' ports). */
-export const PLATFORM_SERVICES: readonly PlatformService[] = (() => {
-  const ordered: PlatformService[] = [];
-  const visit = (spec: ServiceSpec, path: readonly string[]) => {
-    if (ordered.some((s) => s.name === spec.name)) return;
-    if (path.includes(spec.name))
-      throw new Error(`the catalog's calls form a cycle: ${[...path, spec.name].join(' -> ')}`);
-    for (const peer of spec.calls) visit(shop.service(peer), [...path, spec.name]);
-    const found = DEFINITIONS.find((d) => d.name === spec.name);
-    if (!found) throw new Error(`'${spec.name}' is in the catalog but services/platform.ts does not start it`);
-    ordered.push(found);
-  };
-  for (const spec of shop.catalog.services) visit(spec, []);
-  return ordered;
-})();
+export const PLATFORM_SERVICES: readonly PlatformService[] = START_ORDER.map((name) => {
+  const found = DEFINITIONS.find((d) => d.name === name);
+  if (!found) throw new Error(`'${name}' is in the catalog but services/platform.ts does not start it`);
+  return found;
+});
 
 /** The file a service runs from as a process of its own. */
 export const entryPoint = (service: string): string => path.join(__dirname, shop.service(service).name, 'main.ts');

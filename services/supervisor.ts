@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { localAddressing, serviceWiring, shop } from '../lib/platform';
 import { type Logger, startLocalDatabase } from '../lib/runtime';
-import { PLATFORM_SERVICES } from './platform';
+import { START_ORDER } from './start-order';
 import type { FromWorker, ToWorker, WorkerStart } from './worker';
 
 type Variables = Record<string, string | undefined>;
@@ -205,14 +205,14 @@ export async function superviseLocalPlatform(options: SupervisorOptions): Promis
     await stopDatabase();
   };
   try {
-    for (const definition of PLATFORM_SERVICES) {
+    for (const name of START_ORDER) {
       const env = {
         ...options.env,
         DATABASE_URL: databaseUrl,
-        ...serviceWiring(shop, definition.name, addressing),
-        ...options.settings?.[definition.name],
+        ...serviceWiring(shop, name, addressing),
+        ...options.settings?.[name],
       };
-      const service = new Supervised(definition.name, { name: definition.name, env, host: options.host }, options);
+      const service = new Supervised(name, { name, env, host: options.host }, options);
       await service.launch();
       started.push(service);
     }

@@ -3,8 +3,10 @@
  * (services/supervisor.ts) started. It starts the service named in its start message through the host, reports its
  * ports, and on `stop` runs the service's ordered shutdown and reports back.
  */
+import * as path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { PLATFORM_SERVICES } from './platform';
+import { shop } from '../lib/platform';
+import type { StartedService, StartOptions } from '../lib/runtime/host';
 
 export interface WorkerStart {
   readonly name: string;
@@ -25,9 +27,13 @@ const send = (message: FromWorker): void => {
 };
 
 async function run(start: WorkerStart): Promise<void> {
-  const definition = PLATFORM_SERVICES.find((s) => s.name === start.name);
-  if (!definition) throw new Error(`'${start.name}' is not a service of the platform`);
-  const service = await definition.start({ env: start.env, host: start.host });
+  if (!shop.catalog.services.some((s) => s.name === start.name))
+    throw new Error(`'${start.name}' is not a service of the platform`);
+  // Only this service's module: an event loop of its own loads only its own code, not every service's.
+  const module = require(path.join(__dirname, start.name, 'main.ts')) as {
+    start(options: StartOptions): Promise<StartedService>;
+  };
+  const service = await module.start({ env: start.env, host: start.host });
   const onMessage = (message: ToWorker) => {
     if (message.type !== 'stop') return;
     service.stop().then(

@@ -66,4 +66,60 @@ describe('access tokens', () => {
   it('refuses a short signing secret', () => {
     expect(() => new TokenVerifier({ secret: 'short' })).toThrow(/at least 32 characters/);
   });
+
+  describe('remembering verified tokens', () => {
+    // The verifier's clock starts at the issuer's (the system clock) and is moved by hand.
+    let clock = Date.now();
+    const now = () => clock;
+    beforeEach(() => {
+      clock = Date.now();
+    });
+    const tokenAt = async (ttlSeconds: number) => (await new TokenIssuer({ secret, ttlSeconds }).issue(claims)).token;
+
+    it('answers a token seen before from memory, with the same claims', async () => {
+      const remembering = new TokenVerifier({ secret, now });
+      const token = await tokenAt(60);
+      await expect(remembering.verify(token)).resolves.toEqual(claims);
+      await expect(remembering.verify(token)).resolves.toEqual(claims);
+      expect(remembering.stats).toEqual({ cached: 1, computed: 1 });
+    });
+
+    it('refuses a remembered token once it has expired (past the 5 s tolerance)', async () => {
+      const remembering = new TokenVerifier({ secret, now });
+      const token = await tokenAt(60);
+      await remembering.verify(token);
+      clock += 64_000;
+      await expect(remembering.verify(token)).resolves.toEqual(claims);
+      clock += 2_000;
+      await expect(remembering.verify(token)).rejects.toMatchObject({
+        code: 'UNAUTHENTICATED',
+        message: 'access token expired',
+      });
+      expect(remembering.stats.cached).toBe(1);
+    });
+
+    it('never accepts a tampered copy of a remembered token', async () => {
+      const remembering = new TokenVerifier({ secret, now });
+      const token = await tokenAt(60);
+      await remembering.verify(token);
+      const [h, , s] = token.split('.');
+      const payload = Buffer.from(JSON.stringify({ ...claims, role: 'admin', sub: 'x' })).toString('base64url');
+      await expect(remembering.verify(`${h}.${payload}.${s}`)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+      await expect(remembering.verify(`${token}x`)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    });
+
+    it('keeps at most verifiedCacheSize tokens, dropping the oldest; 0 remembers none', async () => {
+      const small = new TokenVerifier({ secret, now, verifiedCacheSize: 2 });
+      const tokens = [await tokenAt(60), await tokenAt(61), await tokenAt(62)];
+      for (const token of tokens) await small.verify(token);
+      await small.verify(tokens[2] ?? '');
+      await small.verify(tokens[0] ?? '');
+      expect(small.stats).toEqual({ cached: 1, computed: 4 });
+
+      const none = new TokenVerifier({ secret, now, verifiedCacheSize: 0 });
+      await none.verify(tokens[0] ?? '');
+      await none.verify(tokens[0] ?? '');
+      expect(none.stats).toEqual({ cached: 0, computed: 2 });
+    });
+  });
 });

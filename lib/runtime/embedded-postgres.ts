@@ -175,6 +175,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     'unix_socket_directories=',
     'max_connections=400',
     'shared_buffers=64MB',
+    // Statement statistics, as RDS's default parameter group loads them: `npm run bench` counts statements per order.
+    'shared_preload_libraries=pg_stat_statements',
     ...(options.settings ?? []),
   ];
   const child = spawn(postgresBinaries().postgres, ['-D', dataDir, ...settings.flatMap((s) => ['-c', s])], {

@@ -3,7 +3,7 @@ import { shop } from '../platform';
 import { ConfigError } from './config';
 import { type Database, PostgresDatabase } from './db';
 import { startLocalDatabase } from './embedded-postgres';
-import { type EventBus, KafkaEventBus, LocalEventLog, PostgresEventLog } from './events';
+import { type EventBus, LocalEventLog, openKafkaEventBus, PostgresEventLog } from './events';
 import { type GrpcServerOptions, startGrpcServer } from './grpc-server';
 import { Health } from './health';
 import { listenHttp, type RunningHttpServer } from './http';
@@ -111,7 +111,7 @@ async function runAll(steps: readonly ShutdownStep[], logger: Logger): Promise<v
  */
 async function openBus(config: HostConfig, name: string, options: HostOptions, logger: Logger, databaseUrl?: string) {
   if (config.KAFKA_BROKERS && config.KAFKA_BROKERS.length > 0) {
-    const bus = await KafkaEventBus.create({
+    const bus = await openKafkaEventBus({
       brokers: config.KAFKA_BROKERS,
       clientId: name,
       logger,

@@ -37,16 +37,15 @@ async function until(condition: () => boolean): Promise<void> {
   if (!condition()) throw new Error('the condition never held');
 }
 
-/** A database whose transactions fail on writing the outbox (the confirm transaction fails after the charge). */
+/** A database whose statements fail when they write the outbox (the confirming write fails after the charge). */
 function failingOutbox(db: Database): Database {
+  const writesOutbox = (sql: string) => /INSERT INTO outbox/i.test(sql);
   const guard = (q: Queryable): Queryable => ({
-    query: (sql, params) => {
-      if (/^\s*INSERT INTO outbox/i.test(sql)) return Promise.reject(new Error('disk full (test)'));
-      return q.query(sql, params);
-    },
+    query: (sql, params) => (writesOutbox(sql) ? Promise.reject(new Error('disk full (test)')) : q.query(sql, params)),
     exec: (sql) => q.exec(sql),
   });
   return Object.assign(Object.create(db) as Database, {
+    query: guard(db).query,
     transaction: <T>(work: (tx: Queryable) => Promise<T>) => db.transaction((tx) => work(guard(tx))),
   });
 }

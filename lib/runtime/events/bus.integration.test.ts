@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { capturedLogger } from '../test-support/logs';
-import { KafkaEventBus } from '.';
 import { eventBusContract } from './bus.contract';
+import { KafkaEventBus } from './kafka';
 
 const brokers = process.env.TEST_KAFKA_BROKERS;
 const suite = brokers ? describe : describe.skip;

@@ -1,5 +1,6 @@
 export * from './bus';
-export * from './kafka';
+export type { KafkaBusOptions } from './kafka';
 export * from './local-log';
+export * from './open-kafka';
 export * from './postgres-log';
 export * from './standalone';

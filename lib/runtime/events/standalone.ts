@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import type { Logger } from '../logger';
 import type { EventBus } from './bus';
-import { KafkaEventBus } from './kafka';
 import { LocalEventLog } from './local-log';
+import { openKafkaEventBus } from './open-kafka';
 
 export interface StandaloneBusOptions {
   /** The service's name: Kafka's client id and the log's wording. */
@@ -22,7 +22,7 @@ export interface StandaloneBusOptions {
  */
 export async function openStandaloneEventBus(options: StandaloneBusOptions): Promise<EventBus> {
   if (options.brokers && options.brokers.length > 0) {
-    return KafkaEventBus.create({
+    return openKafkaEventBus({
       brokers: options.brokers,
       clientId: options.service,
       logger: options.logger,

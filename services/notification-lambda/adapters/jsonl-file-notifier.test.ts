@@ -33,10 +33,10 @@ describe('JsonlFileNotifier', () => {
     expect(await readFile(file, 'utf8')).toBe('{"messageId":"earlier"}\n');
   });
 
-  it('appends one JSON line per notification, creating the folder, and returns its message id', async () => {
+  it('appends one JSON line per notification and returns its message id', async () => {
     const file = join(dir, 'local', 'notifications.jsonl');
     let n = 0;
-    const notifier = new JsonlFileNotifier(file, {
+    const notifier = await JsonlFileNotifier.open(file, {
       now: () => new Date('2025-11-26T09:00:00.000Z'),
       newMessageId: () => `local-${++n}`,
     });

@@ -36,7 +36,6 @@ export class JsonlFileNotifier implements Notifier {
   async send(notification: Notification): Promise<{ messageId: string }> {
     const messageId = this.newMessageId();
     const line = JSON.stringify({ messageId, sentAt: this.now().toISOString(), ...notification });
-    await mkdir(dirname(this.filePath), { recursive: true });
     // One append per notification keeps each line whole.
     await appendFile(this.filePath, `${line}\n`, 'utf8');
     return { messageId };

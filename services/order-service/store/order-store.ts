@@ -52,10 +52,13 @@ const ORDER_COLUMNS = `id, user_id, user_email, idempotency_key, request_hash, s
   failure_field, failure_item_index, failure_peer, failure_peer_code,
   ${utc('created_at')} AS created_at_utc, ${utc('updated_at')} AS updated_at_utc`;
 
-/** The items of order `o` as a JSON array in position order (bigint prices stay below 2^53: MAX_UNIT_PRICE). */
-const ITEMS_OF_ORDER = `(SELECT json_agg(json_build_object('product_id', i.product_id, 'quantity', i.quantity,
-    'unit_price_amount', i.unit_price_amount, 'unit_price_currency', i.unit_price_currency) ORDER BY i.position)
-  FROM order_items i WHERE i.order_id = o.id)`;
+/** A JSON array of items in position order from `source` (bigint prices stay below 2^53: MAX_UNIT_PRICE). */
+const itemsJson = (source: string) => `(SELECT json_agg(json_build_object('product_id', i.product_id,
+    'quantity', i.quantity, 'unit_price_amount', i.unit_price_amount, 'unit_price_currency', i.unit_price_currency)
+    ORDER BY i.position) FROM ${source})`;
+
+/** The items of order `o` as stored. */
+const ITEMS_OF_ORDER = itemsJson('order_items i WHERE i.order_id = o.id');
 
 const LEASE_UNTIL = `now() + $LEASE::integer * interval '1 millisecond'`;
 const leaseUntil = (param: number) => LEASE_UNTIL.replace('$LEASE', `$${param}`);
@@ -130,45 +133,49 @@ export class PostgresOrderStore implements OrderStore {
     return order;
   }
 
-  insertOrFind(order: NewOrder): Promise<{ created: boolean; order: OrderRecord }> {
-    return this.db.transaction(async (tx) => {
-      // A concurrent twin of this request waits here on the unique key until this transaction ends, then
-      // finds the committed order instead of creating a second one.
-      const inserted = await tx.query<{ id: string }>(
-        `INSERT INTO orders (id, user_id, user_email, idempotency_key, request_hash, status, saga_step,
+  /**
+   * One statement: the order and its items are inserted and read back together (a data-modifying WITH is atomic
+   * on its own), so creating an order is one round trip. A concurrent twin of this request waits on the unique
+   * key until the first commits, inserts nothing, and finds the committed order instead of creating a second.
+   */
+  async insertOrFind(order: NewOrder): Promise<{ created: boolean; order: OrderRecord }> {
+    const items = order.request.items;
+    const inserted = await this.db.query<OrderRow & { items: ItemRow[] | null }>(
+      `WITH o AS (
+         INSERT INTO orders (id, user_id, user_email, idempotency_key, request_hash, status, saga_step,
            stock_state, charge_state, payment_token, lease_owner, lease_until)
          VALUES ($1, $2, $3, $4, $5, 'PENDING', 'RESERVING', 'NONE', 'NONE', $6, $7, ${leaseUntil(8)})
-         ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id`,
-        [
-          order.id,
-          order.userId,
-          order.userEmail,
-          order.request.idempotencyKey,
-          order.request.requestHash,
-          order.request.paymentToken,
-          order.lease.owner,
-          order.lease.ms,
-        ],
-      );
-      if (inserted.rows.length === 0) {
-        const existing = await tx.query<{ id: string }>(
-          'SELECT id FROM orders WHERE user_id = $1 AND idempotency_key = $2',
-          [order.userId, order.request.idempotencyKey],
-        );
-        const id = existing.rows[0]?.id;
-        const found = id === undefined ? undefined : await this.loadOne(tx, id);
-        if (!found) throw new Error('an order idempotency key conflicted but its order cannot be read');
-        return { created: false, order: found };
-      }
-      const values = order.request.items.map((_, i) => `($1, ${i}, $${2 + 2 * i}, $${3 + 2 * i})`).join(', ');
-      await tx.query(`INSERT INTO order_items (order_id, position, product_id, quantity) VALUES ${values}`, [
+         ON CONFLICT (user_id, idempotency_key) DO NOTHING
+         RETURNING *
+       ), i AS (
+         INSERT INTO order_items (order_id, position, product_id, quantity)
+         SELECT o.id, l.position, l.product_id, l.quantity
+         FROM o, unnest($9::integer[], $10::uuid[], $11::integer[]) AS l(position, product_id, quantity)
+         RETURNING *
+       )
+       SELECT ${ORDER_COLUMNS}, ${itemsJson('i')} AS items FROM o`,
+      [
         order.id,
-        ...order.request.items.flatMap((item) => [item.productId, item.quantity]),
-      ]);
-      const created = await this.loadOne(tx, order.id);
-      if (!created) throw new Error(`order ${order.id} was inserted but cannot be read`);
-      return { created: true, order: created };
-    });
+        order.userId,
+        order.userEmail,
+        order.request.idempotencyKey,
+        order.request.requestHash,
+        order.request.paymentToken,
+        order.lease.owner,
+        order.lease.ms,
+        items.map((_, position) => position),
+        items.map((item) => item.productId),
+        items.map((item) => item.quantity),
+      ],
+    );
+    const row = inserted.rows[0];
+    if (row) return { created: true, order: toRecord(row, (row.items ?? []).map(toItem)) };
+    const [found] = await this.select(this.db, 'o.user_id = $1 AND o.idempotency_key = $2', [
+      order.userId,
+      order.request.idempotencyKey,
+    ]);
+    if (!found) throw new Error('an order idempotency key conflicted but its order cannot be read');
+    return { created: false, order: found };
   }
 
   async get(id: string): Promise<OrderRecord | undefined> {
@@ -212,11 +219,37 @@ export class PostgresOrderStore implements OrderStore {
     return taken.rows.map((r) => r.id);
   }
 
-  /** Typed by the port it implements, so the signature is written once. */
-  readonly advance: OrderStore['advance'] = (id, lease, from, patch, event) =>
-    this.db.transaction(async (tx) => {
-      const updated = await tx.query(
-        `UPDATE orders SET
+  /**
+   * One statement: the guarded update, the unit prices, the outbox row and the read back (a data-modifying WITH
+   * is atomic on its own), so a saga step is one round trip. Nothing changes unless this lease still holds the
+   * order at step `from`. Typed by the port it implements, so the signature is written once.
+   */
+  readonly advance: OrderStore['advance'] = async (id, lease, from, patch, event) => {
+    const prices = patch.unitPrices ?? [];
+    const params: unknown[] = [
+      id,
+      lease.owner,
+      from,
+      patch.status ?? null,
+      patch.step ?? null,
+      patch.stock ?? null,
+      patch.charge ?? null,
+      patch.total?.amount ?? null,
+      patch.total?.currency ?? null,
+      patch.paymentId ?? null,
+      patch.failure?.code ?? null,
+      patch.failure?.reason ?? null,
+      patch.failure?.declineCode ?? null,
+      patch.erasePaymentToken === true,
+      patch.leaseMs ?? lease.ms,
+      patch.failure?.field ?? null,
+      patch.failure?.itemIndex ?? null,
+      patch.failure?.peer?.name ?? null,
+      patch.failure?.peer?.code ?? null,
+    ];
+    const parts = [
+      `o AS (
+         UPDATE orders SET
            status = COALESCE($4, status),
            saga_step = COALESCE($5, saga_step),
            stock_state = COALESCE($6, stock_state),
@@ -235,48 +268,42 @@ export class PostgresOrderStore implements OrderStore {
            failure_peer_code = COALESCE($19, failure_peer_code),
            updated_at = now()
          WHERE id = $1 AND lease_owner = $2 AND saga_step = $3
-         RETURNING id`,
-        [
-          id,
-          lease.owner,
-          from,
-          patch.status ?? null,
-          patch.step ?? null,
-          patch.stock ?? null,
-          patch.charge ?? null,
-          patch.total?.amount ?? null,
-          patch.total?.currency ?? null,
-          patch.paymentId ?? null,
-          patch.failure?.code ?? null,
-          patch.failure?.reason ?? null,
-          patch.failure?.declineCode ?? null,
-          patch.erasePaymentToken === true,
-          patch.leaseMs ?? lease.ms,
-          patch.failure?.field ?? null,
-          patch.failure?.itemIndex ?? null,
-          patch.failure?.peer?.name ?? null,
-          patch.failure?.peer?.code ?? null,
-        ],
+         RETURNING *)`,
+    ];
+    // The main query reads order_items from the statement's snapshot, before this statement's own price
+    // update: the updated lines come from that update's RETURNING instead.
+    let items = ITEMS_OF_ORDER;
+    if (prices.length > 0) {
+      const at = params.length;
+      params.push(
+        prices.map((_, position) => position),
+        prices.map((p) => p.amount),
+        prices.map((p) => p.currency),
       );
-      if (updated.rows.length === 0) return undefined;
-      const prices = patch.unitPrices ?? [];
-      if (prices.length > 0) {
-        // Every line in one statement.
-        await tx.query(
-          `UPDATE order_items SET unit_price_amount = p.amount, unit_price_currency = p.currency
-           FROM unnest($2::integer[], $3::bigint[], $4::text[]) AS p(position, amount, currency)
-           WHERE order_items.order_id = $1 AND order_items.position = p.position`,
-          [id, prices.map((_, position) => position), prices.map((p) => p.amount), prices.map((p) => p.currency)],
-        );
-      }
-      if (event) {
-        await tx.query('INSERT INTO outbox (id, message_key, event_type, payload) VALUES ($1, $2, $3, $4)', [
-          event.id,
-          event.key,
-          event.type,
-          event.payload,
-        ]);
-      }
-      return this.loadOne(tx, id);
-    });
+      parts.push(`priced AS (
+         UPDATE order_items SET unit_price_amount = p.amount, unit_price_currency = p.currency
+         FROM o, unnest($${at + 1}::integer[], $${at + 2}::bigint[], $${at + 3}::text[]) AS p(position, amount, currency)
+         WHERE order_items.order_id = o.id AND order_items.position = p.position
+         RETURNING order_items.position, order_items.unit_price_amount, order_items.unit_price_currency)`);
+      items = itemsJson(`(SELECT s.position, s.product_id, s.quantity,
+           COALESCE(p.unit_price_amount, s.unit_price_amount) AS unit_price_amount,
+           COALESCE(p.unit_price_currency, s.unit_price_currency) AS unit_price_currency
+         FROM order_items s LEFT JOIN priced p ON p.position = s.position WHERE s.order_id = o.id) i`);
+    }
+    if (event) {
+      const at = params.length;
+      params.push(event.id, event.key, event.type, event.payload);
+      parts.push(`published AS (
+         INSERT INTO outbox (id, message_key, event_type, payload)
+         SELECT $${at + 1}, $${at + 2}, $${at + 3}, $${at + 4} FROM o
+         RETURNING id)`);
+    }
+    const updated = await this.db.query<OrderRow & { items: ItemRow[] | null }>(
+      `WITH ${parts.join(',\n')}
+       SELECT ${ORDER_COLUMNS}, ${items} AS items FROM o`,
+      params,
+    );
+    const row = updated.rows[0];
+    return row ? toRecord(row, (row.items ?? []).map(toItem)) : undefined;
+  };
 }

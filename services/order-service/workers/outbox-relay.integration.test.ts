@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { PostgresDatabase } from '../../../lib/runtime/db';
-import { KafkaEventBus } from '../../../lib/runtime/events';
+import { KafkaEventBus } from '../../../lib/runtime/events/kafka';
 import { silentLogger } from '../test-support/service';
 import { describeOutboxRelayContract } from './outbox-relay.contract';
 

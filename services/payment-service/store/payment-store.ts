@@ -175,12 +175,13 @@ export class PostgresPaymentStore implements PaymentStore {
   }
 
   async completeCharge(id: string, outcome: ProcessorCharge): Promise<ChargeRecord> {
-    // Whoever records first wins; a late owner of the same claim has the same outcome (the processor
-    // deduplicated its call), so it simply reads what is there.
-    await this.db.query(
-      `UPDATE charges SET status = $2, decline_code = $3, card_brand = $4, card_last4 = $5,
+    // Whoever records first wins, and reads its record back in the same statement; a late owner of the same
+    // claim has the same outcome (the processor deduplicated its call), so it simply reads what is there.
+    const completed = await this.db.query<ChargeRow>(
+      `UPDATE charges AS c SET status = $2, decline_code = $3, card_brand = $4, card_last4 = $5,
          processor_charge_id = $6, completed_at = now()
-       WHERE id = $1 AND status = 'PENDING'`,
+       WHERE c.id = $1 AND c.status = 'PENDING'
+       RETURNING ${CHARGE_COLUMNS}`,
       [
         id,
         outcome.status,
@@ -190,7 +191,8 @@ export class PostgresPaymentStore implements PaymentStore {
         outcome.processorChargeId,
       ],
     );
-    const record = await this.getCharge(id);
+    const first = completed.rows[0];
+    const record = first ? toChargeRecord(first) : await this.getCharge(id);
     if (!record || record.status === 'PENDING') throw new Error(`charge ${id} could not be completed`);
     return record;
   }

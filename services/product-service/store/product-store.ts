@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Database, Queryable } from '../../../lib/runtime/db';
+import type { Database, Queryable, QueryResult } from '../../../lib/runtime/db';
 import type { ProductStore } from '../domain/catalog';
 import { IdempotencyKeyReusedError, OutOfStockError, UnknownProductError } from '../domain/errors';
 import type { CursorPosition, NewProduct, Product } from '../domain/product';
@@ -46,8 +46,24 @@ function toLine(row: LineRow): ReservedLine {
   };
 }
 
-const byProductId = <T extends { productId: string }>(a: T, b: T) =>
-  a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0;
+interface TakenRow {
+  line_index: number;
+  product_id: string;
+  quantity: number;
+  price_amount: number | string;
+  price_currency: string;
+}
+
+/** The domain error for `reserve_stock`'s SF001/SF002, whose DETAIL is the failing line's index. */
+function lineError(error: unknown, request: ReservationRequest): Error | undefined {
+  const { code, detail } = (error ?? {}) as { code?: string; detail?: string };
+  if (code !== 'SF001' && code !== 'SF002') return undefined;
+  const line = request.lines.find((l) => String(l.index) === detail);
+  if (!line) return undefined;
+  return code === 'SF001'
+    ? new OutOfStockError(line.index, line.productId)
+    : new UnknownProductError(line.index, line.productId);
+}
 
 /** Products and reservations in the service's schema, on any PostgreSQL (the embedded server or a managed one). */
 export class PostgresProductStore implements ProductStore {
@@ -84,61 +100,40 @@ export class PostgresProductStore implements ProductStore {
     return toProduct(row);
   }
 
-  reserve(request: ReservationRequest): Promise<Reservation> {
-    return this.db.transaction(async (tx) => {
-      // The reservation row first: a concurrent twin of this request waits here on the primary key until
-      // this transaction ends, then sees the committed row and replays it instead of reserving again.
-      const claimed = await tx.query(
-        `INSERT INTO reservations (id, request_hash, status) VALUES ($1, $2, 'RESERVED')
-         ON CONFLICT (id) DO NOTHING RETURNING id`,
-        [request.reservationId, request.requestHash],
+  /**
+   * One statement (migration 0006's `reserve_stock`), so a product's row is locked only inside the server and
+   * never across a round trip: a product that many orders buy at once is not serialized on this service's latency.
+   */
+  async reserve(request: ReservationRequest): Promise<Reservation> {
+    let taken: QueryResult<TakenRow>;
+    try {
+      taken = await this.db.query<TakenRow>(
+        `SELECT line_index, product_id, quantity, price_amount, price_currency
+         FROM reserve_stock($1, $2, $3::uuid[], $4::integer[], $5::integer[])`,
+        [
+          request.reservationId,
+          request.requestHash,
+          request.lines.map((l) => l.productId),
+          request.lines.map((l) => l.quantity),
+          request.lines.map((l) => l.index),
+        ],
       );
-      if (claimed.rows.length === 0) return this.replay(tx, request);
-
-      const reserved = new Map<number, ReservedLine>();
-      // Product-id order: every transaction locks rows in the same order, so none deadlock.
-      for (const line of [...request.lines].sort(byProductId)) {
-        const updated = await tx.query<{ price_amount: number | string; price_currency: string }>(
-          `UPDATE products SET stock = stock - $2 WHERE id = $1 AND stock >= $2
-           RETURNING price_amount, price_currency`,
-          [line.productId, line.quantity],
-        );
-        const price = updated.rows[0];
-        if (!price) {
-          const exists = await tx.query('SELECT 1 FROM products WHERE id = $1', [line.productId]);
-          // Throwing rolls back the whole transaction: the lines already taken and the reservation row.
-          if (exists.rows.length === 0) throw new UnknownProductError(line.index, line.productId);
-          throw new OutOfStockError(line.index, line.productId);
-        }
-        reserved.set(line.index, {
-          productId: line.productId,
-          quantity: line.quantity,
-          unitPrice: { amount: Number(price.price_amount), currency: price.price_currency },
-        });
-      }
-
-      const lines = request.lines.map((line) => {
-        const done = reserved.get(line.index);
-        if (!done) throw new Error(`line ${line.index} was not reserved`);
-        return done;
-      });
-      for (const [position, line] of lines.entries()) {
-        await tx.query(
-          `INSERT INTO reservation_lines
-             (reservation_id, position, product_id, quantity, unit_price_amount, unit_price_currency)
-           VALUES ($1, $2, $3, $4, $5, $6)`,
-          [
-            request.reservationId,
-            position,
-            line.productId,
-            line.quantity,
-            line.unitPrice.amount,
-            line.unitPrice.currency,
-          ],
-        );
-      }
-      return { reservationId: request.reservationId, lines, status: 'RESERVED' as const };
+    } catch (error) {
+      throw lineError(error, request) ?? error;
+    }
+    // No row: the id is known already (a replay, a twin that won, or a release that came first).
+    if (taken.rows.length === 0) return this.db.transaction((tx) => this.replay(tx, request));
+    const byIndex = new Map(taken.rows.map((row) => [row.line_index, row]));
+    const lines = request.lines.map((line): ReservedLine => {
+      const row = byIndex.get(line.index);
+      if (!row) throw new Error(`line ${line.index} was not reserved`);
+      return {
+        productId: row.product_id,
+        quantity: row.quantity,
+        unitPrice: { amount: Number(row.price_amount), currency: row.price_currency },
+      };
     });
+    return { reservationId: request.reservationId, lines, status: 'RESERVED' };
   }
 
   private async replay(tx: Queryable, request: ReservationRequest): Promise<Reservation> {
