@@ -208,6 +208,27 @@ describe('a shopper in the browser', () => {
     await expectAccessible(page);
     await context.close();
   });
+  it('sees an order being placed turn confirmed in the history without reloading', async () => {
+    const { context, page, consoleErrors } = await newPage();
+    await signUp(page, 'Katherine Johnson', `katherine-${unique()}@example.com`);
+    const inStock = page.locator('li.product').filter({ hasNot: page.locator('button[disabled]') });
+    await inStock
+      .first()
+      .getByRole('button', { name: /^Add to cart/ })
+      .click();
+    await page.goto(`${platform.shopUrl}#/cart`);
+    // The slow card answers after a few seconds: the order is PENDING meanwhile.
+    await page.getByLabel('Card').selectOption('tok_slow');
+    await page.getByRole('button', { name: 'Place order' }).click();
+    await page.getByRole('button', { name: 'Placing your order…' }).waitFor();
+    await page.getByRole('navigation').getByRole('link', { name: 'Orders' }).click();
+    await heading(page, 'Your orders');
+    const row = page.locator('tr[data-order-id]').first();
+    await row.filter({ hasText: 'Being placed' }).waitFor();
+    await row.filter({ hasText: 'Confirmed' }).waitFor({ timeout: 15_000 });
+    expect(consoleErrors).toEqual([]);
+    await context.close();
+  });
 });
 
 describe('an operator in the browser', () => {

@@ -171,6 +171,7 @@ export const TEST_CARDS: readonly { token: string; label: string }[] = [
   { token: 'tok_chargeDeclined', label: 'Test card that is declined' },
   { token: 'tok_chargeDeclinedInsufficientFunds', label: 'Test card declined for insufficient funds' },
   { token: 'tok_chargeDeclinedProcessingError', label: 'Test card with a processing error' },
+  { token: 'tok_slow', label: 'Slow test card (succeeds after a few seconds)' },
 ];
 
 export function CartPage() {
