@@ -70,6 +70,7 @@ async function signUp(page: Page, name: string, email: string): Promise<void> {
 async function signIn(page: Page, email: string, password: string): Promise<void> {
   await page.goto(`${platform.shopUrl}#/sign-in`);
   await heading(page, 'Sign in');
+  await expectAccessible(page);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
