@@ -273,7 +273,7 @@ export function CartPage() {
                       label={`Quantity of ${line.name}`}
                       type="number"
                       inputMode="numeric"
-                      value={Number.isNaN(line.quantity) ? '' : String(line.quantity)}
+                      value={Number.isFinite(line.quantity) ? String(line.quantity) : ''}
                       onInput={(v) => setQuantity(line.productId, v)}
                       error={errors[`items[${i}].quantity`] ?? errors[`items[${i}]`]}
                     />
@@ -333,6 +333,8 @@ export function OrdersPage() {
   const [orders, setOrders] = useState<Order[] | undefined>();
   const [problem, setProblem] = useState<string | undefined>();
   const [names, setNames] = useState<Record<string, string>>({});
+  // Each product's name is asked for once, however often the list refreshes.
+  const asked = useRef(new Set<string>());
 
   useEffect(() => {
     if (!signedIn) return;
@@ -364,14 +366,15 @@ export function OrdersPage() {
   }, [signedIn]);
 
   useEffect(() => {
-    const ids = [...new Set((orders ?? []).flatMap((o) => o.items.map((i) => i.productId)))].filter((id) => !names[id]);
-    for (const id of ids) {
-      api<Product>(`/products/${id}`).then(
+    for (const id of new Set((orders ?? []).flatMap((o) => o.items.map((i) => i.productId)))) {
+      if (asked.current.has(id)) continue;
+      asked.current.add(id);
+      api<Product>(`/products/${encodeURIComponent(id)}`).then(
         (p) => setNames((n) => ({ ...n, [id]: p.name })),
         () => undefined,
       );
     }
-  }, [orders, names]);
+  }, [orders]);
 
   if (!signedIn) {
     return (

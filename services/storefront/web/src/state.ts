@@ -61,7 +61,9 @@ class Stored<T> {
 const isSession = (v: unknown): v is Session | null =>
   v === null || (typeof v === 'object' && typeof (v as Session).token === 'string' && !!(v as Session).user);
 const isCart = (v: unknown): v is CartLine[] =>
-  Array.isArray(v) && v.every((l) => typeof l?.productId === 'string' && typeof l?.quantity === 'number');
+  // A quantity being typed may be empty (kept as NaN, which JSON writes as null).
+  Array.isArray(v) &&
+  v.every((l) => typeof l?.productId === 'string' && (typeof l?.quantity === 'number' || l?.quantity === null));
 
 export const session = new Stored<Session | null>(() => sessionStorage, SESSION_KEY, null, isSession);
 export const cart = new Stored<CartLine[]>(() => localStorage, CART_KEY, [], isCart);
