@@ -299,4 +299,51 @@ describe('an operator in the browser', () => {
     expect(consoleErrors).toEqual([]);
     await context.close();
   });
+  it('charts the last hour of analytics windows per minute, with the figures in a table', async () => {
+    const { context, page, consoleErrors } = await newPage();
+    // The gateway's answer in its contract, for two minutes just closed; anything else of the page is real.
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const windows = [
+      {
+        start: iso(minute - 120_000),
+        end: iso(minute - 60_000),
+        orderCount: 3,
+        revenue: { EUR: 4500 },
+        uniqueUsers: 2,
+      },
+      { start: iso(minute - 60_000), end: iso(minute), orderCount: 5, revenue: { EUR: 12_990 }, uniqueUsers: 4 },
+    ];
+    let asked: URL | undefined;
+    await page.route('**/api/v1/analytics/windows?**', async (route) => {
+      asked = new URL(route.request().url());
+      await route.fulfill({
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          from: asked.searchParams.get('from'),
+          to: asked.searchParams.get('to'),
+          items: windows,
+        }),
+      });
+    });
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.getByRole('link', { name: 'Console' }).click();
+    await heading(page, "Operator's console");
+    await page
+      .getByRole('img', { name: /^Orders per minute over the last hour: 8 in all, at most 5 in one minute$/ })
+      .waitFor();
+    expect(await page.locator('svg.chart rect.bar').count()).toBe(60);
+    // It asked for the last hour and a minute, as an admin.
+    const from = Date.parse(asked?.searchParams.get('from') ?? '');
+    const to = Date.parse(asked?.searchParams.get('to') ?? '');
+    expect(to - from).toBe(61 * 60_000);
+    await page.getByText('The figures of the minutes with orders').click();
+    const rows = page.locator('figure table tbody tr');
+    expect(await rows.count()).toBe(2);
+    await expect(rows.nth(1).textContent()).resolves.toMatch(/5€129\.90$/);
+    await expectAccessible(page);
+    expect(consoleErrors).toEqual([]);
+    await context.close();
+  });
 });
