@@ -17,7 +17,14 @@ const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>'],
   testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/cdk\\.out/', '/dist/', '\\.integration\\.test\\.ts$'],
+  // The browser tier (`*.browser.test.ts`) runs through jest.browser.config.ts, where Chromium is installed.
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '/cdk\\.out/',
+    '/dist/',
+    '\\.integration\\.test\\.ts$',
+    '\\.browser\\.test\\.ts$',
+  ],
   transform: {
     // Transpiled file by file, without type checks (tsc --noEmit checks types): ts-jest does so when the compiler
     // options ask for isolated modules.

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     isolation,
     logger,
   });
-  // Seven services, each draining and finishing in-flight work, then the database, then DATA_DIR is free again. A
+  // Every service, each draining and finishing in-flight work, then the database, then DATA_DIR is free again. A
   // Ctrl-C during the start waits for it, so no server is left behind.
   handleShutdown(
     logger,
@@ -53,9 +53,12 @@ async function main(): Promise<void> {
   const platform = await starting;
 
   const gateway = platform.services.find((s) => s.name === 'api-gateway');
+  const shop = platform.services.find((s) => s.name === 'storefront');
+  const browsable = host === '0.0.0.0' ? '127.0.0.1' : host;
   const banner = startBanner({
     seconds: (Date.now() - started) / 1000,
-    gatewayUrl: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${gateway?.ports.http}`,
+    gatewayUrl: `http://${browsable}:${gateway?.ports.http}`,
+    shopUrl: `http://${browsable}:${shop?.ports.http}/`,
     dataDir,
     database: config.DATABASE_URL
       ? 'PostgreSQL at DATABASE_URL'

@@ -4,6 +4,7 @@ import { type BannerFacts, shellWord, startBanner } from './local-banner';
 const facts: BannerFacts = {
   seconds: 7.44,
   gatewayUrl: 'http://127.0.0.1:8080',
+  shopUrl: 'http://127.0.0.1:8090/',
   dataDir: '/home/ada/shop/.data',
   database: 'embedded PostgreSQL in /home/ada/shop/.data/postgres',
   events: 'event log in the same PostgreSQL',
@@ -31,6 +32,7 @@ describe('the npm start banner', () => {
 
   it('says where the gateway, each service and the followed files are, and the new admin’s credentials', () => {
     expect(banner).toContain('Shopfront is up in 7.4 s');
+    expect(banner).toMatch(/shop +http:\/\/127\.0\.0\.1:8090\/ +\(open it in a browser; .*8090\/#\/console\)/);
     expect(banner).toContain('http://127.0.0.1:8080   (OpenAPI: http://127.0.0.1:8080/api/v1/openapi.json)');
     expect(banner).toMatch(/api-gateway +http:8080/);
     expect(banner).toMatch(/analytics +\(consumes orders\)/);

@@ -9,6 +9,8 @@ export interface BannerFacts {
   readonly seconds: number;
   /** Where the gateway answers, e.g. http://127.0.0.1:8080. */
   readonly gatewayUrl: string;
+  /** Where the shop's pages open in a browser, e.g. http://127.0.0.1:8090/ (its console at #/console). */
+  readonly shopUrl: string;
   readonly dataDir: string;
   readonly database: string;
   readonly events: string;
@@ -41,6 +43,7 @@ export function startBanner(facts: BannerFacts): string {
   return [
     '',
     `Shopfront is up in ${facts.seconds.toFixed(1)} s — ${facts.database}, ${facts.events}; each service in its own ${facts.isolation}`,
+    row('shop', `${facts.shopUrl}   (open it in a browser; the operator's console: ${facts.shopUrl}#/console)`),
     row('gateway', `${facts.gatewayUrl}   (OpenAPI: ${facts.gatewayUrl}/api/v1/openapi.json)`),
     ...facts.services.map((s) => row(s.name, ports(s.ports) || '(consumes orders)')),
     ...files.map(([name, file]) => row(name, file)),

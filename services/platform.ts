@@ -15,6 +15,7 @@ import { orderService } from './order-service/main';
 import { paymentService } from './payment-service/main';
 import { productService } from './product-service/main';
 import { START_ORDER } from './start-order';
+import { storefront } from './storefront/main';
 import { userService } from './user-service/main';
 
 type Variables = Record<string, string | undefined>;
@@ -40,6 +41,7 @@ const DEFINITIONS: readonly PlatformService[] = [
   entry(notificationLambda),
   entry(analytics),
   entry(apiGateway),
+  entry(storefront),
 ];
 
 /** Every component of the catalog, each after the peers it calls (a caller's wiring needs its peers' ports). */

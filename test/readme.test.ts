@@ -15,6 +15,7 @@ import { localConfigShape as notificationLambda } from '../services/notification
 import { configShape as orderService } from '../services/order-service/config';
 import { configShape as paymentService } from '../services/payment-service/config';
 import { configShape as productService } from '../services/product-service/config';
+import { configShape as storefront } from '../services/storefront/config';
 import { configShape as userService } from '../services/user-service/config';
 
 // The README's reference sections, held to the code they describe.
@@ -47,6 +48,7 @@ describe('the README configuration reference', () => {
   const READERS: Readonly<Record<string, z.ZodRawShape>> = {
     'npm start': localPlatformConfigShape,
     'api-gateway': apiGateway,
+    storefront,
     'user-service': userService,
     'product-service': productService,
     'payment-service': paymentService,

@@ -7,6 +7,7 @@ import {
   ownsPostgres,
   type PlatformQuery,
   resourceName,
+  type ServiceSpec,
 } from '../../lib/platform';
 import type { ResolvedK8sConfig } from '../config';
 import { annotateSyncWaves } from '../constructs/argocd';
@@ -21,6 +22,10 @@ export interface PlatformChartProps {
 }
 
 export const SECRET_STORE_NAME = 'aws-secrets-manager';
+/** The ALB ingress group of the public services: one load balancer, one origin for the shop and its API. */
+export const INGRESS_GROUP = 'shopfront';
+
+const ingressPath = (service: ServiceSpec): string => service.ingressPath ?? '/';
 
 /**
  * `sslmode=verify-full`: the RDS CA bundle is in the image (deploy/docker/Dockerfile, NODE_EXTRA_CA_CERTS).
@@ -102,7 +107,12 @@ export class PlatformChart extends Chart {
       monitoringNamespace: config.monitoringNamespace,
     });
 
-    for (const service of containers.filter((s) => s.public)) {
+    // Every public service behind one load balancer (one ALB ingress group), so the shop and the API share an
+    // origin: the longest path prefix is evaluated first (the group's order), `/` last.
+    const publicServices = containers
+      .filter((s) => s.public)
+      .sort((a, b) => ingressPath(b).length - ingressPath(a).length);
+    publicServices.forEach((service, index) => {
       const port = service.ports.find((p) => p.protocol === 'http');
       if (!port) throw new Error(`'services[${service.name}].public' needs an http port for the load balancer`);
       new k8s.KubeIngress(this, `${service.name}-ingress`, {
@@ -111,6 +121,8 @@ export class PlatformChart extends Chart {
           namespace,
           labels: { ...labels, 'app.kubernetes.io/name': service.name },
           annotations: {
+            'alb.ingress.kubernetes.io/group.name': INGRESS_GROUP,
+            'alb.ingress.kubernetes.io/group.order': String(index + 1),
             'alb.ingress.kubernetes.io/scheme': 'internet-facing',
             'alb.ingress.kubernetes.io/target-type': 'ip',
             'alb.ingress.kubernetes.io/listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]',
@@ -131,7 +143,7 @@ export class PlatformChart extends Chart {
               http: {
                 paths: [
                   {
-                    path: '/',
+                    path: ingressPath(service),
                     pathType: 'Prefix',
                     backend: { service: { name: service.name, port: { name: port.name } } },
                   },
@@ -141,7 +153,7 @@ export class PlatformChart extends Chart {
           ],
         },
       });
-    }
+    });
     annotateSyncWaves(this);
   }
 }

@@ -3,6 +3,7 @@ import { configShape as gateway } from '../../services/api-gateway/config';
 import { configShape as orders } from '../../services/order-service/config';
 import { configShape as payments } from '../../services/payment-service/config';
 import { configShape as products } from '../../services/product-service/config';
+import { configShape as storefront } from '../../services/storefront/config';
 import { configShape as users } from '../../services/user-service/config';
 import { UNSET_IN_KUBERNETES } from '../conventions';
 import { type Json, named, podSpec, synth } from './helpers';
@@ -15,6 +16,7 @@ const READ: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
     'payment-service': payments,
     'product-service': products,
     'user-service': users,
+    storefront,
   }).map(([name, shape]) => [name, Object.keys(shape)]),
 );
 

@@ -64,6 +64,16 @@ describe('NetworkPolicies', () => {
     expect(config.data.PAYMENT_SERVICE_ADDR).toBe(`payment-service.${KUBERNETES_NAMESPACE}.svc.cluster.local:50054`);
   });
 
+  test('the storefront reaches the gateway and nothing else; the gateway admits it on its http port', () => {
+    const edges = renderedEdges(policies);
+    expect(edges.egress.filter((e) => e.startsWith('storefront->'))).toEqual(['storefront->api-gateway:8080']);
+    expect(edges.ingress.filter((e) => e.startsWith('storefront->'))).toEqual(['storefront->api-gateway:8080']);
+    expect(policies.find((p) => p.metadata.name === 'allow-storefront-to-data-stores')).toBeUndefined();
+    expect(spec(named(policies, 'NetworkPolicy', 'allow-storefront-from-load-balancer')).ingress).toEqual([
+      { from: [{ ipBlock: { cidr: shop.environment('dev').network.cidr } }], ports: [port(8090)] },
+    ]);
+  });
+
   test('DNS egress to kube-dns only', () => {
     expect(spec(named(policies, 'NetworkPolicy', 'allow-dns-egress')).egress).toEqual([
       {

@@ -139,6 +139,45 @@ describe('the container services of the catalog', () => {
     expect(ofKind(dev.platform, 'Ingress')).toHaveLength(containers.filter((s) => s.public).length);
   });
 
+  test('the shop and its API share one load balancer and origin: /api to the gateway, / to the storefront', () => {
+    const ingresses = ofKind(dev.platform, 'Ingress');
+    const routes = ingresses.map((i) => {
+      const annotations = (i.metadata as Json).annotations;
+      const path = spec(i).rules[0].http.paths[0];
+      return {
+        group: annotations['alb.ingress.kubernetes.io/group.name'],
+        order: Number(annotations['alb.ingress.kubernetes.io/group.order']),
+        path: path.path,
+        pathType: path.pathType,
+        backend: path.backend.service.name,
+      };
+    });
+    expect(routes.sort((a, b) => a.order - b.order)).toEqual([
+      { group: 'shopfront', order: 1, path: '/api', pathType: 'Prefix', backend: 'api-gateway' },
+      { group: 'shopfront', order: 2, path: '/', pathType: 'Prefix', backend: 'storefront' },
+    ]);
+  });
+
+  test('the storefront runs as its own hardened deployable whose ServiceAccount carries no identity', () => {
+    const account = named(dev.platform, 'ServiceAccount', 'storefront') as Json;
+    expect(account.automountServiceAccountToken).toBe(false);
+    expect(account.metadata.annotations).toBeUndefined();
+    const pod = podSpec(named(dev.platform, 'Deployment', 'storefront'));
+    expect(pod.containers[0].image).toMatch(/\/shopfront\/storefront:/);
+    expect(pod.containers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true });
+    // No secret, no database: nothing but its wiring.
+    expect(pod.containers[0].env ?? []).toEqual([]);
+    expect((named(dev.platform, 'ConfigMap', 'storefront-config') as Json).data).toEqual({
+      LOG_LEVEL: expect.any(String),
+      HTTP_PORT: '8090',
+      API_GATEWAY_SERVICE_ADDR: `api-gateway.${KUBERNETES_NAMESPACE}.svc.cluster.local:8080`,
+    });
+    expect(spec(named(dev.platform, 'HorizontalPodAutoscaler', 'storefront'))).toMatchObject({
+      minReplicas: 2,
+      maxReplicas: 4,
+    });
+  });
+
   test('the namespace enforces Pod Security restricted', () => {
     expect(named(dev.platform, 'Namespace', KUBERNETES_NAMESPACE).metadata.labels).toMatchObject({
       'pod-security.kubernetes.io/enforce': 'restricted',

@@ -16,6 +16,7 @@ import {
   imageRepositoryName,
   KUBERNETES_NAMESPACE,
   kafkaBrokersParameterName,
+  needsCloudIdentity,
   type PlatformQuery,
   resourceName,
   shop,
@@ -154,7 +155,8 @@ export class DataStack extends PlatformStack {
     };
     this.identities = new ServiceIdentities(this, 'ServiceIdentities', {
       namespace: KUBERNETES_NAMESPACE,
-      services: catalog.containers,
+      // A service that reads no secret and uses no topic gets no role: its ServiceAccount carries no identity.
+      services: catalog.containers.filter(needsCloudIdentity),
       resources,
     });
     this.externalSecretsRole = podIdentityRole(

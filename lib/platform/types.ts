@@ -100,6 +100,11 @@ export interface ServiceSpec {
   readonly secrets?: readonly string[];
   /** Reachable from outside the cluster through the load balancer. @default false */
   readonly public?: boolean;
+  /**
+   * The path prefix the load balancer routes to a public service; every public service shares one load balancer and
+   * one origin, the longest prefix winning. @default '/'
+   */
+  readonly ingressPath?: string;
   /** Required for containers. */
   readonly scaling?: ScalingSpec;
   /** Required for containers. */

@@ -74,7 +74,8 @@ describe('the platform catalog', () => {
   it('derives the call graph with the callee ports', () => {
     const edges = new PlatformQuery(platform).callGraph;
     expect(edges).toContainEqual({ from: 'order-service', to: 'payment-service', ports: [50054, 9154] });
-    expect(edges).toHaveLength(5);
+    expect(edges).toContainEqual({ from: 'storefront', to: 'api-gateway', ports: [8080] });
+    expect(edges).toHaveLength(6);
   });
 
   it('names unknown services, topics and environments in query errors', () => {
@@ -228,6 +229,27 @@ describe('catalog validation rules', () => {
         svc(c, 'notification-lambda').public = true;
       },
       { field: 'services[notification-lambda].public', value: true, allowed: /only containers are exposed/ },
+    ],
+    [
+      'two public services on one ingress path',
+      (c) => {
+        svc(c, 'storefront').ingressPath = '/api';
+      },
+      { field: 'services[storefront].ingressPath', value: '/api', allowed: /unique among ingress paths/ },
+    ],
+    [
+      'an ingress path with a trailing slash',
+      (c) => {
+        svc(c, 'api-gateway').ingressPath = '/api/';
+      },
+      { field: 'services[api-gateway].ingressPath', value: '/api/', allowed: /without a trailing slash/ },
+    ],
+    [
+      'an ingress path on a service that is not public',
+      (c) => {
+        svc(c, 'order-service').ingressPath = '/orders';
+      },
+      { field: 'services[order-service].ingressPath', value: '/orders', allowed: /unless the service is public/ },
     ],
     [
       'two owners of one database',

@@ -28,6 +28,7 @@ export function formatIssue(issue: CatalogIssue): string {
 
 const DNS_LABEL = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const PORT_NAME = /^[a-z]([a-z0-9-]{0,13}[a-z0-9])?$/;
+const INGRESS_PATH = /^\/([a-z0-9-]+(\/[a-z0-9-]+)*)?$/;
 const SQL_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 const DYNAMO_TABLE = /^[a-zA-Z0-9_.-]{3,255}$/;
@@ -129,6 +130,15 @@ export function validateCatalog(catalog: Catalog): CatalogIssue[] {
     'data stores (one owner each)',
   );
 
+  // One load balancer, one origin: each public service owns a distinct path prefix of it.
+  const publicServices = catalog.services.filter((s) => s.public === true);
+  issues.unique(
+    publicServices,
+    (s) => s.ingressPath ?? '/',
+    (s) => `services[${s.name}].ingressPath`,
+    'ingress paths of public services',
+  );
+
   for (const service of catalog.services) validateService(service, serviceNames, topicNames, issues);
   for (const topic of catalog.topics) validateTopic(topic, catalog, issues);
   for (const env of catalog.environments) validateEnvironment(env, catalog, issues);
@@ -152,6 +162,15 @@ function validateService(s: ServiceSpec, services: Set<string>, topics: Set<stri
     const field = `${at}.calls`;
     if (!services.has(peer)) issues.add(field, peer, `one of the catalog's services (${[...services].join(', ')})`);
     else if (peer === s.name) issues.add(field, peer, 'another service (a service does not call itself)');
+  }
+  if (s.ingressPath !== undefined) {
+    issues.check(
+      INGRESS_PATH.test(s.ingressPath),
+      `${at}.ingressPath`,
+      s.ingressPath,
+      "'/' or a path of lower-case segments without a trailing slash (e.g. /api)",
+    );
+    issues.check(s.public === true, `${at}.ingressPath`, s.ingressPath, 'unset unless the service is public');
   }
   for (const t of s.produces)
     issues.check(topics.has(t), `${at}.produces`, t, `a declared topic (${[...topics].join(', ')})`);

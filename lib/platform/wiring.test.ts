@@ -1,5 +1,5 @@
 import { shop } from './index';
-import { clusterAddressing, localAddressing, serviceWiring } from './wiring';
+import { clusterAddressing, localAddressing, needsCloudIdentity, serviceWiring } from './wiring';
 
 describe('service wiring', () => {
   it('gives a caller its peers at their cluster DNS names and its ports as the catalog declares them', () => {
@@ -19,6 +19,25 @@ describe('service wiring', () => {
       PRODUCT_SERVICE_ADDR: '127.0.0.1:63052',
       ORDER_SERVICE_ADDR: '127.0.0.1:63053',
     });
+  });
+
+  it('gives a caller of a peer without gRPC (the storefront of the gateway) the peer’s http port', () => {
+    expect(serviceWiring(shop, 'storefront', clusterAddressing())).toEqual({
+      HTTP_PORT: '8090',
+      API_GATEWAY_SERVICE_ADDR: 'api-gateway.shopfront.svc.cluster.local:8080',
+    });
+  });
+
+  it('gives a cloud identity only to services that read a secret, a database or a topic', () => {
+    const withIdentity = shop.containers.filter(needsCloudIdentity).map((s) => s.name);
+    expect(withIdentity).toEqual([
+      'api-gateway',
+      'user-service',
+      'product-service',
+      'order-service',
+      'payment-service',
+    ]);
+    expect(needsCloudIdentity(shop.service('storefront'))).toBe(false);
   });
 
   it('names the consumer group of each topic a service consumes', () => {

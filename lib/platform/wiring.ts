@@ -69,14 +69,29 @@ export function usesKafka(service: ServiceSpec): boolean {
   return service.produces.length > 0 || service.consumes.length > 0;
 }
 
-/** The address of a peer's gRPC port, as `addressing` reaches it. */
+/** The port a caller dials on a peer: its gRPC port, or for a peer that speaks HTTP only (the gateway), its `http`. */
+export function callPort(service: ServiceSpec): PortSpec | undefined {
+  return grpcPort(service) ?? service.ports.find((p) => p.name === 'http');
+}
+
+/** The address of the port a caller dials on a peer (`callPort`), as `addressing` reaches it. */
 export function peerAddress(catalog: PlatformQuery, caller: ServiceSpec, peer: string, addressing: Addressing): string {
   const target = catalog.service(peer);
-  const port = grpcPort(target);
+  const port = callPort(target);
   if (!port) {
-    throw new Error(`'services[${caller.name}].calls' must name services with a grpc port, got '${peer}' (none)`);
+    throw new Error(
+      `'services[${caller.name}].calls' must name services with a grpc or http port, got '${peer}' (none)`,
+    );
   }
   return addressing.address(target, port);
+}
+
+/**
+ * Whether a service needs an identity in the cloud (an IAM role bound to its ServiceAccount): it reads a database
+ * or a platform secret, or produces or consumes a topic. A service that needs none gets no role at all.
+ */
+export function needsCloudIdentity(service: ServiceSpec): boolean {
+  return ownsPostgres(service) || usesKafka(service) || (service.secrets ?? []).length > 0;
 }
 
 /**

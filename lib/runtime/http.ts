@@ -108,6 +108,22 @@ export function createHttpApp(options: HttpAppOptions): Application {
   return app;
 }
 
+interface RouterLayer {
+  route?: unknown;
+}
+
+/**
+ * createHttpApp registers /livez, /readyz and /metrics before a service can add middleware. Moves the middleware
+ * just added (helmet, say) in front of the first route, so those answers carry it too.
+ */
+export function runBeforeKitRoutes(app: Application): void {
+  const stack = (app.router as unknown as { stack: RouterLayer[] }).stack;
+  const firstRoute = stack.findIndex((layer) => layer.route !== undefined);
+  const added = stack.pop();
+  if (!added || added.route !== undefined) throw new Error('expected the middleware just added on top of the stack');
+  stack.splice(firstRoute === -1 ? stack.length : firstRoute, 0, added);
+}
+
 export interface RunningHttpServer {
   readonly server: Server;
   readonly port: number;

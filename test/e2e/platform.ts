@@ -28,6 +28,8 @@ export class SkewableClock {
 
 export interface RunningPlatform {
   readonly url: string;
+  /** Where the storefront serves the shop's pages (and passes /api/v1 on to the gateway). */
+  readonly shopUrl: string;
   /** DATA_DIR of the services: notifications.jsonl and analytics-results.jsonl are written here. */
   readonly dataDir: string;
   /** The bus order-service publishes to and the consumers read: the event log in their PostgreSQL, or Kafka. */
@@ -119,6 +121,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     });
     return {
       url: `http://127.0.0.1:${platform.service('api-gateway').ports.http}`,
+      shopUrl: `http://127.0.0.1:${platform.service('storefront').ports.http}/`,
       dataDir,
       bus,
       analyticsClock,

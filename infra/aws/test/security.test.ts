@@ -1,5 +1,5 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { shop } from '../../../lib/platform';
+import { needsCloudIdentity, shop } from '../../../lib/platform';
 import { GIT_REPO_URL, resourcesOf, stacksOf, templates } from './fixture';
 
 const dev = templates('dev');
@@ -222,10 +222,18 @@ describe('tables, buckets, registries', () => {
 });
 
 describe('service identities', () => {
-  it('binds one Pod Identity per container service to its ServiceAccount', () => {
+  it('binds one Pod Identity per container service that reaches AWS to its ServiceAccount, none to the others', () => {
     const associations = resourcesOf(dev.cluster, 'AWS::EKS::PodIdentityAssociation').map(([, p]) => p);
     const services = associations.filter((a) => a.Namespace === 'shopfront').map((a) => a.ServiceAccount);
-    expect(services.sort()).toEqual(shop.containers.map((s) => s.name).sort());
+    expect(services.sort()).toEqual(
+      shop.containers
+        .filter(needsCloudIdentity)
+        .map((s) => s.name)
+        .sort(),
+    );
+    // The storefront serves pages and reads nothing of AWS: no role exists for it at all.
+    expect(services).not.toContain('storefront');
+    expect(stacksOf('dev').data.identities.roles.has('storefront')).toBe(false);
     expect(associations.filter((a) => a.Namespace === 'external-secrets').map((a) => a.ServiceAccount)).toEqual([
       'external-secrets',
     ]);
@@ -275,7 +283,7 @@ describe('service identities', () => {
   });
 
   it('uses no wildcard resource in any service identity', () => {
-    for (const service of shop.containers) {
+    for (const service of shop.containers.filter(needsCloudIdentity)) {
       for (const statement of serviceRoleStatements(service.name)) {
         expect(statement.Resource).not.toEqual('*');
         expect(JSON.stringify(statement.Resource)).not.toMatch(/"\*"|:\*"/);

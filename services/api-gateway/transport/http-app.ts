@@ -5,7 +5,7 @@ import helmet, { type HelmetOptions } from 'helmet';
 import type { TokenVerifier } from '../../../lib/runtime/auth';
 import { InvalidArgumentError, NotFoundError } from '../../../lib/runtime/errors';
 import type { Health } from '../../../lib/runtime/health';
-import { createHttpApp } from '../../../lib/runtime/http';
+import { createHttpApp, runBeforeKitRoutes } from '../../../lib/runtime/http';
 import type { Logger } from '../../../lib/runtime/logger';
 import type { ServiceMetrics } from '../../../lib/runtime/metrics';
 import type { AnalyticsWindowsSource } from '../adapters/analytics-windows';
@@ -185,22 +185,6 @@ export function answerMalformedRequests(server: Server): void {
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
     answer(socket, 404, 'NOT_FOUND', 'route not found');
   });
-}
-
-interface RouterLayer {
-  route?: unknown;
-}
-
-/**
- * The kit's createHttpApp registers /livez, /readyz and /metrics before a service can add middleware. Moves the
- * middleware just added (helmet) in front of the first route, so those answers carry the same security headers.
- */
-function runBeforeKitRoutes(app: Express): void {
-  const stack = (app.router as unknown as { stack: RouterLayer[] }).stack;
-  const firstRoute = stack.findIndex((layer) => layer.route !== undefined);
-  const added = stack.pop();
-  if (!added || added.route !== undefined) throw new Error('expected the middleware just added on top of the stack');
-  stack.splice(firstRoute === -1 ? stack.length : firstRoute, 0, added);
 }
 
 /** The headers a route declares, read case-insensitively and keyed by their declared names; absent ones left out. */

@@ -1,0 +1,349 @@
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { ADMIN, type RunningPlatform, startPlatform } from '../../test/e2e/platform';
+
+/**
+ * The shop in a real browser: Debian's Chromium driven by playwright-core against the whole local platform (every
+ * service of the catalog, the storefront passing /api/v1 on to the gateway). `scripts/browser-tests.sh` installs
+ * Chromium and runs this suite; CHROMIUM_PATH names the browser. With SCREENSHOT_DIR set, the catalogue and the
+ * console are saved there as PNG (the README's pictures).
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = process.env.SCREENSHOT_DIR;
+
+let platform: RunningPlatform;
+let browser: Browser;
+
+beforeAll(async () => {
+  platform = await startPlatform();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    // As root (CI), Chromium refuses its sandbox; the pages are the repository's own.
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
+}, 180_000);
+afterAll(async () => {
+  await browser?.close();
+  await platform?.stop();
+});
+
+const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+async function newPage(): Promise<{ context: BrowserContext; page: Page; consoleErrors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const page = await context.newPage();
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => {
+    // A refused request shows as a console error too; the pages' own answers to those are asserted instead.
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(e.message));
+  return { context, page, consoleErrors };
+}
+
+/** axe-core on the page as it is: no serious or critical violation. */
+async function expectAccessible(page: Page): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const severe = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(severe).toEqual([]);
+}
+
+async function heading(page: Page, text: string | RegExp): Promise<void> {
+  await page.getByRole('heading', { level: 1, name: text }).waitFor();
+}
+
+async function signUp(page: Page, name: string, email: string): Promise<void> {
+  await page.goto(`${platform.shopUrl}#/sign-up`);
+  await heading(page, 'Create an account');
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill('Orchid-lantern-granite-42');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await heading(page, 'Catalogue');
+  await page.getByText(name, { exact: true }).waitFor();
+}
+
+async function signIn(page: Page, email: string, password: string): Promise<void> {
+  await page.goto(`${platform.shopUrl}#/sign-in`);
+  await heading(page, 'Sign in');
+  await expectAccessible(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await heading(page, 'Catalogue');
+}
+
+/** Tab until `name` has the focus (at most 60 presses): the page can be worked without a mouse. */
+async function tabTo(page: Page, name: string): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    await page.keyboard.press('Tab');
+    const focused = ((await page.locator(':focus').textContent()) ?? '').trim();
+    if (focused === name) return;
+  }
+  throw new Error(`"${name}" never received the focus by Tab`);
+}
+
+describe('a shopper in the browser', () => {
+  it('signs up, adds two products, checks out by keyboard with tok_visa, is declined in words, sees the history', async () => {
+    const { context, page, consoleErrors } = await newPage();
+    await page.goto(platform.shopUrl);
+    await heading(page, 'Catalogue');
+    // The seeded catalogue, a page at a time, each product with its stock.
+    const products = page.locator('li.product');
+    await products.first().waitFor();
+    expect(await products.count()).toBe(12);
+    await expect(page.locator('li.product .stock').first().textContent()).resolves.toMatch(/\d+ in stock|Out of stock/);
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.getByText('Page 2').waitFor();
+    expect(await products.count()).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await page.getByText('Page 1').waitFor();
+
+    await signUp(page, 'Ada Lovelace', `ada-${unique()}@example.com`);
+    await expectAccessible(page);
+
+    const inStock = page.locator('li.product').filter({ hasNot: page.locator('button[disabled]') });
+    const names = [await inStock.nth(0).locator('h2').textContent(), await inStock.nth(1).locator('h2').textContent()];
+    await inStock
+      .nth(0)
+      .getByRole('button', { name: /^Add to cart/ })
+      .click();
+    await inStock
+      .nth(1)
+      .getByRole('button', { name: /^Add to cart/ })
+      .click();
+    await page.getByRole('link', { name: 'Cart (2)' }).waitFor();
+
+    // The product page of one of them.
+    await inStock.nth(0).locator('h2 a').click();
+    await heading(page, names[0] ?? '');
+    await expectAccessible(page);
+
+    await page.goto(`${platform.shopUrl}#/cart`);
+    await heading(page, 'Your cart');
+    for (const name of names) await page.getByRole('rowheader', { name: name ?? '' }).waitFor();
+    await expectAccessible(page);
+    // Keyboard only: Tab to the button (tok_visa is the card chosen first) and press Enter.
+    await tabTo(page, 'Place order');
+    await page.keyboard.press('Enter');
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Thank you! Your order is confirmed/ })
+      .waitFor();
+    await page.getByRole('link', { name: 'Cart (0)' }).waitFor();
+
+    // A second order, with a card that is declined: the customer reads why, in words.
+    await page.goto(platform.shopUrl);
+    await heading(page, 'Catalogue');
+    await inStock
+      .nth(0)
+      .getByRole('button', { name: /^Add to cart/ })
+      .click();
+    await page.goto(`${platform.shopUrl}#/cart`);
+    await page.getByLabel('Card').selectOption('tok_chargeDeclined');
+    await page.getByRole('button', { name: 'Place order' }).click();
+    const declined = page.getByRole('alert');
+    await declined
+      .filter({ hasText: 'Your card was declined. Nothing was charged; please try another card.' })
+      .waitFor();
+    await expectAccessible(page);
+
+    await page.getByRole('link', { name: 'Orders' }).click();
+    await heading(page, 'Your orders');
+    const rows = page.locator('tr[data-order-id]');
+    await rows.nth(1).waitFor();
+    expect(await rows.count()).toBe(2);
+    await expect(rows.nth(0).textContent()).resolves.toMatch(/Not placed.*Your card was declined/);
+    await expect(rows.nth(1).textContent()).resolves.toMatch(/Confirmed/);
+    await page.getByText(`1 × ${names[0]}`).first().waitFor();
+    await expectAccessible(page);
+
+    // Signed out, the console is not theirs and neither are the orders.
+    await page.goto(`${platform.shopUrl}#/console`);
+    await heading(page, 'Not allowed');
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('navigation').getByRole('link', { name: 'Sign in' }).waitFor();
+    expect(consoleErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('shows the API’s field errors beside the fields: empty and over-long names, quantities 0 and 10 000', async () => {
+    const { context, page } = await newPage();
+    await page.goto(`${platform.shopUrl}#/sign-up`);
+    await heading(page, 'Create an account');
+    await page.getByLabel('Email').fill(`grace-${unique()}@example.com`);
+    await page.getByLabel('Password', { exact: true }).fill('Orchid-lantern-granite-42');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expect(page.locator('#field-name-error').textContent()).resolves.toBe('Must not be empty.');
+    await expect(page.getByLabel('Name').getAttribute('aria-invalid')).resolves.toBe('true');
+    await page.getByLabel('Name').fill('G'.repeat(101));
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.locator('#field-name-error').filter({ hasText: 'Must be at most 100 characters.' }).waitFor();
+    await expectAccessible(page);
+    await page.getByLabel('Name').fill('Grace Hopper');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await heading(page, 'Catalogue');
+
+    const inStock = page.locator('li.product').filter({ hasNot: page.locator('button[disabled]') });
+    await inStock
+      .first()
+      .getByRole('button', { name: /^Add to cart/ })
+      .click();
+    await page.goto(`${platform.shopUrl}#/cart`);
+    const quantity = page.locator('#field-items-0--quantity');
+    for (const bad of ['0', '10000']) {
+      await quantity.fill(bad);
+      await page.getByRole('button', { name: 'Place order' }).click();
+      await page
+        .locator('#field-items-0--quantity-error')
+        .filter({ hasText: /^Must be a whole number from 1 to \d+\.$/ })
+        .waitFor();
+      await page.getByRole('alert').filter({ hasText: 'Please correct the highlighted field.' }).waitFor();
+    }
+    await expectAccessible(page);
+    await context.close();
+  });
+  it('double-clicks Place order and gets one order, seen turning from being placed to confirmed without a reload', async () => {
+    const { context, page, consoleErrors } = await newPage();
+    await signUp(page, 'Katherine Johnson', `katherine-${unique()}@example.com`);
+    const inStock = page.locator('li.product').filter({ hasNot: page.locator('button[disabled]') });
+    await inStock
+      .first()
+      .getByRole('button', { name: /^Add to cart/ })
+      .click();
+    await page.goto(`${platform.shopUrl}#/cart`);
+    // The slow card answers after a few seconds: the order is PENDING meanwhile.
+    await page.getByLabel('Card').selectOption('tok_slow');
+    // A double click is one attempt: one order, never two.
+    await page.getByRole('button', { name: 'Place order' }).dblclick();
+    await page.getByRole('button', { name: 'Placing your order…' }).waitFor();
+    await page.getByRole('navigation').getByRole('link', { name: 'Orders' }).click();
+    await heading(page, 'Your orders');
+    const row = page.locator('tr[data-order-id]').first();
+    await row.filter({ hasText: 'Being placed' }).waitFor();
+    await row.filter({ hasText: 'Confirmed' }).waitFor({ timeout: 15_000 });
+    expect(await page.locator('tr[data-order-id]').count()).toBe(1);
+    expect(consoleErrors).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('an operator in the browser', () => {
+  it('adds a product that then shows in the catalogue; bad input is shown beside the field', async () => {
+    const { context, page, consoleErrors } = await newPage();
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.getByRole('link', { name: 'Console' }).click();
+    await heading(page, "Operator's console");
+    // The sales chart, or the words that say its figures are not there: never a stack trace.
+    await page
+      .locator('section[aria-labelledby="sales"]')
+      .getByText(/Orders per minute|not available|could not be loaded/)
+      .first()
+      .waitFor();
+    await expectAccessible(page);
+
+    await page.getByLabel('Price').fill('12.50');
+    await page.getByLabel('Stock').fill('7');
+    await page.getByRole('button', { name: 'Add product' }).click();
+    await expect(page.locator('#field-name-error').textContent()).resolves.toBe('Must not be empty.');
+    await page.getByLabel('Name').fill('N'.repeat(201));
+    await page.getByRole('button', { name: 'Add product' }).click();
+    await page.locator('#field-name-error').filter({ hasText: 'Must be at most 200 characters.' }).waitFor();
+    await page.getByLabel('Price').fill('twelve');
+    await page.getByRole('button', { name: 'Add product' }).click();
+    await page.locator('#field-price-amount-error').filter({ hasText: 'Enter a price such as 19.99.' }).waitFor();
+    await page.getByLabel('Price').fill('12.50');
+    await page.getByLabel('Stock').fill('-3');
+    await page.getByLabel('Name').fill('Teapot');
+    await page.getByRole('button', { name: 'Add product' }).click();
+    await page.locator('#field-stock-error').filter({ hasText: 'Must not be negative.' }).waitFor();
+    await expectAccessible(page);
+
+    const name = `Browser-tested teapot ${unique()}`;
+    await page.getByLabel('Name').fill(name);
+    await page.getByLabel('Description').fill('Pours without dripping.');
+    await page.getByLabel('Stock').fill('7');
+    await page.getByRole('button', { name: 'Add product' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Added "${name}" to the catalogue.` })
+      .waitFor();
+    if (SCREENSHOTS) {
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'storefront-console.png'), fullPage: true });
+    }
+
+    // It is in the catalogue: page through until it shows.
+    await page.getByRole('link', { name: 'Catalogue' }).click();
+    await heading(page, 'Catalogue');
+    if (SCREENSHOTS) {
+      await page.locator('li.product').first().waitFor();
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'storefront-catalogue.png'), fullPage: true });
+    }
+    const product = page.locator('li.product h2', { hasText: name });
+    for (let pageNumber = 1; pageNumber < 10 && !(await product.isVisible()); pageNumber++) {
+      await page.locator('li.product').first().waitFor();
+      if (await product.isVisible()) break;
+      await page.getByRole('button', { name: 'Next page' }).click();
+      await page.getByText(`Page ${pageNumber + 1}`).waitFor();
+      await page.locator('li.product').first().waitFor();
+    }
+    await product.waitFor();
+    await expect(page.locator('li.product', { hasText: name }).textContent()).resolves.toMatch(/€12\.50.*7 in stock/);
+    expect(consoleErrors).toEqual([]);
+    await context.close();
+  });
+  it('charts the last hour of analytics windows per minute, with the figures in a table', async () => {
+    const { context, page, consoleErrors } = await newPage();
+    // The gateway's answer in its contract, for two minutes just closed; anything else of the page is real.
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const windows = [
+      {
+        start: iso(minute - 120_000),
+        end: iso(minute - 60_000),
+        orderCount: 3,
+        revenue: { EUR: 4500 },
+        uniqueUsers: 2,
+      },
+      { start: iso(minute - 60_000), end: iso(minute), orderCount: 5, revenue: { EUR: 12_990 }, uniqueUsers: 4 },
+    ];
+    let asked: URL | undefined;
+    await page.route('**/api/v1/analytics/windows?**', async (route) => {
+      asked = new URL(route.request().url());
+      await route.fulfill({
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          from: asked.searchParams.get('from'),
+          to: asked.searchParams.get('to'),
+          items: windows,
+        }),
+      });
+    });
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.getByRole('link', { name: 'Console' }).click();
+    await heading(page, "Operator's console");
+    await page
+      .getByRole('img', { name: /^Orders per minute over the last hour: 8 in all, at most 5 in one minute$/ })
+      .waitFor();
+    expect(await page.locator('svg.chart rect.bar').count()).toBe(60);
+    // It asked for the last hour and a minute, as an admin.
+    const from = Date.parse(asked?.searchParams.get('from') ?? '');
+    const to = Date.parse(asked?.searchParams.get('to') ?? '');
+    expect(to - from).toBe(61 * 60_000);
+    await page.getByText('The figures of the minutes with orders').click();
+    const rows = page.locator('figure table tbody tr');
+    expect(await rows.count()).toBe(2);
+    await expect(rows.nth(1).textContent()).resolves.toMatch(/5€129\.90$/);
+    await expectAccessible(page);
+    expect(consoleErrors).toEqual([]);
+    await context.close();
+  });
+});
