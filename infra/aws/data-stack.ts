@@ -13,6 +13,8 @@ import {
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import {
+  AWS_LINK_OUTPUTS,
+  CROSS_CLOUD_LINK,
   imageRepositoryName,
   KUBERNETES_NAMESPACE,
   kafkaBrokersParameterName,
@@ -75,6 +77,7 @@ export class DataStack extends PlatformStack {
       key: key,
       topics: catalog.catalog.topics,
       removalPolicy: this.statefulRemovalPolicy,
+      scram: { username: CROSS_CLOUD_LINK.scramUser, clientCidr: env.gcp.network.subnetCidr },
     });
 
     const tables = new Map<string, dynamodb.TableV2>();
@@ -172,6 +175,12 @@ export class DataStack extends PlatformStack {
     }
     new CfnOutput(this, 'KafkaClusterArn', { value: this.kafka.clusterArn });
     new CfnOutput(this, 'KafkaBootstrapBrokersSaslIam', { value: this.kafka.bootstrapBrokersSaslIam });
+    // Read by the GCP stack (infra/gcp), from the file `cdk deploy --outputs-file` writes.
+    new CfnOutput(this, AWS_LINK_OUTPUTS.scramBrokers, { value: this.kafka.bootstrapBrokersSaslScram ?? '' });
+    new CfnOutput(this, AWS_LINK_OUTPUTS.scramSecretName, {
+      description: 'Copy its value into the GCP stack MskCredentialsSecret',
+      value: this.kafka.scramSecret?.secretName ?? '',
+    });
     // Read by the Cluster stack at deploy time (its root Application passes them to the manifests).
     new ssm.StringParameter(this, 'KafkaBootstrapBrokersParameter', {
       parameterName: kafkaBrokersParameterName(env),
