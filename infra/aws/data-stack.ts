@@ -23,6 +23,7 @@ import {
   resourceName,
   shop,
 } from '../../lib/platform';
+import { KafkaAcls } from './constructs/kafka-acls';
 import { KafkaCluster } from './constructs/kafka-cluster';
 import { pascal } from './constructs/names';
 import { privateBucket } from './constructs/private-bucket';
@@ -40,6 +41,8 @@ export interface DataStackProps extends PlatformStackProps {
 export class DataStack extends PlatformStack {
   readonly databases: ServiceDatabases;
   readonly kafka: KafkaCluster;
+  /** What the SCRAM user (the Flink job on Dataproc) may do on Kafka: the analytics service's topics and group. */
+  readonly kafkaAcls: KafkaAcls;
   readonly tables: ReadonlyMap<string, dynamodb.TableV2>;
   readonly accessLogsBucket: s3.Bucket;
   readonly mediaBucket: s3.Bucket;
@@ -78,6 +81,30 @@ export class DataStack extends PlatformStack {
       topics: catalog.catalog.topics,
       removalPolicy: this.statefulRemovalPolicy,
       scram: { username: CROSS_CLOUD_LINK.scramUser, clientCidr: env.gcp.network.subnetCidr },
+    });
+
+    const analytics = catalog.service('analytics');
+    this.kafkaAcls = new KafkaAcls(this, 'KafkaAcls', {
+      environment: env,
+      vpc: props.vpc,
+      key,
+      kafka: this.kafka,
+      username: CROSS_CLOUD_LINK.scramUser,
+      grants: [
+        ...analytics.consumes.flatMap((topic) => [
+          { resourceType: 'TOPIC' as const, resourceName: topic, operation: 'READ' as const },
+          {
+            resourceType: 'GROUP' as const,
+            resourceName: catalog.consumerGroup(analytics.name, topic),
+            operation: 'READ' as const,
+          },
+        ]),
+        ...analytics.produces.map((topic) => ({
+          resourceType: 'TOPIC' as const,
+          resourceName: topic,
+          operation: 'WRITE' as const,
+        })),
+      ],
     });
 
     const tables = new Map<string, dynamodb.TableV2>();

@@ -139,6 +139,12 @@ export function acknowledgeFindings(stack: Stack): void {
     },
   ]);
 
+  acknowledge(find(stack, /^KafkaAcls\/Function\/ServiceRole\/Resource$/), [BASIC_EXECUTION, VPC_EXECUTION]);
+  acknowledge(
+    find(stack, /^KafkaAcls\/Provider\/framework-onEvent\//),
+    providerFramework(stack, /^KafkaAcls\/Function\/Resource$/),
+  );
+
   // Network: the VPN to the analytics VPC on Google Cloud.
   acknowledge(find(stack, /^AnalyticsVpn\/Tunnel\dPreSharedKey\/Resource$/), [
     {

@@ -93,7 +93,6 @@ export class AnalyticsVpn extends Construct {
         policy: AwsCustomResourcePolicy.fromSdkCalls({ resources: AwsCustomResourcePolicy.ANY_RESOURCE }),
         installLatestAwsSdk: false,
       });
-      described.node.addDependency(connection);
       // AWS may list a connection's tunnels in any order: each outside address goes with the inside range it reports.
       for (const t of [0, 1]) {
         const field = (name: string) =>

@@ -107,6 +107,41 @@ describe.each(['dev', 'prod'] as const)('the link to GCP in %s', (name) => {
     ]);
   });
 
+  it('grants the SCRAM user exactly: read orders with its own group, write analytics-results', () => {
+    const [[, acls]] = resourcesOf(data, 'Custom::KafkaAcls') as [[string, Record<string, unknown>]];
+    expect(acls.Principal).toBe(`User:${CROSS_CLOUD_LINK.scramUser}`);
+    expect(acls.Grants).toEqual([
+      { resourceType: 'TOPIC', resourceName: TOPIC_ORDERS, operation: 'READ' },
+      { resourceType: 'GROUP', resourceName: shop.consumerGroup('analytics', TOPIC_ORDERS), operation: 'READ' },
+      { resourceType: 'TOPIC', resourceName: TOPIC_ANALYTICS_RESULTS, operation: 'WRITE' },
+    ]);
+    expect(acls.BootstrapBrokers).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^KafkaBootstrapBrokers/), 'BootstrapBrokerStringSaslIam'],
+    });
+  });
+
+  it('applies the ACLs with a function that may administer this cluster only, reaching the IAM listener only', () => {
+    const policies = resourcesOf(data, 'AWS::IAM::Policy').filter(([id]) => id.startsWith('KafkaAclsFunction'));
+    expect(policies).toHaveLength(1);
+    const statements = (policies[0]?.[1].PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
+    const kafka = statements.filter((st) => JSON.stringify(st.Action).includes('kafka-cluster'));
+    expect(kafka).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['kafka-cluster:AlterCluster', 'kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'],
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^KafkaCluster/), 'Arn'] },
+      },
+    ]);
+    const egress = resourcesOf(data, 'AWS::EC2::SecurityGroupEgress').filter(([, r]) =>
+      JSON.stringify(r.GroupId).includes('KafkaAclsSecurityGroup'),
+    );
+    expect(egress.map(([, r]) => [r.IpProtocol, r.FromPort, r.ToPort])).toEqual([['tcp', 9098, 9098]]);
+    data.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: `shopfront-${name}-kafka-acls`,
+      VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue() }),
+    });
+  });
+
   it('outputs the SCRAM brokers and the secret name for the GCP stack', () => {
     const outputs = data.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(outputs[AWS_LINK_OUTPUTS.scramSecretName]?.Value).toBeDefined();
