@@ -123,7 +123,8 @@ describe.each(['dev', 'prod'] as const)('the link to GCP in %s', (name) => {
   it('applies the ACLs with a function that may administer this cluster only, reaching the IAM listener only', () => {
     const policies = resourcesOf(data, 'AWS::IAM::Policy').filter(([id]) => id.startsWith('KafkaAclsFunction'));
     expect(policies).toHaveLength(1);
-    const statements = (policies[0]?.[1].PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
+    const [[, policy]] = policies as [[string, Record<string, unknown>]];
+    const statements = (policy.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
     const kafka = statements.filter((st) => JSON.stringify(st.Action).includes('kafka-cluster'));
     expect(kafka).toEqual([
       {
