@@ -128,7 +128,8 @@ read -r -a ignore_flags <<< "$ignores"
 for env in "${environments[@]}"; do
   manifests=()
   # kustomization.yaml lists the files for Argo CD's Kustomize build; it is not a Kubernetes object.
-  for file in "$rendered/$env"/*.yaml "$rendered/$env/observability"/*.yaml "$rendered/$env/logging"/*.yaml; do
+  for file in "$rendered/$env"/*.yaml "$rendered/$env/observability"/*.yaml "$rendered/$env/logging"/*.yaml \
+    "$rendered/$env/tracing"/*.yaml; do
     [[ "$(basename "$file")" == kustomization.yaml ]] || manifests+=("$file")
   done
   if output="$("$kube_score" score --kubernetes-version "v1.34" --exit-one-on-warning --output-format ci \
