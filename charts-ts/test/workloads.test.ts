@@ -161,9 +161,10 @@ describe('the container services of the catalog', () => {
   test('the storefront runs as its own hardened deployable whose ServiceAccount carries no identity', () => {
     const account = named(dev.platform, 'ServiceAccount', 'storefront') as Json;
     expect(account.automountServiceAccountToken).toBe(false);
-    expect(account.metadata.annotations).toBeUndefined();
+    // Only Argo CD's ordering: no role annotation (nor a Pod Identity association: needsCloudIdentity).
+    expect(account.metadata.annotations ?? {}).toEqual({ 'argocd.argoproj.io/sync-wave': expect.any(String) });
     const pod = podSpec(named(dev.platform, 'Deployment', 'storefront'));
-    expect(pod.containers[0].image).toMatch(/\/shopfront\/storefront:/);
+    expect(pod.containers[0].image).toMatch(/^shopfront\/storefront:/);
     expect(pod.containers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true });
     // No secret, no database: nothing but its wiring.
     expect(pod.containers[0].env ?? []).toEqual([]);
