@@ -141,7 +141,6 @@ export function grafanaValues(config: ResolvedK8sConfig): Record<string, unknown
             type: TEMPO_DATASOURCE.type,
             access: 'proxy',
             url: tempoQueryUrl(),
-            jsonData: { serviceMap: { datasourceUid: PROMETHEUS_DATASOURCE.uid } },
           },
         ],
       },

@@ -15,6 +15,11 @@ export const COLLECTOR_IMAGE =
 /** Grafana Tempo, single binary (distributor, ingester, querier and compactor in one process). */
 export const TEMPO_IMAGE = 'grafana/tempo:2.9.0';
 
+/**
+ * Tempo's own ports between its parts in the single binary: gRPC (the querier asks the ingester, at the address the
+ * ring holds, the pod's IP) and memberlist (the ring's gossip).
+ */
+const TEMPO_INTERNAL_PORTS = [9095, 7946];
 /** The collector's health_check extension: readiness and liveness. */
 const COLLECTOR_HEALTH_PORT = 13133;
 /** Both images run as this non-root user; their volumes are owned by it. */
@@ -389,6 +394,15 @@ export class TracingChart extends Chart {
           ports: [tcp(TRACE_STORE.otlpGrpcPort)],
         },
       ],
+    });
+    // Tempo's parts reach each other through the pod's own address, which a NetworkPolicy may judge like any other.
+    policy(`allow-${TEMPO_NAME}-to-itself`, {
+      podSelector: { matchLabels: selector(TEMPO_NAME) },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [
+        { from: [{ podSelector: { matchLabels: selector(TEMPO_NAME) } }], ports: TEMPO_INTERNAL_PORTS.map(tcp) },
+      ],
+      egress: [{ to: [{ podSelector: { matchLabels: selector(TEMPO_NAME) } }], ports: TEMPO_INTERNAL_PORTS.map(tcp) }],
     });
     policy(`allow-${TEMPO_NAME}-http-from-monitoring`, {
       podSelector: { matchLabels: selector(TEMPO_NAME) },

@@ -102,6 +102,7 @@ describe('the trace collector and Tempo (tracing/)', () => {
     const others = all.filter((p) => p !== collectorIngress[0] && p.spec.ingress);
     expect(others.map((p) => [p.metadata.name, p.spec.ingress.flatMap(portsOf)])).toEqual([
       ['allow-tempo-otlp-from-otel-collector', [TRACE_STORE.otlpGrpcPort]],
+      ['allow-tempo-to-itself', [7946, 9095]],
       ['allow-tempo-http-from-monitoring', [TRACE_STORE.httpPort]],
     ]);
   });
