@@ -1,8 +1,14 @@
 import { createHash } from 'node:crypto';
-import { Chart, Yaml } from 'cdk8s';
+import { ApiObject, Chart, Yaml } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { KUBERNETES_NAMESPACE, PERSISTENT_STORAGE_CLASS, TRACE_COLLECTOR, TRACE_STORE } from '../../lib/platform';
+import {
+  KUBERNETES_NAMESPACE,
+  PERSISTENT_STORAGE_CLASS,
+  TRACE_COLLECTOR,
+  TRACE_STORE,
+  traceIngressTargetGroupName,
+} from '../../lib/platform';
 import type { ResolvedK8sConfig } from '../config';
 import { PART_OF, podSecurityLabels } from '../conventions';
 
@@ -20,8 +26,8 @@ export const TEMPO_IMAGE = 'grafana/tempo:2.9.0';
  * ring holds, the pod's IP) and memberlist (the ring's gossip).
  */
 const TEMPO_INTERNAL_PORTS = [9095, 7946];
-/** The collector's health_check extension: readiness and liveness. */
-const COLLECTOR_HEALTH_PORT = 13133;
+/** The collector's health_check extension: readiness, liveness and the VPC load balancer's health checks. */
+const COLLECTOR_HEALTH_PORT = TRACE_COLLECTOR.healthPort;
 /** Both images run as this non-root user; their volumes are owned by it. */
 const IMAGE_USER = 10001;
 
@@ -132,7 +138,9 @@ export interface TracingChartProps {
  * platform namespace, keeps whole traces by tail sampling and sends them to Grafana Tempo, which Grafana queries.
  * Default deny in the namespace; open are OTLP from the platform's pods to the collector, OTLP from the collector to
  * Tempo, and Tempo's HTTP port to the monitoring namespace (Grafana's queries, Prometheus' scrape). One collector:
- * tail sampling needs every span of a trace in the same process.
+ * tail sampling needs every span of a trace in the same process. Clients outside the cluster (the notification
+ * Lambda) come through the AWS Cluster stack's internal load balancer: a TargetGroupBinding registers the collector's
+ * pods in its target group, and the VPC may reach the OTLP/HTTP and health ports.
  */
 export class TracingChart extends Chart {
   constructor(scope: Construct, id: string, props: TracingChartProps) {
@@ -254,6 +262,18 @@ export class TracingChart extends Chart {
       },
     });
 
+    // The AWS Load Balancer Controller keeps the collector's pod IPs registered in the Cluster stack's target group.
+    new ApiObject(this, 'CollectorTargetGroupBinding', {
+      apiVersion: 'elbv2.k8s.aws/v1beta1',
+      kind: 'TargetGroupBinding',
+      metadata: { name: `${COLLECTOR_NAME}-otlp-http`, namespace, labels: collector },
+      spec: {
+        serviceRef: { name: COLLECTOR_NAME, port: TRACE_COLLECTOR.otlpHttpPort },
+        targetGroupName: traceIngressTargetGroupName(config.environment),
+        targetType: 'ip',
+      },
+    });
+
     // Tempo.
     const tempo = labelsOf(TEMPO_NAME);
     new k8s.KubeServiceAccount(this, 'TempoServiceAccount', {
@@ -369,6 +389,17 @@ export class TracingChart extends Chart {
         {
           from: [{ namespaceSelector: inNamespace(KUBERNETES_NAMESPACE) }],
           ports: otlpPorts.map((p) => tcp(p.port)),
+        },
+      ],
+    });
+    // The internal load balancer forwards from its own addresses in the VPC (IP targets keep no client address).
+    policy(`allow-${COLLECTOR_NAME}-otlp-from-vpc`, {
+      podSelector: { matchLabels: selector(COLLECTOR_NAME) },
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [{ ipBlock: { cidr: config.environment.network.cidr } }],
+          ports: [tcp(TRACE_COLLECTOR.otlpHttpPort), tcp(COLLECTOR_HEALTH_PORT)],
         },
       ],
     });

@@ -1,5 +1,11 @@
 import { Yaml } from 'cdk8s';
-import { KUBERNETES_NAMESPACE, shop, TRACE_COLLECTOR, TRACE_STORE } from '../../lib/platform';
+import {
+  KUBERNETES_NAMESPACE,
+  shop,
+  TRACE_COLLECTOR,
+  TRACE_STORE,
+  traceIngressTargetGroupName,
+} from '../../lib/platform';
 import { collectorConfig, TAIL_SAMPLING, tempoConfig } from '../charts/tracing-chart';
 import { resolveK8sConfig } from '../config';
 import { type Json, named, ofKind, podSpec, spec, synth } from './helpers';
@@ -7,7 +13,7 @@ import { type Json, named, ofKind, podSpec, spec, synth } from './helpers';
 const dev = synth();
 const devConfig = resolveK8sConfig(shop.environment('dev'), {});
 const policies = (objects: readonly Json[]) => ofKind(objects, 'NetworkPolicy') as Json[];
-const portsOf = (rule: Json): number[] => rule.ports.map((p: Json) => p.port).sort();
+const portsOf = (rule: Json): number[] => rule.ports.map((p: Json) => p.port).sort((a: number, b: number) => a - b);
 
 describe('the trace collector and Tempo (tracing/)', () => {
   test('every service of the platform sends its spans to the collector Service, on a port it exposes', () => {
@@ -83,6 +89,20 @@ describe('the trace collector and Tempo (tracing/)', () => {
     });
   });
 
+  test("the collector is registered in the target group of the Cluster stack's internal load balancer, by name", () => {
+    const binding = named(dev.tracing, 'TargetGroupBinding', 'otel-collector-otlp-http') as Json;
+    expect(binding.apiVersion).toBe('elbv2.k8s.aws/v1beta1');
+    expect(binding.metadata.namespace).toBe('tracing');
+    expect(binding.spec).toEqual({
+      serviceRef: { name: 'otel-collector', port: TRACE_COLLECTOR.otlpHttpPort },
+      targetGroupName: traceIngressTargetGroupName(shop.environment('dev')),
+      targetType: 'ip',
+    });
+    expect(binding.spec.targetGroupName).toBe('shopfront-dev-otlp');
+    const service = named(dev.tracing, 'Service', 'otel-collector') as Json;
+    expect(service.spec.ports.map((p: Json) => p.port)).toContain(binding.spec.serviceRef.port);
+  });
+
   test('the tracing namespace denies by default and opens OTLP to the collector from the platform namespace only', () => {
     const all = policies(dev.tracing);
     expect(named(all, 'NetworkPolicy', 'default-deny-all')).toMatchObject({
@@ -93,13 +113,17 @@ describe('the trace collector and Tempo (tracing/)', () => {
         p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === 'otel-collector' &&
         p.spec.policyTypes.includes('Ingress'),
     );
-    expect(collectorIngress).toHaveLength(1);
-    expect(collectorIngress[0].spec.ingress).toHaveLength(1);
-    const rule = collectorIngress[0].spec.ingress[0];
-    expect(rule.from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shopfront' } } }]);
-    expect(portsOf(rule)).toEqual([TRACE_COLLECTOR.otlpGrpcPort, TRACE_COLLECTOR.otlpHttpPort]);
+    expect(collectorIngress.map((p) => p.spec.ingress.length)).toEqual([1, 1]);
+    const [fromPlatform, fromVpc] = collectorIngress.map((p) => p.spec.ingress[0]);
+    expect(fromPlatform.from).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shopfront' } } },
+    ]);
+    expect(portsOf(fromPlatform)).toEqual([TRACE_COLLECTOR.otlpGrpcPort, TRACE_COLLECTOR.otlpHttpPort]);
+    // The internal load balancer's addresses, on OTLP/HTTP and the health port only.
+    expect(fromVpc.from).toEqual([{ ipBlock: { cidr: shop.environment('dev').network.cidr } }]);
+    expect(portsOf(fromVpc)).toEqual([TRACE_COLLECTOR.otlpHttpPort, TRACE_COLLECTOR.healthPort]);
     // Every other ingress in the namespace: Tempo, from the collector (OTLP) and from monitoring (its HTTP API).
-    const others = all.filter((p) => p !== collectorIngress[0] && p.spec.ingress);
+    const others = all.filter((p) => !collectorIngress.includes(p) && p.spec.ingress);
     expect(others.map((p) => [p.metadata.name, p.spec.ingress.flatMap(portsOf)])).toEqual([
       ['allow-tempo-otlp-from-otel-collector', [TRACE_STORE.otlpGrpcPort]],
       ['allow-tempo-to-itself', [7946, 9095]],

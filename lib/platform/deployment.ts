@@ -33,7 +33,16 @@ export const TRACE_COLLECTOR = {
   /** OTLP over gRPC and over HTTP: the collector's standard ports. */
   otlpGrpcPort: 4317,
   otlpHttpPort: 4318,
+  /** The health_check extension: the pod's probes and the VPC load balancer's health checks. */
+  healthPort: 13133,
 } as const;
+
+/**
+ * The target group through which clients outside the cluster (the notification Lambda) reach the collector's
+ * OTLP/HTTP port: the AWS Cluster stack creates it behind an internal load balancer, and the manifests bind the
+ * collector's pods to it by this name (`shopfront-<env>-otlp`, at most 32 characters).
+ */
+export const traceIngressTargetGroupName = (env: EnvironmentSpec): string => resourceName(env, 'otlp');
 
 /** Grafana Tempo, beside the collector: it receives OTLP/gRPC from the collector and answers Grafana's queries. */
 export const TRACE_STORE = {
