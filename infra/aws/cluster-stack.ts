@@ -22,6 +22,7 @@ import {
   POSTGRES_PORT,
   resourceName,
   shop,
+  traceIngressTargetGroupName,
 } from '../../lib/platform';
 import { HELM_CHART_VERSIONS, KUBERNETES_VERSION, kubectlLayer } from './cluster-versions';
 import { ClusterAccess, SessionManagerBastion } from './constructs/cluster-access';
@@ -40,6 +41,7 @@ import { pascal } from './constructs/names';
 import { PublicEndpoint, type PublicEndpointSettings } from './constructs/public-endpoint';
 import { RepositoryCredentials } from './constructs/repository-credentials';
 import { bindPodIdentity, podIdentityRole } from './constructs/service-identities';
+import { TraceIngress } from './constructs/trace-ingress';
 import type { DataStack } from './data-stack';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 import { retention } from './retention';
@@ -105,6 +107,8 @@ export class ClusterStack extends PlatformStack {
   readonly externalDns?: ExternalDns;
   /** Argo CD's credentials of a private repository, from Secrets Manager. */
   readonly repositoryCredentials?: RepositoryCredentials;
+  /** The internal load balancer in front of the trace collector, for clients outside the cluster. */
+  readonly traceIngress: TraceIngress;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id, props);
@@ -178,6 +182,15 @@ export class ClusterStack extends PlatformStack {
     for (const chart of [this.autoscaler.chart, this.loadBalancerController.chart]) {
       chart.node.addDependency(podIdentityAgent, this.workers);
     }
+
+    // The notification Lambda's spans reach the cluster's trace collector through an internal load balancer, whose
+    // target group the manifests bind the collector's pods to by name.
+    this.traceIngress = new TraceIngress(this, 'TraceIngress', {
+      vpc: props.vpc,
+      workloads: this.cluster.clusterSecurityGroup,
+      targetGroupName: traceIngressTargetGroupName(env),
+      deletionProtection: env.deletionProtection,
+    });
 
     // Services reach their data only from the cluster's nodes and pods.
     const workloads = this.cluster.clusterSecurityGroupId;

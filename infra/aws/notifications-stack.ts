@@ -14,11 +14,12 @@ import {
 import { ManagedKafkaEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
-import { MSK_IAM_TLS_PORT, type PlatformQuery, resourceName, shop } from '../../lib/platform';
+import { MSK_IAM_TLS_PORT, type PlatformQuery, resourceName, shop, TRACE_COLLECTOR } from '../../lib/platform';
 import { WriteOnlyS3OnFailureDestination } from './constructs/dead-letter-bucket';
 import { allowEgressTo, allowIngressFrom } from './constructs/ingress';
 import { privateBucket } from './constructs/private-bucket';
 import { kafkaStatements } from './constructs/service-identities';
+import type { TraceIngress } from './constructs/trace-ingress';
 import type { DataStack } from './data-stack';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 import { retention } from './retention';
@@ -31,6 +32,8 @@ export interface NotificationsStackProps extends PlatformStackProps {
   readonly data: DataStack;
   /** The group of the Lambda and STS endpoints in the brokers' subnets, which the event source mapping calls. */
   readonly apiEndpoints: ec2.ISecurityGroup;
+  /** The cluster's trace collector behind an internal load balancer: the function sends its spans there. */
+  readonly traceIngress: TraceIngress;
   /** @default the platform catalog */
   readonly catalog?: PlatformQuery;
 }
@@ -88,6 +91,13 @@ export class NotificationsStack extends PlatformStack {
       ec2.Port.tcp(MSK_IAM_TLS_PORT),
       'MSK brokers (IAM over TLS)',
     );
+    const otlp = TRACE_COLLECTOR.otlpHttpPort;
+    allowIngressFrom(this, 'TraceIngressFromFunction', props.traceIngress.securityGroup, securityGroup, otlp, SERVICE);
+    securityGroup.addEgressRule(
+      ec2.Peer.securityGroupId(props.traceIngress.securityGroup.securityGroupId),
+      ec2.Port.tcp(otlp),
+      "the cluster's trace collector (OTLP/HTTP)",
+    );
 
     this.function = new NodejsFunction(this, 'Function', {
       functionName: resourceName(env, SERVICE),
@@ -105,6 +115,9 @@ export class NotificationsStack extends PlatformStack {
         NOTIFICATION_TOPIC_ARN: this.topic.topicArn,
         DELIVERY_TABLE_NAME: table.tableName,
         DELIVERY_RECORD_TTL_DAYS: '30',
+        // The kit's exporter: the invocation spans join the order's trace in the cluster's collector.
+        OTEL_EXPORTER_OTLP_ENDPOINT: props.traceIngress.endpoint,
+        DEPLOYMENT_ENVIRONMENT: env.name,
       },
       environmentEncryption: key,
       logGroup: new logs.LogGroup(this, 'FunctionLogs', {

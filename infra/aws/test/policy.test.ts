@@ -80,6 +80,7 @@ describe('checkov acknowledgements (infra/aws/checkov.ts)', () => {
       'Shopfront-Prod-Data/Databases/BootstrapFunction/Resource',
       'Shopfront-Prod-Data/AccessLogsBucket/Resource',
       'Shopfront-Prod-Cluster/LoadBalancerController/Role/DefaultPolicy/Resource',
+      'Shopfront-Prod-Cluster/TraceIngress/LoadBalancer/Resource',
       'Shopfront-Prod-Notifications/Function/Resource',
     ];
     const machinery =
