@@ -1,0 +1,128 @@
+import { shop } from '../../../lib/platform';
+import { ACCESS_LOG_PREFIXES } from '../data-stack';
+import {
+  canonical,
+  type NamedTemplate,
+  namedTemplates,
+  resourcesOf,
+  ssmParameterName,
+  writtenParameter,
+} from './fixture';
+
+type Json = Record<string, unknown>;
+
+/** Every `Fn::ImportValue` in a template, with the export it names. */
+function importsOf(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(importsOf);
+  if (value === null || typeof value !== 'object') return [];
+  const object = value as Json;
+  if (typeof object['Fn::ImportValue'] === 'string') return [object['Fn::ImportValue']];
+  return Object.values(object).flatMap(importsOf);
+}
+
+/** The template parameters that resolve SSM parameters, by the SSM parameter's name. */
+function ssmParametersOf(named: NamedTemplate): string[] {
+  return Object.keys(named.template.toJSON().Parameters ?? {})
+    .map((id) => ssmParameterName(named.template, id))
+    .filter((name): name is string => name !== undefined);
+}
+
+describe.each(shop.environmentNames)(
+  '%s: what the Cluster and Notifications stacks take from the Data stack',
+  (env) => {
+    const all = namedTemplates(env);
+    const stack = (part: string): NamedTemplate => {
+      const found = all.find((t) => t.stackName.endsWith(`-${part}`));
+      if (!found) throw new Error(`no ${part} stack`);
+      return found;
+    };
+    const [data, cluster, notifications] = [stack('Data'), stack('Cluster'), stack('Notifications')];
+
+    it.each([
+      ['Cluster', cluster],
+      ['Notifications', notifications],
+    ])('the %s template imports no export of the Data stack', (_name, named) => {
+      expect(importsOf(named.template.toJSON()).filter((name) => name.startsWith(`${data.stackName}:`))).toEqual([]);
+    });
+
+    it('the Data stack exports nothing, so it may replace any of its resources', () => {
+      const outputs = Object.values(data.template.toJSON().Outputs ?? {}) as Json[];
+      expect(outputs.filter((o) => o.Export !== undefined)).toEqual([]);
+    });
+
+    it('every SSM parameter the two stacks read is one the Data stack writes, under the environment', () => {
+      const read = [...ssmParametersOf(cluster), ...ssmParametersOf(notifications)];
+      expect(read.length).toBeGreaterThan(0);
+      for (const name of read) {
+        expect(name.startsWith(`/shopfront/${env}/`)).toBe(true);
+        expect(writtenParameter(name, [data])).toBeDefined();
+      }
+    });
+
+    it("binds each service's Pod Identity to that service's role of the Data stack", () => {
+      const associations = resourcesOf(cluster.template, 'AWS::EKS::PodIdentityAssociation')
+        .filter(([, p]) => p.Namespace === 'shopfront')
+        .map(([, p]) => [p.ServiceAccount, canonical(p.RoleArn, cluster, all)]);
+      expect(associations.length).toBeGreaterThan(0);
+      for (const [service, role] of associations) {
+        const pascal = String(service)
+          .split('-')
+          .map((part) => part[0]?.toUpperCase() + part.slice(1))
+          .join('');
+        expect(role).toMatch(new RegExp(`^${data.stackName}/ServiceIdentities${pascal}Role[0-9A-F]{8}\\.Arn$`));
+      }
+    });
+
+    it("opens the Data stack's database and broker groups to the cluster's workloads", () => {
+      const rules = resourcesOf(cluster.template, 'AWS::EC2::SecurityGroupIngress').map(([, p]) =>
+        canonical(p.GroupId, cluster, all),
+      );
+      expect(rules).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(new RegExp(`^${data.stackName}/DatabasesSecurityGroup[0-9A-F]{8}\\.GroupId$`)),
+          expect.stringMatching(new RegExp(`^${data.stackName}/KafkaSecurityGroup[0-9A-F]{8}\\.GroupId$`)),
+        ]),
+      );
+    });
+
+    it("grants the notification function the Data stack's table, key, cluster and topic", () => {
+      const resources = resourcesOf(notifications.template, 'AWS::IAM::Policy').flatMap(([, p]) =>
+        ((p.PolicyDocument as { Statement: Json[] }).Statement ?? []).map((s) => ({
+          actions: [s.Action].flat(),
+          resources: JSON.stringify(canonical(s.Resource, notifications, all)),
+        })),
+      );
+      const grantedOn = (action: string) =>
+        resources
+          .filter((s) => s.actions.includes(action))
+          .map((s) => s.resources)
+          .join(' ');
+      expect(grantedOn('dynamodb:PutItem')).toMatch(
+        new RegExp(`${data.stackName}/NotificationDeliveriesTable\\w+\\.Arn`),
+      );
+      expect(grantedOn('kms:Encrypt')).toMatch(new RegExp(`${data.stackName}/DataKey\\w+\\.Arn`));
+      expect(grantedOn('kafka-cluster:Connect')).toMatch(new RegExp(`${data.stackName}/KafkaCluster\\w+\\.Arn`));
+      expect(grantedOn('kafka-cluster:ReadData')).toMatch(
+        new RegExp(`${data.stackName}/KafkaOrdersTopic\\w+\\.TopicArn`),
+      );
+    });
+
+    it("delivers the dead-letter bucket's access logs to the Data stack's bucket, which admits them", () => {
+      const [[, bucket]] = resourcesOf(notifications.template, 'AWS::S3::Bucket') as [[string, Json]];
+      const logging = bucket.LoggingConfiguration as Json;
+      expect(logging.LogFilePrefix).toBe(ACCESS_LOG_PREFIXES.notificationDeadLetters);
+      const target = canonical(logging.DestinationBucketName, notifications, all) as string;
+      expect(target).toMatch(new RegExp(`^${data.stackName}/AccessLogsBucket[0-9A-F]{8}$`));
+      const [, policy] = resourcesOf(data.template, 'AWS::S3::BucketPolicy').find(
+        ([, p]) => canonical(p.Bucket, data, all) === target,
+      ) as [string, Json];
+      const statement = (policy.PolicyDocument as { Statement: Json[] }).Statement.find(
+        (s) =>
+          s.Effect === 'Allow' &&
+          JSON.stringify(s.Principal) === JSON.stringify({ Service: 'logging.s3.amazonaws.com' }) &&
+          JSON.stringify(s.Resource).includes(`/${ACCESS_LOG_PREFIXES.notificationDeadLetters}*`),
+      );
+      expect(statement).toMatchObject({ Action: 's3:PutObject' });
+    });
+  },
+);
