@@ -6,6 +6,7 @@ import {
   namedTemplates,
   resourcesOf,
   ssmParameterName,
+  stacksOf,
   writtenParameter,
 } from './fixture';
 
@@ -43,6 +44,12 @@ describe.each(shop.environmentNames)(
       ['Notifications', notifications],
     ])('the %s template imports no export of the Data stack', (_name, named) => {
       expect(importsOf(named.template.toJSON()).filter((name) => name.startsWith(`${data.stackName}:`))).toEqual([]);
+    });
+
+    it('both deploy after the Data stack, whose parameters they read', () => {
+      const set = stacksOf(env);
+      expect(set.cluster.dependencies).toContain(set.data);
+      expect(set.notifications.dependencies).toContain(set.data);
     });
 
     it('the Data stack exports nothing, so it may replace any of its resources', () => {
