@@ -107,10 +107,12 @@ describe('database', () => {
     const ingress = all
       .filter((t) => /-(Data|Cluster)$/.test(t.stackName))
       .flatMap((named) =>
-        resourcesOf(named.template, 'AWS::EC2::SecurityGroupIngress').map(([, p]) => ({
-          ...p,
-          GroupId: canonical(p.GroupId, named, all),
-        })),
+        resourcesOf(named.template, 'AWS::EC2::SecurityGroupIngress').map(
+          ([, p]): Record<string, unknown> => ({
+            ...p,
+            GroupId: canonical(p.GroupId, named, all),
+          }),
+        ),
       )
       .filter((p) => JSON.stringify(p.GroupId).includes('DatabasesSecurityGroup'));
     const sources = ingress.map((p) => JSON.stringify(p.SourceSecurityGroupId));
