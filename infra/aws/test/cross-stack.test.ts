@@ -1,12 +1,19 @@
+import { Template } from 'aws-cdk-lib/assertions';
 import { PRODUCT, shop } from '../../../lib/platform';
-import { ACCESS_LOG_PREFIXES } from '../data-stack';
+import { acknowledgeCheckovFindings } from '../checkov';
+import { stackName } from '../config';
+import { ACCESS_LOG_PREFIXES, DataStack } from '../data-stack';
+import { acknowledgeFindings } from '../nag';
+import { NetworkStack } from '../network-stack';
 import {
   canonical,
   type NamedTemplate,
   namedTemplates,
+  newApp,
   resourcesOf,
   ssmParameterName,
   stacksOf,
+  testConfig,
   writtenParameter,
 } from './fixture';
 
@@ -136,3 +143,23 @@ describe.each(shop.environmentNames)(
     });
   },
 );
+
+describe('the Data stack', () => {
+  // A grant or rule that the Cluster or Notifications stack made through an object of the Data stack would land in the
+  // Data stack's template (as the access-logs bucket's policy once did): the template would differ without them.
+  it('is the same whether or not the Cluster and Notifications stacks use it', () => {
+    const environment = shop.environment('dev');
+    const app = newApp();
+    const common = { environment, env: { account: testConfig().accounts?.dev, region: environment.region } };
+    const network = new NetworkStack(app, stackName(environment, 'Network'), common);
+    const alone = new DataStack(app, stackName(environment, 'Data'), { ...common, vpc: network.vpc });
+    for (const stack of [network, alone]) {
+      acknowledgeFindings(stack);
+      acknowledgeCheckovFindings(stack);
+    }
+    const { Resources, Outputs } = Template.fromStack(stacksOf('dev').data).toJSON();
+    const standalone = Template.fromStack(alone).toJSON();
+    expect(standalone.Resources).toEqual(Resources);
+    expect(standalone.Outputs).toEqual(Outputs);
+  });
+});
