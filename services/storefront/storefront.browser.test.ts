@@ -248,28 +248,30 @@ describe('an operator in the browser', () => {
       .waitFor();
     await expectAccessible(page);
 
-    await page.getByLabel('Price').fill('12.50');
-    await page.getByLabel('Stock').fill('7');
-    await page.getByRole('button', { name: 'Add product' }).click();
+    // The form's own labels: the console has other forms with prices and stock.
+    const form = page.locator('section[aria-labelledby="add-product"]');
+    await form.getByLabel('Price').fill('12.50');
+    await form.getByLabel('Stock').fill('7');
+    await form.getByRole('button', { name: 'Add product' }).click();
     await expect(page.locator('#field-name-error').textContent()).resolves.toBe('Must not be empty.');
-    await page.getByLabel('Name').fill('N'.repeat(201));
-    await page.getByRole('button', { name: 'Add product' }).click();
+    await form.getByLabel('Name').fill('N'.repeat(201));
+    await form.getByRole('button', { name: 'Add product' }).click();
     await page.locator('#field-name-error').filter({ hasText: 'Must be at most 200 characters.' }).waitFor();
-    await page.getByLabel('Price').fill('twelve');
-    await page.getByRole('button', { name: 'Add product' }).click();
+    await form.getByLabel('Price').fill('twelve');
+    await form.getByRole('button', { name: 'Add product' }).click();
     await page.locator('#field-price-amount-error').filter({ hasText: 'Enter a price such as 19.99.' }).waitFor();
-    await page.getByLabel('Price').fill('12.50');
-    await page.getByLabel('Stock').fill('-3');
-    await page.getByLabel('Name').fill('Teapot');
-    await page.getByRole('button', { name: 'Add product' }).click();
+    await form.getByLabel('Price').fill('12.50');
+    await form.getByLabel('Stock').fill('-3');
+    await form.getByLabel('Name').fill('Teapot');
+    await form.getByRole('button', { name: 'Add product' }).click();
     await page.locator('#field-stock-error').filter({ hasText: 'Must not be negative.' }).waitFor();
     await expectAccessible(page);
 
     const name = `Browser-tested teapot ${unique()}`;
-    await page.getByLabel('Name').fill(name);
-    await page.getByLabel('Description').fill('Pours without dripping.');
-    await page.getByLabel('Stock').fill('7');
-    await page.getByRole('button', { name: 'Add product' }).click();
+    await form.getByLabel('Name').fill(name);
+    await form.getByLabel('Description').fill('Pours without dripping.');
+    await form.getByLabel('Stock').fill('7');
+    await form.getByRole('button', { name: 'Add product' }).click();
     await page
       .getByRole('status')
       .filter({ hasText: `Added "${name}" to the catalogue.` })
@@ -343,6 +345,83 @@ describe('an operator in the browser', () => {
     expect(await rows.count()).toBe(2);
     await expect(rows.nth(1).textContent()).resolves.toMatch(/5€129\.90$/);
     await expectAccessible(page);
+    expect(consoleErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('sees the order a shopper just placed with its state, and changes that product’s price and stock for the catalogue', async () => {
+    const { context, page, consoleErrors } = await newPage();
+    /** The public API through the storefront's own origin, as the pages call it. */
+    const call = async <T>(method: string, path: string, body?: unknown, token?: string): Promise<T> => {
+      const response = await fetch(`${platform.shopUrl}api/v1${path}`, {
+        method,
+        headers: {
+          'content-type': 'application/json',
+          ...(token && { authorization: `Bearer ${token}` }),
+          ...(method === 'POST' && path === '/orders' && { 'idempotency-key': unique() }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const answer = await response.json();
+      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(answer)}`);
+      return answer as T;
+    };
+    const login = async (email: string, password: string) =>
+      (await call<{ accessToken: string }>('POST', '/auth/login', { email, password })).accessToken;
+
+    const adminToken = await login(ADMIN.email, ADMIN.password);
+    const name = `Console-tested kettle ${unique()}`;
+    const kettle = await call<{ id: string }>(
+      'POST',
+      '/products',
+      { name, price: { amount: 1000, currency: 'EUR' }, stock: 4 },
+      adminToken,
+    );
+    const shopper = { email: `mary-${unique()}@example.com`, password: 'Orchid-lantern-granite-42' };
+    await call('POST', '/auth/register', { ...shopper, name: 'Mary Jackson' });
+    const order = await call<{ id: string; status: string }>(
+      'POST',
+      '/orders',
+      { items: [{ productId: kettle.id, quantity: 1 }], paymentToken: 'tok_visa' },
+      await login(shopper.email, shopper.password),
+    );
+    expect(order.status).toBe('CONFIRMED');
+
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.getByRole('link', { name: 'Console' }).click();
+    await heading(page, "Operator's console");
+    // Newest first: the shopper's order heads the list, in its state.
+    const row = page.locator(`tr[data-order-id="${order.id}"]`);
+    await row.filter({ hasText: 'Confirmed' }).waitFor();
+    await expect(page.locator('tr[data-order-id]').first().getAttribute('data-order-id')).resolves.toBe(order.id);
+    await expectAccessible(page);
+
+    const change = page.locator('section[aria-labelledby="change-product"]');
+    await change.getByLabel('Product').selectOption({ label: name });
+    await change.getByText('Now €10.00, 3 in stock.').waitFor();
+    // More units removed than there are: the API's refusal beside the field, nothing changed.
+    await change.getByLabel('Units to add or remove').fill('-10');
+    await change.getByRole('button', { name: 'Save change' }).click();
+    await change
+      .locator('#field-change-stockDelta-error')
+      .filter({ hasText: /^The stock is 3: adding -10 would leave -7/ })
+      .waitFor();
+    await expect(change.getByLabel('Units to add or remove').getAttribute('aria-invalid')).resolves.toBe('true');
+    await expectAccessible(page);
+
+    // By keyboard: a new price and five more units.
+    await change.getByLabel('New price').fill('31.00');
+    await change.getByLabel('Units to add or remove').fill('5');
+    await change.getByLabel('Units to add or remove').press('Enter');
+    await change
+      .getByRole('status')
+      .filter({ hasText: `Changed "${name}": €31.00, 8 in stock.` })
+      .waitFor();
+
+    await page.goto(`${platform.shopUrl}#/product/${kettle.id}`);
+    await heading(page, name);
+    await page.locator('.price').filter({ hasText: '€31.00' }).waitFor();
+    await page.locator('.stock').filter({ hasText: '8 in stock' }).waitFor();
     expect(consoleErrors).toEqual([]);
     await context.close();
   });
