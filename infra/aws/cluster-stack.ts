@@ -33,6 +33,7 @@ import {
   managedAddon,
 } from './constructs/cluster-addons';
 import { autoscalerTags, ClusterAutoscaler } from './constructs/cluster-autoscaler';
+import { DataReferences } from './constructs/data-parameters';
 import { ExternalDns } from './constructs/external-dns';
 import { GitOpsRoot } from './constructs/gitops-root';
 import { allowIngressFrom } from './constructs/ingress';
@@ -51,6 +52,7 @@ const EXTERNAL_SECRETS_NAMESPACE = 'external-secrets';
 
 export interface ClusterStackProps extends PlatformStackProps {
   readonly vpc: ec2.IVpc;
+  /** The environment's Data stack: this stack reads its parameters, never its exports. */
   readonly data: DataStack;
   /** @default the platform catalog */
   readonly catalog?: PlatformQuery;
@@ -192,32 +194,26 @@ export class ClusterStack extends PlatformStack {
       deletionProtection: env.deletionProtection,
     });
 
+    const data = new DataReferences(this, 'Data', { parameters: props.data.parameters });
     // Services reach their data only from the cluster's nodes and pods.
     const workloads = this.cluster.clusterSecurityGroupId;
     allowIngressFrom(
       this,
       'DatabaseFromWorkloads',
-      props.data.databases.securityGroup,
+      data.databaseSecurityGroup,
       workloads,
       POSTGRES_PORT,
       'EKS workloads',
     );
-    allowIngressFrom(
-      this,
-      'KafkaFromWorkloads',
-      props.data.kafka.securityGroup,
-      workloads,
-      MSK_IAM_TLS_PORT,
-      'EKS workloads',
-    );
+    allowIngressFrom(this, 'KafkaFromWorkloads', data.kafkaSecurityGroup, workloads, MSK_IAM_TLS_PORT, 'EKS workloads');
 
-    for (const [service, role] of props.data.identities.roles) {
+    for (const service of props.data.identities.roles.keys()) {
       const association = bindPodIdentity(
         this,
         `${pascal(service)}PodIdentity`,
         this.cluster,
         { namespace: KUBERNETES_NAMESPACE, name: service },
-        role,
+        data.serviceRole(service),
       );
       association.node.addDependency(podIdentityAgent);
     }
@@ -226,7 +222,7 @@ export class ClusterStack extends PlatformStack {
       'ExternalSecretsPodIdentity',
       this.cluster,
       { namespace: EXTERNAL_SECRETS_NAMESPACE, name: 'external-secrets' },
-      props.data.externalSecretsRole,
+      data.externalSecretsRole,
     );
     const externalSecrets = this.cluster.addHelmChart('ExternalSecrets', {
       chart: 'external-secrets',
@@ -318,7 +314,7 @@ export class ClusterStack extends PlatformStack {
         secretName: resourceName(env, 'git-credentials'),
         gitRepoUrl: props.gitRepoUrl,
         key: this.key,
-        reader: props.data.externalSecretsRole,
+        reader: data.externalSecretsRole,
         argocdNamespace: ARGOCD_NAMESPACE,
         region: this.region,
       });

@@ -140,6 +140,13 @@ export function retrySeconds(retry: {
 export const kafkaBrokersParameterName = (env: EnvironmentSpec): string =>
   `/${PRODUCT}/${env.name}/kafka/bootstrap-brokers-iam`;
 
+/**
+ * The SSM parameter through which the AWS Data stack hands one of its values (an ARN, an id, a name) to the other
+ * stacks of the environment: `/shopfront/<env>/data/<key>`. They read it at deploy time instead of importing a
+ * CloudFormation export, which could never change or go while in use and so would pin the Data stack's resources.
+ */
+export const dataParameterName = (env: EnvironmentSpec, key: string): string => `/${PRODUCT}/${env.name}/data/${key}`;
+
 /** Where one environment deploys to. */
 export interface EnvironmentDeployment {
   /**
