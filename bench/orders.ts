@@ -3,6 +3,9 @@
  * POST /api/v1/orders at 50 concurrent clients, each request a new Idempotency-Key, and the time from an
  * order's commit (its updatedAt, written in the same transaction as its outbox event) to its
  * notification line. Prints numbers; asserts nothing.
+ *
+ * `--tracing=off|on|both` (default both): with tracing off (OTEL_SDK_DISABLED) and on (the kit's default sampling,
+ * spans to the trace file), each on a fresh platform, printed side by side with the throughput tracing costs.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,6 +23,13 @@ import {
   rssMiB,
   startPlatformProcess,
 } from './platform';
+import {
+  BenchArgumentError,
+  parseTracingModes,
+  type TracingMode,
+  tracingCost,
+  tracingEnvironment,
+} from './tracing-modes';
 
 const CONNECTIONS = Number(process.env.BENCH_ORDER_CONNECTIONS ?? 50);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);
@@ -33,7 +43,21 @@ async function json(method: string, route: string, body?: unknown, headers: Reco
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
+interface Measured {
+  readonly mode: TracingMode;
+  readonly result: autocannon.Result;
+  readonly failures: ReadonlyMap<number, number>;
+  readonly sampleFailure: string;
+  /** Commit to notification line, ms, sorted. */
+  readonly latencies: readonly number[];
+  readonly confirmed: number;
+  readonly work: { readonly commits: number; readonly statements: number };
+  readonly pssMiB: number;
+  readonly peakRssMiB: number;
+}
+
 async function main(): Promise<void> {
+  const modes = parseTracingModes(process.argv.slice(2));
   // With TEST_DATABASE_URL and TEST_KAFKA_BROKERS (bench/bench.sh starts both): PostgreSQL + Kafka. Without: the
   // embedded default, as `npm start` runs.
   const databaseUrl = process.env.TEST_DATABASE_URL;
@@ -54,8 +78,49 @@ async function main(): Promise<void> {
     await admin.disconnect();
   }
 
+  const runs: Measured[] = [];
+  for (const mode of modes) runs.push(await measure(mode, databaseUrl, brokers));
+
+  const row = (r: Measured) =>
+    `| tracing ${r.mode} | ${Math.round(r.result.requests.average)} | ${r.result.latency.p50} | ${r.result.latency.p99} | ${r.result.errors + r.result.timeouts} | ${r.result.non2xx} | ${r.result.requests.total} |`;
+  const off = runs.find((r) => r.mode === 'off');
+  const on = runs.find((r) => r.mode === 'on');
+  const lines = [
+    `orders: autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, one line of one product per order, tok_visa, ${backend}`,
+    `machine load (1-minute average) after the runs: ${loadavg()[0]?.toFixed(2)}`,
+    '',
+    '| POST /api/v1/orders through the gateway | orders/s | p50 ms | p99 ms | errors | non-2xx | orders |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...runs.map(row),
+    '',
+    ...(off && on
+      ? [
+          `tracing costs ${tracingCost(off.result.requests.average, on.result.requests.average).toFixed(1)} % of throughput (p99 ${off.result.latency.p99} -> ${on.result.latency.p99} ms); the budget is 10 %`,
+          '',
+        ]
+      : []),
+    ...runs.flatMap((r) => [
+      `tracing ${r.mode}:`,
+      ...(r.failures.size > 0
+        ? [`  non-2xx by status: ${JSON.stringify(Object.fromEntries(r.failures))}; first: ${r.sampleFailure}`]
+        : []),
+      `  commit to notification line: p50 ${percentile([...r.latencies], 50)} ms, p99 ${percentile([...r.latencies], 99)} ms, max ${r.latencies.at(-1)} ms (${r.latencies.length} of ${r.confirmed} confirmed orders notified)`,
+      `  database work per confirmed order (every service, relay and consumer included): ${(r.work.commits / r.confirmed).toFixed(1)} transactions, ${(r.work.statements / r.confirmed).toFixed(1)} statements`,
+      `  whole platform PSS after the run: ${r.pssMiB} MiB (PostgreSQL included unless external); supervisor peak RSS ${r.peakRssMiB} MiB`,
+    ]),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** One run of the scenario on a fresh platform, with tracing off or on. */
+async function measure(mode: TracingMode, databaseUrl?: string, brokers?: string): Promise<Measured> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'shopfront-bench-orders-'));
-  const platform = await startPlatformProcess({ DATA_DIR: dataDir, DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers });
+  const platform = await startPlatformProcess({
+    DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl,
+    KAFKA_BROKERS: brokers,
+    ...tracingEnvironment(mode),
+  });
   try {
     const secrets = JSON.parse(readFileSync(path.join(dataDir, 'secrets.json'), 'utf8')) as {
       adminEmail: string;
@@ -138,22 +203,17 @@ async function main(): Promise<void> {
       .filter(([id]) => sent.has(id))
       .map(([id, at]) => (sent.get(id) ?? at) - at)
       .sort((a, b) => a - b);
-    const lines = [
-      `orders: autocannon, ${CONNECTIONS} connections, ${DURATION_S} s, one line of one product per order, tok_visa, ${backend}`,
-      `machine load (1-minute average) after the run: ${loadavg()[0]?.toFixed(2)}`,
-      '',
-      '| POST /api/v1/orders | orders/s | p50 ms | p99 ms | errors | non-2xx | orders |',
-      '| --- | --- | --- | --- | --- | --- | --- |',
-      `| through the gateway | ${Math.round(result.requests.average)} | ${result.latency.p50} | ${result.latency.p99} | ${result.errors + result.timeouts} | ${result.non2xx} | ${result.requests.total} |`,
-      '',
-      ...(failures.size > 0
-        ? [`non-2xx by status: ${JSON.stringify(Object.fromEntries(failures))}; first: ${sampleFailure}`]
-        : []),
-      `commit to notification line: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms (${latencies.length} of ${committed.size} confirmed orders notified)`,
-      `database work per confirmed order (every service, relay and consumer included): ${(done.commits / committed.size).toFixed(1)} transactions, ${(done.statements / committed.size).toFixed(1)} statements`,
-      `whole platform PSS after the run: ${platformPssMiB(platform.child.pid ?? 0, dataDir).total} MiB (PostgreSQL included unless external); supervisor peak RSS ${rssMiB(platform.child.pid ?? 0, 'VmHWM')} MiB`,
-    ];
-    process.stdout.write(`${lines.join('\n')}\n`);
+    return {
+      mode,
+      result,
+      failures,
+      sampleFailure,
+      latencies,
+      confirmed: committed.size,
+      work: done,
+      pssMiB: platformPssMiB(platform.child.pid ?? 0, dataDir).total,
+      peakRssMiB: rssMiB(platform.child.pid ?? 0, 'VmHWM'),
+    };
   } finally {
     await platform.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -161,6 +221,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`order bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  const text = error instanceof BenchArgumentError ? error.message : error instanceof Error ? error.stack : error;
+  process.stderr.write(`order bench failed: ${String(text)}\n`);
   process.exit(1);
 });

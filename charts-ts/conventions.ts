@@ -98,6 +98,8 @@ export function containerEnvironment(
 ): ContainerEnvironment {
   const plain: Record<string, string> = {
     LOG_LEVEL: config.logLevel,
+    // Every span's `deployment.environment.name`.
+    DEPLOYMENT_ENVIRONMENT: config.environment.name,
     ...serviceWiring(catalog, service, clusterAddressing(KUBERNETES_NAMESPACE)),
   };
   if (ownsPostgres(service)) plain.DATA_DIR = DATA_DIR;

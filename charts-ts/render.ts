@@ -6,6 +6,7 @@ import { FOLDERS, GitOpsChart } from './charts/gitops-chart';
 import { LoggingChart } from './charts/logging-chart';
 import { ObservabilityChart, prometheusFiles } from './charts/observability-chart';
 import { PlatformChart } from './charts/platform-chart';
+import { TracingChart } from './charts/tracing-chart';
 import { K8S_CONFIG_OVERRIDES, type K8sConfigOverrides, type ResolvedK8sConfig, resolveK8sConfig } from './config';
 
 /** Where the plain Prometheus files go; no Application syncs it (Argo CD reads only the top of a folder). */
@@ -25,6 +26,7 @@ export interface EnvironmentCharts {
   readonly platform: PlatformChart;
   readonly observability: ObservabilityChart;
   readonly logging: LoggingChart;
+  readonly tracing: TracingChart;
   readonly gitops: GitOpsChart;
 }
 
@@ -35,6 +37,7 @@ export function buildEnvironment(catalog: PlatformQuery, config: ResolvedK8sConf
     platform: new PlatformChart(app, 'platform', { catalog, config }),
     observability: new ObservabilityChart(app, 'observability', { catalog, config }),
     logging: new LoggingChart(app, 'logging', { config }),
+    tracing: new TracingChart(app, 'tracing', { config }),
     gitops: new GitOpsChart(app, 'gitops', { catalog, config }),
   };
 }
@@ -82,6 +85,7 @@ export function renderEnvironment(charts: EnvironmentCharts, catalog: PlatformQu
     ...filesOf(FOLDERS.apps, objectsOf(charts.gitops)),
     ...filesOf(FOLDERS.observability, objectsOf(charts.observability)),
     ...filesOf(FOLDERS.logging, objectsOf(charts.logging)),
+    ...filesOf(FOLDERS.tracing, objectsOf(charts.tracing)),
   ]);
   for (const [name, text] of Object.entries(prometheusFiles(catalog, charts.config))) {
     files.set(`${PROMETHEUS_FOLDER}/${name}`, HEADER + text);

@@ -7,6 +7,7 @@ import {
   gitopsPath,
   LOG_SHIPPER,
   type PlatformQuery,
+  TRACE_COLLECTOR,
 } from '../../lib/platform';
 import type { ResolvedK8sConfig } from '../config';
 import { Application, AppProject, annotateSyncWaves } from '../constructs/argocd';
@@ -20,6 +21,7 @@ export const FOLDERS = {
   apps: ADDONS_FOLDER,
   observability: 'observability',
   logging: 'logging',
+  tracing: 'tracing',
 } as const;
 
 export interface GitOpsChartProps {
@@ -33,9 +35,10 @@ export const envPath = (config: ResolvedK8sConfig, folder: string): string =>
 /**
  * The add-ons of one environment, rendered into `apps/` and synced by the Cluster stack's add-ons root Application
  * (`shopfront-<env>-addons`, in its AppProject `shopfront-<env>-bootstrap`):
- * - AppProject `shopfront-<env>-addons`: this repository and the two pinned Helm repositories, namespaces monitoring
- *   and logging, cluster kinds Namespace, ClusterRole, ClusterRoleBinding;
- * - one child Application per component group: observability (Prometheus, Grafana, dashboards) and logging.
+ * - AppProject `shopfront-<env>-addons`: this repository and the two pinned Helm repositories, namespaces monitoring,
+ *   logging and tracing, cluster kinds Namespace, ClusterRole, ClusterRoleBinding;
+ * - one child Application per component group: observability (Prometheus, Grafana, dashboards), logging and tracing
+ *   (the OpenTelemetry Collector and Tempo).
  * This repository is named `DEPLOY_VALUES.repository` here, always first (`sourceRepos[0]`, `sources[0]`): the root
  * Application replaces it with the repository and revision the Cluster stack was deployed with.
  */
@@ -51,9 +54,9 @@ export class GitOpsChart extends Chart {
 
     new AppProject(this, 'AddonsProject', {
       name: this.project,
-      description: `Shopfront ${env}: observability and log shipping`,
+      description: `Shopfront ${env}: observability, log shipping and tracing`,
       sourceRepos: [DEPLOY_VALUES.repository, PROMETHEUS_CHART.repoURL, GRAFANA_CHART.repoURL],
-      namespaces: [config.monitoringNamespace, LOG_SHIPPER.namespace],
+      namespaces: [config.monitoringNamespace, LOG_SHIPPER.namespace, TRACE_COLLECTOR.namespace],
       clusterResources: [
         { group: '', kind: 'Namespace' },
         { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
@@ -87,6 +90,12 @@ export class GitOpsChart extends Chart {
       project: this.project,
       namespace: LOG_SHIPPER.namespace,
       sources: [{ ...repo, path: envPath(config, FOLDERS.logging) }],
+    });
+    new Application(this, 'Tracing', {
+      name: `shopfront-${env}-tracing`,
+      project: this.project,
+      namespace: TRACE_COLLECTOR.namespace,
+      sources: [{ ...repo, path: envPath(config, FOLDERS.tracing) }],
     });
     annotateSyncWaves(this);
   }

@@ -4,8 +4,14 @@ import type { Construct } from 'constructs';
 import { PERSISTENT_STORAGE_CLASS, type PlatformQuery } from '../../lib/platform';
 import type { ResolvedK8sConfig } from '../config';
 import { PART_OF, podSecurityLabels } from '../conventions';
-import { dashboards, PROMETHEUS_DATASOURCE } from '../observability/dashboards';
+import {
+  dashboards,
+  EXEMPLAR_TRACE_ID_LABEL,
+  PROMETHEUS_DATASOURCE,
+  TEMPO_DATASOURCE,
+} from '../observability/dashboards';
 import { alertingRules, PROMETHEUS_FILES, prometheusConfig, recordingRules } from '../observability/prometheus';
+import { tempoQueryUrl } from './tracing-chart';
 
 /** Pinned Helm charts of the observability Application; upgrades are reviewed changes. */
 export const PROMETHEUS_CHART = {
@@ -77,6 +83,9 @@ export function prometheusValues(catalog: PlatformQuery, config: ResolvedK8sConf
     // stack's default StorageClass. One writer, so the pod is replaced, not rolled (a volume attaches to one node).
     server: {
       retention: '15d',
+      // The chart's default flag, and exemplar storage: the trace ids the latency histograms carry are kept and
+      // answered with queries, so Grafana can link a latency panel to its traces.
+      extraFlags: ['web.enable-lifecycle', 'enable-feature=exemplar-storage'],
       persistentVolume: {
         enabled: true,
         storageClass: PERSISTENT_STORAGE_CLASS,
@@ -97,7 +106,10 @@ export function prometheusValues(catalog: PlatformQuery, config: ResolvedK8sConf
   };
 }
 
-/** Values of the grafana chart: the Prometheus data source and the dashboard sidecar on our label. */
+/**
+ * Values of the grafana chart: the Prometheus and Tempo data sources and the dashboard sidecar on our label. A latency
+ * panel's exemplar (a `trace_id` the service kit attached to a bucket) links to that trace in Tempo.
+ */
 export function grafanaValues(config: ResolvedK8sConfig): Record<string, unknown> {
   return {
     sidecar: {
@@ -119,6 +131,16 @@ export function grafanaValues(config: ResolvedK8sConfig): Record<string, unknown
             access: 'proxy',
             url: `http://prometheus-server.${config.monitoringNamespace}.svc`,
             isDefault: true,
+            jsonData: {
+              exemplarTraceIdDestinations: [{ name: EXEMPLAR_TRACE_ID_LABEL, datasourceUid: TEMPO_DATASOURCE.uid }],
+            },
+          },
+          {
+            name: 'Tempo',
+            uid: TEMPO_DATASOURCE.uid,
+            type: TEMPO_DATASOURCE.type,
+            access: 'proxy',
+            url: tempoQueryUrl(),
           },
         ],
       },

@@ -6,6 +6,7 @@ import {
   ownsPostgres,
   type PlatformQuery,
   POSTGRES_PORT,
+  TRACE_COLLECTOR,
   usesKafka,
 } from '../../lib/platform';
 import { PART_OF, POD_IDENTITY_AGENT, selectorLabels } from '../conventions';
@@ -30,7 +31,8 @@ const namespaceSelector = (name: string) => ({ matchLabels: { 'kubernetes.io/met
  * - egress to PostgreSQL and Kafka by the VPC CIDR: RDS and MSK are outside the cluster, so no pod or namespace
  *   selector can name them, and their addresses change on fail-over; the CIDR plus the port is the narrowest
  *   stable rule (their security groups admit only the cluster's);
- * - egress to the node-local EKS Pod Identity agent for services that sign AWS requests (MSK IAM).
+ * - egress to the node-local EKS Pod Identity agent for services that sign AWS requests (MSK IAM);
+ * - egress from every pod to the trace collector, on its OTLP ports only.
  */
 export class PlatformNetworkPolicies extends Construct {
   /** The caller -> callee policies, keyed `from->to`, in catalog order. */
@@ -59,6 +61,22 @@ export class PlatformNetworkPolicies extends Construct {
             { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
             { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
           ],
+        },
+      ],
+    });
+
+    policy('allow-otlp-to-trace-collector', {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          to: [
+            {
+              namespaceSelector: namespaceSelector(TRACE_COLLECTOR.namespace),
+              podSelector: { matchLabels: { 'app.kubernetes.io/name': TRACE_COLLECTOR.serviceAccount } },
+            },
+          ],
+          ports: [tcp(TRACE_COLLECTOR.otlpGrpcPort), tcp(TRACE_COLLECTOR.otlpHttpPort)],
         },
       ],
     });

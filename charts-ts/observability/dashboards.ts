@@ -10,6 +10,10 @@ import { consumerGroups, GRPC_SERVER_ERROR_CODES } from './prometheus';
 
 /** The Prometheus data source the Grafana chart provisions (observability chart values). */
 export const PROMETHEUS_DATASOURCE = { type: 'prometheus', uid: 'prometheus' } as const;
+/** Grafana Tempo, the traces the cluster's collector keeps (charts-ts/charts/tracing-chart.ts). */
+export const TEMPO_DATASOURCE = { type: 'tempo', uid: 'tempo' } as const;
+/** The exemplar label holding the trace id: the service kit's latency histograms write it (lib/runtime/metrics.ts). */
+export const EXEMPLAR_TRACE_ID_LABEL = 'trace_id';
 
 export interface Dashboard {
   /** File and ConfigMap name stem: `shopfront-<uid>`. */
@@ -20,7 +24,12 @@ export interface Dashboard {
 interface PanelSpec {
   readonly title: string;
   readonly unit: string;
-  readonly targets: readonly { readonly expr: string; readonly legend: string }[];
+  readonly targets: readonly {
+    readonly expr: string;
+    readonly legend: string;
+    /** Ask Prometheus for the exemplars of the series (a histogram's buckets): each links to its trace. */
+    readonly exemplar?: boolean;
+  }[];
 }
 
 /** A dashboard of time-series panels, two per row, in the order given. */
@@ -50,6 +59,7 @@ function dashboard(uid: string, title: string, tags: readonly string[], panels: 
           datasource: PROMETHEUS_DATASOURCE,
           expr: t.expr,
           legendFormat: t.legend,
+          ...(t.exemplar ? { exemplar: true } : {}),
         })),
       })),
     },
@@ -81,6 +91,7 @@ function httpPanels(service: string): PanelSpec[] {
         {
           expr: `histogram_quantile(0.5, sum by (le) (rate(http_request_duration_seconds_bucket{${s}}[5m])))`,
           legend: 'p50',
+          exemplar: true,
         },
       ],
     },
@@ -115,6 +126,7 @@ function grpcPanels(service: string): PanelSpec[] {
         {
           expr: `histogram_quantile(0.5, sum by (le) (rate(grpc_server_handling_seconds_bucket{${s}}[5m])))`,
           legend: 'p50',
+          exemplar: true,
         },
       ],
     },

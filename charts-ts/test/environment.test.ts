@@ -1,4 +1,5 @@
 import { clusterAddressing, KUBERNETES_NAMESPACE, serviceWiring, shop } from '../../lib/platform';
+import { tracingConfigShape } from '../../lib/runtime/tracing';
 import { configShape as gateway } from '../../services/api-gateway/config';
 import { configShape as orders } from '../../services/order-service/config';
 import { configShape as payments } from '../../services/payment-service/config';
@@ -8,7 +9,7 @@ import { configShape as users } from '../../services/user-service/config';
 import { UNSET_IN_KUBERNETES } from '../conventions';
 import { type Json, named, podSpec, synth } from './helpers';
 
-/** What each container reads: the keys of the schema its configuration is parsed with. */
+/** What each container reads: the keys of the schema its configuration is parsed with, and the kit's tracing. */
 const READ: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
   Object.entries({
     'api-gateway': gateway,
@@ -17,7 +18,7 @@ const READ: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
     'product-service': products,
     'user-service': users,
     storefront,
-  }).map(([name, shape]) => [name, Object.keys(shape)]),
+  }).map(([name, shape]) => [name, [...Object.keys(shape), ...Object.keys(tracingConfigShape)]]),
 );
 
 const dev = synth();

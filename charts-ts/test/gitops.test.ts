@@ -6,7 +6,11 @@ const dev = synth();
 describe('Argo CD add-ons (apps/)', () => {
   test('child Applications per component group sync automatically with prune and self-heal', () => {
     const apps = ofKind(dev.gitops, 'Application') as Json[];
-    expect(apps.map((a) => a.metadata.name).sort()).toEqual(['shopfront-dev-logging', 'shopfront-dev-observability']);
+    expect(apps.map((a) => a.metadata.name).sort()).toEqual([
+      'shopfront-dev-logging',
+      'shopfront-dev-observability',
+      'shopfront-dev-tracing',
+    ]);
     for (const a of apps) {
       expect(a.metadata.namespace).toBe('argocd');
       expect(a.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
@@ -20,6 +24,10 @@ describe('Argo CD add-ons (apps/)', () => {
     expect((named(dev.gitops, 'Application', 'shopfront-dev-logging') as Json).spec.sources).toEqual([
       { repoURL: DEPLOY_VALUES.repository, targetRevision: DEPLOYMENT.gitRevision, path: 'deploy/k8s/dev/logging' },
     ]);
+    expect((named(dev.gitops, 'Application', 'shopfront-dev-tracing') as Json).spec).toMatchObject({
+      destination: { namespace: 'tracing' },
+      sources: [{ repoURL: DEPLOY_VALUES.repository, path: 'deploy/k8s/dev/tracing' }],
+    });
   });
 
   test('the add-ons project limits repositories, namespaces and cluster kinds', () => {
@@ -29,7 +37,7 @@ describe('Argo CD add-ons (apps/)', () => {
       'https://prometheus-community.github.io/helm-charts',
       'https://grafana.github.io/helm-charts',
     ]);
-    expect(project.spec.destinations.map((d: Json) => d.namespace)).toEqual(['monitoring', 'logging']);
+    expect(project.spec.destinations.map((d: Json) => d.namespace)).toEqual(['monitoring', 'logging', 'tracing']);
     expect(project.spec.clusterResourceWhitelist.map((k: Json) => k.kind)).toEqual([
       'Namespace',
       'ClusterRole',

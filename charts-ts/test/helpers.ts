@@ -8,6 +8,7 @@ export interface Synthesized {
   readonly platform: KubernetesObject[];
   readonly observability: KubernetesObject[];
   readonly logging: KubernetesObject[];
+  readonly tracing: KubernetesObject[];
   readonly gitops: KubernetesObject[];
   readonly all: KubernetesObject[];
 }
@@ -22,14 +23,16 @@ export function synth(
   const platformObjects = objectsOf(charts.platform);
   const observability = objectsOf(charts.observability);
   const logging = objectsOf(charts.logging);
+  const tracing = objectsOf(charts.tracing);
   const gitops = objectsOf(charts.gitops);
   return {
     charts,
     platform: platformObjects,
     observability,
     logging,
+    tracing,
     gitops,
-    all: [...platformObjects, ...observability, ...logging, ...gitops],
+    all: [...platformObjects, ...observability, ...logging, ...tracing, ...gitops],
   };
 }
 

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Yaml } from 'cdk8s';
 import { PERSISTENT_STORAGE_CLASS, shop } from '../../lib/platform';
-import { prometheusFiles, prometheusValues } from '../charts/observability-chart';
+import { observeLatency, ServiceMetrics } from '../../lib/runtime/metrics';
+import { grafanaValues, prometheusFiles, prometheusValues } from '../charts/observability-chart';
 import { resolveK8sConfig } from '../config';
+import { dashboards, EXEMPLAR_TRACE_ID_LABEL } from '../observability/dashboards';
 import { alertingRules, prometheusConfig, SEED_POD_RELABELLING } from '../observability/prometheus';
 import { type Json, named, ofKind, synth } from './helpers';
 
@@ -92,3 +94,38 @@ function writeTemp(text: string): string {
   writeFileSync(file, text);
   return file;
 }
+
+describe('exemplars link latency to traces', () => {
+  const datasources = (grafanaValues(config) as Json).datasources['datasources.yaml'].datasources as Json[];
+
+  test("the Prometheus data source sends an exemplar's trace id to the Tempo data source", () => {
+    const prometheus = datasources.find((d) => d.type === 'prometheus');
+    const tempo = datasources.find((d) => d.type === 'tempo');
+    expect(prometheus.jsonData.exemplarTraceIdDestinations).toEqual([{ name: 'trace_id', datasourceUid: tempo.uid }]);
+    // Tempo is queried where the tracing Application runs it, on the port its Service exposes.
+    const service = named(dev.tracing, 'Service', 'tempo') as Json;
+    const url = new URL(tempo.url);
+    expect(url.hostname).toBe(`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`);
+    expect(service.spec.ports.map((p: Json) => p.port)).toContain(Number(url.port));
+  });
+
+  test('the exemplar label the link reads is the one the service kit writes', async () => {
+    const metrics = new ServiceMetrics('order-service', { defaults: false });
+    observeLatency(metrics.httpDuration, { method: 'GET', route: '/x', status_code: '200' }, 0.2, {
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+      span_id: '00f067aa0ba902b7',
+    });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain(`# {${EXEMPLAR_TRACE_ID_LABEL}="4bf92f3577b34da6a3ce929d0e0e4736"`);
+  });
+
+  test('every latency panel asks for exemplars on its histogram query, and Prometheus stores them', () => {
+    const panels = dashboards(shop).flatMap((d) => (d.model.panels as Json[]).filter((p) => /latency/.test(p.title)));
+    expect(panels.length).toBeGreaterThan(0);
+    for (const panel of panels) {
+      const withExemplars = (panel.targets as Json[]).filter((t) => t.exemplar === true);
+      expect(withExemplars.map((t) => t.expr)).toEqual([expect.stringMatching(/_bucket\{/)]);
+    }
+    expect((prometheusValues(shop, config) as Json).server.extraFlags).toContain('enable-feature=exemplar-storage');
+  });
+});

@@ -1,4 +1,12 @@
-import { DEPLOY_VALUES, DEPLOYMENT, grpcPort, httpPort, KUBERNETES_NAMESPACE, shop } from '../../lib/platform';
+import {
+  DEPLOY_VALUES,
+  DEPLOYMENT,
+  grpcPort,
+  httpPort,
+  KUBERNETES_NAMESPACE,
+  shop,
+  traceCollectorEndpoint,
+} from '../../lib/platform';
 import { type Json, named, ofKind, podSpec, spec, synth } from './helpers';
 
 const dev = synth();
@@ -172,6 +180,8 @@ describe('the container services of the catalog', () => {
       LOG_LEVEL: expect.any(String),
       HTTP_PORT: '8090',
       API_GATEWAY_SERVICE_ADDR: `api-gateway.${KUBERNETES_NAMESPACE}.svc.cluster.local:8080`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: traceCollectorEndpoint(),
+      DEPLOYMENT_ENVIRONMENT: 'dev',
     });
     expect(spec(named(dev.platform, 'HorizontalPodAutoscaler', 'storefront'))).toMatchObject({
       minReplicas: 2,

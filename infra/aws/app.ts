@@ -53,6 +53,7 @@ export function buildAwsApp(
       ...shared,
       data,
       apiEndpoints: network.apiEndpointsSecurityGroup,
+      traceIngress: cluster.traceIngress,
       description: `Shopfront ${name}: notification Lambda fed by MSK, SNS, delivery records`,
     });
     for (const stack of [network, data, cluster, notifications]) {

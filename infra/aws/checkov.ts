@@ -107,6 +107,14 @@ export function acknowledgeCheckovFindings(stack: Stack): void {
     ]);
   }
 
+  // The trace ingress: a Network Load Balancer with one TCP listener.
+  acknowledge(stack, /^TraceIngress\/LoadBalancer\/Resource$/, [
+    {
+      id: 'CKV_AWS_91',
+      comment:
+        'A Network Load Balancer writes access logs for TLS listeners only; this one forwards OTLP/HTTP over TCP inside the VPC, so a log bucket would stay empty. Its security group admits the notification Lambda only.',
+    },
+  ]);
   // Our own functions.
   acknowledge(stack, /^(Databases\/BootstrapFunction|KafkaAcls\/Function)\/Resource$/, [
     {

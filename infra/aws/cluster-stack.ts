@@ -22,6 +22,7 @@ import {
   POSTGRES_PORT,
   resourceName,
   shop,
+  traceIngressTargetGroupName,
 } from '../../lib/platform';
 import { HELM_CHART_VERSIONS, KUBERNETES_VERSION, kubectlLayer } from './cluster-versions';
 import { ClusterAccess, SessionManagerBastion } from './constructs/cluster-access';
@@ -32,6 +33,7 @@ import {
   managedAddon,
 } from './constructs/cluster-addons';
 import { autoscalerTags, ClusterAutoscaler } from './constructs/cluster-autoscaler';
+import { DataReferences } from './constructs/data-parameters';
 import { ExternalDns } from './constructs/external-dns';
 import { GitOpsRoot } from './constructs/gitops-root';
 import { allowIngressFrom } from './constructs/ingress';
@@ -40,6 +42,7 @@ import { pascal } from './constructs/names';
 import { PublicEndpoint, type PublicEndpointSettings } from './constructs/public-endpoint';
 import { RepositoryCredentials } from './constructs/repository-credentials';
 import { bindPodIdentity, podIdentityRole } from './constructs/service-identities';
+import { TraceIngress } from './constructs/trace-ingress';
 import type { DataStack } from './data-stack';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 import { retention } from './retention';
@@ -49,6 +52,7 @@ const EXTERNAL_SECRETS_NAMESPACE = 'external-secrets';
 
 export interface ClusterStackProps extends PlatformStackProps {
   readonly vpc: ec2.IVpc;
+  /** The environment's Data stack: this stack reads its parameters, never its exports. */
   readonly data: DataStack;
   /** @default the platform catalog */
   readonly catalog?: PlatformQuery;
@@ -105,6 +109,8 @@ export class ClusterStack extends PlatformStack {
   readonly externalDns?: ExternalDns;
   /** Argo CD's credentials of a private repository, from Secrets Manager. */
   readonly repositoryCredentials?: RepositoryCredentials;
+  /** The internal load balancer in front of the trace collector, for clients outside the cluster. */
+  readonly traceIngress: TraceIngress;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id, props);
@@ -179,32 +185,35 @@ export class ClusterStack extends PlatformStack {
       chart.node.addDependency(podIdentityAgent, this.workers);
     }
 
+    // The notification Lambda's spans reach the cluster's trace collector through an internal load balancer, whose
+    // target group the manifests bind the collector's pods to by name.
+    this.traceIngress = new TraceIngress(this, 'TraceIngress', {
+      vpc: props.vpc,
+      workloads: this.cluster.clusterSecurityGroup,
+      targetGroupName: traceIngressTargetGroupName(env),
+      deletionProtection: env.deletionProtection,
+    });
+
+    const data = new DataReferences(this, 'Data', { parameters: props.data.parameters });
     // Services reach their data only from the cluster's nodes and pods.
     const workloads = this.cluster.clusterSecurityGroupId;
     allowIngressFrom(
       this,
       'DatabaseFromWorkloads',
-      props.data.databases.securityGroup,
+      data.databaseSecurityGroup,
       workloads,
       POSTGRES_PORT,
       'EKS workloads',
     );
-    allowIngressFrom(
-      this,
-      'KafkaFromWorkloads',
-      props.data.kafka.securityGroup,
-      workloads,
-      MSK_IAM_TLS_PORT,
-      'EKS workloads',
-    );
+    allowIngressFrom(this, 'KafkaFromWorkloads', data.kafkaSecurityGroup, workloads, MSK_IAM_TLS_PORT, 'EKS workloads');
 
-    for (const [service, role] of props.data.identities.roles) {
+    for (const service of props.data.identities.roles.keys()) {
       const association = bindPodIdentity(
         this,
         `${pascal(service)}PodIdentity`,
         this.cluster,
         { namespace: KUBERNETES_NAMESPACE, name: service },
-        role,
+        data.serviceRole(service),
       );
       association.node.addDependency(podIdentityAgent);
     }
@@ -213,7 +222,7 @@ export class ClusterStack extends PlatformStack {
       'ExternalSecretsPodIdentity',
       this.cluster,
       { namespace: EXTERNAL_SECRETS_NAMESPACE, name: 'external-secrets' },
-      props.data.externalSecretsRole,
+      data.externalSecretsRole,
     );
     const externalSecrets = this.cluster.addHelmChart('ExternalSecrets', {
       chart: 'external-secrets',
@@ -305,7 +314,7 @@ export class ClusterStack extends PlatformStack {
         secretName: resourceName(env, 'git-credentials'),
         gitRepoUrl: props.gitRepoUrl,
         key: this.key,
-        reader: props.data.externalSecretsRole,
+        reader: data.externalSecretsRole,
         argocdNamespace: ARGOCD_NAMESPACE,
         region: this.region,
       });

@@ -4,7 +4,7 @@ import {
   aws_dynamodb as dynamodb,
   type aws_ec2 as ec2,
   aws_ecr as ecr,
-  type aws_iam as iam,
+  aws_iam as iam,
   type aws_kms as kms,
   RemovalPolicy,
   aws_s3 as s3,
@@ -23,6 +23,7 @@ import {
   resourceName,
   shop,
 } from '../../lib/platform';
+import { DataParameters } from './constructs/data-parameters';
 import { KafkaAcls } from './constructs/kafka-acls';
 import { KafkaCluster } from './constructs/kafka-cluster';
 import { pascal } from './constructs/names';
@@ -30,6 +31,12 @@ import { privateBucket } from './constructs/private-bucket';
 import { ServiceDatabases } from './constructs/service-databases';
 import { grantServiceSecrets, podIdentityRole, ServiceIdentities } from './constructs/service-identities';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
+
+/**
+ * Where buckets of other stacks deliver their server access logs in the access-logs bucket. The Data stack grants the
+ * delivery: a bucket policy is written by the stack that owns the bucket, never through an imported bucket.
+ */
+export const ACCESS_LOG_PREFIXES = { notificationDeadLetters: 'notification-dead-letters/' } as const;
 
 export interface DataStackProps extends PlatformStackProps {
   readonly vpc: ec2.IVpc;
@@ -54,6 +61,8 @@ export class DataStack extends PlatformStack {
   readonly identities: ServiceIdentities;
   /** The Pod Identity role of External Secrets Operator: reads the services' secrets, nothing else. */
   readonly externalSecretsRole: iam.Role;
+  /** What the other stacks of the environment read of this one, as SSM parameters (no CloudFormation export). */
+  readonly parameters: DataParameters;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -137,6 +146,16 @@ export class DataStack extends PlatformStack {
       removalPolicy: this.statefulRemovalPolicy,
       autoDeleteObjects: false,
     });
+    for (const prefix of Object.values(ACCESS_LOG_PREFIXES)) {
+      this.accessLogsBucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+          actions: ['s3:PutObject'],
+          resources: [this.accessLogsBucket.arnForObjects(`${prefix}*`)],
+          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+        }),
+      );
+    }
     this.mediaBucket = privateBucket(this, 'MediaBucket', {
       encryptionKey: key,
       accessLogs: { bucket: this.accessLogsBucket, prefix: 'media/' },
@@ -195,6 +214,17 @@ export class DataStack extends PlatformStack {
       'Pod Identity of External Secrets Operator: reads the platform services secrets',
     );
     for (const service of catalog.containers) grantServiceSecrets(service, resources, this.externalSecretsRole);
+
+    this.parameters = new DataParameters(this, 'Parameters', {
+      environment: env,
+      key,
+      accessLogsBucket: this.accessLogsBucket,
+      kafka: this.kafka,
+      databaseSecurityGroup: this.databases.securityGroup,
+      externalSecretsRole: this.externalSecretsRole,
+      serviceRoles: this.identities.roles,
+      tables: this.tables,
+    });
 
     new CfnOutput(this, 'DatabaseEndpoint', { value: this.databases.instance.dbInstanceEndpointAddress });
     for (const [service, secret] of this.databases.secrets) {

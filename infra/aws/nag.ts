@@ -247,6 +247,13 @@ export function acknowledgeFindings(stack: Stack): void {
     ...providerFramework(stack, /^Cluster\/KubectlProvider\/Handler\/Resource$/),
     VPC_EXECUTION,
   ]);
+  acknowledge(find(stack, /^TraceIngress\/LoadBalancer\/Resource$/), [
+    {
+      id: 'AwsSolutions-ELB2',
+      reason:
+        'A Network Load Balancer writes access logs for TLS listeners only; this one has a TCP listener (OTLP/HTTP inside the VPC), so there is nothing to log. Its security group admits the notification Lambda only.',
+    },
+  ]);
   acknowledge(find(stack, /^EbsCsiDriverRole\/Resource$/), [
     {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy]',

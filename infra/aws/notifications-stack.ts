@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import {
+  Annotations,
   CfnOutput,
   Duration,
   aws_ec2 as ec2,
@@ -14,12 +15,14 @@ import {
 import { ManagedKafkaEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
-import { MSK_IAM_TLS_PORT, type PlatformQuery, resourceName, shop } from '../../lib/platform';
+import { MSK_IAM_TLS_PORT, type PlatformQuery, resourceName, shop, TRACE_COLLECTOR } from '../../lib/platform';
+import { DataReferences } from './constructs/data-parameters';
 import { WriteOnlyS3OnFailureDestination } from './constructs/dead-letter-bucket';
 import { allowEgressTo, allowIngressFrom } from './constructs/ingress';
 import { privateBucket } from './constructs/private-bucket';
 import { kafkaStatements } from './constructs/service-identities';
-import type { DataStack } from './data-stack';
+import type { TraceIngress } from './constructs/trace-ingress';
+import { ACCESS_LOG_PREFIXES, type DataStack } from './data-stack';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 import { retention } from './retention';
 
@@ -28,9 +31,12 @@ const HTTPS_PORT = 443;
 
 export interface NotificationsStackProps extends PlatformStackProps {
   readonly vpc: ec2.IVpc;
+  /** The environment's Data stack: this stack reads its parameters, never its exports. */
   readonly data: DataStack;
   /** The group of the Lambda and STS endpoints in the brokers' subnets, which the event source mapping calls. */
   readonly apiEndpoints: ec2.ISecurityGroup;
+  /** The cluster's trace collector behind an internal load balancer: the function sends its spans there. */
+  readonly traceIngress: TraceIngress;
   /** @default the platform catalog */
   readonly catalog?: PlatformQuery;
 }
@@ -54,8 +60,8 @@ export class NotificationsStack extends PlatformStack {
     const service = catalog.service(SERVICE);
     this.key = this.newKey('NotificationsKey', 'notifications', `Encrypts ${env.name} order confirmations`);
     const key = this.key;
-    const table = props.data.tables.get(SERVICE);
-    if (!table) throw new Error(`the data stack has no table for ${SERVICE}`);
+    const data = new DataReferences(this, 'Data', { parameters: props.data.parameters });
+    const table = data.table(SERVICE);
     const [consumed] = service.consumes;
     if (!consumed || service.consumes.length !== 1) {
       throw new Error(`'${SERVICE}.consumes' must name exactly one topic, got ${JSON.stringify(service.consumes)}`);
@@ -70,10 +76,14 @@ export class NotificationsStack extends PlatformStack {
 
     this.deadLetterBucket = privateBucket(this, 'DeadLetterBucket', {
       encryptionKey: key,
-      accessLogs: { bucket: props.data.accessLogsBucket, prefix: 'notification-dead-letters/' },
+      accessLogs: { bucket: data.accessLogsBucket, prefix: ACCESS_LOG_PREFIXES.notificationDeadLetters },
       lifecycleRules: [{ expiration: Duration.days(90), noncurrentVersionExpiration: Duration.days(7) }],
       removalPolicy: this.statefulRemovalPolicy,
     });
+    Annotations.of(this.deadLetterBucket).acknowledgeWarning(
+      '@aws-cdk/aws-s3:accessLogsPolicyNotAdded',
+      'The Data stack, which owns the access-logs bucket, lets S3 deliver logs under ACCESS_LOG_PREFIXES.',
+    );
 
     const securityGroup = new ec2.SecurityGroup(this, 'FunctionSecurityGroup', {
       vpc: props.vpc,
@@ -81,12 +91,20 @@ export class NotificationsStack extends PlatformStack {
       allowAllOutbound: false,
     });
     securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs (SNS, DynamoDB, STS) over TLS');
-    const kafkaGroup = props.data.kafka.securityGroup;
+    const kafka = data.kafka;
+    const kafkaGroup = kafka.securityGroup;
     allowIngressFrom(this, 'KafkaFromFunction', kafkaGroup, securityGroup, MSK_IAM_TLS_PORT, SERVICE);
     securityGroup.addEgressRule(
       ec2.Peer.securityGroupId(kafkaGroup.securityGroupId),
       ec2.Port.tcp(MSK_IAM_TLS_PORT),
       'MSK brokers (IAM over TLS)',
+    );
+    const otlp = TRACE_COLLECTOR.otlpHttpPort;
+    allowIngressFrom(this, 'TraceIngressFromFunction', props.traceIngress.securityGroup, securityGroup, otlp, SERVICE);
+    securityGroup.addEgressRule(
+      ec2.Peer.securityGroupId(props.traceIngress.securityGroup.securityGroupId),
+      ec2.Port.tcp(otlp),
+      "the cluster's trace collector (OTLP/HTTP)",
     );
 
     this.function = new NodejsFunction(this, 'Function', {
@@ -105,6 +123,9 @@ export class NotificationsStack extends PlatformStack {
         NOTIFICATION_TOPIC_ARN: this.topic.topicArn,
         DELIVERY_TABLE_NAME: table.tableName,
         DELIVERY_RECORD_TTL_DAYS: '30',
+        // The kit's exporter: the invocation spans join the order's trace in the cluster's collector.
+        OTEL_EXPORTER_OTLP_ENDPOINT: props.traceIngress.endpoint,
+        DEPLOYMENT_ENVIRONMENT: env.name,
       },
       environmentEncryption: key,
       logGroup: new logs.LogGroup(this, 'FunctionLogs', {
@@ -121,7 +142,6 @@ export class NotificationsStack extends PlatformStack {
     table.encryptionKey?.grant(this.function, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
 
     // With IAM authentication the event source mapping polls as the function's role.
-    const kafka = props.data.kafka;
     const consumerGroup = (s: string, t: string) => catalog.consumerGroup(s, t);
     for (const statement of kafkaStatements(service, { kafka, consumerGroup }))
       this.function.addToRolePolicy(statement);
@@ -134,13 +154,13 @@ export class NotificationsStack extends PlatformStack {
 
     // The mapping's pollers run in the brokers' subnets with the brokers' security group, and call Lambda and STS
     // through the endpoints there (docs/decisions/0011-lambda-and-sts-endpoints-for-msk.md).
-    const pollers = props.data.kafka.securityGroup;
+    const pollers = kafka.securityGroup;
     allowIngressFrom(this, 'ApiEndpointsFromPollers', props.apiEndpoints, pollers, HTTPS_PORT, `${SERVICE} pollers`);
     allowEgressTo(this, 'PollersToApiEndpoints', pollers, props.apiEndpoints, HTTPS_PORT, 'Lambda and STS endpoints');
 
     this.function.addEventSource(
       new ManagedKafkaEventSource({
-        clusterArn: props.data.kafka.clusterArn,
+        clusterArn: kafka.clusterArn,
         topic: consumed,
         consumerGroupId: catalog.consumerGroup(SERVICE, consumed),
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,

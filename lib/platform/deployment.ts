@@ -22,6 +22,41 @@ export const resourceName = (env: EnvironmentSpec, name: string): string => `${P
  */
 export const LOG_SHIPPER = { namespace: 'logging', serviceAccount: 'fluent-bit' } as const;
 
+/**
+ * The OpenTelemetry Collector every pod sends its spans to (OTLP), and Grafana Tempo, where the collector keeps the
+ * traces its tail sampling chose: both in one namespace, which the platform's pods may reach on the OTLP ports only.
+ * The manifests deploy them under these names; every service's wiring names the collector's OTLP/HTTP endpoint.
+ */
+export const TRACE_COLLECTOR = {
+  namespace: 'tracing',
+  serviceAccount: 'otel-collector',
+  /** OTLP over gRPC and over HTTP: the collector's standard ports. */
+  otlpGrpcPort: 4317,
+  otlpHttpPort: 4318,
+  /** The health_check extension: the pod's probes and the VPC load balancer's health checks. */
+  healthPort: 13133,
+} as const;
+
+/**
+ * The target group through which clients outside the cluster (the notification Lambda) reach the collector's
+ * OTLP/HTTP port: the AWS Cluster stack creates it behind an internal load balancer, and the manifests bind the
+ * collector's pods to it by this name (`shopfront-<env>-otlp`, at most 32 characters).
+ */
+export const traceIngressTargetGroupName = (env: EnvironmentSpec): string => resourceName(env, 'otlp');
+
+/** Grafana Tempo, beside the collector: it receives OTLP/gRPC from the collector and answers Grafana's queries. */
+export const TRACE_STORE = {
+  namespace: TRACE_COLLECTOR.namespace,
+  serviceAccount: 'tempo',
+  otlpGrpcPort: 4317,
+  /** Tempo's HTTP API (queries by trace id, search, /metrics, /ready). */
+  httpPort: 3200,
+} as const;
+
+/** `http://otel-collector.tracing.svc.cluster.local:4318`: what every service's `OTEL_EXPORTER_OTLP_ENDPOINT` holds. */
+export const traceCollectorEndpoint = (): string =>
+  `http://${TRACE_COLLECTOR.serviceAccount}.${TRACE_COLLECTOR.namespace}.svc.cluster.local:${TRACE_COLLECTOR.otlpHttpPort}`;
+
 /** The CloudWatch Logs group of every container's log: `/shopfront/<env>/containers`. */
 export const containerLogGroupName = (env: EnvironmentSpec): string =>
   `/${resourceName(env, 'containers').replace(/-/g, '/')}`;
@@ -136,6 +171,13 @@ export function retrySeconds(retry: {
  */
 export const kafkaBrokersParameterName = (env: EnvironmentSpec): string =>
   `/${PRODUCT}/${env.name}/kafka/bootstrap-brokers-iam`;
+
+/**
+ * The SSM parameter through which the AWS Data stack hands one of its values (an ARN, an id, a name) to the other
+ * stacks of the environment: `/shopfront/<env>/data/<key>`. They read it at deploy time instead of importing a
+ * CloudFormation export, which could never change or go while in use and so would pin the Data stack's resources.
+ */
+export const dataParameterName = (env: EnvironmentSpec, key: string): string => `/${PRODUCT}/${env.name}/data/${key}`;
 
 /** Where one environment deploys to. */
 export interface EnvironmentDeployment {

@@ -1,4 +1,4 @@
-import { shop } from './index';
+import { shop, TRACE_COLLECTOR } from './index';
 import { clusterAddressing, localAddressing, needsCloudIdentity, serviceWiring } from './wiring';
 
 describe('service wiring', () => {
@@ -9,7 +9,18 @@ describe('service wiring', () => {
       PRODUCT_SERVICE_ADDR: 'product-service.shopfront.svc.cluster.local:50052',
       PAYMENT_SERVICE_ADDR: 'payment-service.shopfront.svc.cluster.local:50054',
       KAFKA_TOPIC_ORDERS: 'orders',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.tracing.svc.cluster.local:4318',
     });
+  });
+
+  it('sends every service’s spans to the trace collector in a cluster, and names none on one machine', () => {
+    for (const service of shop.containers) {
+      expect(serviceWiring(shop, service, clusterAddressing())).toHaveProperty(
+        'OTEL_EXPORTER_OTLP_ENDPOINT',
+        `http://${TRACE_COLLECTOR.serviceAccount}.${TRACE_COLLECTOR.namespace}.svc.cluster.local:${TRACE_COLLECTOR.otlpHttpPort}`,
+      );
+      expect(serviceWiring(shop, service, localAddressing())).not.toHaveProperty('OTEL_EXPORTER_OTLP_ENDPOINT');
+    }
   });
 
   it('shifts every port by the offset on one machine, listening and dialling alike', () => {
@@ -25,6 +36,7 @@ describe('service wiring', () => {
     expect(serviceWiring(shop, 'storefront', clusterAddressing())).toEqual({
       HTTP_PORT: '8090',
       API_GATEWAY_SERVICE_ADDR: 'api-gateway.shopfront.svc.cluster.local:8080',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.tracing.svc.cluster.local:4318',
     });
   });
 

@@ -1,4 +1,5 @@
 import { KUBERNETES_NAMESPACE } from './catalog';
+import { traceCollectorEndpoint } from './deployment';
 import type { PlatformQuery } from './query';
 import type { PortSpec, ServiceSpec } from './types';
 
@@ -11,6 +12,8 @@ export interface Addressing {
   listenPort(service: ServiceSpec, port: PortSpec): number;
   /** `host:port` a caller dials to reach a peer's port. */
   address(peer: ServiceSpec, port: PortSpec): string;
+  /** The OTLP/HTTP collector spans go to; without one, the kit writes them to its trace file (or nowhere). */
+  readonly traceCollector?: string;
 }
 
 /** Kubernetes: every service on its catalog ports, reached through `<service>.<namespace>.svc.cluster.local`. */
@@ -18,6 +21,7 @@ export function clusterAddressing(namespace: string = KUBERNETES_NAMESPACE): Add
   return {
     listenPort: (_service, port) => port.port,
     address: (peer, port) => `${peer.name}.${namespace}.svc.cluster.local:${port.port}`,
+    traceCollector: traceCollectorEndpoint(),
   };
 }
 
@@ -42,6 +46,9 @@ export const portVariable = (port: PortSpec): string => `${upperSnake(port.name)
 
 /** `user-service` -> `USER_SERVICE_ADDR`; `analytics` -> `ANALYTICS_SERVICE_ADDR`. */
 export const peerVariable = (peer: string): string => `${upperSnake(peer.replace(/-service$/, ''))}_SERVICE_ADDR`;
+
+/** The OpenTelemetry SDK's own name for the OTLP collector's endpoint; the service kit reads it. */
+export const TRACE_COLLECTOR_VARIABLE = 'OTEL_EXPORTER_OTLP_ENDPOINT';
 
 export const topicVariable = (topic: string): string => `KAFKA_TOPIC_${upperSnake(topic)}`;
 export const consumerGroupVariable = (topic: string): string => `KAFKA_CONSUMER_GROUP_${upperSnake(topic)}`;
@@ -96,7 +103,8 @@ export function needsCloudIdentity(service: ServiceSpec): boolean {
 
 /**
  * The variables that wire a service into the platform, derived from the catalog alone: a port variable per port,
- * an address per peer it calls, the name of each topic it produces or consumes and its consumer group per topic.
+ * an address per peer it calls, the name of each topic it produces or consumes and its consumer group per topic,
+ * and the trace collector when the addressing has one (a cluster).
  * Settings (timeouts, sizes) are not here: their defaults live in each service's configuration schema.
  */
 export function serviceWiring(
@@ -110,5 +118,6 @@ export function serviceWiring(
   for (const peer of spec.calls) variables[peerVariable(peer)] = peerAddress(catalog, spec, peer, addressing);
   for (const topic of [...spec.produces, ...spec.consumes]) variables[topicVariable(topic)] = catalog.topic(topic).name;
   for (const topic of spec.consumes) variables[consumerGroupVariable(topic)] = catalog.consumerGroup(spec.name, topic);
+  if (addressing.traceCollector !== undefined) variables[TRACE_COLLECTOR_VARIABLE] = addressing.traceCollector;
   return variables;
 }

@@ -100,9 +100,11 @@ describe('the OpenAPI document and the router', () => {
         'GET /api/v1/products',
         'GET /api/v1/products/{id}',
         'POST /api/v1/products',
+        'PATCH /api/v1/products/{id}',
         'POST /api/v1/orders',
         'GET /api/v1/orders',
         'GET /api/v1/orders/{id}',
+        'GET /api/v1/admin/orders',
         'GET /api/v1/openapi.json',
         'GET /health',
         'GET /metrics',
@@ -149,12 +151,12 @@ describe('each operation', () => {
     }
   });
 
-  it('documents a required JSON body exactly on POST operations', () => {
+  it('documents a required JSON body exactly on POST and PATCH operations', () => {
     for (const [method, path, op] of operations(appApi.document)) {
       expect({ path, method, body: op.requestBody?.required ?? false }).toEqual({
         path,
         method,
-        body: method === 'post',
+        body: method === 'post' || method === 'patch',
       });
       if (op.requestBody) expect(Object.keys(op.requestBody.content)).toEqual(['application/json']);
     }
@@ -165,10 +167,12 @@ describe('each operation', () => {
       .filter(([, , op]) => op.security.length > 0)
       .map(([method, path]) => `${method.toUpperCase()} ${path}`);
     expect(secured.sort()).toEqual([
+      'GET /api/v1/admin/orders',
       'GET /api/v1/analytics/windows',
       'GET /api/v1/orders',
       'GET /api/v1/orders/{id}',
       'GET /api/v1/users/{id}',
+      'PATCH /api/v1/products/{id}',
       'POST /api/v1/orders',
       'POST /api/v1/products',
     ]);
@@ -254,6 +258,15 @@ describe('real responses conform to the document', () => {
         headers: { authorization: `Bearer ${await adminToken()}` },
       },
     ],
+    updateProduct: async () => [
+      'PATCH',
+      '/api/v1/products/{id}',
+      {
+        params: { id: TEAPOT.id },
+        json: { price: { amount: 2500, currency: 'EUR' }, stockDelta: -2 },
+        headers: { authorization: `Bearer ${await adminToken()}` },
+      },
+    ],
     createOrder: async () => [
       'POST',
       '/api/v1/orders',
@@ -271,6 +284,11 @@ describe('real responses conform to the document', () => {
       'GET',
       '/api/v1/orders/{id}',
       { params: { id: ORDER_ID }, headers: { authorization: `Bearer ${await customerToken()}` } },
+    ],
+    listAllOrders: async () => [
+      'GET',
+      '/api/v1/admin/orders',
+      { query: 'limit=5', headers: { authorization: `Bearer ${await adminToken()}` } },
     ],
     listAnalyticsWindows: async () => [
       'GET',
@@ -374,10 +392,10 @@ describe('the conformance check', () => {
 });
 
 describe('request schemas in the document agree with what the gateway accepts', () => {
-  const requestSchema = (template: string): Schema => {
-    const op = (appApi.document.paths as Record<string, Record<string, Operation>>)[template]?.post;
+  const requestSchema = (template: string, method = 'post'): Schema => {
+    const op = (appApi.document.paths as Record<string, Record<string, Operation>>)[template]?.[method];
     const schema = op?.requestBody?.content['application/json']?.schema;
-    if (!schema) throw new Error(`no request schema for POST ${template}`);
+    if (!schema) throw new Error(`no request schema for ${method.toUpperCase()} ${template}`);
     return schema;
   };
 
@@ -441,6 +459,34 @@ describe('request schemas in the document agree with what the gateway accepts', 
       const response = await platform.api.request('POST', template, {
         json: body,
         headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'verdict-1' },
+      });
+      expect({ body, accepted: response.status !== 400 }).toEqual({ body, accepted: documentedValid });
+    }
+  });
+
+  it('PATCH /api/v1/products/{id}: schema verdict = gateway verdict', async () => {
+    const token = await adminToken();
+    const bodies: unknown[] = [
+      { price: { amount: 100, currency: 'EUR' } },
+      { stockDelta: -5 },
+      { stockDelta: 1_000_000, price: { amount: 1, currency: 'JPY' } },
+      {},
+      { stockDelta: 0 },
+      { stockDelta: 1.5 },
+      { stockDelta: '3' },
+      { stockDelta: -1_000_001 },
+      { stock: 5 },
+      { price: { amount: 0, currency: 'EUR' } },
+      { price: { amount: 100, currency: 'eur' } },
+      { price: null },
+    ];
+    for (const body of bodies) {
+      const documentedValid =
+        validate(requestSchema('/api/v1/products/{id}', 'patch'), body, appApi.document).length === 0;
+      const response = await platform.api.request('PATCH', '/api/v1/products/{id}', {
+        params: { id: TEAPOT.id },
+        json: body,
+        headers: { authorization: `Bearer ${token}` },
       });
       expect({ body, accepted: response.status !== 400 }).toEqual({ body, accepted: documentedValid });
     }

@@ -10,7 +10,8 @@ import { createMskHandler } from './transport/msk';
 // Composition root, run once per cold start: a bad environment fails the init phase with a ConfigError
 // naming the variable, before any record is read.
 const config = loadConfig(process.env);
-// Only /tmp is writable in Lambda: spans are recorded when a collector (the ADOT layer's, on localhost) is set.
+// Only /tmp is writable in Lambda: spans are recorded when a collector is set (the Notifications stack sets the
+// cluster's, behind its internal load balancer).
 const tracingConfig = loadTracingConfig(process.env);
 const tracing = new Tracing({
   service: 'notification-lambda',

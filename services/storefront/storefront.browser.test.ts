@@ -1,8 +1,11 @@
 import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { ANALYTICS_RESULTS_FILE } from '../../lib/events';
 import { ADMIN, type RunningPlatform, startPlatform } from '../../test/e2e/platform';
+import { formatMoney } from './web/src/money';
 
 /**
  * The shop in a real browser: Debian's Chromium driven by playwright-core against the whole local platform (every
@@ -41,6 +44,54 @@ async function newPage(): Promise<{ context: BrowserContext; page: Page; console
   });
   page.on('pageerror', (e) => consoleErrors.push(e.message));
   return { context, page, consoleErrors };
+}
+
+/** The public API through the storefront's own origin, as the pages call it. */
+async function call<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
+  const response = await fetch(`${platform.shopUrl}api/v1${path}`, {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      ...(token && { authorization: `Bearer ${token}` }),
+      ...(method === 'POST' && path === '/orders' && { 'idempotency-key': unique() }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const answer = await response.json();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(answer)}`);
+  return answer as T;
+}
+
+const login = async (email: string, password: string) =>
+  (await call<{ accessToken: string }>('POST', '/auth/login', { email, password })).accessToken;
+
+interface ClosedWindow {
+  readonly windowStart: string;
+  readonly orderCount: number;
+  readonly revenue: Record<string, number>;
+}
+
+/**
+ * The windows the analytics twin has written where the gateway reads them (a later line for a window replaces an
+ * earlier one), once there is at least one and two reads half a second apart agree.
+ */
+async function closedWindows(): Promise<ClosedWindow[]> {
+  const file = path.join(platform.dataDir, ANALYTICS_RESULTS_FILE);
+  let last = '';
+  for (let attempt = 0; attempt < 60; attempt += 1) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    if (text !== '' && text === last) {
+      const byStart = new Map<string, ClosedWindow>();
+      for (const line of text.split('\n').filter(Boolean)) {
+        const window = (JSON.parse(line) as { data: ClosedWindow }).data;
+        byStart.set(window.windowStart, window);
+      }
+      return [...byStart.values()].sort((a, b) => a.windowStart.localeCompare(b.windowStart));
+    }
+    last = text;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`no analytics window was written to ${file} within 30 s`);
 }
 
 /** axe-core on the page as it is: no serious or critical violation. */
@@ -248,28 +299,30 @@ describe('an operator in the browser', () => {
       .waitFor();
     await expectAccessible(page);
 
-    await page.getByLabel('Price').fill('12.50');
-    await page.getByLabel('Stock').fill('7');
-    await page.getByRole('button', { name: 'Add product' }).click();
+    // The form's own labels: the console has other forms with prices and stock.
+    const form = page.locator('section[aria-labelledby="add-product"]');
+    await form.getByLabel('Price').fill('12.50');
+    await form.getByLabel('Stock').fill('7');
+    await form.getByRole('button', { name: 'Add product' }).click();
     await expect(page.locator('#field-name-error').textContent()).resolves.toBe('Must not be empty.');
-    await page.getByLabel('Name').fill('N'.repeat(201));
-    await page.getByRole('button', { name: 'Add product' }).click();
+    await form.getByLabel('Name').fill('N'.repeat(201));
+    await form.getByRole('button', { name: 'Add product' }).click();
     await page.locator('#field-name-error').filter({ hasText: 'Must be at most 200 characters.' }).waitFor();
-    await page.getByLabel('Price').fill('twelve');
-    await page.getByRole('button', { name: 'Add product' }).click();
+    await form.getByLabel('Price').fill('twelve');
+    await form.getByRole('button', { name: 'Add product' }).click();
     await page.locator('#field-price-amount-error').filter({ hasText: 'Enter a price such as 19.99.' }).waitFor();
-    await page.getByLabel('Price').fill('12.50');
-    await page.getByLabel('Stock').fill('-3');
-    await page.getByLabel('Name').fill('Teapot');
-    await page.getByRole('button', { name: 'Add product' }).click();
+    await form.getByLabel('Price').fill('12.50');
+    await form.getByLabel('Stock').fill('-3');
+    await form.getByLabel('Name').fill('Teapot');
+    await form.getByRole('button', { name: 'Add product' }).click();
     await page.locator('#field-stock-error').filter({ hasText: 'Must not be negative.' }).waitFor();
     await expectAccessible(page);
 
     const name = `Browser-tested teapot ${unique()}`;
-    await page.getByLabel('Name').fill(name);
-    await page.getByLabel('Description').fill('Pours without dripping.');
-    await page.getByLabel('Stock').fill('7');
-    await page.getByRole('button', { name: 'Add product' }).click();
+    await form.getByLabel('Name').fill(name);
+    await form.getByLabel('Description').fill('Pours without dripping.');
+    await form.getByLabel('Stock').fill('7');
+    await form.getByRole('button', { name: 'Add product' }).click();
     await page
       .getByRole('status')
       .filter({ hasText: `Added "${name}" to the catalogue.` })
@@ -299,50 +352,116 @@ describe('an operator in the browser', () => {
     expect(consoleErrors).toEqual([]);
     await context.close();
   });
-  it('charts the last hour of analytics windows per minute, with the figures in a table', async () => {
+  it('charts the last hour of analytics windows per minute from the gateway, with the figures in a table', async () => {
+    // An order of its own, then processing time runs ahead: the analytics twin closes the windows of every order
+    // placed so far and writes them where the gateway reads them. Nothing on the way is stood in for.
+    const adminToken = await login(ADMIN.email, ADMIN.password);
+    const mug = await call<{ id: string }>(
+      'POST',
+      '/products',
+      { name: `Chart-tested mug ${unique()}`, price: { amount: 1250, currency: 'EUR' }, stock: 5 },
+      adminToken,
+    );
+    const shopper = { email: `katherine-${unique()}@example.com`, password: 'Orchid-lantern-granite-42' };
+    await call('POST', '/auth/register', { ...shopper, name: 'Katherine Johnson' });
+    const order = await call<{ status: string }>(
+      'POST',
+      '/orders',
+      { items: [{ productId: mug.id, quantity: 2 }], paymentToken: 'tok_visa' },
+      await login(shopper.email, shopper.password),
+    );
+    expect(order.status).toBe('CONFIRMED');
+    platform.analyticsClock.runAhead(3 * 60_000);
+    const windows = await closedWindows();
+    const total = windows.reduce((sum, w) => sum + w.orderCount, 0);
+    const most = Math.max(...windows.map((w) => w.orderCount));
+    const latest = windows.at(-1) as ClosedWindow;
+
     const { context, page, consoleErrors } = await newPage();
-    // The gateway's answer in its contract, for two minutes just closed; anything else of the page is real.
-    const minute = Math.floor(Date.now() / 60_000) * 60_000;
-    const iso = (ms: number) => new Date(ms).toISOString();
-    const windows = [
-      {
-        start: iso(minute - 120_000),
-        end: iso(minute - 60_000),
-        orderCount: 3,
-        revenue: { EUR: 4500 },
-        uniqueUsers: 2,
-      },
-      { start: iso(minute - 60_000), end: iso(minute), orderCount: 5, revenue: { EUR: 12_990 }, uniqueUsers: 4 },
-    ];
-    let asked: URL | undefined;
-    await page.route('**/api/v1/analytics/windows?**', async (route) => {
-      asked = new URL(route.request().url());
-      await route.fulfill({
-        status: 200,
-        contentType: 'application/json',
-        body: JSON.stringify({
-          from: asked.searchParams.get('from'),
-          to: asked.searchParams.get('to'),
-          items: windows,
-        }),
-      });
-    });
+    // The chart ends with the last whole minute before the page's now. Processing time ran ahead, so the latest
+    // window closed within this very minute: the page's clock is put half a minute past its end.
+    await page.clock.setFixedTime(Date.parse(latest.windowStart) + 90_000);
+    const asked = page.waitForRequest((request) => request.url().includes('/api/v1/analytics/windows?'));
     await signIn(page, ADMIN.email, ADMIN.password);
     await page.getByRole('link', { name: 'Console' }).click();
     await heading(page, "Operator's console");
     await page
-      .getByRole('img', { name: /^Orders per minute over the last hour: 8 in all, at most 5 in one minute$/ })
+      .getByRole('img', {
+        name: `Orders per minute over the last hour: ${total} in all, at most ${most} in one minute`,
+        exact: true,
+      })
       .waitFor();
     expect(await page.locator('svg.chart rect.bar').count()).toBe(60);
     // It asked for the last hour and a minute, as an admin.
-    const from = Date.parse(asked?.searchParams.get('from') ?? '');
-    const to = Date.parse(asked?.searchParams.get('to') ?? '');
-    expect(to - from).toBe(61 * 60_000);
+    const url = new URL((await asked).url());
+    const span = Date.parse(url.searchParams.get('to') ?? '') - Date.parse(url.searchParams.get('from') ?? '');
+    expect(span).toBe(61 * 60_000);
     await page.getByText('The figures of the minutes with orders').click();
     const rows = page.locator('figure table tbody tr');
-    expect(await rows.count()).toBe(2);
-    await expect(rows.nth(1).textContent()).resolves.toMatch(/5€129\.90$/);
+    expect(await rows.count()).toBe(windows.length);
+    const revenue = formatMoney({ amount: latest.revenue.EUR ?? 0, currency: 'EUR' });
+    // The latest minute: its orders, then its revenue as the pages write money.
+    expect((await rows.last().textContent())?.endsWith(`${latest.orderCount}${revenue}`)).toBe(true);
     await expectAccessible(page);
+    expect(consoleErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('sees the order a shopper just placed with its state, and changes that product’s price and stock for the catalogue', async () => {
+    const { context, page, consoleErrors } = await newPage();
+    const adminToken = await login(ADMIN.email, ADMIN.password);
+    const name = `Console-tested kettle ${unique()}`;
+    const kettle = await call<{ id: string }>(
+      'POST',
+      '/products',
+      { name, price: { amount: 1000, currency: 'EUR' }, stock: 4 },
+      adminToken,
+    );
+    const shopper = { email: `mary-${unique()}@example.com`, password: 'Orchid-lantern-granite-42' };
+    await call('POST', '/auth/register', { ...shopper, name: 'Mary Jackson' });
+    const order = await call<{ id: string; status: string }>(
+      'POST',
+      '/orders',
+      { items: [{ productId: kettle.id, quantity: 1 }], paymentToken: 'tok_visa' },
+      await login(shopper.email, shopper.password),
+    );
+    expect(order.status).toBe('CONFIRMED');
+
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.getByRole('link', { name: 'Console' }).click();
+    await heading(page, "Operator's console");
+    // Newest first: the shopper's order heads the list, in its state.
+    const row = page.locator(`tr[data-order-id="${order.id}"]`);
+    await row.filter({ hasText: 'Confirmed' }).waitFor();
+    await expect(page.locator('tr[data-order-id]').first().getAttribute('data-order-id')).resolves.toBe(order.id);
+    await expectAccessible(page);
+
+    const change = page.locator('section[aria-labelledby="change-product"]');
+    await change.getByLabel('Product').selectOption({ label: name });
+    await change.getByText('Now €10.00, 3 in stock.').waitFor();
+    // More units removed than there are: the API's refusal beside the field, nothing changed.
+    await change.getByLabel('Units to add or remove').fill('-10');
+    await change.getByRole('button', { name: 'Save change' }).click();
+    await change
+      .locator('#field-change-stockDelta-error')
+      .filter({ hasText: /^The stock is 3: adding -10 would leave -7/ })
+      .waitFor();
+    await expect(change.getByLabel('Units to add or remove').getAttribute('aria-invalid')).resolves.toBe('true');
+    await expectAccessible(page);
+
+    // By keyboard: a new price and five more units.
+    await change.getByLabel('New price').fill('31.00');
+    await change.getByLabel('Units to add or remove').fill('5');
+    await change.getByLabel('Units to add or remove').press('Enter');
+    await change
+      .getByRole('status')
+      .filter({ hasText: `Changed "${name}": €31.00, 8 in stock.` })
+      .waitFor();
+
+    await page.goto(`${platform.shopUrl}#/product/${kettle.id}`);
+    await heading(page, name);
+    await page.locator('.price').filter({ hasText: '€31.00' }).waitFor();
+    await page.locator('.stock').filter({ hasText: '8 in stock' }).waitFor();
     expect(consoleErrors).toEqual([]);
     await context.close();
   });

@@ -33,7 +33,7 @@ export interface KafkaAclsProps {
  * Kafka ACLs of one SCRAM user on MSK, applied at deploy time: CloudFormation has no ACL resource, so a custom
  * resource's function (kafkajs admin, IAM authentication, in the brokers' isolated subnets) makes the user's ACLs
  * exactly `grants` on every create and update and removes them on delete
- * (docs/decisions/0021-kafka-acls-by-custom-resource.md).
+ * (docs/decisions/0022-kafka-acls-by-custom-resource.md).
  */
 export class KafkaAcls extends Construct {
   readonly function: NodejsFunction;

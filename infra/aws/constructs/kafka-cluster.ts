@@ -39,13 +39,50 @@ export interface KafkaClusterProps {
   readonly scram?: { readonly username: string; readonly clientCidr: string };
 }
 
+/** An MSK cluster as its clients see it: where to connect, which group to be let in by, and the ARNs to grant on. */
+export interface IKafkaCluster {
+  readonly clusterArn: string;
+  /** The brokers' security group. */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** The ARN of a catalog topic on this cluster. */
+  topicArn(topic: string): string;
+  /** The ARN pattern of one consumer group on this cluster. */
+  groupArn(group: string): string;
+}
+
+/** What identifies a cluster created elsewhere (another stack). */
+export interface KafkaClusterAttributes {
+  readonly clusterArn: string;
+  /** The brokers' security group. */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** The ARN of a topic, by catalog name. */
+  readonly topicArn: (topic: string) => string;
+}
+
+/** The ARN pattern of one consumer group of a cluster (groups are not CloudFormation resources). */
+function consumerGroupArn(clusterArn: string, group: string): string {
+  const [, name, uuid] = [0, 1, 2].map((i) => Fn.select(i, Fn.split('/', clusterArn)));
+  const prefix = Fn.select(0, Fn.split(':cluster/', clusterArn));
+  return Fn.join('', [prefix, ':group/', name ?? '', '/', uuid ?? '', '/', group]);
+}
+
 /**
  * Provisioned Amazon MSK in isolated subnets: IAM authentication (and SASL/SCRAM for one user from one range, when
  * asked), TLS between clients and brokers and
  * between brokers, encrypted at rest with the environment key, broker logs in CloudWatch, and the
  * catalog's topics created as CloudFormation resources (automatic topic creation is off).
  */
-export class KafkaCluster extends Construct {
+export class KafkaCluster extends Construct implements IKafkaCluster {
+  /** A cluster of another stack, by its ARN, its brokers' group and its topics' ARNs. */
+  static fromAttributes(attrs: KafkaClusterAttributes): IKafkaCluster {
+    return {
+      clusterArn: attrs.clusterArn,
+      securityGroup: attrs.securityGroup,
+      topicArn: attrs.topicArn,
+      groupArn: (group) => consumerGroupArn(attrs.clusterArn, group),
+    };
+  }
+
   readonly cluster: msk.CfnCluster;
   readonly securityGroup: ec2.SecurityGroup;
   readonly clusterArn: string;
@@ -197,9 +234,7 @@ export class KafkaCluster extends Construct {
 
   /** The ARN pattern of one consumer group on this cluster (groups are not CloudFormation resources). */
   groupArn(group: string): string {
-    const [, name, uuid] = [0, 1, 2].map((i) => Fn.select(i, Fn.split('/', this.clusterArn)));
-    const prefix = Fn.select(0, Fn.split(':cluster/', this.clusterArn));
-    return Fn.join('', [prefix, ':group/', name ?? '', '/', uuid ?? '', '/', group]);
+    return consumerGroupArn(this.clusterArn, group);
   }
 
   /** Lets `peer` reach the brokers with IAM/TLS. */

@@ -1,12 +1,12 @@
 import { aws_eks_v2 as eks, aws_iam as iam, type aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { ServiceSpec } from '../../../lib/platform';
-import type { KafkaCluster } from './kafka-cluster';
+import type { IKafkaCluster } from './kafka-cluster';
 import { pascal } from './names';
 
 /** What a service's identity may reach, resolved from the catalog to concrete resources. */
 export interface ServiceResources {
-  readonly kafka: KafkaCluster;
+  readonly kafka: IKafkaCluster;
   /** Database credentials by owning service. */
   readonly databaseSecrets: ReadonlyMap<string, secretsmanager.ISecret>;
   /** Platform secrets by name. */

@@ -1,3 +1,4 @@
+import { aws_ec2 as ec2, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { containerLogGroupName, DEPLOYMENT, LOG_SHIPPER, shop } from '../../../lib/platform';
 import { buildAwsApp } from '../app';
@@ -8,6 +9,7 @@ import {
   LOAD_BALANCER_CONTROLLER_VERSION,
 } from '../cluster-versions';
 import { PIPELINE_GROUP } from '../constructs/cluster-access';
+import { TraceIngress } from '../constructs/trace-ingress';
 import { joinedJson, newApp, resourcesOf, stacksOf, templates, testConfig } from './fixture';
 
 const dev = templates('dev').cluster;
@@ -319,5 +321,33 @@ describe('cluster access', () => {
     const principals = entries(Template.fromStack(cluster)).map((e) => e.PrincipalArn);
     expect(principals).toContain(operatorRoleArn);
     expect(principals).toHaveLength(2);
+  });
+});
+
+describe('the trace ingress', () => {
+  const balancer = (template: Template) =>
+    resourcesOf(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer').map(([, p]) => p);
+
+  test('is deletion-protected where the catalog protects the environment', () => {
+    expect(shop.environment('prod').deletionProtection).toBe(true);
+    const attributes = (p: Props) => JSON.stringify(p.LoadBalancerAttributes);
+    expect(balancer(prod).map(attributes)).toEqual([
+      expect.stringContaining('"deletion_protection.enabled","Value":"true"'),
+    ]);
+    expect(balancer(dev).map(attributes)).toEqual([
+      expect.stringContaining('"deletion_protection.enabled","Value":"false"'),
+    ]);
+  });
+
+  test.each([
+    ['a name longer than 32 characters', 'shopfront-development-otlp-collector'],
+    ['a name with other characters', 'shopfront_dev_otlp'],
+  ])('refuses %s for its target group', (_what, targetGroupName) => {
+    const stack = new Stack(newApp(), 'TraceIngressTest');
+    const vpc = new ec2.Vpc(stack, 'Vpc');
+    const workloads = new ec2.SecurityGroup(stack, 'Workloads', { vpc });
+    expect(() => new TraceIngress(stack, 'TraceIngress', { vpc, workloads, targetGroupName })).toThrow(
+      `'targetGroupName' must be at most 32 letters, digits and hyphens, got '${targetGroupName}'`,
+    );
   });
 });

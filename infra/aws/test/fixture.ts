@@ -90,14 +90,37 @@ export function namedTemplates(environment: string): NamedTemplate[] {
   }));
 }
 
+/** The SSM parameter a template parameter resolves at deploy time, if it is one. */
+export function ssmParameterName(template: Template, parameter: string): string | undefined {
+  const declared = template.toJSON().Parameters?.[parameter] as { Type: string; Default?: string } | undefined;
+  return declared?.Type.startsWith('AWS::SSM::Parameter::Value') ? declared.Default : undefined;
+}
+
+/** The value of the SSM parameter `name` as the stack that writes it wrote it, or undefined if none does. */
+export function writtenParameter(name: string, all: readonly NamedTemplate[]): [unknown, NamedTemplate] | undefined {
+  for (const writer of all) {
+    for (const [, p] of resourcesOf(writer.template, 'AWS::SSM::Parameter')) {
+      if (p.Name === name) return [p.Value, writer];
+    }
+  }
+  return undefined;
+}
+
 /**
  * Writes a value so that the same resource reads the same from any stack: `{Ref: X}` in stack S becomes `S/X`,
- * `{Fn::GetAtt: [X, A]}` becomes `S/X.A`, and `{Fn::ImportValue: name}` becomes what the exporting stack exported.
+ * `{Fn::GetAtt: [X, A]}` becomes `S/X.A`, `{Fn::ImportValue: name}` becomes what the exporting stack exported, and a
+ * reference to an SSM parameter becomes what the stack that writes the parameter wrote.
  */
 export function canonical(value: unknown, from: NamedTemplate, all: readonly NamedTemplate[]): unknown {
   if (Array.isArray(value)) return value.map((v) => canonical(v, from, all));
   if (value === null || typeof value !== 'object') return value;
   const object = value as Record<string, unknown>;
+  const parameter = typeof object.Ref === 'string' ? ssmParameterName(from.template, object.Ref) : undefined;
+  if (parameter) {
+    const written = writtenParameter(parameter, all);
+    if (!written) throw new Error(`no stack writes the SSM parameter ${parameter}`);
+    return canonical(written[0], written[1], all);
+  }
   if (typeof object.Ref === 'string' && !object.Ref.startsWith('AWS::')) return `${from.stackName}/${object.Ref}`;
   const getAtt = object['Fn::GetAtt'];
   if (Array.isArray(getAtt)) return `${from.stackName}/${getAtt[0]}.${getAtt[1]}`;

@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { DEPLOY_VALUES, GITOPS_SYNC_RETRY, retrySeconds, shop } from '../../../lib/platform';
 import { buildAwsApp } from '../app';
-import { GIT_REPO_URL, joinedJson, newApp, resourcesOf, testConfig } from './fixture';
+import { canonical, GIT_REPO_URL, joinedJson, newApp, resourcesOf, testConfig } from './fixture';
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON is untyped
 type Json = Record<string, any>;
@@ -225,7 +225,27 @@ describe('a private repository', () => {
     const [[policyId, policy]] = resourcesOf(cluster, 'AWS::IAM::Policy').filter(([id]) =>
       id.startsWith('RepositoryCredentialsReaderPolicy'),
     ) as [[string, Json]];
-    expect(JSON.stringify(policy.Roles)).toContain('ExternalSecretsRole');
+    // The role of the Data stack, named through the parameter that stack writes.
+    const all = Object.values(privateRepo).map((stack) => ({
+      stackName: stack.stackName,
+      template: Template.fromStack(stack),
+    }));
+    const named = { stackName: privateRepo.cluster.stackName, template: cluster };
+    expect(canonical(policy.Roles, named, all)).toEqual([
+      {
+        'Fn::Select': [
+          1,
+          {
+            'Fn::Split': [
+              '/',
+              {
+                'Fn::Select': [5, { 'Fn::Split': [':', expect.stringMatching(/-Data\/ExternalSecretsRole\w+\.Arn$/)] }],
+              },
+            ],
+          },
+        ],
+      },
+    ]);
     expect(policyId).toBeDefined();
     const resources = cluster.toJSON().Resources as Record<string, Json>;
     const [rootId] = Object.entries(resources).find(

@@ -1,4 +1,4 @@
-import { MSK_IAM_TLS_PORT } from '../../../lib/platform';
+import { MSK_IAM_TLS_PORT, shop, TRACE_COLLECTOR, traceIngressTargetGroupName } from '../../../lib/platform';
 import { canonical, groupRules, type NamedTemplate, namedTemplates, permits, resourcesOf } from './fixture';
 
 const all = namedTemplates('dev');
@@ -105,5 +105,64 @@ describe('the Session Manager bastion', () => {
       endpointGroups.some((e) => permits(egress, g, e, HTTPS) && permits(ingress, e, g, HTTPS)),
     );
     expect(path).toBe(true);
+  });
+});
+
+describe("the notification Lambda's spans to the cluster's trace collector", () => {
+  const cluster = stack('Cluster');
+  const [[, fn]] = resourcesOf(notifications.template, 'AWS::Lambda::Function').filter(
+    ([, p]) => (p.Environment as Props | undefined)?.Variables !== undefined,
+  ) as [[string, Props]];
+  const variables = (fn.Environment as { Variables: Props }).Variables;
+  const functionGroups = canonical((fn.VpcConfig as Props).SecurityGroupIds, notifications, all) as string[];
+  const [[balancerId, balancer]] = resourcesOf(cluster.template, 'AWS::ElasticLoadBalancingV2::LoadBalancer') as [
+    [string, Props],
+  ];
+  const balancerGroups = canonical(balancer.SecurityGroups, cluster, all) as string[];
+  const [[eksId]] = resourcesOf(cluster.template, 'AWS::EKS::Cluster') as [[string, Props]];
+  const workloads = `${cluster.stackName}/${eksId}.ClusterSecurityGroupId`;
+
+  it('sends them to the internal load balancer, on the OTLP/HTTP port, from its environment', () => {
+    expect(balancer).toMatchObject({ Scheme: 'internal', Type: 'network' });
+    expect(canonical(balancer.Subnets, cluster, all)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/privateSubnet/)]),
+    );
+    expect(JSON.stringify(canonical(variables.OTEL_EXPORTER_OTLP_ENDPOINT, notifications, all))).toContain(
+      `${balancerId}.DNSName`,
+    );
+    expect(JSON.stringify(variables.OTEL_EXPORTER_OTLP_ENDPOINT)).toContain(`:${TRACE_COLLECTOR.otlpHttpPort}`);
+    expect(variables.DEPLOYMENT_ENVIRONMENT).toBe('dev');
+  });
+
+  it('forwards OTLP/HTTP to IP targets of the target group the manifests bind the collector to', () => {
+    const [[, listener]] = resourcesOf(cluster.template, 'AWS::ElasticLoadBalancingV2::Listener') as [[string, Props]];
+    expect(listener).toMatchObject({ Port: TRACE_COLLECTOR.otlpHttpPort, Protocol: 'TCP' });
+    const [[, group]] = resourcesOf(cluster.template, 'AWS::ElasticLoadBalancingV2::TargetGroup') as [[string, Props]];
+    expect(group).toMatchObject({
+      Name: traceIngressTargetGroupName(shop.environment('dev')),
+      TargetType: 'ip',
+      Port: TRACE_COLLECTOR.otlpHttpPort,
+      Protocol: 'TCP',
+      HealthCheckPort: String(TRACE_COLLECTOR.healthPort),
+    });
+  });
+
+  it('is a path the security groups allow: Lambda to the load balancer, the load balancer to the pods', () => {
+    const otlp = TRACE_COLLECTOR.otlpHttpPort;
+    const toBalancer = functionGroups.some((f) =>
+      balancerGroups.some((b) => permits(egress, f, b, otlp) && permits(ingress, b, f, otlp)),
+    );
+    expect(toBalancer).toBe(true);
+    for (const port of [otlp, TRACE_COLLECTOR.healthPort]) {
+      expect(
+        balancerGroups.some((b) => permits(egress, b, workloads, port) && permits(ingress, workloads, b, port)),
+      ).toBe(true);
+    }
+  });
+
+  it('admits nobody else to the load balancer', () => {
+    const rules = ingress.filter((r) => balancerGroups.includes(r.group as string));
+    expect(rules.length).toBe(1);
+    expect(functionGroups).toContain(rules[0]?.peer);
   });
 });

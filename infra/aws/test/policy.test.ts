@@ -81,6 +81,7 @@ describe('checkov acknowledgements (infra/aws/checkov.ts)', () => {
       'Shopfront-Prod-Data/KafkaAcls/Function/Resource',
       'Shopfront-Prod-Data/AccessLogsBucket/Resource',
       'Shopfront-Prod-Cluster/LoadBalancerController/Role/DefaultPolicy/Resource',
+      'Shopfront-Prod-Cluster/TraceIngress/LoadBalancer/Resource',
       'Shopfront-Prod-Notifications/Function/Resource',
     ];
     const machinery =

@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { needsCloudIdentity, shop } from '../../../lib/platform';
-import { GIT_REPO_URL, resourcesOf, stacksOf, templates } from './fixture';
+import { canonical, GIT_REPO_URL, namedTemplates, resourcesOf, stacksOf, templates } from './fixture';
 
 const dev = templates('dev');
 const prod = templates('prod');
@@ -102,11 +102,18 @@ describe('database', () => {
   });
 
   it('accepts connections only from the cluster, the bootstrap function and the rotation functions', () => {
-    const ingress = [
-      ...resourcesOf(dev.data, 'AWS::EC2::SecurityGroupIngress'),
-      ...resourcesOf(dev.cluster, 'AWS::EC2::SecurityGroupIngress'),
-    ]
-      .map(([, p]) => p)
+    // The Cluster stack names the group through the Data stack's parameter: follow it to the group.
+    const all = namedTemplates('dev');
+    const ingress = all
+      .filter((t) => /-(Data|Cluster)$/.test(t.stackName))
+      .flatMap((named) =>
+        resourcesOf(named.template, 'AWS::EC2::SecurityGroupIngress').map(
+          ([, p]): Record<string, unknown> => ({
+            ...p,
+            GroupId: canonical(p.GroupId, named, all),
+          }),
+        ),
+      )
       .filter((p) => JSON.stringify(p.GroupId).includes('DatabasesSecurityGroup'));
     const sources = ingress.map((p) => JSON.stringify(p.SourceSecurityGroupId));
     expect(ingress.every((p) => p.SourceSecurityGroupId && p.CidrIp === undefined && p.CidrIpv6 === undefined)).toBe(

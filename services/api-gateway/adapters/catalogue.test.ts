@@ -88,6 +88,11 @@ describe('CachedCatalogue', () => {
         calls.push('create');
         return product(request.name, 1);
       },
+      updateProduct: async (request) => {
+        calls.push(`update ${request.id}`);
+        stock += request.stockDelta ?? 0;
+        return product(request.id, stock);
+      },
     };
     const setStock = (n: number) => {
       stock = n;
@@ -125,5 +130,16 @@ describe('CachedCatalogue', () => {
     await catalogue.listProducts({ limit: 20, cursor: '' }, call);
     await catalogue.getProduct({ id: 'p1' }, call);
     expect(calls).toEqual(['list 20 ', 'get p1', 'create', 'list 20 ', 'get p1']);
+  });
+
+  it('forgets every page and product when a product is changed through it, so the new stock shows at once', async () => {
+    const { fake, calls } = upstream();
+    const catalogue = new CachedCatalogue(fake, 1000);
+    await catalogue.listProducts({ limit: 20, cursor: '' }, call);
+    await catalogue.getProduct({ id: 'p1' }, call);
+    await catalogue.updateProduct({ id: 'p1', price: undefined, stockDelta: 5 }, call);
+    expect((await catalogue.listProducts({ limit: 20, cursor: '' }, call)).items[0]?.stock).toBe(15);
+    expect((await catalogue.getProduct({ id: 'p1' }, call)).stock).toBe(15);
+    expect(calls).toEqual(['list 20 ', 'get p1', 'update p1', 'list 20 ', 'get p1']);
   });
 });

@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import {
   type CreateOrderRequest,
   type GetOrderRequest,
+  type ListAllOrdersRequest,
   type ListOrdersRequest,
   type ListOrdersResponse,
   type Order,
@@ -14,6 +15,7 @@ import {
   type ListProductsResponse,
   type Product,
   ProductServiceClient,
+  type UpdateProductRequest,
 } from '../../../lib/contracts/gen/shopfront/product/v1/product';
 import {
   type AuthenticateRequest,
@@ -128,6 +130,10 @@ export class ProductServicePeer extends Peer<ProductServiceClient> {
   createProduct(request: CreateProductRequest, ctx: CallContext): Promise<Product> {
     return this.call('CreateProduct', this.client.createProduct, request, ctx);
   }
+
+  updateProduct(request: UpdateProductRequest, ctx: CallContext): Promise<Product> {
+    return this.call('UpdateProduct', this.client.updateProduct, request, ctx);
+  }
 }
 
 export class OrderServicePeer extends Peer<OrderServiceClient> {
@@ -151,5 +157,9 @@ export class OrderServicePeer extends Peer<OrderServiceClient> {
 
   listOrders(request: ListOrdersRequest, ctx: CallContext): Promise<ListOrdersResponse> {
     return this.call('ListOrders', this.client.listOrders, request, ctx);
+  }
+
+  listAllOrders(request: ListAllOrdersRequest, ctx: CallContext): Promise<ListOrdersResponse> {
+    return this.call('ListAllOrders', this.client.listAllOrders, request, ctx);
   }
 }

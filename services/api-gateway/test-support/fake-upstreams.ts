@@ -196,6 +196,12 @@ export function fakeProductService(): FakeUpstream<ProductServiceServer> {
       stock: request.stock,
       createdAt: '2026-02-01T00:00:00Z',
     }),
+    updateProduct: async (request) => ({
+      ...TEAPOT,
+      id: request.id,
+      price: request.price ?? TEAPOT.price,
+      stock: TEAPOT.stock + (request.stockDelta ?? 0),
+    }),
     reserveStock: async () => {
       throw new Error('the gateway never reserves stock');
     },
@@ -238,5 +244,6 @@ export function fakeOrderService(): FakeUpstream<OrderServiceServer> {
     createOrder: async (request) => orderFor(request),
     getOrder: async (request) => ({ ...PLACED_ORDER, id: request.id }),
     listOrders: async () => ({ items: [PLACED_ORDER], nextCursor: '' }),
+    listAllOrders: async () => ({ items: [PLACED_ORDER], nextCursor: '' }),
   });
 }

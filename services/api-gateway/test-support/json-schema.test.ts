@@ -67,4 +67,11 @@ describe('the test JSON Schema validator', () => {
       /does not support contentEncoding/,
     );
   });
+
+  it('checks minProperties on objects and refuses what `not` matches', () => {
+    const change = { type: 'object', minProperties: 1, properties: { n: { type: 'integer', not: { const: 0 } } } };
+    expect(validate(change, { n: 2 })).toEqual([]);
+    expect(validate(change, {})).toEqual(['$: fewer than 1 properties']);
+    expect(validate(change, { n: 0 })).toEqual(['$.n: matches a schema it must not match']);
+  });
 });

@@ -27,6 +27,8 @@ const KNOWN = new Set([
   'anyOf',
   'oneOf',
   'allOf',
+  'not',
+  'minProperties',
   '$ref',
 ]);
 const FORMATS: Record<string, RegExp> = {
@@ -110,6 +112,9 @@ export function validate(schema: unknown, value: unknown, root: Schema = {}, at 
     }
   }
   if (isSchema(value)) {
+    if (typeof schema.minProperties === 'number' && Object.keys(value).length < schema.minProperties) {
+      problems.push(`${at}: fewer than ${schema.minProperties} properties`);
+    }
     const properties = isSchema(schema.properties) ? schema.properties : {};
     for (const name of Array.isArray(schema.required) ? (schema.required as string[]) : []) {
       if (!Object.hasOwn(value, name)) problems.push(`${at}: missing required property "${name}"`);
@@ -123,6 +128,9 @@ export function validate(schema: unknown, value: unknown, root: Schema = {}, at 
       if (schema.propertyNames !== undefined)
         problems.push(...validate(schema.propertyNames, name, root, `${at}{${name}}`));
     }
+  }
+  if (schema.not !== undefined && validate(schema.not, value, root, at).length === 0) {
+    problems.push(`${at}: matches a schema it must not match`);
   }
   if (Array.isArray(schema.allOf)) for (const s of schema.allOf) problems.push(...validate(s, value, root, at));
   if (Array.isArray(schema.anyOf) && !schema.anyOf.some((s) => validate(s, value, root, at).length === 0)) {

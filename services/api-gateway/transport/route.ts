@@ -5,7 +5,7 @@ import { invalidArgumentOf } from './errors';
 
 /** Who may call a route: anyone, any holder of a valid access token, or an admin. */
 export type Access = 'public' | 'bearer' | 'admin';
-export type HttpMethod = 'get' | 'post';
+export type HttpMethod = 'get' | 'post' | 'patch';
 
 export interface ResponseDoc {
   readonly description: string;

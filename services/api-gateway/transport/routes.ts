@@ -8,6 +8,7 @@ import { createOrderErrorDocs, idempotencyKeyReusedOr, placedOrderReply } from '
 import { orderOf, productOf, userOf } from './representations';
 import { defineRoute, type Route } from './route';
 import {
+  AllOrdersPage,
   CreateOrderBody,
   GatewayHealth,
   IdempotencyKeyHeaders,
@@ -18,6 +19,7 @@ import {
   OrderPage,
   OrderView,
   PageQuery,
+  ProductChangeBody,
   ProductPage,
   ProductView,
   RegisterBody,
@@ -163,6 +165,32 @@ export function gatewayRoutes(deps: RouteDeps): Route[] {
     }),
 
     defineRoute({
+      method: 'patch',
+      path: '/api/v1/products/:id',
+      operationId: 'updateProduct',
+      summary:
+        'Change a product (admin): set its price and/or adjust its stock by stockDelta, atomically against concurrent orders',
+      tag: 'products',
+      access: 'admin',
+      noStore: true,
+      callsUpstream: true,
+      params: IdParams,
+      body: ProductChangeBody,
+      responses: { 200: { description: 'the product as changed', schema: ProductView } },
+      errors: {
+        400: 'INVALID_ARGUMENT naming the field, or FAILED_PRECONDITION on `stockDelta` when the stock would fall below 0 or rise above 1000000 (nothing is changed)',
+        404: 'NOT_FOUND: no product has this id',
+      },
+      handle: async ({ params, body, call }) => {
+        const product = await deps.products.updateProduct(
+          { id: params.id, price: body.price, stockDelta: body.stockDelta },
+          call,
+        );
+        return { status: 200, body: productOf(product) };
+      },
+    }),
+
+    defineRoute({
       method: 'post',
       path: '/api/v1/orders',
       operationId: 'createOrder',
@@ -237,6 +265,26 @@ export function gatewayRoutes(deps: RouteDeps): Route[] {
       },
       handle: async ({ params, call }) => {
         return { status: 200, body: orderOf(await deps.orders.getOrder({ id: params.id }, call)) };
+      },
+    }),
+
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/admin/orders',
+      operationId: 'listAllOrders',
+      summary: "A page of every customer's orders, newest first, each in its current state (admin)",
+      tag: 'orders',
+      access: 'admin',
+      noStore: true,
+      callsUpstream: true,
+      query: PageQuery,
+      responses: { 200: { description: "a page of every customer's orders", schema: AllOrdersPage } },
+      handle: async ({ query, call }) => {
+        const page = await deps.orders.listAllOrders({ limit: query.limit, cursor: query.cursor ?? '' }, call);
+        return {
+          status: 200,
+          body: { items: page.items.map(orderOf), nextCursor: page.nextCursor === '' ? null : page.nextCursor },
+        };
       },
     }),
 

@@ -107,6 +107,35 @@ export const NewProductBody = z
   })
   .strict();
 
+const stockDeltaRule = 'must be a whole number of units to add or remove, from -1000000 to 1000000, not 0';
+
+/**
+ * A change an admin makes to a product: a new price, a stock adjustment, or both. The stock is adjusted, not set:
+ * `stockDelta` is added to the stock as it is when the change lands, so units reserved meanwhile are never undone.
+ */
+export const ProductChangeBody = z
+  .object({
+    price: MoneyInput.optional().describe('the new price'),
+    stockDelta: z
+      .int(stockDeltaRule)
+      .min(-1_000_000, stockDeltaRule)
+      .max(1_000_000, stockDeltaRule)
+      .refine((v) => v !== 0, stockDeltaRule)
+      .meta({
+        description:
+          'units to add (positive) or remove (negative), applied atomically to the stock as it is at that moment; the result must stay within 0 to 1000000',
+        not: { const: 0 },
+      })
+      .optional(),
+  })
+  .strict()
+  .refine((change) => change.price !== undefined || change.stockDelta !== undefined, {
+    path: ['price'],
+    message: 'give a new price, a stockDelta, or both',
+  })
+  // JSON Schema's way of saying what the refinement says: an empty change is refused.
+  .meta({ description: 'at least one of price and stockDelta', minProperties: 1 });
+
 // order-service's limits (lib/contracts/order-lines.ts), checked here too so bad input never costs a saga.
 const { maxLines, minQuantity, maxQuantity } = ORDER_LINE_LIMITS;
 const quantityRule = `must be a whole number from ${minQuantity} to ${maxQuantity}`;
@@ -226,6 +255,13 @@ export const OrderView = z
 export const OrderPage = z
   .object({
     items: z.array(OrderView).describe("the caller's orders, newest first"),
+    nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last page'),
+  })
+  .strict();
+
+export const AllOrdersPage = z
+  .object({
+    items: z.array(OrderView).describe("every customer's orders, newest first, each in its current state"),
     nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last page'),
   })
   .strict();

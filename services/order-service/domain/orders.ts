@@ -1,8 +1,16 @@
 import { z } from 'zod';
 import type { AccessClaims } from '../../../lib/runtime/auth';
-import { NotFoundError, UnauthenticatedError } from '../../../lib/runtime/errors';
+import { NotFoundError, PermissionDeniedError, UnauthenticatedError } from '../../../lib/runtime/errors';
 import { IdempotencyKeyReusedError, InvalidCustomerEmailError } from './errors';
-import { decodeCursor, encodeCursor, type OrderRecord, pageSize, parseOrderId, parseOrderRequest } from './order';
+import {
+  type CursorPosition,
+  decodeCursor,
+  encodeCursor,
+  type OrderRecord,
+  pageSize,
+  parseOrderId,
+  parseOrderRequest,
+} from './order';
 import type { AccessTokenVerifier, OrderStore, SagaContext } from './ports';
 import type { SagaRunner } from './saga';
 
@@ -71,10 +79,27 @@ export class Orders {
   /** The caller's orders, newest first. */
   async listOrders(bearerToken: string | undefined, request: { limit?: number; cursor?: string }): Promise<OrderPage> {
     const claims = await this.authenticate(bearerToken);
+    return this.page(request, (after, limit) => this.deps.store.listByUser(claims.sub, after, limit));
+  }
+
+  /** Admin only: every customer's orders, newest first, each in its current state. */
+  async listAllOrders(
+    bearerToken: string | undefined,
+    request: { limit?: number; cursor?: string },
+  ): Promise<OrderPage> {
+    const claims = await this.authenticate(bearerToken);
+    if (claims.role !== 'admin') throw new PermissionDeniedError("only an admin may list every customer's orders");
+    return this.page(request, (after, limit) => this.deps.store.listAll(after, limit));
+  }
+
+  private async page(
+    request: { limit?: number; cursor?: string },
+    list: (after: CursorPosition | undefined, limit: number) => Promise<OrderRecord[]>,
+  ): Promise<OrderPage> {
     const limit = pageSize(request.limit);
     const after = request.cursor ? decodeCursor(request.cursor) : undefined;
     // One extra row tells whether another page exists, so the last page never carries a cursor.
-    const rows = await this.deps.store.listByUser(claims.sub, after, limit + 1);
+    const rows = await list(after, limit + 1);
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     return rows.length > limit && last ? { items, nextCursor: encodeCursor(last) } : { items };

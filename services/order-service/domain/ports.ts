@@ -124,6 +124,8 @@ export interface OrderStore {
   get(id: string): Promise<OrderRecord | undefined>;
   /** Up to `limit` of the user's orders after `after`, newest first (created_at, id descending). */
   listByUser(userId: string, after: CursorPosition | undefined, limit: number): Promise<OrderRecord[]>;
+  /** Up to `limit` orders of every user after `after`, newest first (created_at, id descending). */
+  listAll(after: CursorPosition | undefined, limit: number): Promise<OrderRecord[]>;
   /** Takes the lease of an unfinished order whose lease has expired; undefined when someone holds it. */
   takeLease(id: string, lease: Lease): Promise<OrderRecord | undefined>;
   /** Takes the leases of up to `limit` unfinished orders whose leases expired, except `excluding`. */

@@ -195,6 +195,18 @@ export class PostgresOrderStore implements OrderStore {
       : this.select(this.db, 'o.user_id = $1', [userId, limit], newestFirst);
   }
 
+  async listAll(after: CursorPosition | undefined, limit: number): Promise<OrderRecord[]> {
+    const newestFirst = `ORDER BY o.created_at DESC, o.id DESC LIMIT ${after ? '$3' : '$1'}`;
+    return after
+      ? this.select(
+          this.db,
+          '(o.created_at, o.id) < ($1::timestamptz, $2::uuid)',
+          [after.createdAt, after.id, limit],
+          newestFirst,
+        )
+      : this.select(this.db, 'true', [limit], newestFirst);
+  }
+
   takeLease(id: string, lease: Lease): Promise<OrderRecord | undefined> {
     return this.db.transaction(async (tx) => {
       const taken = await tx.query(

@@ -407,6 +407,37 @@ export function describeStoreContract(name: string, harness: DatabaseHarness): v
         }
         expect(seen).toEqual(expected);
       });
+
+      it("lists every user's orders newest first, page by page, in their current state", async () => {
+        const placed: string[] = [];
+        for (let i = 0; i < 5; i++) {
+          placed.push((await orders.insertOrFind(newOrder({ userId: `shopper-${i % 2}` }))).order.id);
+        }
+        const failing = newOrder({ userId: 'shopper-0' });
+        await orders.insertOrFind(failing);
+        await orders.advance(failing.id, failing.lease, 'RESERVING', {
+          status: 'FAILED',
+          step: 'COMPENSATING',
+          failure: { code: 'OUT_OF_STOCK', reason: 'not enough stock' },
+        });
+        placed.push(failing.id);
+        const expected = (
+          await db.query<{ id: string }>('SELECT id FROM orders ORDER BY created_at DESC, id DESC')
+        ).rows.map((r) => r.id);
+        expect([...expected].sort()).toEqual([...placed].sort());
+        const seen: OrderRecord[] = [];
+        let after: { createdAt: string; id: string } | undefined;
+        for (;;) {
+          const page = await orders.listAll(after, 4);
+          seen.push(...page);
+          const last = page[page.length - 1];
+          if (page.length < 4 || !last) break;
+          after = { createdAt: last.createdAt, id: last.id };
+        }
+        expect(seen.map((o) => o.id)).toEqual(expected);
+        expect(new Set(seen.map((o) => o.userId))).toEqual(new Set(['shopper-0', 'shopper-1']));
+        expect(seen.find((o) => o.id === failing.id)?.status).toBe('FAILED');
+      });
     });
 
     describe('outbox', () => {

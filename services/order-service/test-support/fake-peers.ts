@@ -136,6 +136,9 @@ export class FakeProductService {
       createProduct: async () => {
         throw new DomainError('PERMISSION_DENIED', 'not in the fake');
       },
+      updateProduct: async () => {
+        throw new DomainError('PERMISSION_DENIED', 'not in the fake');
+      },
       reserveStock: async (request): Promise<Reservation> => {
         this.calls.push({ rpc: 'ReserveStock', reservationId: request.reservationId });
         this.script.take('ReserveStock');

@@ -113,6 +113,10 @@ export class OrderApi {
     return callUnary(this.client, this.client.listOrders, { limit, cursor }, this.options('ListOrders', token));
   }
 
+  listAll(limit: number, cursor: string, token?: string): Promise<ListOrdersResponse> {
+    return callUnary(this.client, this.client.listAllOrders, { limit, cursor }, this.options('ListAllOrders', token));
+  }
+
   close(): void {
     this.client.close();
   }

@@ -320,4 +320,35 @@ describe('order-service gRPC API (real sockets, generated client, fake peers, a 
       expect(await api.list(10, '', await tokenOf(newUser()))).toEqual({ items: [], nextCursor: '' });
     });
   });
+
+  describe('ListAllOrders', () => {
+    it("lists every customer's orders to an admin, newest first, page by page, each in its state", async () => {
+      const dave = newUser();
+      const daveToken = await tokenOf(dave);
+      const declined = await api.create(request({ paymentToken: 'tok_chargeDeclined' }), daveToken);
+      const confirmed = await api.create(request(), aliceToken);
+      const adminToken = await tokenOf(newUser('admin'));
+      const first = await api.listAll(1, '', adminToken);
+      expect(first.items.map((o) => o.id)).toEqual([confirmed.id]);
+      expect(first.items[0]?.status).toBe(OrderStatus.ORDER_STATUS_CONFIRMED);
+      const second = await api.listAll(1, first.nextCursor, adminToken);
+      expect(second.items.map((o) => [o.id, o.userId, o.status])).toEqual([
+        [declined.id, dave.id, OrderStatus.ORDER_STATUS_FAILED],
+      ]);
+      const everything = await api.listAll(100, '', adminToken);
+      const ids = everything.items.map((o) => o.id);
+      expect(ids.indexOf(confirmed.id)).toBeLessThan(ids.indexOf(declined.id));
+      const created = everything.items.map((o) => o.createdAt);
+      expect(created).toEqual([...created].sort().reverse());
+    });
+
+    it('refuses a customer (PERMISSION_DENIED), a missing token and a forged cursor', async () => {
+      expect(await failure(api.listAll(10, '', aliceToken))).toEqual({ code: grpc.status.PERMISSION_DENIED });
+      expect(await failure(api.listAll(10, ''))).toEqual({ code: grpc.status.UNAUTHENTICATED });
+      expect(await failure(api.listAll(10, 'forged', await tokenOf(newUser('admin'))))).toEqual({
+        code: grpc.status.INVALID_ARGUMENT,
+        field: 'cursor',
+      });
+    });
+  });
 });

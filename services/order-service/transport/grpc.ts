@@ -105,5 +105,9 @@ export function orderGrpcService(orders: Orders): GrpcServiceBinding {
       const page = await orders.listOrders(ctx.bearerToken, { limit: request.limit, cursor: request.cursor });
       return { items: page.items.map(toOrderMessage), nextCursor: page.nextCursor ?? '' };
     },
+    listAllOrders: async (request, ctx) => {
+      const page = await orders.listAllOrders(ctx.bearerToken, { limit: request.limit, cursor: request.cursor });
+      return { items: page.items.map(toOrderMessage), nextCursor: page.nextCursor ?? '' };
+    },
   });
 }

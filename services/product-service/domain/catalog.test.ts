@@ -8,7 +8,10 @@ import {
   unsignedAdminToken,
 } from '../test-support/tokens';
 import { ProductCatalog, type ProductStore } from './catalog';
-import type { NewProduct, Product } from './product';
+import type { NewProduct, Product, ProductChange } from './product';
+
+const UNKNOWN_ID = '00000000-0000-4000-8000-0000000000ff';
+const KNOWN_ID = '00000000-0000-4000-8000-000000000001';
 
 /** Records what reaches the store: authorization must stop a request before it does. */
 class RecordingStore implements ProductStore {
@@ -24,6 +27,11 @@ class RecordingStore implements ProductStore {
   async create(id: string, input: NewProduct): Promise<Product> {
     this.created.push(input);
     return { ...input, id, createdAt: '2025-11-26T09:00:00.000000Z' };
+  }
+  readonly updated: { id: string; change: ProductChange }[] = [];
+  async update(id: string, change: ProductChange): Promise<Product | undefined> {
+    this.updated.push({ id, change });
+    return id === UNKNOWN_ID ? undefined : { ...product(id), ...change, stock: 1 + (change.stockDelta ?? 0) };
   }
   async reserve(): Promise<never> {
     throw new Error('not used');
@@ -127,5 +135,52 @@ describe('ProductCatalog.getProduct', () => {
       field: 'id',
     });
     expect(await rejection(catalog.getProduct('42'))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'id' });
+  });
+});
+
+describe('ProductCatalog.updateProduct', () => {
+  let store: RecordingStore;
+  let catalog: ProductCatalog;
+  beforeEach(() => {
+    store = new RecordingStore();
+    catalog = new ProductCatalog(store, new TokenVerifier({ secret: TEST_JWT_SECRET }));
+  });
+
+  it('hands an admin change to the store and answers the changed product', async () => {
+    const change = { price: { amount: 990, currency: 'EUR' }, stockDelta: -1 };
+    const changed = await catalog.updateProduct(await tokenFor('admin'), KNOWN_ID.toUpperCase(), change);
+    expect(store.updated).toEqual([{ id: KNOWN_ID, change }]);
+    expect(changed).toMatchObject({ id: KNOWN_ID, price: change.price, stock: 0 });
+  });
+
+  it.each<[string, string, () => Promise<string | undefined>]>([
+    ['no token', 'UNAUTHENTICATED', async () => undefined],
+    ['a garbage token', 'UNAUTHENTICATED', async () => GARBAGE_TOKEN],
+    ['a customer token', 'PERMISSION_DENIED', () => tokenFor('customer')],
+  ])('refuses %s with %s before looking at the input', async (_case, code, token) => {
+    const error = await rejection(catalog.updateProduct(await token(), 'not-a-uuid', { stockDelta: 0 }));
+    expect(error.code).toBe(code);
+    expect(store.updated).toEqual([]);
+  });
+
+  it.each<[string, unknown, unknown, string]>([
+    ['a malformed id', '42', { stockDelta: 1 }, 'id'],
+    ['no change at all', KNOWN_ID, {}, 'price'],
+    ['a zero stockDelta', KNOWN_ID, { stockDelta: 0 }, 'stockDelta'],
+    ['a fractional stockDelta', KNOWN_ID, { stockDelta: 1.5 }, 'stockDelta'],
+    ['a stockDelta beyond the limit', KNOWN_ID, { stockDelta: -1_000_001 }, 'stockDelta'],
+    ['a string stockDelta', KNOWN_ID, { stockDelta: '3' }, 'stockDelta'],
+    ['a negative price', KNOWN_ID, { price: { amount: -1, currency: 'EUR' } }, 'price.amount'],
+    ['a lower-case currency', KNOWN_ID, { price: { amount: 100, currency: 'eur' } }, 'price.currency'],
+    ['an unknown field', KNOWN_ID, { stock: 5 }, 'stock'],
+  ])('refuses %s with INVALID_ARGUMENT naming the field', async (_case, id, input, field) => {
+    const error = await rejection(catalog.updateProduct(await tokenFor('admin'), id, input));
+    expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', field });
+    expect(store.updated).toEqual([]);
+  });
+
+  it('answers NOT_FOUND on id when the store has no such product', async () => {
+    const error = await rejection(catalog.updateProduct(await tokenFor('admin'), UNKNOWN_ID, { stockDelta: 2 }));
+    expect(error).toMatchObject({ code: 'NOT_FOUND', field: 'id' });
   });
 });

@@ -5,10 +5,13 @@ import {
   type CursorPosition,
   decodeCursor,
   encodeCursor,
+  LIMITS,
   type NewProduct,
   type Product,
+  type ProductChange,
   pageSize,
   parseNewProduct,
+  parseProductChange,
   parseProductId,
 } from './product';
 import { parseReservationId, parseReservationRequest, type Reservation, type ReservationRequest } from './reservation';
@@ -19,6 +22,11 @@ export interface ProductStore {
   list(after: CursorPosition | undefined, limit: number): Promise<Product[]>;
   get(id: string): Promise<Product | undefined>;
   create(id: string, product: NewProduct): Promise<Product>;
+  /**
+   * Applies `change` in one atomic statement (the stock adjusted from its value at that moment, never from a value
+   * read before). Undefined for an unknown id; throws StockOutOfRangeError when the stock would leave 0..maxStock.
+   */
+  update(id: string, change: ProductChange, maxStock: number): Promise<Product | undefined>;
   /**
    * All lines or none, never overselling. A replay (same id, same hash) returns the stored reservation;
    * throws OutOfStockError, UnknownProductError (both with the line's position) or IdempotencyKeyReusedError.
@@ -66,12 +74,29 @@ export class ProductCatalog {
     return product;
   }
 
-  /** Admin only: authenticates and authorizes before looking at the input. */
-  async createProduct(bearerToken: string | undefined, input: unknown): Promise<Product> {
+  private async authorizeAdmin(bearerToken: string | undefined, action: string): Promise<void> {
     if (!bearerToken) throw new UnauthenticatedError('an admin access token is required');
     const claims = await this.tokens.verify(bearerToken);
-    if (claims.role !== 'admin') throw new PermissionDeniedError('only an admin may create products');
+    if (claims.role !== 'admin') throw new PermissionDeniedError(`only an admin may ${action}`);
+  }
+
+  /** Admin only: authenticates and authorizes before looking at the input. */
+  async createProduct(bearerToken: string | undefined, input: unknown): Promise<Product> {
+    await this.authorizeAdmin(bearerToken, 'create products');
     return this.store.create(this.newId(), parseNewProduct(input));
+  }
+
+  /**
+   * Admin only, authorized before the input is looked at: a new price and/or a stock adjustment (`stockDelta`,
+   * added to the stock as it is when the change lands, so reservations made meanwhile are never undone).
+   */
+  async updateProduct(bearerToken: string | undefined, id: unknown, input: unknown): Promise<Product> {
+    await this.authorizeAdmin(bearerToken, 'change products');
+    const productId = parseProductId(id);
+    const change: ProductChange = parseProductChange(input);
+    const product = await this.store.update(productId, change, LIMITS.maxStock);
+    if (!product) throw new NotFoundError('product', 'id');
+    return product;
   }
 
   async reserveStock(input: unknown): Promise<Reservation> {

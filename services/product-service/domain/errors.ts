@@ -26,6 +26,19 @@ export class UnknownProductError extends NotFoundError {
   }
 }
 
+export const STOCK_OUT_OF_RANGE = 'STOCK_OUT_OF_RANGE';
+
+/** A stock adjustment would leave the stock below 0 or above the limit; nothing was changed. */
+export class StockOutOfRangeError extends FailedPreconditionError {
+  constructor(current: number, delta: number, max: number) {
+    super(
+      `the stock is ${current}: adding ${delta} would leave ${current + delta}, outside 0 to ${max}`,
+      STOCK_OUT_OF_RANGE,
+      'stockDelta',
+    );
+  }
+}
+
 /** A reservation id already names a reservation of other lines. */
 export class IdempotencyKeyReusedError extends DomainError {
   constructor() {

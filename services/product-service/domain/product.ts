@@ -81,6 +81,37 @@ export function parseNewProduct(input: unknown): NewProduct {
   return parseOrThrow(newProductSchema, input, 'product');
 }
 
+export interface ProductChange {
+  /** The new price, when given. */
+  readonly price?: Money;
+  /** Units added to (or, negative, removed from) the stock as it is when the change lands, when given. */
+  readonly stockDelta?: number;
+}
+
+const stockDeltaMessage = `must be a whole number of units to add or remove, from -${LIMITS.maxStock} to ${LIMITS.maxStock}, not 0`;
+const productChangeSchema = z.strictObject({
+  price: moneySchema.optional(),
+  stockDelta: z
+    .number({ error: stockDeltaMessage })
+    .int({ error: stockDeltaMessage })
+    .min(-LIMITS.maxStock, { error: stockDeltaMessage })
+    .max(LIMITS.maxStock, { error: stockDeltaMessage })
+    .refine((v) => v !== 0, { error: stockDeltaMessage })
+    .optional(),
+});
+
+/**
+ * Validates a change to a product (its price, its stock or both); errors name the field. A change of nothing is
+ * INVALID_ARGUMENT on `price`, the first thing a caller could give.
+ */
+export function parseProductChange(input: unknown): ProductChange {
+  const change = parseOrThrow(productChangeSchema, input, 'product change');
+  if (change.price === undefined && change.stockDelta === undefined) {
+    throw new InvalidArgumentError('price', 'give a new price, a stockDelta, or both');
+  }
+  return change;
+}
+
 /** A product id: any RFC 4122-shaped UUID, normalized to lower case; malformed is INVALID_ARGUMENT. */
 export function parseProductId(input: unknown, field = 'id'): string {
   if (typeof input !== 'string' || !UUID.test(input))

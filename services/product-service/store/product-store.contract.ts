@@ -9,7 +9,7 @@ import { OutOfStockError, UnknownProductError } from '../domain/errors';
 import type { NewProduct, Product } from '../domain/product';
 import { MIGRATIONS_DIR } from '../main';
 import { loadDemoProducts } from '../seed/demo-products';
-import { TEST_JWT_SECRET } from '../test-support/tokens';
+import { TEST_JWT_SECRET, tokenFor } from '../test-support/tokens';
 import { PostgresProductStore } from './product-store';
 
 /** How a test file provides databases: a fresh database of the test run's PostgreSQL, or TEST_DATABASE_URL's. */
@@ -324,6 +324,53 @@ export function describeProductStoreContract(name: string, harness: DatabaseHarn
           await Promise.allSettled([catalog.reserveStock({ reservationId: id, lines }), catalog.releaseStock(id)]);
           expect(await stockOf(product.id)).toBe(10);
         }
+      });
+    });
+
+    describe('operator changes', () => {
+      it('sets the price and adjusts the stock, keeping name, description and creation time', async () => {
+        const product = await create({ stock: 10 });
+        const admin = await tokenFor('admin');
+        const changed = await catalog.updateProduct(admin, product.id, {
+          price: { amount: 1999, currency: 'EUR' },
+          stockDelta: -4,
+        });
+        expect(changed).toEqual({ ...product, price: { amount: 1999, currency: 'EUR' }, stock: 6 });
+        expect(await store.get(product.id)).toEqual(changed);
+        expect(await catalog.updateProduct(admin, product.id, { stockDelta: 5 })).toMatchObject({
+          price: { amount: 1999, currency: 'EUR' },
+          stock: 11,
+        });
+      });
+
+      it('refuses a stock below 0 or above the limit with STOCK_OUT_OF_RANGE on stockDelta, changing nothing', async () => {
+        const product = await create({ stock: 3 });
+        const admin = await tokenFor('admin');
+        const below = await rejection(
+          catalog.updateProduct(admin, product.id, { price: { amount: 100, currency: 'EUR' }, stockDelta: -4 }),
+        );
+        expect(below).toMatchObject({ code: 'FAILED_PRECONDITION', reason: 'STOCK_OUT_OF_RANGE', field: 'stockDelta' });
+        expect(below.message).toContain('the stock is 3');
+        const above = await rejection(catalog.updateProduct(admin, product.id, { stockDelta: 1_000_000 }));
+        expect(above).toMatchObject({ code: 'FAILED_PRECONDITION', field: 'stockDelta' });
+        expect(await store.get(product.id)).toEqual(product);
+      });
+
+      it('answers NOT_FOUND on id for an unknown product', async () => {
+        const error = await rejection(catalog.updateProduct(await tokenFor('admin'), randomUUID(), { stockDelta: 1 }));
+        expect(error).toMatchObject({ code: 'NOT_FOUND', field: 'id' });
+      });
+
+      it('loses no reservation: adjustments racing 20 reservations land on the stock as it is', async () => {
+        const product = await create({ stock: 100 });
+        const admin = await tokenFor('admin');
+        await Promise.all([
+          ...Array.from({ length: 20 }, (_, i) =>
+            catalog.reserveStock({ reservationId: `mix-${i}`, lines: [{ productId: product.id, quantity: 2 }] }),
+          ),
+          ...Array.from({ length: 10 }, () => catalog.updateProduct(admin, product.id, { stockDelta: 3 })),
+        ]);
+        expect(await stockOf(product.id)).toBe(100 - 40 + 30);
       });
     });
 

@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Queryable, QueryResult } from '../../../lib/runtime/db';
 import type { ProductStore } from '../domain/catalog';
-import { IdempotencyKeyReusedError, OutOfStockError, UnknownProductError } from '../domain/errors';
-import type { CursorPosition, NewProduct, Product } from '../domain/product';
+import {
+  IdempotencyKeyReusedError,
+  OutOfStockError,
+  StockOutOfRangeError,
+  UnknownProductError,
+} from '../domain/errors';
+import type { CursorPosition, NewProduct, Product, ProductChange } from '../domain/product';
 import type { Reservation, ReservationRequest, ReservationStatus, ReservedLine } from '../domain/reservation';
 
 interface ProductRow {
@@ -98,6 +103,29 @@ export class PostgresProductStore implements ProductStore {
     const row = result.rows[0];
     if (!row) throw new Error('INSERT ... RETURNING returned no row');
     return toProduct(row);
+  }
+
+  /**
+   * One UPDATE, so the row lock is held only inside the server and a concurrent reservation's decrement is never lost:
+   * the stock moves by `stockDelta` from whatever it is when the statement runs, and only within 0..maxStock.
+   */
+  async update(id: string, change: ProductChange, maxStock: number): Promise<Product | undefined> {
+    const delta = change.stockDelta ?? null;
+    const updated = await this.db.query<ProductRow>(
+      `UPDATE products SET
+         price_amount = coalesce($2::bigint, price_amount),
+         price_currency = coalesce($3::text, price_currency),
+         stock = stock + coalesce($4::integer, 0),
+         updated_at = now()
+       WHERE id = $1 AND ($4::integer IS NULL OR stock + $4::integer BETWEEN 0 AND $5::integer)
+       RETURNING ${PRODUCT_COLUMNS}`,
+      [id, change.price?.amount ?? null, change.price?.currency ?? null, delta, maxStock],
+    );
+    const row = updated.rows[0];
+    if (row) return toProduct(row);
+    const current = await this.get(id);
+    if (!current) return undefined;
+    throw new StockOutOfRangeError(current.stock, delta ?? 0, maxStock);
   }
 
   /**

@@ -7,6 +7,7 @@ import {
   type Reservation,
   type ReserveStockRequest,
   StockLineField,
+  type UpdateProductRequest,
 } from '../../../lib/contracts/gen/shopfront/product/v1/product';
 import { callUnary } from '../../../lib/runtime/grpc-client';
 import type { StartedService } from '../../../lib/runtime/host';
@@ -52,6 +53,8 @@ describe('product-service gRPC API (real socket, generated client, PostgreSQL)',
     get: (id: string) => callUnary(client, client.getProduct, { id }, options('GetProduct')),
     create: (request: CreateProductRequest, token?: string) =>
       callUnary(client, client.createProduct, request, options('CreateProduct', token)),
+    update: (request: UpdateProductRequest, token?: string) =>
+      callUnary(client, client.updateProduct, request, options('UpdateProduct', token)),
     reserve: (request: ReserveStockRequest) => callUnary(client, client.reserveStock, request, options('ReserveStock')),
     release: (reservationId: string) =>
       callUnary(client, client.releaseStock, { reservationId }, options('ReleaseStock')),
@@ -122,6 +125,52 @@ describe('product-service gRPC API (real socket, generated client, PostgreSQL)',
         code: grpc.status.NOT_FOUND,
         field: 'id',
       });
+    });
+  });
+
+  describe('UpdateProduct', () => {
+    it('sets the price and adjusts the stock for an admin; either alone leaves the other as it was', async () => {
+      const product = await create({ stock: 12 });
+      const both = await rpc.update(
+        { id: product.id, price: { amount: 4100, currency: 'EUR' }, stockDelta: -2 },
+        admin,
+      );
+      expect(both).toEqual({ ...product, price: { amount: 4100, currency: 'EUR' }, stock: 10 });
+      expect(await rpc.update({ id: product.id, price: undefined, stockDelta: 5 }, admin)).toMatchObject({
+        price: { amount: 4100, currency: 'EUR' },
+        stock: 15,
+      });
+      expect(
+        await rpc.update({ id: product.id, price: { amount: 99, currency: 'EUR' }, stockDelta: undefined }, admin),
+      ).toMatchObject({ price: { amount: 99, currency: 'EUR' }, stock: 15 });
+      expect(await rpc.get(product.id)).toMatchObject({ price: { amount: 99, currency: 'EUR' }, stock: 15 });
+    });
+
+    it('refuses a customer, a bad input, an unknown id and a stock below 0, each with its code and field', async () => {
+      const product = await create({ stock: 1 });
+      const change = { id: product.id, price: undefined, stockDelta: -1 };
+      expect(await failure(rpc.update(change, await tokenFor('customer')))).toEqual({
+        code: grpc.status.PERMISSION_DENIED,
+      });
+      expect(await failure(rpc.update(change))).toEqual({ code: grpc.status.UNAUTHENTICATED });
+      expect(await failure(rpc.update({ ...change, stockDelta: undefined }, admin))).toEqual({
+        code: grpc.status.INVALID_ARGUMENT,
+        field: 'price',
+      });
+      expect(await failure(rpc.update({ ...change, price: { amount: 1, currency: 'euro' } }, admin))).toEqual({
+        code: grpc.status.INVALID_ARGUMENT,
+        field: 'price.currency',
+      });
+      expect(await failure(rpc.update({ ...change, id: '00000000-0000-4000-8000-000000000000' }, admin))).toEqual({
+        code: grpc.status.NOT_FOUND,
+        field: 'id',
+      });
+      expect(await failure(rpc.update({ ...change, stockDelta: -2 }, admin))).toEqual({
+        code: grpc.status.FAILED_PRECONDITION,
+        field: 'stockDelta',
+        reason: 'STOCK_OUT_OF_RANGE',
+      });
+      expect((await rpc.get(product.id)).stock).toBe(1);
     });
   });
 

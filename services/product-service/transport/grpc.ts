@@ -90,6 +90,17 @@ export function productGrpcService(catalog: ProductCatalog): GrpcServiceBinding 
       ctx.log.info({ productId: product.id }, 'product created');
       return toProductMessage(product);
     },
+    updateProduct: async (request, ctx) => {
+      const product = await catalog.updateProduct(ctx.bearerToken, request.id, {
+        ...(request.price && { price: { amount: request.price.amount, currency: request.price.currency } }),
+        ...(request.stockDelta !== undefined && { stockDelta: request.stockDelta }),
+      });
+      ctx.log.info(
+        { productId: product.id, priceChanged: request.price !== undefined, stockDelta: request.stockDelta },
+        'product changed',
+      );
+      return toProductMessage(product);
+    },
     reserveStock: async (request, ctx) => {
       try {
         const reservation = await catalog.reserveStock({

@@ -152,6 +152,55 @@ describe('product-service HTTP API (real socket, PostgreSQL)', () => {
     });
   });
 
+  describe('PATCH /api/v1/products/:id', () => {
+    const patch = (id: string, body: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${base}/api/v1/products/${id}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}`, ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+
+    it('sets the price and adjusts the stock for an admin, answering the product', async () => {
+      const created = (await (await post(valid)).json()) as ProductJson;
+      const response = await patch(created.id, { price: { amount: 8990, currency: 'EUR' }, stockDelta: 6 });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ ...created, price: { amount: 8990, currency: 'EUR' }, stock: 10 });
+    });
+
+    it('answers each bad request with its status, code and field, and changes nothing', async () => {
+      const created = (await (await post(valid)).json()) as ProductJson;
+      expect(
+        await failure(await patch(created.id, { stockDelta: 1 }, { authorization: `Bearer ${customer}` })),
+      ).toEqual({ status: 403, error: { code: 'PERMISSION_DENIED', message: expect.any(String) } });
+      expect(await failure(await patch(created.id, { stockDelta: -5 }))).toEqual({
+        status: 400,
+        error: {
+          code: 'FAILED_PRECONDITION',
+          message: expect.any(String),
+          field: 'stockDelta',
+          reason: 'STOCK_OUT_OF_RANGE',
+        },
+      });
+      expect(await failure(await patch(created.id, { stockDelta: 'many' }))).toMatchObject({
+        status: 400,
+        error: { code: 'INVALID_ARGUMENT', field: 'stockDelta' },
+      });
+      expect(await failure(await patch(created.id, '{"stockDelta": '))).toMatchObject({
+        status: 400,
+        error: { code: 'INVALID_ARGUMENT' },
+      });
+      expect(await failure(await patch('00000000-0000-4000-8000-000000000000', { stockDelta: 1 }))).toMatchObject({
+        status: 404,
+        error: { code: 'NOT_FOUND', field: 'id' },
+      });
+      expect(await failure(await patch(created.id, { stockDelta: 1 }, { 'content-type': 'text/plain' }))).toMatchObject(
+        { status: 415, error: { code: 'UNSUPPORTED_MEDIA_TYPE' } },
+      );
+      const read = (await (await fetch(`${base}/api/v1/products/${created.id}`)).json()) as ProductJson;
+      expect(read.stock).toBe(valid.stock);
+    });
+  });
+
   describe('GET /api/v1/products/:id', () => {
     it('answers 400 on id for a malformed id and 404 for an unknown one', async () => {
       expect(await failure(await fetch(`${base}/api/v1/products/not-a-uuid`))).toMatchObject({

@@ -116,8 +116,7 @@ export function createProductHttpApp(options: ProductHttpOptions): Express {
     res.json(productJson(await catalog.getProduct(req.params.id)));
   });
 
-  app.post(
-    '/api/v1/products',
+  const jsonBody = [
     (req: Request, res: Response, next: NextFunction) => {
       // req.is() is null for a request without a body; the domain then answers 400 for the missing fields.
       if (req.is('application/json') === false) {
@@ -129,12 +128,20 @@ export function createProductHttpApp(options: ProductHttpOptions): Express {
       next();
     },
     express.json({ limit: BODY_LIMIT }),
-    async (req, res) => {
-      const product = await catalog.createProduct(bearerTokenOf(req.header('authorization')), req.body);
-      req.log.info({ productId: product.id }, 'product created');
-      res.status(201).location(`/api/v1/products/${product.id}`).json(productJson(product));
-    },
-  );
+  ];
+
+  app.patch('/api/v1/products/:id', ...jsonBody, async (req: Request, res: Response) => {
+    const id = String(req.params.id);
+    const product = await catalog.updateProduct(bearerTokenOf(req.header('authorization')), id, req.body);
+    req.log.info({ productId: product.id }, 'product changed');
+    res.json(productJson(product));
+  });
+
+  app.post('/api/v1/products', ...jsonBody, async (req, res) => {
+    const product = await catalog.createProduct(bearerTokenOf(req.header('authorization')), req.body);
+    req.log.info({ productId: product.id }, 'product created');
+    res.status(201).location(`/api/v1/products/${product.id}`).json(productJson(product));
+  });
 
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: { code: 'NOT_FOUND', message: 'no such route' } } satisfies ErrorBody);

@@ -30,13 +30,15 @@ export interface FieldProps {
   readonly inputMode?: 'numeric' | 'decimal' | 'email' | 'text';
   readonly hint?: string;
   readonly multiline?: boolean;
+  /** Sets the input's id apart when two forms on one page name the same API field (`price.amount`). */
+  readonly scope?: string;
 }
 
 export const fieldId = (name: string): string => `field-${name.replace(/[^A-Za-z0-9_-]/g, '-')}`;
 
 /** A labelled input with its error beside it, tied to it for assistive technology. */
 export function Field(props: FieldProps) {
-  const id = fieldId(props.name);
+  const id = fieldId(props.scope ? `${props.scope}-${props.name}` : props.name);
   const described = [props.hint ? `${id}-hint` : '', props.error ? `${id}-error` : ''].filter(Boolean).join(' ');
   const common = {
     id,

@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { ApiError, api, fieldErrors } from './api';
+import { ChangeProduct } from './change-product';
 import { Field, Notice, Page } from './components';
 import { formatMoney, parsePrice } from './money';
+import { RecentOrders } from './recent-orders';
 import { type MinuteSales, salesPerMinute, windowsOf } from './sales';
 import type { Product } from './shop';
 import { session, useStored } from './state';
@@ -19,7 +21,7 @@ function NotAllowed() {
   );
 }
 
-function AddProduct(props: { token: string; onDenied: () => void }) {
+function AddProduct(props: { token: string; onDenied: () => void; onAdded: () => void }) {
   const empty = { name: '', description: '', price: '', currency: 'EUR', stock: '' };
   const [values, setValues] = useState(empty);
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -53,6 +55,7 @@ function AddProduct(props: { token: string; onDenied: () => void }) {
       });
       setValues(empty);
       setOutcome({ kind: 'success', text: `Added "${product.name}" to the catalogue.` });
+      props.onAdded();
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       if (error.status === 403) {
@@ -229,6 +232,9 @@ export function ConsolePage() {
   const signedIn = useStored(session);
   const [denied, setDenied] = useState(false);
   const onDenied = useCallback(() => setDenied(true), []);
+  // Bumped when the catalogue changes here, so the product picker reads it again.
+  const [catalogueVersion, setCatalogueVersion] = useState(0);
+  const catalogueChanged = useCallback(() => setCatalogueVersion((v) => v + 1), []);
   if (!signedIn) {
     return (
       <Page title="Operator's console">
@@ -241,7 +247,14 @@ export function ConsolePage() {
   if (denied || signedIn.user.role !== 'admin') return <NotAllowed />;
   return (
     <Page title="Operator's console">
-      <AddProduct token={signedIn.token} onDenied={onDenied} />
+      <AddProduct token={signedIn.token} onDenied={onDenied} onAdded={catalogueChanged} />
+      <ChangeProduct
+        token={signedIn.token}
+        onDenied={onDenied}
+        version={catalogueVersion}
+        onChanged={catalogueChanged}
+      />
+      <RecentOrders token={signedIn.token} onDenied={onDenied} />
       <Sales token={signedIn.token} onDenied={onDenied} />
     </Page>
   );

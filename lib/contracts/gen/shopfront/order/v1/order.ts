@@ -135,6 +135,11 @@ export interface ListOrdersRequest {
   cursor: string;
 }
 
+export interface ListAllOrdersRequest {
+  limit: number;
+  cursor: string;
+}
+
 export interface ListOrdersResponse {
   items: Order[];
   nextCursor: string;
@@ -763,6 +768,63 @@ export const ListOrdersRequest: MessageFns<ListOrdersRequest> = {
   },
 };
 
+function createBaseListAllOrdersRequest(): ListAllOrdersRequest {
+  return { limit: 0, cursor: "" };
+}
+
+export const ListAllOrdersRequest: MessageFns<ListAllOrdersRequest> = {
+  encode(message: ListAllOrdersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.limit !== 0) {
+      writer.uint32(8).int32(message.limit);
+    }
+    if (message.cursor !== "") {
+      writer.uint32(18).string(message.cursor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAllOrdersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAllOrdersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 function createBaseListOrdersResponse(): ListOrdersResponse {
   return { items: [], nextCursor: "" };
 }
@@ -859,6 +921,16 @@ export const OrderServiceService = {
     responseSerialize: (value: ListOrdersResponse): Buffer => Buffer.from(ListOrdersResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListOrdersResponse => ListOrdersResponse.decode(value),
   },
+  /** Admin only: every customer's orders, newest first, in their current state; PERMISSION_DENIED for others. */
+  listAllOrders: {
+    path: "/shopfront.order.v1.OrderService/ListAllOrders" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAllOrdersRequest): Buffer => Buffer.from(ListAllOrdersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAllOrdersRequest => ListAllOrdersRequest.decode(value),
+    responseSerialize: (value: ListOrdersResponse): Buffer => Buffer.from(ListOrdersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListOrdersResponse => ListOrdersResponse.decode(value),
+  },
 } as const;
 
 export interface OrderServiceServer extends UntypedServiceImplementation {
@@ -875,6 +947,8 @@ export interface OrderServiceServer extends UntypedServiceImplementation {
   getOrder: handleUnaryCall<GetOrderRequest, Order>;
   /** The caller's orders, newest first. */
   listOrders: handleUnaryCall<ListOrdersRequest, ListOrdersResponse>;
+  /** Admin only: every customer's orders, newest first, in their current state; PERMISSION_DENIED for others. */
+  listAllOrders: handleUnaryCall<ListAllOrdersRequest, ListOrdersResponse>;
 }
 
 export interface OrderServiceClient extends Client {
@@ -926,6 +1000,22 @@ export interface OrderServiceClient extends Client {
   ): ClientUnaryCall;
   listOrders(
     request: ListOrdersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListOrdersResponse) => void,
+  ): ClientUnaryCall;
+  /** Admin only: every customer's orders, newest first, in their current state; PERMISSION_DENIED for others. */
+  listAllOrders(
+    request: ListAllOrdersRequest,
+    callback: (error: ServiceError | null, response: ListOrdersResponse) => void,
+  ): ClientUnaryCall;
+  listAllOrders(
+    request: ListAllOrdersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListOrdersResponse) => void,
+  ): ClientUnaryCall;
+  listAllOrders(
+    request: ListAllOrdersRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListOrdersResponse) => void,

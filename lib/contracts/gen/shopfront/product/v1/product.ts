@@ -78,6 +78,16 @@ export interface CreateProductRequest {
   stock: number;
 }
 
+export interface UpdateProductRequest {
+  id: string;
+  /** The new price, when set. */
+  price:
+    | Money
+    | undefined;
+  /** Units to add (positive) or remove (negative), when set; never zero. */
+  stockDelta?: number | undefined;
+}
+
 export interface StockLine {
   productId: string;
   quantity: number;
@@ -503,6 +513,74 @@ export const CreateProductRequest: MessageFns<CreateProductRequest> = {
             }
 
             message.stock = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseUpdateProductRequest(): UpdateProductRequest {
+  return { id: "", price: undefined, stockDelta: undefined };
+}
+
+export const UpdateProductRequest: MessageFns<UpdateProductRequest> = {
+  encode(message: UpdateProductRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.price !== undefined) {
+      Money.encode(message.price, writer.uint32(18).fork()).join();
+    }
+    if (message.stockDelta !== undefined) {
+      writer.uint32(24).int32(message.stockDelta);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateProductRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateProductRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.price = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.stockDelta = reader.int32();
             continue;
           }
         }
@@ -972,6 +1050,22 @@ export const ProductServiceService = {
     responseDeserialize: (value: Buffer): Product => Product.decode(value),
   },
   /**
+   * Admin only (token as for CreateProduct). Sets the price and/or adjusts the stock of one product, in one
+   * atomic statement: `stock_delta` is added to the stock as it is when the change lands, so it never undoes a
+   * reservation made meanwhile. A result outside 0..1000000 is FAILED_PRECONDITION (reason STOCK_OUT_OF_RANGE,
+   * field stockDelta) and changes nothing; an unknown id is NOT_FOUND; a request that changes nothing is
+   * INVALID_ARGUMENT.
+   */
+  updateProduct: {
+    path: "/shopfront.product.v1.ProductService/UpdateProduct" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateProductRequest): Buffer => Buffer.from(UpdateProductRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateProductRequest => UpdateProductRequest.decode(value),
+    responseSerialize: (value: Product): Buffer => Buffer.from(Product.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Product => Product.decode(value),
+  },
+  /**
    * All lines or none. A line that cannot be had (no such product, not enough stock) is a result, not an
    * error: status REJECTED with `rejection` naming the line, nothing reserved and nothing kept (the same
    * reservation id again tries afresh). Repeating a reservation id returns the first reservation and never
@@ -1006,6 +1100,14 @@ export interface ProductServiceServer extends UntypedServiceImplementation {
   getProduct: handleUnaryCall<GetProductRequest, Product>;
   /** Admin only: the caller's access token travels in the `authorization` metadata. */
   createProduct: handleUnaryCall<CreateProductRequest, Product>;
+  /**
+   * Admin only (token as for CreateProduct). Sets the price and/or adjusts the stock of one product, in one
+   * atomic statement: `stock_delta` is added to the stock as it is when the change lands, so it never undoes a
+   * reservation made meanwhile. A result outside 0..1000000 is FAILED_PRECONDITION (reason STOCK_OUT_OF_RANGE,
+   * field stockDelta) and changes nothing; an unknown id is NOT_FOUND; a request that changes nothing is
+   * INVALID_ARGUMENT.
+   */
+  updateProduct: handleUnaryCall<UpdateProductRequest, Product>;
   /**
    * All lines or none. A line that cannot be had (no such product, not enough stock) is a result, not an
    * error: status REJECTED with `rejection` naming the line, nothing reserved and nothing kept (the same
@@ -1062,6 +1164,28 @@ export interface ProductServiceClient extends Client {
   ): ClientUnaryCall;
   createProduct(
     request: CreateProductRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Product) => void,
+  ): ClientUnaryCall;
+  /**
+   * Admin only (token as for CreateProduct). Sets the price and/or adjusts the stock of one product, in one
+   * atomic statement: `stock_delta` is added to the stock as it is when the change lands, so it never undoes a
+   * reservation made meanwhile. A result outside 0..1000000 is FAILED_PRECONDITION (reason STOCK_OUT_OF_RANGE,
+   * field stockDelta) and changes nothing; an unknown id is NOT_FOUND; a request that changes nothing is
+   * INVALID_ARGUMENT.
+   */
+  updateProduct(
+    request: UpdateProductRequest,
+    callback: (error: ServiceError | null, response: Product) => void,
+  ): ClientUnaryCall;
+  updateProduct(
+    request: UpdateProductRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Product) => void,
+  ): ClientUnaryCall;
+  updateProduct(
+    request: UpdateProductRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Product) => void,
