@@ -10,10 +10,11 @@ source scripts/lib/tools.sh
 outdir="${CDK_OUTDIR:-cdk.out}"
 start=$(date +%s)
 # With every option a deployment may switch on (a public host name, whose certificate and external-dns come with it,
-# and a private repository's credentials), so the gates see every resource the stacks can create.
+# a private repository's credentials, and the VPN to the GCP analytics VPC), so the gates see every resource the
+# stacks can create.
 npx cdk synth --quiet --output "$outdir" \
   -c shopfront:apiHostname=api.policy.example.org -c shopfront:hostedZoneId=Z0POLICYCHECK \
-  -c shopfront:gitRepoPrivate=true
+  -c shopfront:gitRepoPrivate=true -c shopfront:gcpVpnAddresses=198.51.100.10,198.51.100.11
 echo "cdk synth (all environments, every option on): $(( $(date +%s) - start )) s"
 
 cfn_lint="$(python_tool cfn-lint cfn-lint)"

@@ -34,8 +34,8 @@ if flink list -r -t yarn-session -Dyarn.application.id="$session" 2>/dev/null | 
 fi
 
 brokers="$(meta analytics-kafka-brokers)"
-if [[ "$brokers" == *.invalid:* ]]; then
-  say "MSK bootstrap brokers are a placeholder ($brokers): set them in infra/gcp/config.ts and deploy"
+if [[ -z "$brokers" ]]; then
+  say "no MSK bootstrap brokers: the AWS side is not deployed yet; set awsOutputs in infra/gcp/config.ts and deploy (docs/deploy.md)"
   exit 2
 fi
 credentials="$(gcloud secrets versions access latest --secret="$(meta analytics-kafka-credentials-secret)")"

@@ -30,7 +30,8 @@ export function buildAwsApp(
     const common = { environment, env, catalog };
     const network = new NetworkStack(app, stackName(environment, 'Network'), {
       ...common,
-      description: `Shopfront ${name}: VPC across three zones, flow logs, platform KMS key`,
+      gcpVpnAddresses: config.gcpVpnAddresses?.[environment.name],
+      description: `Shopfront ${name}: VPC across three zones, flow logs, platform KMS key, VPN to the analytics VPC`,
     });
     const shared = { ...common, vpc: network.vpc };
     const data = new DataStack(app, stackName(environment, 'Data'), {

@@ -57,6 +57,7 @@ export function acknowledgeCheckovFindings(stack: Stack): void {
     /^Cluster\/KubectlProvider\/Handler\/Resource$/,
     /^Cluster\/KubectlProvider\/Provider\/framework-onEvent\/Resource$/,
     /^Databases\/BootstrapProvider\/framework-onEvent\/Resource$/,
+    /^KafkaAcls\/Provider\/framework-onEvent\/Resource$/,
     /^AWS679f53fac002430cb0da5b7982bd2287\/Resource$/,
     /^Custom::VpcRestrictDefaultSGCustomResourceProvider\/Handler$/,
   ];
@@ -83,7 +84,7 @@ export function acknowledgeCheckovFindings(stack: Stack): void {
       },
     ]);
   }
-  for (const pattern of providerFunctions.slice(0, 3)) {
+  for (const pattern of providerFunctions.slice(0, 4)) {
     acknowledge(stack, pattern, [
       {
         id: 'CKV_AWS_173',
@@ -115,11 +116,11 @@ export function acknowledgeCheckovFindings(stack: Stack): void {
     },
   ]);
   // Our own functions.
-  acknowledge(stack, /^Databases\/BootstrapFunction\/Resource$/, [
+  acknowledge(stack, /^(Databases\/BootstrapFunction|KafkaAcls\/Function)\/Resource$/, [
     {
       id: 'CKV_AWS_115',
       comment:
-        "Invoked only by its provider, once per deploy that changes the databases. Reserved concurrency is taken from the account's unreserved pool, which may not fall below its minimum: on a new account any reservation fails the deploy.",
+        "Invoked only by its provider, once per deploy that changes the databases or the Kafka ACLs. Reserved concurrency is taken from the account's unreserved pool, which may not fall below its minimum: on a new account any reservation fails the deploy.",
     },
     {
       id: 'CKV_AWS_116',

@@ -7,6 +7,7 @@ import {
   checkHostName,
   checkIamRoleArn,
   checkImageTag,
+  checkVpnAddresses,
   DEPLOYMENT,
   type DeploymentSettings,
   type EnvironmentName,
@@ -37,6 +38,11 @@ export interface AwsAppConfig {
    * @default - none: the templates are not deployable, which is refused once an account is known
    */
   readonly publicEndpoints?: Readonly<Partial<Record<EnvironmentName, PublicEndpointSettings>>>;
+  /**
+   * The GCP HA VPN gateway's two addresses per environment: the customer gateways of the VPN to the analytics VPC.
+   * @default - none: no VPN, which is refused once an account is known
+   */
+  readonly gcpVpnAddresses?: Readonly<Partial<Record<EnvironmentName, readonly [string, string]>>>;
 }
 
 export const stackName = (env: EnvironmentSpec, part: string): string =>
@@ -94,6 +100,9 @@ export function readAwsConfig(
       `context '${missing}' must be given with the other of shopfront:apiHostname and shopfront:hostedZoneId`,
     );
   }
+  const contextVpnAddresses = fromContext('shopfront:gcpVpnAddresses', checkVpnAddresses)
+    ?.split(',')
+    .map((a) => a.trim()) as [string, string] | undefined;
   const privateRepo = text('shopfront:gitRepoPrivate');
   if (privateRepo !== undefined && privateRepo !== 'true' && privateRepo !== 'false') {
     throw new Error(`context 'shopfront:gitRepoPrivate' must be true or false, got ${JSON.stringify(privateRepo)}`);
@@ -101,6 +110,7 @@ export function readAwsConfig(
   const clusterAccess: Partial<Record<EnvironmentName, ClusterAccessRoles>> = {};
   const imageTags: Partial<Record<EnvironmentName, string>> = {};
   const publicEndpoints: Partial<Record<EnvironmentName, PublicEndpointSettings>> = {};
+  const gcpVpnAddresses: Partial<Record<EnvironmentName, readonly [string, string]>> = {};
   const undeployable: CatalogIssue[] = [];
   for (const name of Object.keys(settings.environments) as EnvironmentName[]) {
     const environment = settings.environments[name];
@@ -112,8 +122,17 @@ export function readAwsConfig(
     if (apiHostname !== undefined && hostedZoneId !== undefined) {
       publicEndpoints[name] = { hostname: apiHostname, hostedZoneId };
     }
+    const vpnAddresses = contextVpnAddresses ?? environment.gcpVpnAddresses;
+    if (vpnAddresses !== undefined) gcpVpnAddresses[name] = vpnAddresses;
     const account = accounts[name];
     if (account === undefined || (environments && !environments.includes(name))) continue;
+    if (vpnAddresses === undefined) {
+      undeployable.push({
+        field: `environments[${name}].gcpVpnAddresses`,
+        value: undefined,
+        allowed: "the GCP stack's GatewayAddresses output (deploy infra/gcp first: docs/deploy.md)",
+      });
+    }
     for (const [role, value] of Object.entries({ operatorRoleArn, pipelineRoleArn })) {
       const issue = value === undefined ? undefined : checkIamRoleArn(`environments[${name}].${role}`, value, account);
       if (issue) throw new Error(`deployment setting ${formatIssue(issue)} (lib/platform/deployment.ts)`);
@@ -149,5 +168,6 @@ export function readAwsConfig(
     clusterAccess,
     imageTags,
     publicEndpoints,
+    gcpVpnAddresses,
   };
 }

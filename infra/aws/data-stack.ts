@@ -13,6 +13,8 @@ import {
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import {
+  AWS_LINK_OUTPUTS,
+  CROSS_CLOUD_LINK,
   imageRepositoryName,
   KUBERNETES_NAMESPACE,
   kafkaBrokersParameterName,
@@ -22,6 +24,7 @@ import {
   shop,
 } from '../../lib/platform';
 import { DataParameters } from './constructs/data-parameters';
+import { KafkaAcls } from './constructs/kafka-acls';
 import { KafkaCluster } from './constructs/kafka-cluster';
 import { pascal } from './constructs/names';
 import { privateBucket } from './constructs/private-bucket';
@@ -45,6 +48,8 @@ export interface DataStackProps extends PlatformStackProps {
 export class DataStack extends PlatformStack {
   readonly databases: ServiceDatabases;
   readonly kafka: KafkaCluster;
+  /** What the SCRAM user (the Flink job on Dataproc) may do on Kafka: the analytics service's topics and group. */
+  readonly kafkaAcls: KafkaAcls;
   readonly tables: ReadonlyMap<string, dynamodb.TableV2>;
   readonly accessLogsBucket: s3.Bucket;
   readonly mediaBucket: s3.Bucket;
@@ -84,6 +89,31 @@ export class DataStack extends PlatformStack {
       key: key,
       topics: catalog.catalog.topics,
       removalPolicy: this.statefulRemovalPolicy,
+      scram: { username: CROSS_CLOUD_LINK.scramUser, clientCidr: env.gcp.network.subnetCidr },
+    });
+
+    const analytics = catalog.service('analytics');
+    this.kafkaAcls = new KafkaAcls(this, 'KafkaAcls', {
+      environment: env,
+      vpc: props.vpc,
+      key,
+      kafka: this.kafka,
+      username: CROSS_CLOUD_LINK.scramUser,
+      grants: [
+        ...analytics.consumes.flatMap((topic) => [
+          { resourceType: 'TOPIC' as const, resourceName: topic, operation: 'READ' as const },
+          {
+            resourceType: 'GROUP' as const,
+            resourceName: catalog.consumerGroup(analytics.name, topic),
+            operation: 'READ' as const,
+          },
+        ]),
+        ...analytics.produces.map((topic) => ({
+          resourceType: 'TOPIC' as const,
+          resourceName: topic,
+          operation: 'WRITE' as const,
+        })),
+      ],
     });
 
     const tables = new Map<string, dynamodb.TableV2>();
@@ -202,6 +232,12 @@ export class DataStack extends PlatformStack {
     }
     new CfnOutput(this, 'KafkaClusterArn', { value: this.kafka.clusterArn });
     new CfnOutput(this, 'KafkaBootstrapBrokersSaslIam', { value: this.kafka.bootstrapBrokersSaslIam });
+    // Read by the GCP stack (infra/gcp), from the file `cdk deploy --outputs-file` writes.
+    new CfnOutput(this, AWS_LINK_OUTPUTS.scramBrokers, { value: this.kafka.bootstrapBrokersSaslScram ?? '' });
+    new CfnOutput(this, AWS_LINK_OUTPUTS.scramSecretName, {
+      description: 'Copy its value into the GCP stack MskCredentialsSecret',
+      value: this.kafka.scramSecret?.secretName ?? '',
+    });
     // Read by the Cluster stack at deploy time (its root Application passes them to the manifests).
     new ssm.StringParameter(this, 'KafkaBootstrapBrokersParameter', {
       parameterName: kafkaBrokersParameterName(env),

@@ -1,10 +1,22 @@
-import { aws_ec2 as ec2, type aws_kms as kms, aws_logs as logs, Tags } from 'aws-cdk-lib';
+import { CfnOutput, aws_ec2 as ec2, type aws_kms as kms, aws_logs as logs, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { resourceName } from '../../lib/platform';
+import { AWS_LINK_OUTPUTS, resourceName } from '../../lib/platform';
+import { AnalyticsVpn } from './constructs/analytics-vpn';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 import { retention } from './retention';
 
-/** VPC across three zones: public (load balancers, NAT), private (nodes, Lambdas), isolated (RDS, MSK). */
+export interface NetworkStackProps extends PlatformStackProps {
+  /**
+   * The two interface addresses of the environment's GCP HA VPN gateway.
+   * @default - no VPN to the analytics VPC on Google Cloud
+   */
+  readonly gcpVpnAddresses?: readonly [string, string];
+}
+
+/**
+ * VPC across three zones: public (load balancers, NAT), private (nodes, Lambdas), isolated (RDS, MSK); with the GCP
+ * HA VPN's addresses, the Site-to-Site VPN to the analytics VPC and the outputs the GCP stack reads.
+ */
 export class NetworkStack extends PlatformStack {
   readonly vpc: ec2.Vpc;
   /** Encrypts the flow logs. */
@@ -14,8 +26,10 @@ export class NetworkStack extends PlatformStack {
    * client opens HTTPS from its own group (see docs/decisions/0011-lambda-and-sts-endpoints-for-msk.md).
    */
   readonly apiEndpointsSecurityGroup: ec2.SecurityGroup;
+  /** The VPN to the analytics VPC on Google Cloud, when its addresses are known. */
+  readonly analyticsVpn?: AnalyticsVpn;
 
-  constructor(scope: Construct, id: string, props: PlatformStackProps) {
+  constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, props);
     const env = this.platformEnv;
 
@@ -75,6 +89,27 @@ export class NetworkStack extends PlatformStack {
         open: false,
         privateDnsEnabled: true,
       });
+    }
+
+    if (props.gcpVpnAddresses) {
+      const vpn = new AnalyticsVpn(this, 'AnalyticsVpn', {
+        environment: env,
+        vpc: this.vpc,
+        gcpVpnAddresses: props.gcpVpnAddresses,
+        key: this.key,
+        removalPolicy: this.statefulRemovalPolicy,
+      });
+      vpn.tunnels.forEach((tunnel, i) => {
+        new CfnOutput(this, AWS_LINK_OUTPUTS.tunnelOutsideIp(i + 1), { value: tunnel.outsideIp });
+        new CfnOutput(this, AWS_LINK_OUTPUTS.tunnelInsideCidr(i + 1), { value: tunnel.insideCidr });
+      });
+      vpn.preSharedKeys.forEach((secret, i) => {
+        new CfnOutput(this, AWS_LINK_OUTPUTS.tunnelPreSharedKeySecret(i + 1), {
+          description: `Secrets Manager secret of the pre-shared key of ${env.gcp.network.vpnInsideCidrs[i]}: TF_VAR_vpn_tunnel_${i + 1}_psk`,
+          value: secret.secretName,
+        });
+      });
+      this.analyticsVpn = vpn;
     }
   }
 }

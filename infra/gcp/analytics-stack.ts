@@ -10,7 +10,7 @@ import {
   TOPIC_ANALYTICS_RESULTS,
   TOPIC_ORDERS,
 } from '../../lib/platform';
-import { type AwsLinkConfig, stackName } from './config';
+import { type AwsLink, stackName } from './config';
 import { AnalyticsJob } from './constructs/analytics-job';
 import { AwsKafkaLink } from './constructs/aws-kafka-link';
 import { FlinkCluster } from './constructs/flink-cluster';
@@ -40,9 +40,9 @@ export const GOOGLE_APIS = [
 export interface AnalyticsStackProps {
   readonly environment: EnvironmentSpec;
   readonly catalog: PlatformQuery;
-  readonly aws: AwsLinkConfig;
+  /** The deployed AWS side. @default - none yet: the first phase (docs/deploy.md), no tunnels, no brokers */
+  readonly aws?: AwsLink;
   readonly stateBucket: string;
-  readonly gcpAsn: number;
   /** Cloud KMS key for buckets, Cloud SQL and the cluster's disks. @default - Google-managed keys */
   readonly kmsKeyName?: string;
 }
@@ -91,7 +91,6 @@ export class AnalyticsStack extends TerraformStack {
       network: this.network.network,
       advertisedRanges: [env.gcp.network.subnetCidr],
       aws: props.aws,
-      gcpAsn: props.gcpAsn,
       dependsOn: apis,
     });
 

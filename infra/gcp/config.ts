@@ -1,77 +1,63 @@
-import { type EnvironmentName, type EnvironmentSpec, MSK_SCRAM_TLS_PORT, PRODUCT } from '../../lib/platform';
+import {
+  AWS_LINK_OUTPUTS,
+  type EnvironmentName,
+  type EnvironmentSpec,
+  MSK_SCRAM_TLS_PORT,
+  mskScramSecretName,
+  PRODUCT,
+} from '../../lib/platform';
 
 /** Terraform stack (and state prefix) of an environment: `shopfront-analytics-<env>`. */
 export const stackName = (env: EnvironmentSpec): string => `${PRODUCT}-analytics-${env.name}`;
 
-/** One of the four tunnels of an AWS Site-to-Site VPN (two connections of two tunnels), as AWS reports it. */
+/** One of the four tunnels of the AWS Site-to-Site VPN (two connections of two tunnels), as AWS reports it. */
 export interface AwsVpnTunnel {
   /** The tunnel's outside IP address on the AWS side. */
   readonly outsideIp: string;
-  /** The tunnel's inside /30 in 169.254.0.0/16: AWS takes the first host address, GCP's router the second. */
+  /** The tunnel's inside /30, one of the catalog's `vpnInsideCidrs`: AWS takes the first host, GCP's router the second. */
   readonly insideCidr: string;
 }
 
 /**
- * What the GCP side needs from the AWS side. Everything here exists only after the AWS platform is deployed (and
- * has added SCRAM authentication and a VPN to MSK: docs/decisions/0007-flink-job-on-dataproc.md says what).
+ * What the GCP side takes from the deployed AWS side, read from the AWS stacks' outputs and checked against the
+ * catalog entries both sides are built from (docs/decisions/0007-flink-job-on-dataproc.md).
  */
-export interface AwsLinkConfig {
-  /**
-   * MSK's SASL/SCRAM bootstrap brokers, `host:9096,...` (`BootstrapBrokerStringSaslScram`): private addresses,
-   * reached through the VPN. @default - a `.invalid` placeholder: the job's start fails, naming it, until it is set
-   */
+export interface AwsLink {
+  /** MSK's SASL/SCRAM bootstrap brokers, `host:9096,...`: private addresses, reached through the VPN. */
   readonly mskBootstrapBrokers: string;
-  /**
-   * The AWS Secrets Manager secret holding the SCRAM credentials (`AmazonMSK_` prefix, required by MSK). Its
-   * value is copied once into the Secret Manager secret this stack creates; the name is recorded on that secret.
-   */
+  /** The AWS Secrets Manager secret of the SCRAM credentials; recorded on the Secret Manager secret that holds a copy. */
   readonly mskScramSecretName: string;
-  /** BGP ASN of the AWS virtual private gateway. @default 64512 (AWS's default) */
-  readonly awsAsn: number;
-  /**
-   * The four tunnels, in order: connection 1 tunnels 1 and 2 (to HA VPN interface 0), connection 2 tunnels 1
-   * and 2 (to interface 1). Their pre-shared keys are Terraform variables (`vpn_tunnel_<n>_psk`), never in the
-   * synthesized output. @default - none: the HA VPN gateway and router exist, their addresses are outputs for
-   * the AWS side's customer gateways, and tunnels are added once AWS has created its VPN connections
-   */
-  readonly vpnTunnels?: readonly [AwsVpnTunnel, AwsVpnTunnel, AwsVpnTunnel, AwsVpnTunnel];
+  /** The four tunnels, in the order of the catalog's `vpnInsideCidrs` (which is the order of their key variables). */
+  readonly vpnTunnels: readonly [AwsVpnTunnel, AwsVpnTunnel, AwsVpnTunnel, AwsVpnTunnel];
 }
 
 /** What the GCP app needs beyond the catalog: values in the repository, never the synthesizing machine's env. */
 export interface GcpConfig {
   /** GCS bucket of the Terraform state, one prefix per stack; it must exist before the first deploy. */
   readonly stateBucket: string;
-  /** The AWS side, per environment. */
-  readonly aws: Record<EnvironmentName, AwsLinkConfig>;
-  /** BGP ASN of the Cloud Router that terminates the VPN. @default 65010 */
-  readonly gcpAsn: number;
+  /**
+   * Per environment, the file `cdk deploy --outputs-file` wrote for the AWS side (relative to the repository root,
+   * committed: it holds addresses and names, no secret), or `null` before the AWS side exists. With `null` the stack
+   * is the first phase of a deploy: the HA VPN gateway whose addresses the AWS side needs, no tunnels, and a job
+   * without brokers, which refuses to start and says why. A file that lacks a value stops synthesis, naming it.
+   */
+  readonly awsOutputs: Readonly<Record<EnvironmentName, string | null>>;
   /** Restricts synthesis to these environments. @default - every environment of the catalog */
   readonly environments?: readonly EnvironmentName[];
 }
 
-const awsLinkPlaceholder = (env: EnvironmentName): AwsLinkConfig => ({
-  mskBootstrapBrokers: `msk-scram-bootstrap-brokers.${env}.invalid:${MSK_SCRAM_TLS_PORT}`,
-  mskScramSecretName: `AmazonMSK_${PRODUCT}-${env}-analytics`,
-  awsAsn: 64512,
-});
-
 /**
- * The repository's GCP configuration. Edit it to set the state bucket and, after the AWS side is deployed, each
- * environment's MSK brokers and VPN tunnels; then `npm run synth:gcp`.
+ * The repository's GCP configuration. Set the state bucket; after the AWS side of an environment is deployed, point
+ * its `awsOutputs` at the outputs file (docs/deploy.md); then `npm run synth:gcp`.
  */
 export const GCP_CONFIG: GcpConfig = {
   stateBucket: 'shopfront-terraform-state',
-  gcpAsn: 65010,
-  aws: {
-    dev: awsLinkPlaceholder('dev'),
-    staging: awsLinkPlaceholder('staging'),
-    prod: awsLinkPlaceholder('prod'),
-  },
+  awsOutputs: { dev: null, staging: null, prod: null },
 };
 
 const GCS_BUCKET = /^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$/;
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-const BROKER = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const HOST = /^[A-Za-z0-9.-]+$/;
 
 /** Every problem of a configuration, as `'field' must be ..., got ...` lines; empty when it is valid. */
 export function validateGcpConfig(config: GcpConfig): string[] {
@@ -80,44 +66,81 @@ export function validateGcpConfig(config: GcpConfig): string[] {
     if (!ok) problems.push(`'${field}' must be ${allowed}, got ${JSON.stringify(value)}`);
   };
   check(GCS_BUCKET.test(config.stateBucket), 'stateBucket', config.stateBucket, 'a GCS bucket name');
-  const asn = (n: number) =>
-    Number.isInteger(n) && ((n >= 64512 && n <= 65534) || (n >= 4200000000 && n <= 4294967294));
-  check(asn(config.gcpAsn), 'gcpAsn', config.gcpAsn, 'a private BGP ASN (64512..65534 or 4200000000..4294967294)');
-  for (const [env, link] of Object.entries(config.aws)) {
-    const at = `aws.${env}`;
-    const brokers = link.mskBootstrapBrokers.split(',');
+  for (const [env, file] of Object.entries(config.awsOutputs)) {
     check(
-      brokers.every((b) => BROKER.test(b)),
-      `${at}.mskBootstrapBrokers`,
-      link.mskBootstrapBrokers,
-      'a comma-separated host:port list',
+      file === null || (typeof file === 'string' && /^[\w./-]+\.json$/.test(file) && !file.startsWith('/')),
+      `awsOutputs.${env}`,
+      file,
+      'null (AWS not deployed yet) or a repository-relative .json path',
     );
-    check(
-      /^AmazonMSK_[A-Za-z0-9/_+=.@-]+$/.test(link.mskScramSecretName),
-      `${at}.mskScramSecretName`,
-      link.mskScramSecretName,
-      'an AWS Secrets Manager name starting with AmazonMSK_ (MSK requires the prefix)',
-    );
-    check(asn(link.awsAsn), `${at}.awsAsn`, link.awsAsn, 'a private BGP ASN');
-    check(link.awsAsn !== config.gcpAsn, `${at}.awsAsn`, link.awsAsn, `different from gcpAsn (${config.gcpAsn})`);
-    link.vpnTunnels?.forEach((t, i) => {
-      const ip = IPV4.exec(t.outsideIp);
-      check(
-        ip?.slice(1).every((o) => Number(o) <= 255) ?? false,
-        `${at}.vpnTunnels[${i}].outsideIp`,
-        t.outsideIp,
-        'an IPv4 address',
-      );
-      const inside = /^169\.254\.(\d{1,3})\.(\d{1,3})\/30$/.exec(t.insideCidr);
-      check(
-        inside !== null && Number(inside[1]) <= 255 && Number(inside[2]) % 4 === 0,
-        `${at}.vpnTunnels[${i}].insideCidr`,
-        t.insideCidr,
-        'a /30 in 169.254.0.0/16 (as AWS assigns them)',
-      );
-    });
   }
   return problems;
+}
+
+/**
+ * The AWS side of an environment from the outputs `cdk deploy --outputs-file` wrote (`source` names the file in
+ * errors). Every output is looked up by its key in whichever AWS stack has it (the keys are unique across stacks)
+ * and checked against the catalog: brokers on MSK's SCRAM port, the secret name, inside ranges of the catalog.
+ * Throws with every problem, each naming the output and the file.
+ */
+export function awsLinkFromOutputs(env: EnvironmentSpec, outputs: unknown, source: string): AwsLink {
+  const problems: string[] = [];
+  const stacks =
+    outputs !== null && typeof outputs === 'object' && !Array.isArray(outputs)
+      ? Object.values(outputs as Record<string, unknown>).filter(
+          (o): o is Record<string, unknown> => o !== null && typeof o === 'object',
+        )
+      : [];
+  if (stacks.length === 0) {
+    throw new Error(`${source}: not the outputs of a deploy (cdk deploy --outputs-file writes {stack: {key: value}})`);
+  }
+  const output = (key: string, allowed: string, ok: (value: string) => boolean): string => {
+    const found = stacks.filter((s) => key in s).map((s) => s[key]);
+    if (found.length === 0) {
+      problems.push(`'${key}' is missing (an output of the AWS ${env.name} stacks)`);
+      return '';
+    }
+    const [value] = found;
+    if (found.length > 1 || typeof value !== 'string' || !ok(value)) {
+      problems.push(`'${key}' must be ${allowed}, got ${JSON.stringify(found.length > 1 ? found : value)}`);
+      return '';
+    }
+    return value;
+  };
+  const port = String(MSK_SCRAM_TLS_PORT);
+  const mskBootstrapBrokers = output(AWS_LINK_OUTPUTS.scramBrokers, `a host:${port} list (MSK's SCRAM listener)`, (v) =>
+    v.split(',').every((b) => {
+      const [host, p, ...rest] = b.split(':');
+      return rest.length === 0 && HOST.test(host ?? '') && p === port;
+    }),
+  );
+  const secretName = mskScramSecretName(env);
+  const scramSecretName = output(AWS_LINK_OUTPUTS.scramSecretName, `"${secretName}"`, (v) => v === secretName);
+  const inside = env.gcp.network.vpnInsideCidrs;
+  const reported = [1, 2, 3, 4].map((n) => {
+    // Tunnels 1-2 belong to connection 1 (catalog ranges 0-1), 3-4 to connection 2 (ranges 2-3), in any order.
+    const pair = n <= 2 ? inside.slice(0, 2) : inside.slice(2);
+    return {
+      outsideIp: output(AWS_LINK_OUTPUTS.tunnelOutsideIp(n), 'an IPv4 address', (v) => IPV4.test(v)),
+      insideCidr: output(AWS_LINK_OUTPUTS.tunnelInsideCidr(n), `one of ${pair.join(', ')} (the catalog's)`, (v) =>
+        pair.includes(v),
+      ),
+    };
+  });
+  const tunnels = inside.map((cidr) => reported.find((t) => t.insideCidr === cidr));
+  if (problems.length === 0) {
+    tunnels.forEach((t, i) => {
+      if (!t) problems.push(`no tunnel output has the inside range ${inside[i]} (environments[${env.name}].gcp)`);
+    });
+  }
+  if (problems.length > 0) {
+    throw new Error(`AWS outputs of ${env.name} in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+  return {
+    mskBootstrapBrokers,
+    mskScramSecretName: scramSecretName,
+    vpnTunnels: tunnels as unknown as AwsLink['vpnTunnels'],
+  };
 }
 
 /** The address of the GCP side of a tunnel: the second host of its inside /30. */

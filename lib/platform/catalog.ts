@@ -41,15 +41,21 @@ const environment = (
 /** The GCP side of an environment: Belgium, the region nearest Ireland; `projectId` is a placeholder. */
 const gcp = (
   name: EnvironmentName,
-  spec: { subnetCidr: string; privateServiceCidr: string; dataproc: Omit<GcpSpec['dataproc'], 'imageVersion'> } & Pick<
-    GcpSpec,
-    'cloudSql'
-  >,
+  spec: {
+    subnetCidr: string;
+    privateServiceCidr: string;
+    vpnInsideCidrs: GcpSpec['network']['vpnInsideCidrs'];
+    dataproc: Omit<GcpSpec['dataproc'], 'imageVersion'>;
+  } & Pick<GcpSpec, 'cloudSql'>,
 ): GcpSpec => ({
   projectId: `shopfront-analytics-${name}`,
   region: 'europe-west1',
   zone: 'europe-west1-b',
-  network: { subnetCidr: spec.subnetCidr, privateServiceCidr: spec.privateServiceCidr },
+  network: {
+    subnetCidr: spec.subnetCidr,
+    privateServiceCidr: spec.privateServiceCidr,
+    vpnInsideCidrs: spec.vpnInsideCidrs,
+  },
   // Debian 12 image line; the job needs its Flink to be 1.20 (start-job.sh checks).
   dataproc: { imageVersion: '2.3-debian12', ...spec.dataproc },
   cloudSql: spec.cloudSql,
@@ -213,6 +219,7 @@ export const platform = defineCatalog({
       gcp: gcp('dev', {
         subnetCidr: '10.110.0.0/20',
         privateServiceCidr: '10.111.0.0/20',
+        vpnInsideCidrs: ['169.254.110.0/30', '169.254.110.4/30', '169.254.110.8/30', '169.254.110.12/30'],
         dataproc: {
           masterMachineType: 'n2-standard-4',
           workerMachineType: 'n2-standard-4',
@@ -240,6 +247,7 @@ export const platform = defineCatalog({
       gcp: gcp('staging', {
         subnetCidr: '10.120.0.0/20',
         privateServiceCidr: '10.121.0.0/20',
+        vpnInsideCidrs: ['169.254.120.0/30', '169.254.120.4/30', '169.254.120.8/30', '169.254.120.12/30'],
         dataproc: {
           masterMachineType: 'n2-standard-4',
           workerMachineType: 'n2-standard-4',
@@ -267,6 +275,7 @@ export const platform = defineCatalog({
       gcp: gcp('prod', {
         subnetCidr: '10.130.0.0/20',
         privateServiceCidr: '10.131.0.0/20',
+        vpnInsideCidrs: ['169.254.130.0/30', '169.254.130.4/30', '169.254.130.8/30', '169.254.130.12/30'],
         dataproc: {
           masterMachineType: 'n2-standard-4',
           workerMachineType: 'n2-standard-8',

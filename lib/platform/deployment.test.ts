@@ -109,6 +109,31 @@ describe('deployment settings', () => {
         allowed: 'set together with the other of apiHostname and hostedZoneId',
       },
     ],
+    [
+      'one HA VPN address twice',
+      {
+        environments: { ...DEPLOYMENT.environments, dev: { gcpVpnAddresses: ['203.0.113.7', '203.0.113.7'] as const } },
+      },
+      {
+        field: 'environments[dev].gcpVpnAddresses',
+        value: ['203.0.113.7', '203.0.113.7'],
+        allowed: "the two distinct IPv4 addresses of the GCP HA VPN gateway ('a,b')",
+      },
+    ],
+    [
+      'an HA VPN address that is not one',
+      {
+        environments: {
+          ...DEPLOYMENT.environments,
+          dev: { gcpVpnAddresses: ['203.0.113.7', '203.0.113.256'] as const },
+        },
+      },
+      {
+        field: 'environments[dev].gcpVpnAddresses',
+        value: ['203.0.113.7', '203.0.113.256'],
+        allowed: "the two distinct IPv4 addresses of the GCP HA VPN gateway ('a,b')",
+      },
+    ],
   ])('rejects %s naming the field, the value and what is allowed', (_label, change, issue) => {
     expect(validateDeployment({ ...DEPLOYMENT, ...change })).toEqual([issue]);
   });

@@ -75,6 +75,38 @@ export const MSK_IAM_TLS_PORT = 9098;
 /** MSK's listener for SASL/SCRAM clients over TLS: the Flink job on Dataproc, through the VPN. */
 export const MSK_SCRAM_TLS_PORT = 9096;
 
+/**
+ * The private link between an environment's AWS VPC and its analytics VPC on Google Cloud (HA VPN to Site-to-Site
+ * VPN, BGP). Both apps build their side from these values and the catalog's ranges (`network.cidr`,
+ * `gcp.network.subnetCidr`, `gcp.network.vpnInsideCidrs`), so the two sides cannot disagree.
+ */
+export const CROSS_CLOUD_LINK = {
+  /** BGP ASN of the AWS virtual private gateway. */
+  awsAsn: 64512,
+  /** BGP ASN of the Cloud Router behind the HA VPN gateway: the AWS customer gateways carry it. */
+  gcpAsn: 65010,
+  /** The Kafka principal of the Flink job on MSK's SCRAM listener (`User:<name>`). */
+  scramUser: 'analytics',
+} as const;
+
+/** The Secrets Manager secret of the job's SCRAM credentials: MSK requires the `AmazonMSK_` prefix. */
+export const mskScramSecretName = (env: EnvironmentSpec): string =>
+  `AmazonMSK_${resourceName(env, CROSS_CLOUD_LINK.scramUser)}`;
+
+/**
+ * The AWS stacks' outputs the GCP stack reads (from the file `cdk deploy --outputs-file` writes): the Data stack's
+ * SCRAM brokers and secret; the Network stack's tunnels (n = 1..4: connection 1's two as AWS lists them, then
+ * connection 2's, each an outside address with the inside range AWS reports for it) and the Secrets Manager secrets
+ * of their pre-shared keys (n = 1..4 in the order of `gcp.network.vpnInsideCidrs`).
+ */
+export const AWS_LINK_OUTPUTS = {
+  scramBrokers: 'KafkaBootstrapBrokersSaslScram',
+  scramSecretName: 'KafkaScramSecretName',
+  tunnelOutsideIp: (n: number): string => `VpnTunnel${n}OutsideIp`,
+  tunnelInsideCidr: (n: number): string => `VpnTunnel${n}InsideCidr`,
+  tunnelPreSharedKeySecret: (n: number): string => `VpnTunnel${n}PreSharedKeySecret`,
+} as const;
+
 /** The ECR repository of a container service, created by the Data stack: `shopfront/<service>`. */
 export const imageRepositoryName = (service: string): string => `${PRODUCT}/${service}`;
 
@@ -177,6 +209,12 @@ export interface EnvironmentDeployment {
   readonly hostedZoneId?: string;
   /** Tag of every service image in this environment (ECR tags are immutable). @default - `imageTag` of the settings */
   readonly imageTag?: string;
+  /**
+   * The two interface addresses of the environment's GCP HA VPN gateway (the GCP stack's `GatewayAddresses`
+   * output, after its first deploy): the AWS customer gateways. Required to deploy an environment.
+   * @default - none: the AWS templates have no VPN to GCP (a synthesis for an account stops)
+   */
+  readonly gcpVpnAddresses?: readonly [string, string];
 }
 
 /** Environments whose cluster must name the roles of its operators and its pipeline. */
@@ -272,6 +310,19 @@ export function checkIamRoleArn(field: string, value: unknown, account?: string)
   return undefined;
 }
 
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** The issue of the two HA VPN interface addresses (`a,b` or a pair); undefined when the value is valid. */
+export function checkVpnAddresses(field: string, value: unknown): CatalogIssue | undefined {
+  const list = typeof value === 'string' ? value.split(',').map((a) => a.trim()) : value;
+  return Array.isArray(list) &&
+    list.length === 2 &&
+    list.every((a) => typeof a === 'string' && IPV4.test(a)) &&
+    list[0] !== list[1]
+    ? undefined
+    : { field, value, allowed: "the two distinct IPv4 addresses of the GCP HA VPN gateway ('a,b')" };
+}
+
 /** Every broken rule of a deployment's settings. */
 export function validateDeployment(settings: DeploymentSettings): CatalogIssue[] {
   const issues = [checkGitRepoUrl('gitRepoUrl', settings.gitRepoUrl)];
@@ -300,6 +351,9 @@ export function validateDeployment(settings: DeploymentSettings): CatalogIssue[]
         value: undefined,
         allowed: 'set together with the other of apiHostname and hostedZoneId',
       });
+    }
+    if (environment.gcpVpnAddresses !== undefined) {
+      issues.push(checkVpnAddresses(`${at}.gcpVpnAddresses`, environment.gcpVpnAddresses));
     }
     for (const role of ['operatorRoleArn', 'pipelineRoleArn'] as const) {
       const value = environment[role];

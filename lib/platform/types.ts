@@ -179,6 +179,12 @@ export interface GcpSpec {
     readonly subnetCidr: string;
     /** Range reserved for Private Service Access (Cloud SQL's private IP); /16../24. */
     readonly privateServiceCidr: string;
+    /**
+     * The inside /30 of each of the four VPN tunnels to the AWS VPC, in order: connection 1 tunnels 1 and 2 (HA VPN
+     * interface 0), connection 2 tunnels 1 and 2 (interface 1). AWS takes the first host of each, the Cloud Router
+     * the second. In 169.254.0.0/16, outside the ranges AWS reserves.
+     */
+    readonly vpnInsideCidrs: readonly [string, string, string, string];
   };
   readonly dataproc: {
     /** Dataproc image, which fixes the Flink version. */

@@ -431,6 +431,31 @@ describe('catalog validation rules', () => {
       { field: 'environments[dev].gcp.network.subnetCidr', value: '10.110.0.1/20', allowed: /aligned to its prefix/ },
     ],
     [
+      'a VPN inside range AWS reserves',
+      (c) => {
+        (env(c, 'dev').gcp.network.vpnInsideCidrs as string[])[2] = '169.254.169.252/30';
+      },
+      {
+        field: 'environments[dev].gcp.network.vpnInsideCidrs[2]',
+        value: '169.254.169.252/30',
+        allowed: /not one AWS reserves/,
+      },
+    ],
+    [
+      'a VPN inside range wider than a /30',
+      (c) => {
+        (env(c, 'staging').gcp.network.vpnInsideCidrs as string[])[0] = '169.254.120.0/29';
+      },
+      { field: 'environments[staging].gcp.network.vpnInsideCidrs[0]', value: '169.254.120.0/29', allowed: /a \/30/ },
+    ],
+    [
+      'two tunnels with one inside range',
+      (c) => {
+        (env(c, 'prod').gcp.network.vpnInsideCidrs as string[])[3] = '169.254.130.0/30';
+      },
+      { field: 'environments[prod].gcp.network.vpnInsideCidrs[3]', value: '169.254.130.0/30', allowed: /unique/ },
+    ],
+    [
       'a Dataproc cluster with one worker',
       (c) => {
         env(c, 'dev').gcp.dataproc.minWorkers = 1;

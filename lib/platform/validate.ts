@@ -441,6 +441,17 @@ function validateEnvironment(e: EnvironmentSpec, catalog: Catalog, issues: Issue
   validateGcp(e, catalog, issues);
 }
 
+/** Inside ranges AWS Site-to-Site VPN refuses for a tunnel. */
+export const AWS_RESERVED_INSIDE_CIDRS: readonly string[] = [
+  '169.254.0.0/30',
+  '169.254.1.0/30',
+  '169.254.2.0/30',
+  '169.254.3.0/30',
+  '169.254.4.0/30',
+  '169.254.5.0/30',
+  '169.254.169.252/30',
+];
+
 function validateGcp(e: EnvironmentSpec, catalog: Catalog, issues: Issues): void {
   const at = `environments[${e.name}].gcp`;
   const g = e.gcp;
@@ -484,6 +495,24 @@ function validateGcp(e: EnvironmentSpec, catalog: Catalog, issues: Issues): void
         issues.add(b.field, b.cidr, `a range that does not overlap ${a.field} (${a.cidr})`);
       }
     }
+  });
+
+  // The tunnels' inside ranges: each a /30 of 169.254.0.0/16 that AWS accepts, all four distinct.
+  g.network.vpnInsideCidrs.forEach((cidr, i) => {
+    const parsed = parseCidr(cidr);
+    const linkLocal = parseCidr('169.254.0.0/16');
+    issues.check(
+      parsed !== undefined &&
+        linkLocal !== undefined &&
+        parsed.prefix === 30 &&
+        parsed.first >= linkLocal.first &&
+        parsed.last <= linkLocal.last &&
+        !AWS_RESERVED_INSIDE_CIDRS.includes(cidr) &&
+        g.network.vpnInsideCidrs.indexOf(cidr) === i,
+      `${at}.network.vpnInsideCidrs[${i}]`,
+      cidr,
+      `a /30 in 169.254.0.0/16, unique, not one AWS reserves (${AWS_RESERVED_INSIDE_CIDRS.join(', ')})`,
+    );
   });
 
   const d = g.dataproc;

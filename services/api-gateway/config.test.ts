@@ -39,6 +39,7 @@ describe('loadGatewayConfig', () => {
         CATALOGUE_CACHE_TTL_MS: '0',
         LOG_LEVEL: 'warn',
         DATA_DIR: '/var/lib/shopfront',
+        ANALYTICS_DATABASE_URL: 'postgres://gateway_reader:pw@10.131.0.3:5432/analytics',
       }),
     ).toEqual({
       HTTP_PORT: 0,
@@ -53,6 +54,7 @@ describe('loadGatewayConfig', () => {
       CATALOGUE_CACHE_TTL_MS: 0,
       LOG_LEVEL: 'warn',
       DATA_DIR: '/var/lib/shopfront',
+      ANALYTICS_DATABASE_URL: 'postgres://gateway_reader:pw@10.131.0.3:5432/analytics',
     });
   });
 
@@ -61,6 +63,12 @@ describe('loadGatewayConfig', () => {
       HTTP_PORT: 8080,
       UPSTREAM_TIMEOUT_MS: 2000,
     });
+  });
+
+  it('refuses an ANALYTICS_DATABASE_URL that is not a PostgreSQL URL, without printing it', () => {
+    const attempt = () => loadGatewayConfig({ JWT_SECRET: SECRET, ANALYTICS_DATABASE_URL: 'mysql://u:hunter2@db/x' });
+    expect(attempt).toThrow(/ANALYTICS_DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/);
+    expect(attempt).not.toThrow(/hunter2/);
   });
 
   it('requires JWT_SECRET', () => {

@@ -32,11 +32,16 @@ export const configShape = {
   LOG_LEVEL: env.logLevel(),
   /** Where the analytics twin keeps `analytics-results.jsonl`, read by the admin's windows query. */
   DATA_DIR: z.string().min(1).default('.data'),
+  /**
+   * The results database the Flink job writes (Cloud SQL), through a login holding `analytics_reader`: the admin's
+   * windows query reads it instead of the twin's file. A secret (it carries the password).
+   */
+  ANALYTICS_DATABASE_URL: env.postgresUrl(),
 };
 
 export type GatewayConfig = z.infer<z.ZodObject<typeof configShape>>;
 
 /** Parses the environment once; throws the kit's ConfigError naming every bad variable (never the secret). */
 export function loadGatewayConfig(variables: Record<string, string | undefined>): GatewayConfig {
-  return loadConfig(configShape, variables, ['JWT_SECRET']);
+  return loadConfig(configShape, variables, ['JWT_SECRET', 'ANALYTICS_DATABASE_URL']);
 }

@@ -1,11 +1,9 @@
-import * as path from 'node:path';
 import { OrderServiceClient } from '../../lib/contracts/gen/shopfront/order/v1/order';
 import { ProductServiceClient } from '../../lib/contracts/gen/shopfront/product/v1/product';
 import { UserServiceClient } from '../../lib/contracts/gen/shopfront/user/v1/user';
-import { ANALYTICS_RESULTS_FILE } from '../../lib/events';
 import { TokenVerifier } from '../../lib/runtime/auth';
 import { runService, type ServiceDefinition, type StartOptions, startService } from '../../lib/runtime/host';
-import { ResultsFileWindows } from './adapters/analytics-windows';
+import { analyticsWindowsSource } from './adapters/analytics-windows-source';
 import { CachedCatalogue } from './adapters/catalogue';
 import { UpstreamHealthProbe } from './adapters/health-probe';
 import { OrderServicePeer, ProductServicePeer, UserServicePeer } from './adapters/peers';
@@ -37,6 +35,12 @@ export const apiGateway: ServiceDefinition<GatewayConfig> = {
     onStop('close upstream channels', () => {
       for (const closable of [users, productService, orders, ...probes]) closable.close();
     });
+    const windows = analyticsWindowsSource({
+      databaseUrl: config.ANALYTICS_DATABASE_URL,
+      dataDir: config.DATA_DIR,
+      logger,
+    });
+    onStop('close the results database', windows.close);
     const app = createGatewayApp({
       logger,
       metrics,
@@ -44,8 +48,7 @@ export const apiGateway: ServiceDefinition<GatewayConfig> = {
       users,
       products,
       orders,
-      // The analytics twin's results on this machine; the cloud's results database is not read by the gateway yet.
-      analyticsWindows: new ResultsFileWindows(path.join(config.DATA_DIR, ANALYTICS_RESULTS_FILE)),
+      analyticsWindows: windows.source,
       tokens: new TokenVerifier({ secret: config.JWT_SECRET }),
       maxBodyBytes: config.MAX_BODY_BYTES,
     });

@@ -6,10 +6,18 @@ import {
   aws_logs as logs,
   aws_msk as msk,
   RemovalPolicy,
+  aws_secretsmanager as sm,
 } from 'aws-cdk-lib';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { type EnvironmentSpec, MSK_IAM_TLS_PORT, resourceName, type TopicSpec } from '../../../lib/platform';
+import {
+  type EnvironmentSpec,
+  MSK_IAM_TLS_PORT,
+  MSK_SCRAM_TLS_PORT,
+  mskScramSecretName,
+  resourceName,
+  type TopicSpec,
+} from '../../../lib/platform';
 import { retention } from '../retention';
 import { pascal } from './names';
 
@@ -22,6 +30,13 @@ export interface KafkaClusterProps {
   readonly topics: readonly TopicSpec[];
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * The one SASL/SCRAM user (the Flink job on Dataproc, through the VPN) and the only range its listener admits.
+   * Its secret is generated, encrypted with `key` and associated with the cluster; Kafka ACLs, not IAM, decide what
+   * it may do, and with `allow.everyone.if.no.acl.found=false` it may do nothing without one.
+   * @default - IAM authentication only
+   */
+  readonly scram?: { readonly username: string; readonly clientCidr: string };
 }
 
 /** An MSK cluster as its clients see it: where to connect, which group to be let in by, and the ARNs to grant on. */
@@ -52,7 +67,8 @@ function consumerGroupArn(clusterArn: string, group: string): string {
 }
 
 /**
- * Provisioned Amazon MSK in isolated subnets: IAM authentication only, TLS between clients and brokers and
+ * Provisioned Amazon MSK in isolated subnets: IAM authentication (and SASL/SCRAM for one user from one range, when
+ * asked), TLS between clients and brokers and
  * between brokers, encrypted at rest with the environment key, broker logs in CloudWatch, and the
  * catalog's topics created as CloudFormation resources (automatic topic creation is off).
  */
@@ -74,6 +90,10 @@ export class KafkaCluster extends Construct implements IKafkaCluster {
   readonly topicArns: ReadonlyMap<string, string>;
   /** Comma-separated `host:9098` list for IAM clients. */
   readonly bootstrapBrokersSaslIam: string;
+  /** Comma-separated `host:9096` list for the SCRAM user, when there is one. */
+  readonly bootstrapBrokersSaslScram?: string;
+  /** The SCRAM user's credentials (`{"username","password"}`), associated with the cluster. */
+  readonly scramSecret?: sm.Secret;
 
   constructor(scope: Construct, id: string, props: KafkaClusterProps) {
     super(scope, id);
@@ -106,6 +126,8 @@ export class KafkaCluster extends Construct implements IKafkaCluster {
         `min.insync.replicas=${minInsyncReplicas}`,
         'unclean.leader.election.enable=false',
         'num.partitions=3',
+        // Only SCRAM clients are subject to ACLs (IAM clients to IAM policies): none of them gets anything unlisted.
+        ...(props.scram ? ['allow.everyone.if.no.acl.found=false'] : []),
       ].join('\n'),
     });
 
@@ -121,7 +143,10 @@ export class KafkaCluster extends Construct implements IKafkaCluster {
         storageInfo: { ebsStorageInfo: { volumeSize: env.kafka.volumeGiB } },
         connectivityInfo: { publicAccess: { type: 'DISABLED' } },
       },
-      clientAuthentication: { sasl: { iam: { enabled: true } }, unauthenticated: { enabled: false } },
+      clientAuthentication: {
+        sasl: { iam: { enabled: true }, ...(props.scram ? { scram: { enabled: true } } : {}) },
+        unauthenticated: { enabled: false },
+      },
       encryptionInfo: {
         encryptionAtRest: { dataVolumeKmsKeyId: props.key.keyArn },
         encryptionInTransit: { clientBroker: 'TLS', inCluster: true },
@@ -164,7 +189,7 @@ export class KafkaCluster extends Construct implements IKafkaCluster {
         action: 'getBootstrapBrokers',
         parameters: { ClusterArn: this.clusterArn },
         physicalResourceId: PhysicalResourceId.of(`${this.clusterName}-bootstrap-brokers`),
-        outputPaths: ['BootstrapBrokerStringSaslIam'],
+        outputPaths: ['BootstrapBrokerStringSaslIam', ...(props.scram ? ['BootstrapBrokerStringSaslScram'] : [])],
       },
       policy: AwsCustomResourcePolicy.fromStatements([
         new iam.PolicyStatement({ actions: ['kafka:GetBootstrapBrokers'], resources: [this.clusterArn] }),
@@ -172,6 +197,32 @@ export class KafkaCluster extends Construct implements IKafkaCluster {
       installLatestAwsSdk: false,
     });
     this.bootstrapBrokersSaslIam = brokers.getResponseField('BootstrapBrokerStringSaslIam');
+
+    if (props.scram) {
+      // MSK reads SCRAM credentials only from secrets named AmazonMSK_* and encrypted with a customer-managed key.
+      this.scramSecret = new sm.Secret(this, 'ScramSecret', {
+        secretName: mskScramSecretName(env),
+        description: `SASL/SCRAM credentials of Kafka user ${props.scram.username} on ${this.clusterName}`,
+        encryptionKey: props.key,
+        generateSecretString: {
+          secretStringTemplate: JSON.stringify({ username: props.scram.username }),
+          generateStringKey: 'password',
+          passwordLength: 48,
+          excludePunctuation: true,
+        },
+        removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      });
+      new msk.CfnBatchScramSecret(this, 'ScramSecrets', {
+        clusterArn: this.clusterArn,
+        secretArnList: [this.scramSecret.secretArn],
+      });
+      this.securityGroup.addIngressRule(
+        ec2.Peer.ipv4(props.scram.clientCidr),
+        ec2.Port.tcp(MSK_SCRAM_TLS_PORT),
+        `SASL/SCRAM/TLS from ${props.scram.clientCidr} only (the GCP analytics subnet, through the VPN)`,
+      );
+      this.bootstrapBrokersSaslScram = brokers.getResponseField('BootstrapBrokerStringSaslScram');
+    }
   }
 
   /** The ARN of a catalog topic on this cluster. */

@@ -4,10 +4,11 @@ import { retention } from '../retention';
 
 const reader = (context: Record<string, unknown>) => ({ node: { tryGetContext: (key: string) => context[key] } });
 
-/** The API's host name and hosted zone in an environment. */
+/** The API's host name and hosted zone in an environment, and its GCP HA VPN addresses. */
 const endpoint = (env: string) => ({
   apiHostname: `api.${env}.shop.example.org`,
   hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+  gcpVpnAddresses: [`198.51.100.${env.length}`, `198.51.100.${env.length + 100}`] as [string, string],
 });
 
 /**
@@ -59,6 +60,7 @@ describe('AWS app configuration', () => {
       clusterAccess: accessOf(DEPLOYMENT),
       imageTags: tags(DEPLOYMENT.imageTag),
       publicEndpoints: {},
+      gcpVpnAddresses: {},
     });
   });
 
@@ -82,6 +84,11 @@ describe('AWS app configuration', () => {
       clusterAccess: accessOf(rolesIn('123456789012')),
       imageTags: tags(DEPLOYMENT.imageTag),
       publicEndpoints: endpointsOf(rolesIn('123456789012')),
+      gcpVpnAddresses: {
+        dev: endpoint('dev').gcpVpnAddresses,
+        staging: endpoint('staging').gcpVpnAddresses,
+        prod: endpoint('prod').gcpVpnAddresses,
+      },
     });
   });
 
@@ -178,6 +185,7 @@ describe('AWS app configuration', () => {
     );
     expect(message).toContain(`'environments[staging].apiHostname' must be set for a deployment`);
     expect(message).toContain(`'environments[staging].hostedZoneId' must be set for a deployment`);
+    expect(message).not.toContain('gcpVpnAddresses');
     expect(() =>
       readAwsConfig(
         reader({ ...repo, 'shopfront:environments': 'prod' }),
@@ -185,6 +193,29 @@ describe('AWS app configuration', () => {
         noEndpoint,
       ),
     ).not.toThrow();
+  });
+
+  it('refuses a deployable synthesis without the GCP HA VPN addresses, and takes them from context', () => {
+    const settings = rolesIn('123456789012');
+    const noVpn = defineDeployment({
+      ...settings,
+      environments: { ...settings.environments, dev: { ...settings.environments.dev, gcpVpnAddresses: undefined } },
+    });
+    const forDev = (context: Record<string, unknown>) =>
+      readAwsConfig(
+        reader({ ...repo, 'shopfront:environments': 'dev', ...context }),
+        {
+          CDK_DEFAULT_ACCOUNT: '123456789012',
+        },
+        noVpn,
+      );
+    expect(() => forDev({})).toThrow(
+      `'environments[dev].gcpVpnAddresses' must be the GCP stack's GatewayAddresses output (deploy infra/gcp first: docs/deploy.md), got undefined`,
+    );
+    expect(forDev({ 'shopfront:gcpVpnAddresses': '198.51.100.7, 198.51.100.8' }).gcpVpnAddresses?.dev).toEqual([
+      '198.51.100.7',
+      '198.51.100.8',
+    ]);
   });
 
   it('lets an account-agnostic synthesis (no account known, offline) keep the placeholders', () => {
@@ -245,6 +276,10 @@ describe('deployment settings from context', () => {
       `context 'shopfront:hostedZoneId' must be a Route 53 hosted zone id`,
     ],
     [{ 'shopfront:gitRepoPrivate': 'yes' }, `context 'shopfront:gitRepoPrivate' must be true or false, got "yes"`],
+    [
+      { 'shopfront:gcpVpnAddresses': '198.51.100.1' },
+      `context 'shopfront:gcpVpnAddresses' must be the two distinct IPv4 addresses of the GCP HA VPN gateway ('a,b'), got "198.51.100.1"`,
+    ],
   ])('rejects %j naming the key', (context, message) => {
     expect(() => readAwsConfig(reader(context), {})).toThrow(message);
   });

@@ -19,10 +19,25 @@ export function newApp(): App {
   return new App({ context: cdkContext() });
 }
 
-/** The app configuration `cdk synth` reads offline (no context, no credentials), with the test repository. */
+/** The two interface addresses of each environment's GCP HA VPN gateway (documentation range). */
+export const GCP_VPN_ADDRESSES = {
+  dev: ['198.51.100.10', '198.51.100.11'],
+  staging: ['198.51.100.20', '198.51.100.21'],
+  prod: ['198.51.100.30', '198.51.100.31'],
+} as const;
+
+/**
+ * The app configuration `cdk synth` reads offline (no context, no credentials), with the test repository and the
+ * GCP side's VPN addresses (as after the GCP stack's first deploy).
+ */
 export function testConfig(environments?: string[]): AwsAppConfig {
   const noContext = { node: { tryGetContext: () => undefined } };
-  return { ...readAwsConfig(noContext, {}, DEPLOYMENT), gitRepoUrl: GIT_REPO_URL, environments };
+  return {
+    ...readAwsConfig(noContext, {}, DEPLOYMENT),
+    gitRepoUrl: GIT_REPO_URL,
+    environments,
+    gcpVpnAddresses: GCP_VPN_ADDRESSES,
+  };
 }
 
 const cache = new Map<string, EnvironmentStacks>();

@@ -78,13 +78,14 @@ describe('checkov acknowledgements (infra/aws/checkov.ts)', () => {
   it("are on aws-cdk-lib's machinery and on the few resources of ours named in it, nothing else", () => {
     const ours = [
       'Shopfront-Prod-Data/Databases/BootstrapFunction/Resource',
+      'Shopfront-Prod-Data/KafkaAcls/Function/Resource',
       'Shopfront-Prod-Data/AccessLogsBucket/Resource',
       'Shopfront-Prod-Cluster/LoadBalancerController/Role/DefaultPolicy/Resource',
       'Shopfront-Prod-Cluster/TraceIngress/LoadBalancer/Resource',
       'Shopfront-Prod-Notifications/Function/Resource',
     ];
     const machinery =
-      /\/(KubectlProvider|BootstrapProvider\/framework-onEvent|AWS679f53fac002430cb0da5b7982bd2287|Custom::VpcRestrictDefaultSGCustomResourceProvider)\//;
+      /\/(KubectlProvider|BootstrapProvider\/framework-onEvent|KafkaAcls\/Provider\/framework-onEvent|AWS679f53fac002430cb0da5b7982bd2287|Custom::VpcRestrictDefaultSGCustomResourceProvider)\//;
     const paths = [...new Set(acknowledged('prod').map((a) => a.path))];
     expect(paths.filter((p) => !machinery.test(p)).sort()).toEqual(ours.sort());
   });

@@ -9,17 +9,16 @@ import { SecretManagerSecret } from '@cdktf/provider-google/lib/secret-manager-s
 import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member';
 import { type ITerraformDependable, TerraformOutput, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
-import { type EnvironmentSpec, resourceName } from '../../../lib/platform';
-import { type AwsLinkConfig, awsInsideAddress, gcpInsideAddress } from '../config';
+import { CROSS_CLOUD_LINK, type EnvironmentSpec, mskScramSecretName, resourceName } from '../../../lib/platform';
+import { type AwsLink, awsInsideAddress, gcpInsideAddress } from '../config';
 
 export interface AwsKafkaLinkProps {
   readonly environment: EnvironmentSpec;
   readonly network: ComputeNetwork;
   /** The ranges AWS learns through BGP: only the Dataproc subnet, never Private Service Access. */
   readonly advertisedRanges: readonly string[];
-  readonly aws: AwsLinkConfig;
-  /** BGP ASN of the Cloud Router. */
-  readonly gcpAsn: number;
+  /** The deployed AWS side. @default - none yet: the gateway and router only, no tunnels, no brokers */
+  readonly aws?: AwsLink;
   /** What the secret waits for (the Secret Manager API). @default - nothing */
   readonly dependsOn?: ITerraformDependable[];
 }
@@ -29,8 +28,9 @@ export interface AwsKafkaLinkProps {
  * with BGP, 99.99% SLA on the GCP side), and the credentials of MSK's SASL/SCRAM listener in Secret Manager.
  * The brokers stay private; the VPC ranges cannot overlap (the catalog checks).
  *
- * Tunnels are created when the AWS tunnels are known (`aws.vpnTunnels`); their pre-shared keys are sensitive
- * Terraform variables, given at apply time, so they are never in the synthesized output.
+ * Tunnels are created when the AWS side is deployed (`aws`); their pre-shared keys are sensitive Terraform variables,
+ * given at apply time from the AWS secrets, so they are never in the synthesized output. ASNs and inside ranges are
+ * the catalog's (`CROSS_CLOUD_LINK`, `gcp.network.vpnInsideCidrs`), the ones the AWS side is built from.
  */
 export class AwsKafkaLink extends Construct {
   readonly gateway: ComputeHaVpnGateway;
@@ -38,13 +38,13 @@ export class AwsKafkaLink extends Construct {
   readonly tunnels: readonly ComputeVpnTunnel[];
   /** Holds `{"username": ..., "password": ...}` of the SCRAM user; its value is added out of band. */
   readonly credentialsSecret: SecretManagerSecret;
-  /** `host:9096,...` */
+  /** `host:9096,...`; empty until the AWS side is deployed. */
   readonly bootstrapBrokers: string;
 
   constructor(scope: Construct, id: string, props: AwsKafkaLinkProps) {
     super(scope, id);
     const env = props.environment;
-    this.bootstrapBrokers = props.aws.mskBootstrapBrokers;
+    this.bootstrapBrokers = props.aws?.mskBootstrapBrokers ?? '';
 
     this.gateway = new ComputeHaVpnGateway(this, 'Gateway', {
       name: resourceName(env, 'to-aws'),
@@ -56,7 +56,7 @@ export class AwsKafkaLink extends Construct {
       region: env.gcp.region,
       network: props.network.id,
       bgp: {
-        asn: props.gcpAsn,
+        asn: CROSS_CLOUD_LINK.gcpAsn,
         advertiseMode: 'CUSTOM',
         advertisedIpRanges: props.advertisedRanges.map((range) => ({ range, description: 'Dataproc subnet' })),
       },
@@ -67,7 +67,7 @@ export class AwsKafkaLink extends Construct {
     });
 
     const tunnels: ComputeVpnTunnel[] = [];
-    const awsTunnels = props.aws.vpnTunnels;
+    const awsTunnels = props.aws?.vpnTunnels;
     if (awsTunnels) {
       const peer = new ComputeExternalVpnGateway(this, 'AwsGateway', {
         name: resourceName(env, 'aws-vgw'),
@@ -81,7 +81,7 @@ export class AwsKafkaLink extends Construct {
           type: 'string',
           sensitive: true,
           nullable: false,
-          description: `Pre-shared key of AWS VPN tunnel ${n} (${tunnel.outsideIp})`,
+          description: `Pre-shared key of AWS VPN tunnel ${n} (${tunnel.insideCidr}): the AWS output VpnTunnel${n}PreSharedKeySecret names its secret`,
         });
         psk.overrideLogicalId(`vpn_tunnel_${n}_psk`);
         const vpnTunnel = new ComputeVpnTunnel(this, `Tunnel${n}`, {
@@ -108,7 +108,7 @@ export class AwsKafkaLink extends Construct {
           router: this.router.name,
           interface: routerInterface.name,
           peerIpAddress: awsInsideAddress(tunnel),
-          peerAsn: props.aws.awsAsn,
+          peerAsn: CROSS_CLOUD_LINK.awsAsn,
         });
         tunnels.push(vpnTunnel);
       });
@@ -119,7 +119,7 @@ export class AwsKafkaLink extends Construct {
       dependsOn: props.dependsOn,
       secretId: resourceName(env, 'msk-scram'),
       replication: { userManaged: { replicas: [{ location: env.gcp.region }] } },
-      annotations: { 'shopfront/aws-secret': props.aws.mskScramSecretName },
+      annotations: { 'shopfront/aws-secret': props.aws?.mskScramSecretName ?? mskScramSecretName(env) },
       labels: { environment: env.name, component: 'analytics' },
     });
   }

@@ -1,15 +1,23 @@
 import { Testing } from 'cdktf';
-import { shop } from '../../../lib/platform';
-import { buildGcpApp } from '../app';
-import { GCP_CONFIG, type GcpConfig, validateGcpConfig } from '../config';
+import { AWS_LINK_OUTPUTS, shop } from '../../../lib/platform';
+import { buildGcpApp, readRepositoryJson } from '../app';
+import { awsLinkFromOutputs, GCP_CONFIG, type GcpConfig, validateGcpConfig } from '../config';
 import { AnalyticsJob } from '../constructs/analytics-job';
 import { privateBucket } from '../constructs/private-bucket';
-import { TUNNELS } from './fixture';
+import { awsOutputs, type CdkOutputs, linkedConfig, outputsFile, readTestOutputs, TUNNELS } from './fixture';
 
-const withDev = (change: Partial<GcpConfig['aws']['dev']>): GcpConfig => ({
-  ...GCP_CONFIG,
-  aws: { ...GCP_CONFIG.aws, dev: { ...GCP_CONFIG.aws.dev, ...change } },
-});
+const dev = shop.environment('dev');
+
+/** The dev outputs with one output of one stack changed (`undefined` removes it). */
+function devOutputsWith(key: string, value: string | undefined): CdkOutputs {
+  return Object.fromEntries(
+    Object.entries(awsOutputs('dev')).map(([stack, outputs]) => {
+      if (!(key in outputs)) return [stack, outputs];
+      const { [key]: _removed, ...rest } = outputs;
+      return [stack, value === undefined ? rest : { ...rest, [key]: value }];
+    }),
+  );
+}
 
 describe('the GCP configuration', () => {
   it('in the repository is valid', () => {
@@ -23,34 +31,9 @@ describe('the GCP configuration', () => {
       /^'stateBucket' must be a GCS bucket name, got "Shopfront State"$/,
     ],
     [
-      'a public ASN for the Cloud Router',
-      { ...GCP_CONFIG, gcpAsn: 15169 },
-      /^'gcpAsn' must be a private BGP ASN .*, got 15169$/,
-    ],
-    [
-      'brokers that are not host:port',
-      withDev({ mskBootstrapBrokers: 'b-1.example:9096,b-2' }),
-      /^'aws.dev.mskBootstrapBrokers' must be a comma-separated host:port list/,
-    ],
-    [
-      'an MSK secret without the AmazonMSK_ prefix',
-      withDev({ mskScramSecretName: 'shopfront/dev/scram' }),
-      /^'aws.dev.mskScramSecretName' must be an AWS Secrets Manager name starting with AmazonMSK_/,
-    ],
-    [
-      'the same ASN on both sides',
-      withDev({ awsAsn: 65010 }),
-      /^'aws.dev.awsAsn' must be different from gcpAsn \(65010\), got 65010$/,
-    ],
-    [
-      'a tunnel address that is not one',
-      withDev({ vpnTunnels: [{ ...TUNNELS[0], outsideIp: '203.0.113.300' }, TUNNELS[1], TUNNELS[2], TUNNELS[3]] }),
-      /^'aws.dev.vpnTunnels\[0\].outsideIp' must be an IPv4 address, got "203.0.113.300"$/,
-    ],
-    [
-      'an inside range AWS would not assign',
-      withDev({ vpnTunnels: [TUNNELS[0], { ...TUNNELS[1], insideCidr: '10.0.0.0/30' }, TUNNELS[2], TUNNELS[3]] }),
-      /^'aws.dev.vpnTunnels\[1\].insideCidr' must be a \/30 in 169.254.0.0\/16/,
+      'an outputs file outside the repository',
+      { ...GCP_CONFIG, awsOutputs: { ...GCP_CONFIG.awsOutputs, dev: '/tmp/dev.json' } },
+      /^'awsOutputs.dev' must be null \(AWS not deployed yet\) or a repository-relative .json path, got "\/tmp\/dev.json"$/,
     ],
   ])('rejects %s, naming the field, what is allowed and the value', (_name, config, message) => {
     const problems = validateGcpConfig(config);
@@ -59,9 +42,78 @@ describe('the GCP configuration', () => {
   });
 
   it('stops synthesis with every problem listed', () => {
-    const bad = { ...withDev({ awsAsn: 65010 }), stateBucket: 'X' };
+    const bad = { ...GCP_CONFIG, stateBucket: 'X', awsOutputs: { ...GCP_CONFIG.awsOutputs, prod: 'prod.yaml' } };
     expect(() => buildGcpApp(Testing.app(), bad)).toThrow(
-      /invalid GCP configuration:\n {2}- 'stateBucket'.*\n {2}- 'aws.dev.awsAsn'/,
+      /invalid GCP configuration:\n {2}- 'stateBucket'.*\n {2}- 'awsOutputs.prod'/,
+    );
+  });
+
+  it('reads the outputs file from the repository, naming it when it is missing or not JSON', () => {
+    expect(() => readRepositoryJson('infra/gcp/aws-outputs/nowhere.json')).toThrow(
+      'infra/gcp/aws-outputs/nowhere.json: cannot read the AWS outputs (ENOENT); deploy the AWS side with --outputs-file infra/gcp/aws-outputs/nowhere.json',
+    );
+    expect(() => readRepositoryJson('infra/gcp/README.md')).toThrow('infra/gcp/README.md: not JSON');
+    expect(readRepositoryJson('package.json')).toMatchObject({ name: expect.any(String) });
+  });
+
+  it('stops synthesis naming the outputs file when it is not there', () => {
+    const config = { ...linkedConfig('dev'), awsOutputs: { ...GCP_CONFIG.awsOutputs, dev: 'infra/gcp/none/dev.json' } };
+    expect(() => buildGcpApp(Testing.app(), config, shop, readTestOutputs)).toThrow(
+      'infra/gcp/none/dev.json: cannot read the AWS outputs',
+    );
+  });
+});
+
+describe('the AWS side, from the outputs of its deploy', () => {
+  it('pairs each tunnel address with its inside range, in the order of the catalog, whatever order AWS lists', () => {
+    const link = awsLinkFromOutputs(dev, awsOutputs('dev'), outputsFile('dev'));
+    expect(link.vpnTunnels).toEqual(TUNNELS);
+    expect(link.vpnTunnels.map((t) => t.insideCidr)).toEqual(dev.gcp.network.vpnInsideCidrs);
+    expect(link.mskScramSecretName).toBe('AmazonMSK_shopfront-dev-analytics');
+    expect(link.mskBootstrapBrokers.split(',')).toHaveLength(3);
+  });
+
+  it.each<[string, CdkOutputs | unknown, string]>([
+    [
+      'no SCRAM brokers',
+      devOutputsWith(AWS_LINK_OUTPUTS.scramBrokers, undefined),
+      `'KafkaBootstrapBrokersSaslScram' is missing (an output of the AWS dev stacks)`,
+    ],
+    [
+      "brokers on the IAM listener's port",
+      devOutputsWith(AWS_LINK_OUTPUTS.scramBrokers, 'b-1.example.com:9098'),
+      `'KafkaBootstrapBrokersSaslScram' must be a host:9096 list (MSK's SCRAM listener), got "b-1.example.com:9098"`,
+    ],
+    [
+      "another environment's SCRAM secret",
+      devOutputsWith(AWS_LINK_OUTPUTS.scramSecretName, 'AmazonMSK_shopfront-prod-analytics'),
+      `'KafkaScramSecretName' must be "AmazonMSK_shopfront-dev-analytics", got "AmazonMSK_shopfront-prod-analytics"`,
+    ],
+    [
+      'a tunnel without its address',
+      devOutputsWith(AWS_LINK_OUTPUTS.tunnelOutsideIp(3), undefined),
+      `'VpnTunnel3OutsideIp' is missing (an output of the AWS dev stacks)`,
+    ],
+    [
+      'a tunnel address that is not one',
+      devOutputsWith(AWS_LINK_OUTPUTS.tunnelOutsideIp(1), '203.0.113.300'),
+      `'VpnTunnel1OutsideIp' must be an IPv4 address, got "203.0.113.300"`,
+    ],
+    [
+      "an inside range of the other connection's",
+      devOutputsWith(AWS_LINK_OUTPUTS.tunnelInsideCidr(2), dev.gcp.network.vpnInsideCidrs[2]),
+      `'VpnTunnel2InsideCidr' must be one of 169.254.110.0/30, 169.254.110.4/30 (the catalog's), got "169.254.110.8/30"`,
+    ],
+    ['a file that is not outputs', ['not', 'outputs'], 'not the outputs of a deploy'],
+  ])('refuses %s, naming the output and the file', (_name, outputs, message) => {
+    expect(() => awsLinkFromOutputs(dev, outputs, outputsFile('dev'))).toThrow(message);
+    expect(() => awsLinkFromOutputs(dev, outputs, outputsFile('dev'))).toThrow(outputsFile('dev'));
+  });
+
+  it('lists every missing output at once', () => {
+    const outputs = { 'Shopfront-Dev-Data': awsOutputs('dev')['Shopfront-dev-Data'] as Record<string, string> };
+    expect(() => awsLinkFromOutputs(dev, outputs, outputsFile('dev'))).toThrow(
+      /VpnTunnel1OutsideIp' is missing[\s\S]*VpnTunnel4InsideCidr' is missing/,
     );
   });
 });

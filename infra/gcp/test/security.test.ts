@@ -6,7 +6,7 @@ import { FLINK_JOB_DIR, JOB_SQL, renderJobSql } from '../../../analytics/flink-j
 import { type EnvironmentName, shop } from '../../../lib/platform';
 import { JOB_FILES } from '../constructs/analytics-job';
 import { DATAPROC_PROJECT_ROLES } from '../constructs/flink-cluster';
-import { configFor, only, ref, resourcesOf, synthesize, TUNNELS } from './fixture';
+import { linkedConfig, only, ref, resourcesOf, synthesize, TUNNELS } from './fixture';
 
 const environments = shop.environmentNames;
 
@@ -360,8 +360,7 @@ describe('the Flink job deployed as code', () => {
 });
 
 describe('the link to MSK once AWS reports its VPN tunnels', () => {
-  const config = configFor('dev', (c) => ({ ...c, aws: { ...c.aws, dev: { ...c.aws.dev, vpnTunnels: TUNNELS } } }));
-  const { tf, json } = synthesize('dev', config);
+  const { tf, json } = synthesize('dev', linkedConfig('dev'));
 
   it('has four tunnels from the two HA VPN interfaces to the four AWS tunnel addresses, IKEv2', () => {
     const tunnels = resourcesOf(tf, 'google_compute_vpn_tunnel').map(([, t]) => t);
