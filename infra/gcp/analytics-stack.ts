@@ -5,6 +5,7 @@ import { GcsBackend, Lazy, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import {
   type EnvironmentSpec,
+  gcpAdvertisedRanges,
   type PlatformQuery,
   PRODUCT,
   TOPIC_ANALYTICS_RESULTS,
@@ -89,7 +90,7 @@ export class AnalyticsStack extends TerraformStack {
     this.kafka = new AwsKafkaLink(this, 'AwsKafka', {
       environment: env,
       network: this.network.network,
-      advertisedRanges: [env.gcp.network.subnetCidr],
+      advertisedRanges: gcpAdvertisedRanges(env),
       aws: props.aws,
       dependsOn: apis,
     });

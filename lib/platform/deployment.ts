@@ -89,6 +89,18 @@ export const CROSS_CLOUD_LINK = {
   scramUser: 'analytics',
 } as const;
 
+/**
+ * What the Cloud Router announces to AWS over BGP, and why: the Dataproc subnet (the Flink job, MSK's SCRAM client)
+ * and the Private Service Access range (Cloud SQL's private addresses, read by the API gateway on EKS). The AWS side
+ * routes and admits exactly these ranges; nothing else of the analytics VPC is reachable from AWS.
+ */
+export const gcpAdvertisedRanges = (
+  env: EnvironmentSpec,
+): { readonly range: string; readonly description: string }[] => [
+  { range: env.gcp.network.subnetCidr, description: 'Dataproc subnet (Flink job to MSK)' },
+  { range: env.gcp.network.privateServiceCidr, description: 'Private Service Access (Cloud SQL, read from EKS)' },
+];
+
 /** The Secrets Manager secret of the job's SCRAM credentials: MSK requires the `AmazonMSK_` prefix. */
 export const mskScramSecretName = (env: EnvironmentSpec): string =>
   `AmazonMSK_${resourceName(env, CROSS_CLOUD_LINK.scramUser)}`;

@@ -55,6 +55,18 @@ describe.each(['dev', 'prod'] as const)('the link to GCP in %s', (name) => {
     for (const table of tables) expect(table).toMatch(/isolatedSubnet\d+RouteTable/);
   });
 
+  it("routes Cloud SQL's range from the private subnets (EKS pods) to the virtual private gateway, and no other", () => {
+    const routes = resourcesOf(network, 'AWS::EC2::Route')
+      .map(([, p]) => p)
+      .filter((r) => r.GatewayId !== undefined && JSON.stringify(r.GatewayId).includes('VpnGateway'));
+    expect(routes.map((r) => r.DestinationCidrBlock)).toEqual(
+      env.availabilityZones.map(() => env.gcp.network.privateServiceCidr),
+    );
+    const tables = routes.map((r) => (r.RouteTableId as { Ref: string }).Ref);
+    for (const table of tables) expect(table).toMatch(/privateSubnet\d+RouteTable/);
+    expect(new Set(tables).size).toBe(env.availabilityZones.length);
+  });
+
   it('outputs the tunnels and their key secrets for the GCP stack', () => {
     const outputs = network.toJSON().Outputs as Record<string, unknown>;
     for (const n of [1, 2, 3, 4]) {
