@@ -213,6 +213,11 @@ export class AnalyticsStack extends TerraformStack {
     new TerraformOutput(this, 'DataprocServiceAccount', { value: this.flink.serviceAccount.email });
     new TerraformOutput(this, 'JobVersion', { value: this.job.version });
     new TerraformOutput(this, 'ResultsDatabaseConnectionName', { value: this.database.instance.connectionName });
+    new TerraformOutput(this, 'ResultsDatabaseAddress', {
+      description:
+        "Private address of the results database: the AWS setting resultsDatabaseAddress (the API gateway's host)",
+      value: this.database.instance.privateIpAddress,
+    });
     new TerraformOutput(this, 'MskCredentialsSecret', {
       description: 'Add the SCRAM credentials as a version: {"username": ..., "password": ...}',
       value: this.kafka.credentialsSecret.id,

@@ -38,6 +38,11 @@ describe.each(['dev', 'prod'] as const)('the link to AWS in %s, from the catalog
     });
   });
 
+  it("outputs Cloud SQL's private address, which the AWS setting resultsDatabaseAddress takes", () => {
+    const output = (tf as { output?: Record<string, { value: string }> }).output?.ResultsDatabaseAddress;
+    expect(output?.value).toMatch(/google_sql_database_instance\.[\w-]+\.private_ip_address/);
+  });
+
   it("exchanges custom routes on Cloud SQL's peering, so Cloud SQL answers AWS through the VPN", () => {
     const config = only(tf, 'google_compute_network_peering_routes_config');
     expect(config).toMatchObject({ export_custom_routes: true, import_custom_routes: true });
