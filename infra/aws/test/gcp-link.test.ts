@@ -68,6 +68,17 @@ describe.each(['dev', 'prod'] as const)('the link to GCP in %s', (name) => {
     const tables = routes.map((r) => (r.RouteTableId as { Ref: string }).Ref);
     for (const table of tables) expect(table).toMatch(/privateSubnet\d+RouteTable/);
     expect(new Set(tables).size).toBe(env.availabilityZones.length);
+    // A route to the gateway is refused until the gateway is attached to the VPC.
+    const attachments = resourcesOf(network, 'AWS::EC2::VPCGatewayAttachment')
+      .filter(([, p]) => JSON.stringify(p.VpnGatewayId ?? '').includes('VpnGateway'))
+      .map(([id]) => id);
+    expect(attachments).toHaveLength(1);
+    const attachment = attachments[0];
+    const routeIds = resourcesOf(network, 'AWS::EC2::Route')
+      .filter(([, p]) => JSON.stringify(p.GatewayId ?? '').includes('VpnGateway'))
+      .map(([id]) => id);
+    const resources = network.toJSON().Resources as Record<string, { DependsOn?: string[] }>;
+    for (const id of routeIds) expect(resources[id]?.DependsOn).toContain(attachment);
   });
 
   it('outputs the tunnels and their key secrets for the GCP stack', () => {
