@@ -79,7 +79,22 @@ async function main(): Promise<void> {
   }
 
   const runs: Measured[] = [];
-  for (const mode of modes) runs.push(await measure(mode, databaseUrl, brokers));
+  // On a database of its own a run starts from an empty data folder. A database given from outside outlives the
+  // runs, and so does the administrator each run's first start created in it: the runs share one data folder, whose
+  // secrets hold that administrator's password.
+  const sharedDataDir = databaseUrl ? newDataDir() : undefined;
+  try {
+    for (const mode of modes) {
+      const dataDir = sharedDataDir ?? newDataDir();
+      try {
+        runs.push(await measure(mode, dataDir, databaseUrl, brokers));
+      } finally {
+        if (!sharedDataDir) rmSync(dataDir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    if (sharedDataDir) rmSync(sharedDataDir, { recursive: true, force: true });
+  }
 
   const row = (r: Measured) =>
     `| tracing ${r.mode} | ${Math.round(r.result.requests.average)} | ${r.result.latency.p50} | ${r.result.latency.p99} | ${r.result.errors + r.result.timeouts} | ${r.result.non2xx} | ${r.result.requests.total} |`;
@@ -112,9 +127,10 @@ async function main(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-/** One run of the scenario on a fresh platform, with tracing off or on. */
-async function measure(mode: TracingMode, databaseUrl?: string, brokers?: string): Promise<Measured> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'shopfront-bench-orders-'));
+const newDataDir = () => mkdtempSync(path.join(tmpdir(), 'shopfront-bench-orders-'));
+
+/** One run of the scenario on a platform started for it, with tracing off or on. */
+async function measure(mode: TracingMode, dataDir: string, databaseUrl?: string, brokers?: string): Promise<Measured> {
   const platform = await startPlatformProcess({
     DATA_DIR: dataDir,
     DATABASE_URL: databaseUrl,
@@ -216,7 +232,6 @@ async function measure(mode: TracingMode, databaseUrl?: string, brokers?: string
     };
   } finally {
     await platform.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -79,7 +79,9 @@ postgres_version="" kafka_version=""
 if [[ "$backend" == real ]]; then
   platform_env+=(DATABASE_URL="$TEST_DATABASE_URL" KAFKA_BROKERS="$TEST_KAFKA_BROKERS")
   KAFKA_BROKERS="$TEST_KAFKA_BROKERS" npx tsx load/kafka-topics.ts
-  postgres_version="$("$(ls -d /usr/lib/postgresql/*/bin/postgres | sort -V | tail -1)" --version | awk '{print $3}')"
+  # The server's own version, whichever PostgreSQL TEST_DATABASE_URL names.
+  postgres_version="$(node -e "const { Client } = require('pg'); const c = new Client(process.env.TEST_DATABASE_URL);
+    c.connect().then(() => c.query('SHOW server_version')).then((r) => { console.log(r.rows[0].server_version.split(' ')[0]); return c.end(); })")"
   kafka_version="$(pom_property scripts/kafka/pom.xml kafka.version)"
 fi
 
