@@ -1,4 +1,12 @@
-import { type EnvironmentName, type EnvironmentSpec, formatIssue, shop } from '../lib/platform';
+import {
+  analyticsLinkConfigured,
+  DEPLOYMENT,
+  type DeploymentSettings,
+  type EnvironmentName,
+  type EnvironmentSpec,
+  formatIssue,
+  shop,
+} from '../lib/platform';
 
 /**
  * What the Kubernetes manifests need beyond the catalog. It is a value in the repository, never read from
@@ -38,6 +46,12 @@ export type K8sConfigOverrides = Partial<Record<EnvironmentName, Partial<K8sConf
 /** The configuration after defaults: every value the charts read. */
 export interface ResolvedK8sConfig extends Required<K8sConfig> {
   readonly environment: EnvironmentSpec;
+  /**
+   * Whether the environment's analytics link is configured (lib/platform `analyticsLinkConfigured`): then the API
+   * gateway reads the results database on Cloud SQL, with `ANALYTICS_DATABASE_URL` from its AWS secret. The manifests
+   * carry no address: it is in the secret.
+   */
+  readonly resultsDatabase: boolean;
 }
 
 export const DEFAULT_K8S_CONFIG: K8sConfig = {
@@ -63,6 +77,7 @@ export function resolveK8sConfig(
   environment: EnvironmentSpec,
   overrides: K8sConfigOverrides = K8S_CONFIG_OVERRIDES,
   defaults: K8sConfig = DEFAULT_K8S_CONFIG,
+  deployment: DeploymentSettings = DEPLOYMENT,
 ): ResolvedK8sConfig {
   const merged: K8sConfig = { ...defaults, ...overrides[environment.name] };
   const region = merged.region ?? environment.region;
@@ -99,5 +114,6 @@ export function resolveK8sConfig(
   if (problems.length > 0) {
     throw new Error(`invalid Kubernetes configuration for ${environment.name}:\n  - ${problems.join('\n  - ')}`);
   }
-  return { ...merged, region, environment };
+  const resultsDatabase = analyticsLinkConfigured(deployment.environments[environment.name]);
+  return { ...merged, region, environment, resultsDatabase };
 }

@@ -4,6 +4,7 @@ import {
   KUBERNETES_NAMESPACE,
   ownsPostgres,
   type PlatformQuery,
+  RESULTS_DATABASE,
   SECRET_JWT_SIGNING_KEY,
   type ServiceSpec,
   serviceWiring,
@@ -66,6 +67,9 @@ export const serviceLabels = (service: string): Record<string, string> => ({
 
 export const databaseSecretName = (service: string): string => `${service}-database`;
 export const DATABASE_URL_KEY = 'DATABASE_URL';
+/** The results database on Cloud SQL, for its reader (lib/platform `RESULTS_DATABASE`), where the link is configured. */
+export const ANALYTICS_DATABASE_URL_KEY = 'ANALYTICS_DATABASE_URL';
+export const RESULTS_DATABASE_SECRET = 'analytics-database';
 
 export interface SecretReference {
   readonly variable: string;
@@ -113,6 +117,7 @@ export function containerEnvironment(
     ...Object.keys(plain),
     ...deployValues,
     DATABASE_URL_KEY,
+    ANALYTICS_DATABASE_URL_KEY,
     ...Object.values(SECRET_VARIABLES),
   ]);
   for (const [variable, value] of Object.entries(config.serviceSettings[service.name] ?? {})) {
@@ -127,6 +132,13 @@ export function containerEnvironment(
   const secrets: SecretReference[] = [];
   if (ownsPostgres(service)) {
     secrets.push({ variable: DATABASE_URL_KEY, secretName: databaseSecretName(service.name), key: DATABASE_URL_KEY });
+  }
+  if (config.resultsDatabase && service.name === RESULTS_DATABASE.reader) {
+    secrets.push({
+      variable: ANALYTICS_DATABASE_URL_KEY,
+      secretName: RESULTS_DATABASE_SECRET,
+      key: ANALYTICS_DATABASE_URL_KEY,
+    });
   }
   for (const name of service.secrets ?? []) {
     const variable = SECRET_VARIABLES[name];

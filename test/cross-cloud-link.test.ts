@@ -59,6 +59,21 @@ describe.each(['dev', 'staging'] as const)('the AWS <-> GCP link of %s', (name) 
       ([, r]) => (r.bgp as { advertised_ip_ranges?: { range: string }[] } | undefined)?.advertised_ip_ranges ?? [],
     );
     expect(scramFrom).toEqual([subnet.ip_cidr_range]);
-    expect(advertised.map((a) => a.range)).toEqual([subnet.ip_cidr_range]);
+    expect(advertised.map((a) => a.range)).toContain(subnet.ip_cidr_range);
+  });
+
+  it("routes from the EKS subnets exactly the Cloud SQL range GCP reserves and advertises, and nothing else of GCP's", () => {
+    const [[, reserved]] = tfResources(tf, 'google_compute_global_address') as [[string, Record<string, unknown>]];
+    const cloudSql = `${reserved.address}/${reserved.prefix_length}`;
+    const [[, subnet]] = tfResources(tf, 'google_compute_subnetwork') as [[string, Record<string, unknown>]];
+    const advertised = tfResources(tf, 'google_compute_router').flatMap(
+      ([, r]) => (r.bgp as { advertised_ip_ranges?: { range: string }[] } | undefined)?.advertised_ip_ranges ?? [],
+    );
+    expect(advertised.map((a) => a.range)).toEqual([subnet.ip_cidr_range, cloudSql]);
+    const toGateway = cfnResources(network, 'AWS::EC2::Route')
+      .map(([, r]) => r)
+      .filter((r) => JSON.stringify(r.GatewayId ?? '').includes('VpnGateway'));
+    expect(toGateway.length).toBeGreaterThan(0);
+    expect(new Set(toGateway.map((r) => r.DestinationCidrBlock))).toEqual(new Set([cloudSql]));
   });
 });

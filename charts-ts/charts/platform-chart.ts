@@ -6,7 +6,9 @@ import {
   KUBERNETES_NAMESPACE,
   ownsPostgres,
   type PlatformQuery,
+  RESULTS_DATABASE,
   resourceName,
+  resultsReaderSecretName,
   type ServiceSpec,
 } from '../../lib/platform';
 import type { ResolvedK8sConfig } from '../config';
@@ -14,7 +16,15 @@ import { annotateSyncWaves } from '../constructs/argocd';
 import { AwsSecretStore, ExternalSecret } from '../constructs/external-secrets';
 import { PlatformNetworkPolicies } from '../constructs/network-policies';
 import { ServiceWorkload } from '../constructs/service-workload';
-import { DATABASE_URL_KEY, databaseSecretName, PART_OF, podSecurityLabels, SECRET_VARIABLES } from '../conventions';
+import {
+  ANALYTICS_DATABASE_URL_KEY,
+  DATABASE_URL_KEY,
+  databaseSecretName,
+  PART_OF,
+  podSecurityLabels,
+  RESULTS_DATABASE_SECRET,
+  SECRET_VARIABLES,
+} from '../conventions';
 
 export interface PlatformChartProps {
   readonly catalog: PlatformQuery;
@@ -33,6 +43,15 @@ const ingressPath = (service: ServiceSpec): string => service.ingressPath ?? '/'
  */
 export const DATABASE_URL_TEMPLATE =
   'postgres://{{ .username }}:{{ .password | urlquery }}@{{ .host }}:{{ .port }}/{{ .dbname }}?sslmode=verify-full';
+
+/**
+ * The results database on Cloud SQL, through the VPN. `sslmode=require` (with libpq's meaning, `uselibpqcompat`:
+ * encrypted, server not verified): Cloud SQL refuses connections without TLS, but its server certificate is issued by
+ * a per-instance CA for the instance's name, not its private address, and that CA is not in the image; verifying it
+ * (`verify-ca` with the instance's CA) is docs/decisions/0007's open item. The path itself is the IPsec tunnels.
+ */
+export const RESULTS_DATABASE_URL_TEMPLATE =
+  'postgres://{{ .username }}:{{ .password | urlquery }}@{{ .host }}:{{ .port }}/{{ .dbname }}?sslmode=require&uselibpqcompat=true';
 
 /**
  * Everything of namespace `shopfront`, synced by the Cluster stack's root Application: the namespace itself
@@ -80,6 +99,16 @@ export class PlatformChart extends Chart {
         template: { [DATABASE_URL_KEY]: DATABASE_URL_TEMPLATE },
       });
     }
+    if (config.resultsDatabase) {
+      new ExternalSecret(this, RESULTS_DATABASE_SECRET, {
+        name: RESULTS_DATABASE_SECRET,
+        namespace,
+        labels,
+        storeName: SECRET_STORE_NAME,
+        extractFrom: resultsReaderSecretName(env),
+        template: { [ANALYTICS_DATABASE_URL_KEY]: RESULTS_DATABASE_URL_TEMPLATE },
+      });
+    }
     for (const secret of catalog.secrets) {
       if (!secret.readers.some((r) => containers.includes(r))) continue;
       const key = SECRET_VARIABLES[secret.name];
@@ -105,6 +134,9 @@ export class PlatformChart extends Chart {
       namespace,
       vpcCidr: env.network.cidr,
       monitoringNamespace: config.monitoringNamespace,
+      resultsDatabase: config.resultsDatabase
+        ? { reader: RESULTS_DATABASE.reader, cidr: env.gcp.network.privateServiceCidr }
+        : undefined,
     });
 
     // Every public service behind one load balancer (one ALB ingress group), so the shop and the API share an

@@ -18,6 +18,11 @@ export interface PlatformNetworkPoliciesProps {
   readonly vpcCidr: string;
   /** Namespace whose pods may scrape every pod's metrics port. */
   readonly monitoringNamespace: string;
+  /**
+   * The results database on Cloud SQL (its Private Service Access range, through the VPN) and the one service that
+   * reads it. @default - none: no pod reaches Cloud SQL
+   */
+  readonly resultsDatabase?: { readonly reader: string; readonly cidr: string };
 }
 
 const tcp = (port: number): k8s.NetworkPolicyPort => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
@@ -121,6 +126,9 @@ export class PlatformNetworkPolicies extends Construct {
       if (usesKafka(service)) {
         outside.push({ to: [{ ipBlock: { cidr: props.vpcCidr } }], ports: [tcp(MSK_IAM_TLS_PORT)] });
         outside.push({ to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }], ports: [tcp(POD_IDENTITY_AGENT.port)] });
+      }
+      if (props.resultsDatabase?.reader === service.name) {
+        outside.push({ to: [{ ipBlock: { cidr: props.resultsDatabase.cidr } }], ports: [tcp(POSTGRES_PORT)] });
       }
       if (outside.length > 0) {
         policy(`allow-${service.name}-to-data-stores`, {

@@ -36,6 +36,7 @@ export function buildAwsApp(
     const shared = { ...common, vpc: network.vpc };
     const data = new DataStack(app, stackName(environment, 'Data'), {
       ...shared,
+      resultsDatabaseAddress: config.resultsDatabaseAddresses?.[environment.name],
       description: `Shopfront ${name}: RDS PostgreSQL, MSK, DynamoDB, S3, ECR, secrets`,
     });
     const cluster = new ClusterStack(app, stackName(environment, 'Cluster'), {

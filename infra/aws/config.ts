@@ -1,4 +1,5 @@
 import {
+  analyticsLinkConfigured,
   type CatalogIssue,
   type ClusterAccessRoles,
   checkAwsAccount,
@@ -43,6 +44,12 @@ export interface AwsAppConfig {
    * @default - none: no VPN, which is refused once an account is known
    */
   readonly gcpVpnAddresses?: Readonly<Partial<Record<EnvironmentName, readonly [string, string]>>>;
+  /**
+   * The Cloud SQL results database's private address per environment, where the analytics link is configured
+   * (`analyticsLinkConfigured`): the Data stack then generates the API gateway's login to it.
+   * @default - none: the gateway has no login to the results database
+   */
+  readonly resultsDatabaseAddresses?: Readonly<Partial<Record<EnvironmentName, string>>>;
 }
 
 export const stackName = (env: EnvironmentSpec, part: string): string =>
@@ -111,6 +118,7 @@ export function readAwsConfig(
   const imageTags: Partial<Record<EnvironmentName, string>> = {};
   const publicEndpoints: Partial<Record<EnvironmentName, PublicEndpointSettings>> = {};
   const gcpVpnAddresses: Partial<Record<EnvironmentName, readonly [string, string]>> = {};
+  const resultsDatabaseAddresses: Partial<Record<EnvironmentName, string>> = {};
   const undeployable: CatalogIssue[] = [];
   for (const name of Object.keys(settings.environments) as EnvironmentName[]) {
     const environment = settings.environments[name];
@@ -124,6 +132,9 @@ export function readAwsConfig(
     }
     const vpnAddresses = contextVpnAddresses ?? environment.gcpVpnAddresses;
     if (vpnAddresses !== undefined) gcpVpnAddresses[name] = vpnAddresses;
+    if (analyticsLinkConfigured(environment)) {
+      resultsDatabaseAddresses[name] = environment.resultsDatabaseAddress as string;
+    }
     const account = accounts[name];
     if (account === undefined || (environments && !environments.includes(name))) continue;
     if (vpnAddresses === undefined) {
@@ -169,5 +180,6 @@ export function readAwsConfig(
     imageTags,
     publicEndpoints,
     gcpVpnAddresses,
+    resultsDatabaseAddresses,
   };
 }

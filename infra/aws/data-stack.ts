@@ -15,12 +15,17 @@ import type { Construct } from 'constructs';
 import {
   AWS_LINK_OUTPUTS,
   CROSS_CLOUD_LINK,
+  type EnvironmentSpec,
   imageRepositoryName,
   KUBERNETES_NAMESPACE,
   kafkaBrokersParameterName,
   needsCloudIdentity,
   type PlatformQuery,
+  POSTGRES_PORT,
+  parseCidr,
+  RESULTS_DATABASE,
   resourceName,
+  resultsReaderSecretName,
   shop,
 } from '../../lib/platform';
 import { DataParameters } from './constructs/data-parameters';
@@ -42,6 +47,11 @@ export interface DataStackProps extends PlatformStackProps {
   readonly vpc: ec2.IVpc;
   /** @default the platform catalog */
   readonly catalog?: PlatformQuery;
+  /**
+   * The private address of the results database on Cloud SQL, once the analytics link is configured.
+   * @default - none: no login of the API gateway to the results database
+   */
+  readonly resultsDatabaseAddress?: string;
 }
 
 /** Everything stateful of one environment: databases, Kafka, tables, buckets, registries, secrets. */
@@ -61,6 +71,11 @@ export class DataStack extends PlatformStack {
   readonly identities: ServiceIdentities;
   /** The Pod Identity role of External Secrets Operator: reads the services' secrets, nothing else. */
   readonly externalSecretsRole: iam.Role;
+  /**
+   * The API gateway's login to the results database on Cloud SQL (`RESULTS_DATABASE`), generated here: External
+   * Secrets makes it the gateway's `ANALYTICS_DATABASE_URL`, the GCP stack sets it as the login's password.
+   */
+  readonly resultsReaderSecret?: secretsmanager.Secret;
   /** What the other stacks of the environment read of this one, as SSM parameters (no CloudFormation export). */
   readonly parameters: DataParameters;
 
@@ -214,6 +229,15 @@ export class DataStack extends PlatformStack {
       'Pod Identity of External Secrets Operator: reads the platform services secrets',
     );
     for (const service of catalog.containers) grantServiceSecrets(service, resources, this.externalSecretsRole);
+    if (props.resultsDatabaseAddress !== undefined) {
+      this.resultsReaderSecret = resultsReaderSecret(this, env, key, props.resultsDatabaseAddress);
+      this.resultsReaderSecret.applyRemovalPolicy(this.statefulRemovalPolicy);
+      this.resultsReaderSecret.grantRead(this.externalSecretsRole);
+      new CfnOutput(this, AWS_LINK_OUTPUTS.resultsReaderSecretName, {
+        description: 'Its password goes into TF_VAR_results_db_reader_password of the GCP stack',
+        value: this.resultsReaderSecret.secretName,
+      });
+    }
 
     this.parameters = new DataParameters(this, 'Parameters', {
       environment: env,
@@ -249,4 +273,41 @@ export class DataStack extends PlatformStack {
     }
     new CfnOutput(this, 'MediaBucketName', { value: this.mediaBucket.bucketName });
   }
+}
+
+/**
+ * The API gateway's login to the Cloud SQL results database: user, address, port and database in the secret's
+ * template, the password generated (letters and digits: a URL and the SQL that sets it need no escaping). Refuses an
+ * address outside the environment's Private Service Access range, the only GCP range its pods have a route to.
+ */
+function resultsReaderSecret(
+  scope: Construct,
+  env: EnvironmentSpec,
+  key: kms.IKey,
+  address: string,
+): secretsmanager.Secret {
+  const range = parseCidr(env.gcp.network.privateServiceCidr);
+  const host = parseCidr(`${address}/32`);
+  if (!range || !host || host.first < range.first || host.first > range.last) {
+    throw new Error(
+      `'environments[${env.name}].resultsDatabaseAddress' must be in gcp.network.privateServiceCidr (${env.gcp.network.privateServiceCidr}), got '${address}'`,
+    );
+  }
+  return new secretsmanager.Secret(scope, 'ResultsReaderSecret', {
+    secretName: resultsReaderSecretName(env),
+    description: `Login of ${RESULTS_DATABASE.reader} to the ${env.name} results database on Cloud SQL (${RESULTS_DATABASE.readerRole} only)`,
+    encryptionKey: key,
+    generateSecretString: {
+      secretStringTemplate: JSON.stringify({
+        username: RESULTS_DATABASE.readerLogin,
+        host: address,
+        port: POSTGRES_PORT,
+        dbname: RESULTS_DATABASE.database,
+      }),
+      generateStringKey: 'password',
+      passwordLength: 48,
+      excludePunctuation: true,
+      includeSpace: false,
+    },
+  });
 }

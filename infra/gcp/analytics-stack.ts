@@ -5,6 +5,7 @@ import { GcsBackend, Lazy, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import {
   type EnvironmentSpec,
+  gcpAdvertisedRanges,
   type PlatformQuery,
   PRODUCT,
   TOPIC_ANALYTICS_RESULTS,
@@ -89,7 +90,7 @@ export class AnalyticsStack extends TerraformStack {
     this.kafka = new AwsKafkaLink(this, 'AwsKafka', {
       environment: env,
       network: this.network.network,
-      advertisedRanges: [env.gcp.network.subnetCidr],
+      advertisedRanges: gcpAdvertisedRanges(env),
       aws: props.aws,
       dependsOn: apis,
     });
@@ -212,6 +213,11 @@ export class AnalyticsStack extends TerraformStack {
     new TerraformOutput(this, 'DataprocServiceAccount', { value: this.flink.serviceAccount.email });
     new TerraformOutput(this, 'JobVersion', { value: this.job.version });
     new TerraformOutput(this, 'ResultsDatabaseConnectionName', { value: this.database.instance.connectionName });
+    new TerraformOutput(this, 'ResultsDatabaseAddress', {
+      description:
+        "Private address of the results database: the AWS setting resultsDatabaseAddress (the API gateway's host)",
+      value: this.database.instance.privateIpAddress,
+    });
     new TerraformOutput(this, 'MskCredentialsSecret', {
       description: 'Add the SCRAM credentials as a version: {"username": ..., "password": ...}',
       value: this.kafka.credentialsSecret.id,

@@ -134,6 +134,29 @@ describe('deployment settings', () => {
         allowed: "the two distinct IPv4 addresses of the GCP HA VPN gateway ('a,b')",
       },
     ],
+    [
+      'a results database address that is not one',
+      {
+        environments: {
+          ...DEPLOYMENT.environments,
+          dev: { gcpVpnAddresses: ['203.0.113.7', '203.0.113.8'] as const, resultsDatabaseAddress: '10.111.0' },
+        },
+      },
+      {
+        field: 'environments[dev].resultsDatabaseAddress',
+        value: '10.111.0',
+        allowed: 'the IPv4 private address of the Cloud SQL results database',
+      },
+    ],
+    [
+      'a results database address without the VPN it is reached through',
+      { environments: { ...DEPLOYMENT.environments, dev: { resultsDatabaseAddress: '10.111.0.3' } } },
+      {
+        field: 'environments[dev].gcpVpnAddresses',
+        value: undefined,
+        allowed: 'set with resultsDatabaseAddress: the results database is reached through the VPN',
+      },
+    ],
   ])('rejects %s naming the field, the value and what is allowed', (_label, change, issue) => {
     expect(validateDeployment({ ...DEPLOYMENT, ...change })).toEqual([issue]);
   });

@@ -27,7 +27,8 @@ export interface ReportedTunnel {
  * The AWS side of the link to the analytics VPC on Google Cloud: a virtual private gateway on the VPC (ASN from
  * `CROSS_CLOUD_LINK`), one customer gateway per HA VPN interface (the Cloud Router's ASN), two Site-to-Site VPN
  * connections with BGP and two tunnels each (inside ranges from the catalog), and the learned routes propagated
- * into the isolated subnets' route tables, where the brokers are. Each tunnel's pre-shared key is generated into
+ * into the isolated subnets' route tables, where the brokers are; the private subnets, where the EKS pods are, get a
+ * static route to Cloud SQL's Private Service Access range only. Each tunnel's pre-shared key is generated into
  * Secrets Manager and reaches the connection as a dynamic reference: it is in no template.
  */
 export class AnalyticsVpn extends Construct {
@@ -36,6 +37,8 @@ export class AnalyticsVpn extends Construct {
   readonly tunnels: readonly ReportedTunnel[];
   /** The pre-shared key of each tunnel, in the order of the catalog's `vpnInsideCidrs`. */
   readonly preSharedKeys: readonly sm.Secret[];
+  /** Static routes of the private subnets (EKS nodes and pods) to Cloud SQL's range through the gateway. */
+  readonly resultsDatabaseRoutes: readonly ec2.CfnRoute[];
 
   constructor(scope: Construct, id: string, props: AnalyticsVpnProps) {
     super(scope, id);
@@ -46,6 +49,20 @@ export class AnalyticsVpn extends Construct {
       type: ec2.VpnConnectionType.IPSEC_1,
       amazonSideAsn: CROSS_CLOUD_LINK.awsAsn,
       vpnRoutePropagation: [{ subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+    });
+    // The API gateway's pods (VPC CNI: addresses of the private subnets) read the results database on Cloud SQL.
+    // A static route of that one range, not propagation: the private subnets learn no other GCP range. The gateway
+    // still chooses the tunnel by BGP.
+    const attachment = props.vpc.node.findChild('VPCVPNGW');
+    const gatewayId = props.vpc.vpnGatewayId as string;
+    this.resultsDatabaseRoutes = props.vpc.privateSubnets.map((subnet, i) => {
+      const route = new ec2.CfnRoute(this, `ResultsDatabaseRoute${i + 1}`, {
+        routeTableId: subnet.routeTable.routeTableId,
+        destinationCidrBlock: env.gcp.network.privateServiceCidr,
+        gatewayId,
+      });
+      route.node.addDependency(attachment);
+      return route;
     });
 
     const preSharedKeys = inside.map(

@@ -61,6 +61,7 @@ describe('AWS app configuration', () => {
       imageTags: tags(DEPLOYMENT.imageTag),
       publicEndpoints: {},
       gcpVpnAddresses: {},
+      resultsDatabaseAddresses: {},
     });
   });
 
@@ -89,7 +90,21 @@ describe('AWS app configuration', () => {
         staging: endpoint('staging').gcpVpnAddresses,
         prod: endpoint('prod').gcpVpnAddresses,
       },
+      resultsDatabaseAddresses: {},
     });
+  });
+
+  it('takes the results database address of environments whose analytics link is configured, and only those', () => {
+    const settings = rolesIn('123456789012');
+    const linked = {
+      ...settings,
+      environments: {
+        ...settings.environments,
+        dev: { ...endpoint('dev'), resultsDatabaseAddress: '10.111.0.3' },
+        staging: { ...endpoint('staging'), gcpVpnAddresses: undefined },
+      },
+    };
+    expect(readAwsConfig(reader({}), {}, linked).resultsDatabaseAddresses).toEqual({ dev: '10.111.0.3' });
   });
 
   it('takes the account from the CLI environment where neither context nor the settings name one', () => {

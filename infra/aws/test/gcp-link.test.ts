@@ -1,15 +1,18 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import {
   AWS_LINK_OUTPUTS,
   CROSS_CLOUD_LINK,
   MSK_SCRAM_TLS_PORT,
   mskScramSecretName,
+  POSTGRES_PORT,
+  RESULTS_DATABASE,
+  resultsReaderSecretName,
   shop,
   TOPIC_ANALYTICS_RESULTS,
   TOPIC_ORDERS,
 } from '../../../lib/platform';
 import { buildAwsApp } from '../app';
-import { GCP_VPN_ADDRESSES, joinedText, newApp, resourcesOf, templates, testConfig } from './fixture';
+import { GCP_VPN_ADDRESSES, joinedText, newApp, resourcesOf, stacksOf, templates, testConfig } from './fixture';
 
 // The AWS side of the link to the analytics VPC on Google Cloud, per environment, against the catalog entries the GCP
 // side builds its half from (infra/gcp/test/aws-link.test.ts asserts that half).
@@ -53,6 +56,29 @@ describe.each(['dev', 'prod'] as const)('the link to GCP in %s', (name) => {
     const tables = ((propagation[0]?.RouteTableIds ?? []) as { Ref: string }[]).map((t) => t.Ref);
     expect(tables).toHaveLength(env.availabilityZones.length);
     for (const table of tables) expect(table).toMatch(/isolatedSubnet\d+RouteTable/);
+  });
+
+  it("routes Cloud SQL's range from the private subnets (EKS pods) to the virtual private gateway, and no other", () => {
+    const routes = resourcesOf(network, 'AWS::EC2::Route')
+      .map(([, p]) => p)
+      .filter((r) => r.GatewayId !== undefined && JSON.stringify(r.GatewayId).includes('VpnGateway'));
+    expect(routes.map((r) => r.DestinationCidrBlock)).toEqual(
+      env.availabilityZones.map(() => env.gcp.network.privateServiceCidr),
+    );
+    const tables = routes.map((r) => (r.RouteTableId as { Ref: string }).Ref);
+    for (const table of tables) expect(table).toMatch(/privateSubnet\d+RouteTable/);
+    expect(new Set(tables).size).toBe(env.availabilityZones.length);
+    // A route to the gateway is refused until the gateway is attached to the VPC.
+    const attachments = resourcesOf(network, 'AWS::EC2::VPCGatewayAttachment')
+      .filter(([, p]) => JSON.stringify(p.VpnGatewayId ?? '').includes('VpnGateway'))
+      .map(([id]) => id);
+    expect(attachments).toHaveLength(1);
+    const attachment = attachments[0];
+    const routeIds = resourcesOf(network, 'AWS::EC2::Route')
+      .filter(([, p]) => JSON.stringify(p.GatewayId ?? '').includes('VpnGateway'))
+      .map(([id]) => id);
+    const resources = network.toJSON().Resources as Record<string, { DependsOn?: string[] }>;
+    for (const id of routeIds) expect(resources[id]?.DependsOn).toContain(attachment);
   });
 
   it('outputs the tunnels and their key secrets for the GCP stack', () => {
@@ -160,5 +186,61 @@ describe('the link to GCP without the HA VPN addresses', () => {
     if (!set) throw new Error('no dev stacks');
     expect(set.network.analyticsVpn).toBeUndefined();
     expect(set.data.kafka.scramSecret).toBeDefined();
+  });
+});
+
+describe("the API gateway's login to the results database on Cloud SQL", () => {
+  const env = shop.environment('dev');
+  // An address of the catalog's Private Service Access range, as the GCP stack's ResultsDatabaseAddress output gives.
+  const address = env.gcp.network.privateServiceCidr.replace(/\.0\/\d+$/, '.3');
+  const withLink = (resultsDatabaseAddress: string) => {
+    const set = buildAwsApp(newApp(), {
+      ...testConfig(['dev']),
+      resultsDatabaseAddresses: { dev: resultsDatabaseAddress },
+    }).get('dev');
+    if (!set) throw new Error('no dev stacks');
+    return set;
+  };
+
+  it('is generated into Secrets Manager under the data key, with the address, port, database and reader login', () => {
+    const set = withLink(address);
+    const data = Template.fromStack(set.data);
+    const [secret] = resourcesOf(data, 'AWS::SecretsManager::Secret')
+      .map(([, p]) => p)
+      .filter((p) => p.Name === resultsReaderSecretName(env));
+    if (!secret) throw new Error('no reader secret');
+    expect(secret.KmsKeyId).toBeDefined();
+    const generate = secret.GenerateSecretString as Record<string, unknown>;
+    expect(JSON.parse(String(generate.SecretStringTemplate))).toEqual({
+      username: RESULTS_DATABASE.readerLogin,
+      host: address,
+      port: POSTGRES_PORT,
+      dbname: RESULTS_DATABASE.database,
+    });
+    expect(generate).toMatchObject({ GenerateStringKey: 'password', ExcludePunctuation: true });
+    const outputs = data.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(JSON.stringify(outputs[AWS_LINK_OUTPUTS.resultsReaderSecretName]?.Value)).toContain('ResultsReaderSecret');
+  });
+
+  it('is readable by External Secrets (which hands it to the gateway)', () => {
+    const set = withLink(address);
+    const secretId = set.data.getLogicalId(
+      set.data.resultsReaderSecret?.node.defaultChild as import('aws-cdk-lib').CfnElement,
+    );
+    const readers = resourcesOf(Template.fromStack(set.data), 'AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.PolicyDocument).includes(`"Ref":"${secretId}"`))
+      .map(([, p]) => JSON.stringify(p.Roles));
+    expect(readers).toHaveLength(1);
+    expect(readers[0]).toContain('ExternalSecretsRole');
+  });
+
+  it('does not exist while the analytics link is not configured', () => {
+    expect(stacksOf('dev').data.resultsReaderSecret).toBeUndefined();
+  });
+
+  it('refuses an address outside the Private Service Access range, naming the setting', () => {
+    expect(() => withLink('10.10.0.5')).toThrow(
+      /'environments\[dev\]\.resultsDatabaseAddress' must be in gcp\.network\.privateServiceCidr \(10\.111\.0\.0\/20\), got '10\.10\.0\.5'/,
+    );
   });
 });

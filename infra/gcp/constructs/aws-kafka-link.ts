@@ -15,8 +15,8 @@ import { type AwsLink, awsInsideAddress, gcpInsideAddress } from '../config';
 export interface AwsKafkaLinkProps {
   readonly environment: EnvironmentSpec;
   readonly network: ComputeNetwork;
-  /** The ranges AWS learns through BGP: only the Dataproc subnet, never Private Service Access. */
-  readonly advertisedRanges: readonly string[];
+  /** The ranges AWS learns through BGP (`gcpAdvertisedRanges`): the Dataproc subnet and Private Service Access. */
+  readonly advertisedRanges: readonly { readonly range: string; readonly description: string }[];
   /** The deployed AWS side. @default - none yet: the gateway and router only, no tunnels, no brokers */
   readonly aws?: AwsLink;
   /** What the secret waits for (the Secret Manager API). @default - nothing */
@@ -58,7 +58,7 @@ export class AwsKafkaLink extends Construct {
       bgp: {
         asn: CROSS_CLOUD_LINK.gcpAsn,
         advertiseMode: 'CUSTOM',
-        advertisedIpRanges: props.advertisedRanges.map((range) => ({ range, description: 'Dataproc subnet' })),
+        advertisedIpRanges: props.advertisedRanges.map(({ range, description }) => ({ range, description })),
       },
     });
     new TerraformOutput(this, 'GatewayAddresses', {

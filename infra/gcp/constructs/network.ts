@@ -1,6 +1,7 @@
 import { ComputeFirewall } from '@cdktf/provider-google/lib/compute-firewall';
 import { ComputeGlobalAddress } from '@cdktf/provider-google/lib/compute-global-address';
 import { ComputeNetwork } from '@cdktf/provider-google/lib/compute-network';
+import { ComputeNetworkPeeringRoutesConfig } from '@cdktf/provider-google/lib/compute-network-peering-routes-config';
 import { ComputeRouter } from '@cdktf/provider-google/lib/compute-router';
 import { ComputeRouterNat } from '@cdktf/provider-google/lib/compute-router-nat';
 import { ComputeSubnetwork } from '@cdktf/provider-google/lib/compute-subnetwork';
@@ -22,13 +23,19 @@ export interface AnalyticsNetworkProps {
  * The analytics VPC: one regional subnet with Private Google Access (GCS, Secret Manager, logging without
  * public addresses) and flow logs; firewall rules that let the cluster's VMs talk to each other and nothing else
  * in; Cloud NAT for outbound connections only (the job's connector jars from Maven Central); and Private Service
- * Access, the peering through which Cloud SQL gets a private address in the catalog's reserved range.
+ * Access, the peering through which Cloud SQL gets a private address in the catalog's reserved range and, by
+ * exchanging custom routes, a way back to the AWS VPC over the VPN.
  */
 export class AnalyticsNetwork extends Construct {
   readonly network: ComputeNetwork;
   readonly subnet: ComputeSubnetwork;
   /** Cloud SQL instances must be created after it. */
   readonly privateServiceAccess: ServiceNetworkingConnection;
+  /**
+   * The Private Service Access peering exchanges custom routes: Cloud SQL's side learns the AWS VPC range the Cloud
+   * Router learned over BGP (export), so its answers go back through the VPN.
+   */
+  readonly privateServiceRoutes: ComputeNetworkPeeringRoutesConfig;
   readonly router: ComputeRouter;
 
   constructor(scope: Construct, id: string, props: AnalyticsNetworkProps) {
@@ -106,6 +113,12 @@ export class AnalyticsNetwork extends Construct {
       network: this.network.id,
       service: 'servicenetworking.googleapis.com',
       reservedPeeringRanges: [range.name],
+    });
+    this.privateServiceRoutes = new ComputeNetworkPeeringRoutesConfig(this, 'PrivateServiceAccessRoutes', {
+      network: this.network.name,
+      peering: this.privateServiceAccess.peering,
+      exportCustomRoutes: true,
+      importCustomRoutes: true,
     });
   }
 }

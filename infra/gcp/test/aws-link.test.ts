@@ -24,15 +24,33 @@ describe.each(['dev', 'prod'] as const)('the link to AWS in %s, from the catalog
   const env = shop.environment(name);
   const { tf } = synthesize(name, linkedConfig(name));
 
-  it('runs BGP on the Cloud Router with the GCP ASN, advertising the Dataproc subnet only', () => {
+  it('runs BGP on the Cloud Router with the GCP ASN, advertising the Dataproc subnet and Cloud SQL only', () => {
     const [[, router]] = resourcesOf(tf, 'google_compute_router').filter(([, r]) => r.bgp !== undefined) as [
       [string, Record<string, unknown>],
     ];
     expect(router.bgp).toEqual({
       asn: CROSS_CLOUD_LINK.gcpAsn,
       advertise_mode: 'CUSTOM',
-      advertised_ip_ranges: [{ range: env.gcp.network.subnetCidr, description: 'Dataproc subnet' }],
+      advertised_ip_ranges: [
+        { range: env.gcp.network.subnetCidr, description: expect.stringContaining('Dataproc') },
+        { range: env.gcp.network.privateServiceCidr, description: expect.stringContaining('Cloud SQL') },
+      ],
     });
+  });
+
+  it("outputs Cloud SQL's private address, which the AWS setting resultsDatabaseAddress takes", () => {
+    const output = (tf as { output?: Record<string, { value: string }> }).output?.ResultsDatabaseAddress;
+    expect(output?.value).toMatch(/google_sql_database_instance\.[\w-]+\.private_ip_address/);
+  });
+
+  it("exchanges custom routes on Cloud SQL's peering, so Cloud SQL answers AWS through the VPN", () => {
+    const config = only(tf, 'google_compute_network_peering_routes_config');
+    expect(config).toMatchObject({ export_custom_routes: true, import_custom_routes: true });
+    // The peering Private Service Access created, on the analytics network: not a name typed here.
+    expect(config.peering).toMatch(/google_service_networking_connection\.[\w-]+\.peering/);
+    expect(config.network).toMatch(/google_compute_network\.[\w-]+\.name/);
+    const [address, prefix] = env.gcp.network.privateServiceCidr.split('/');
+    expect(only(tf, 'google_compute_global_address')).toMatchObject({ address, prefix_length: Number(prefix) });
   });
 
   it("peers with the AWS ASN on the second host of each of the catalog's inside ranges", () => {

@@ -277,11 +277,14 @@ describe.each(environments)('%s analytics stack', (environment: EnvironmentName)
       expect(allowing[0]?.source_ranges).toBeUndefined();
     });
 
-    it('advertises only the Dataproc subnet to AWS, and has no tunnel until AWS reports its tunnels', () => {
+    it('advertises only the Dataproc subnet and Cloud SQL to AWS, and has no tunnel until AWS reports its tunnels', () => {
       const toAws = resourcesOf(tf, 'google_compute_router').find(([id]) => id.startsWith('AwsKafka_'))?.[1];
       expect(toAws?.bgp).toMatchObject({
         advertise_mode: 'CUSTOM',
-        advertised_ip_ranges: [{ range: spec.gcp.network.subnetCidr, description: 'Dataproc subnet' }],
+        advertised_ip_ranges: [
+          { range: spec.gcp.network.subnetCidr, description: expect.any(String) },
+          { range: spec.gcp.network.privateServiceCidr, description: expect.any(String) },
+        ],
       });
       expect(resourcesOf(tf, 'google_compute_vpn_tunnel')).toEqual([]);
       expect(only(tf, 'google_compute_ha_vpn_gateway')).toBeDefined();
