@@ -1,8 +1,8 @@
-import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api } from './api';
+import { useCallback, useState } from 'preact/hooks';
+import type { ApiError } from './api';
 import { Notice } from './components';
+import { OrderStatus, useLiveOrders } from './live-orders';
 import { formatMoney } from './money';
-import { failureWords, STATUS_WORDS } from './outcomes';
 import type { Order } from './shop';
 
 const PAGE_SIZE = 10;
@@ -21,40 +21,22 @@ const short = (id: string) => id.slice(0, 8);
 export function RecentOrders(props: { token: string; onDenied: () => void }) {
   // The cursors of the pages before this one: Previous goes back without the API keeping any state.
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const [page, setPage] = useState<{ items: AdminOrder[]; nextCursor: string | null } | undefined>();
-  const [problem, setProblem] = useState<string | undefined>();
   const { token, onDenied } = props;
   const cursor = cursors[cursors.length - 1];
-
-  useEffect(() => {
-    let live = true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const load = async () => {
-      const query = `limit=${PAGE_SIZE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-      try {
-        const answer = await api<{ items: AdminOrder[]; nextCursor: string | null }>(`/admin/orders?${query}`, {
-          token,
-        });
-        if (!live) return;
-        setPage(answer);
-        setProblem(undefined);
-        timer = setTimeout(load, answer.items.some((o) => o.status === 'PENDING') ? 1000 : 5000);
-      } catch (error) {
-        if (!live) return;
-        if (error instanceof ApiError && error.status === 403) {
-          onDenied();
-          return;
-        }
-        setProblem('The orders could not be loaded just now; trying again.');
-        timer = setTimeout(load, 5000);
-      }
-    };
-    void load();
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [cursor, token, onDenied]);
+  const refused = useCallback(
+    (error: ApiError) => {
+      if (error.status !== 403) return false;
+      onDenied();
+      return true;
+    },
+    [onDenied],
+  );
+  const { page, problem } = useLiveOrders<AdminOrder>(
+    `/admin/orders?limit=${PAGE_SIZE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    token,
+    refused,
+    'The orders could not be loaded just now; trying again.',
+  );
 
   const pageNumber = cursors.length;
   return (
@@ -91,10 +73,7 @@ export function RecentOrders(props: { token: string; onDenied: () => void }) {
                 <td>{o.items.reduce((sum, i) => sum + i.quantity, 0)}</td>
                 <td>{o.total ? formatMoney(o.total) : '—'}</td>
                 <td>
-                  <span class={`status status-${o.status.toLowerCase()}`}>{STATUS_WORDS[o.status] ?? o.status}</span>
-                  {o.status === 'FAILED' && o.failureCode && (
-                    <span class="why"> {failureWords(o.failureCode, { declineCode: o.declineCode })}</span>
-                  )}
+                  <OrderStatus order={o} />
                 </td>
               </tr>
             ))}
@@ -102,14 +81,7 @@ export function RecentOrders(props: { token: string; onDenied: () => void }) {
         </table>
       )}
       <nav class="pager" aria-label="Pages of orders">
-        <button
-          type="button"
-          disabled={pageNumber === 1}
-          onClick={() => {
-            setPage(undefined);
-            setCursors(cursors.slice(0, -1));
-          }}
-        >
+        <button type="button" disabled={pageNumber === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
           Newer orders
         </button>
         <span>Page {pageNumber}</span>
@@ -118,9 +90,7 @@ export function RecentOrders(props: { token: string; onDenied: () => void }) {
           disabled={!page?.nextCursor}
           onClick={() => {
             if (!page?.nextCursor) return;
-            const next = page.nextCursor;
-            setPage(undefined);
-            setCursors([...cursors, next]);
+            setCursors([...cursors, page.nextCursor]);
           }}
         >
           Older orders

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, fieldErrors } from './api';
 import { CheckoutAttempts } from './checkout-attempts';
 import { Field, fieldId, Notice, Page } from './components';
+import { OrderStatus, useLiveOrders } from './live-orders';
 import { formatMoney, type Money } from './money';
 import { failureWords, orderErrorWords, STATUS_WORDS } from './outcomes';
 import { addToCart, type CartLine, cart, currentSession, session, useStored } from './state';
@@ -328,42 +329,25 @@ export function CartPage() {
   );
 }
 
+/** A signed-out answer ends the session, and the page asks the person to sign in again. */
+const signOutOnRefusal = (error: ApiError): boolean => {
+  if (error.status !== 401) return false;
+  session.set(null);
+  return true;
+};
+
 export function OrdersPage() {
   const signedIn = useStored(session);
-  const [orders, setOrders] = useState<Order[] | undefined>();
-  const [problem, setProblem] = useState<string | undefined>();
+  const { page, problem } = useLiveOrders<Order>(
+    signedIn ? '/orders?limit=20' : undefined,
+    signedIn?.token,
+    signOutOnRefusal,
+    'Your orders could not be loaded just now; trying again.',
+  );
+  const orders = page?.items;
   const [names, setNames] = useState<Record<string, string>>({});
   // Each product's name is asked for once, however often the list refreshes.
   const asked = useRef(new Set<string>());
-
-  useEffect(() => {
-    if (!signedIn) return;
-    let live = true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const load = async () => {
-      try {
-        const page = await api<{ items: Order[] }>('/orders?limit=20', { token: signedIn.token });
-        if (!live) return;
-        setOrders(page.items);
-        setProblem(undefined);
-        // An order being placed changes within seconds: ask again soon while one is PENDING.
-        timer = setTimeout(load, page.items.some((o) => o.status === 'PENDING') ? 1000 : 5000);
-      } catch (error) {
-        if (!live) return;
-        if (error instanceof ApiError && error.status === 401) {
-          session.set(null);
-          return;
-        }
-        setProblem('Your orders could not be loaded just now; trying again.');
-        timer = setTimeout(load, 5000);
-      }
-    };
-    void load();
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [signedIn]);
 
   useEffect(() => {
     for (const id of new Set((orders ?? []).flatMap((o) => o.items.map((i) => i.productId)))) {
@@ -407,10 +391,7 @@ export function OrdersPage() {
                 <td>{o.items.map((i) => `${i.quantity} × ${names[i.productId] ?? 'product'}`).join(', ')}</td>
                 <td>{o.total ? formatMoney(o.total) : '—'}</td>
                 <td>
-                  <span class={`status status-${o.status.toLowerCase()}`}>{STATUS_WORDS[o.status] ?? o.status}</span>
-                  {o.status === 'FAILED' && o.failureCode && (
-                    <span class="why"> {failureWords(o.failureCode, { declineCode: o.declineCode })}</span>
-                  )}
+                  <OrderStatus order={o} />
                 </td>
               </tr>
             ))}
