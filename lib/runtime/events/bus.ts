@@ -35,7 +35,8 @@ export interface SubscribeOptions {
   /**
    * Takes the records a fetch returned, of one partition and in order, at once (one state save, one round trip
    * for all of them); resolves with the records it did not finish, which then go through `handle` one by one
-   * with its retries and dead-lettering. Throwing means none finished. The offsets are committed after that.
+   * with its retries and dead-lettering (the batch is not counted as an attempt). Throwing means none finished.
+   * The offsets are committed after that.
    * @default - every record through `handle`
    */
   readonly handleBatch?: (messages: readonly DeliveredMessage[]) => Promise<readonly DeliveredMessage[]>;
@@ -88,11 +89,10 @@ export async function handleWithRetries(
   publishDeadLetter: (topic: string, message: OutgoingMessage) => Promise<void>,
   onError: (error: unknown, attempt: number) => void,
   isStopping: () => boolean = () => false,
-  firstAttempt = 1,
 ): Promise<void> {
   const maxAttempts = options.maxAttempts ?? 5;
   const backoff = options.backoffMs ?? defaultBackoff;
-  for (let attempt = firstAttempt; ; attempt++) {
+  for (let attempt = 1; ; attempt++) {
     try {
       await options.handle({ ...message, attempt });
       return;
@@ -121,7 +121,8 @@ export async function handleWithRetries(
 
 /**
  * Delivers the records of one fetch (one partition, in order): through `handleBatch` when the subscriber has one,
- * then each record it did not finish through `handle` with retries (the batch counted as the first attempt);
+ * then each record it did not finish through `handle` with retries (attempts count the record handler's runs, so
+ * a malformed record is dead-lettered after one, as without batches);
  * without it, each record through `handle`. Resolves with how many records from the start are done (handled or
  * dead-lettered), so the caller commits exactly those: fewer than all only when stopping cut a retry short.
  */
@@ -134,9 +135,7 @@ export async function deliverBatch(
 ): Promise<number> {
   // By offset: the records of one fetch are of one partition, and a wrapper may hand the handler copies.
   let unfinished: ReadonlySet<number> = new Set(messages.map((message) => message.offset));
-  let firstAttempt = 1;
   if (options.handleBatch && messages.length > 0 && !isStopping()) {
-    firstAttempt = 2;
     try {
       const left = await options.handleBatch(messages.map((message) => ({ ...message, attempt: 1 })));
       unfinished = new Set(left.map((message) => message.offset));
@@ -154,7 +153,6 @@ export async function deliverBatch(
         (topic, dead) => publishDeadLetter(topic, dead),
         (error, attempt) => onError(error, attempt, message),
         isStopping,
-        firstAttempt,
       );
     } catch {
       return index; // stopping mid-retry: this record and those after it are delivered again
