@@ -48,10 +48,11 @@ const windowData = (window: WindowResult): AnalyticsWindowData => ({
 const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
- * The stream job around the pure windows: one record or one clock tick at a time (the bus delivers partitions
- * concurrently), and for each:
+ * The stream job around the pure windows: one record, one batch of records or one clock tick at a time (the bus
+ * delivers partitions concurrently), and for each:
  *
- * 1. apply it to the windows (count, drop as late or duplicate, close windows the watermark passed);
+ * 1. apply it (each record of a batch in order) to the windows (count, drop as late or duplicate, close windows
+ *    the watermark passed);
  * 2. save the state — open windows, their event ids, the watermark and every closed window not yet emitted —
  *    atomically, BEFORE the handler resolves and the bus commits the offset; if the save fails the handler
  *    throws and the bus delivers the record again, which then finds its id already counted;
