@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Role } from '../../lib/contracts/gen/shopfront/user/v1/user';
 import { ALICE, BOB_ID, KETTLE, ROOT, TEAPOT } from './test-support/fake-upstreams';
 import { adminToken, customerToken, startTestPlatform, type TestPlatform } from './test-support/gateway';
@@ -220,6 +221,41 @@ describe('GET /api/v1/products', () => {
     });
     expect(again.status).toBe(304);
     expect(await again.text()).toBe('');
+  });
+
+  it('serves a cached page as the same bytes and ETag to every reader, and a changed page with a new ETag', async () => {
+    const cached = await startTestPlatform({ CATALOGUE_CACHE_TTL_MS: '1000' });
+    try {
+      const read = async () => {
+        const response = await fetch(`${cached.url}/api/v1/products?limit=5`);
+        return {
+          etag: response.headers.get('etag'),
+          type: response.headers.get('content-type'),
+          text: await response.text(),
+        };
+      };
+      const [first, second] = [await read(), await read()];
+      expect(second).toEqual(first);
+      expect(first.type).toBe('application/json; charset=utf-8');
+      // The ETag is Express's own weak tag of exactly these bytes.
+      const bytes = Buffer.from(first.text);
+      const hash = createHash('sha1').update(bytes).digest('base64').slice(0, 27);
+      expect(first.etag).toBe(`W/"${bytes.length.toString(16)}-${hash}"`);
+      expect(JSON.parse(first.text)).toEqual(expect.objectContaining({ items: expect.any(Array) }));
+      cached.products.respond('listProducts', async () => ({ items: [], nextCursor: '' }));
+      cached.products.respond('updateProduct', async () => TEAPOT);
+      const changed = await cached.api.request('PATCH', '/api/v1/products/{id}', {
+        params: { id: TEAPOT.id },
+        json: { stockDelta: 3 },
+        headers: { authorization: `Bearer ${await adminToken()}` },
+      });
+      expect(changed.status).toBe(200);
+      const after = await read();
+      expect(after.text).toBe('{"items":[],"nextCursor":null}');
+      expect(after.etag).not.toBe(first.etag);
+    } finally {
+      await cached.stop();
+    }
   });
 
   it('answers an empty catalogue as an empty page', async () => {

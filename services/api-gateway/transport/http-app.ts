@@ -234,6 +234,7 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
   ];
   openApiDocument = buildOpenApiDocument([...KIT_ROUTES, ...routes]);
 
+  const representations = new WeakMap<object, { readonly json: Buffer; readonly etag: string }>();
   for (const route of routes) {
     app[route.method](route.path, async (req: Request, res: Response) => {
       if (route.noStore) res.setHeader('Cache-Control', 'no-store');
@@ -259,6 +260,19 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
         call: { requestId: req.id, bearerToken },
       });
       for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+      if (reply.immutable && typeof reply.body === 'object' && reply.body !== null) {
+        // What res.json would send, with the ETag Express would compute, both made once per body object;
+        // Express still answers a matching If-None-Match with 304.
+        let made = representations.get(reply.body);
+        if (!made) {
+          const json = Buffer.from(JSON.stringify(reply.body), 'utf8');
+          made = { json, etag: (app.get('etag fn') as (body: Buffer) => string)(json) };
+          representations.set(reply.body, made);
+        }
+        res.setHeader('ETag', made.etag);
+        res.type('json').status(reply.status).send(made.json);
+        return;
+      }
       res.status(reply.status).json(reply.body);
     });
   }

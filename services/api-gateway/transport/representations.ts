@@ -4,7 +4,7 @@ import {
   type Money as ProtoMoney,
   OrderStatus as ProtoOrderStatus,
 } from '../../../lib/contracts/gen/shopfront/order/v1/order';
-import type { Product } from '../../../lib/contracts/gen/shopfront/product/v1/product';
+import type { ListProductsResponse, Product } from '../../../lib/contracts/gen/shopfront/product/v1/product';
 import { Role as ProtoRole, type User } from '../../../lib/contracts/gen/shopfront/user/v1/user';
 import type { Money, OrderStatus, OrderView, ProductView, Role, UserAccount } from './schemas';
 
@@ -98,4 +98,29 @@ export function orderOf(order: Order | undefined): z.infer<typeof OrderView> {
     createdAt: timestampOf(order.createdAt, 'order-service', `order ${order.id} createdAt`),
     updatedAt: timestampOf(order.updatedAt, 'order-service', `order ${order.id} updatedAt`),
   };
+}
+
+/**
+ * The representation of a catalogue page or product, made once per upstream object: the gateway's cache hands the
+ * same object to every reader while it is current, so its representation (and the JSON made from it, see
+ * `RouteReply.immutable`) is made once per cache entry, not per request. Never mutate what these return.
+ */
+const pages = new WeakMap<ListProductsResponse, { items: z.infer<typeof ProductView>[]; nextCursor: string | null }>();
+export function pageOf(page: ListProductsResponse) {
+  let made = pages.get(page);
+  if (!made) {
+    made = { items: page.items.map(productOf), nextCursor: page.nextCursor === '' ? null : page.nextCursor };
+    pages.set(page, made);
+  }
+  return made;
+}
+
+const products = new WeakMap<Product, z.infer<typeof ProductView>>();
+export function productPageOf(product: Product): z.infer<typeof ProductView> {
+  let made = products.get(product);
+  if (!made) {
+    made = productOf(product);
+    products.set(product, made);
+  }
+  return made;
 }

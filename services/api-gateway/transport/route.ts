@@ -57,6 +57,11 @@ export interface RouteReply {
   readonly status: number;
   readonly body: unknown;
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * The body is an object never changed after it was made and handed out again for as long as it is current (a
+   * cached catalogue page): its JSON and ETag are made once per object instead of once per request.
+   */
+  readonly immutable?: boolean;
 }
 
 export interface Route extends RouteDoc {

@@ -5,7 +5,7 @@ import type { OrderServicePeer, UserServicePeer } from '../adapters/peers';
 import { assertMayReadUser } from '../domain/access';
 import { analyticsRoutes } from './analytics';
 import { createOrderErrorDocs, idempotencyKeyReusedOr, placedOrderReply } from './orders';
-import { orderOf, productOf, userOf } from './representations';
+import { orderOf, pageOf, productOf, productPageOf, userOf } from './representations';
 import { defineRoute, type Route } from './route';
 import {
   AllOrdersPage,
@@ -123,10 +123,7 @@ export function gatewayRoutes(deps: RouteDeps): Route[] {
       responses: { 200: { description: 'a page of products', schema: ProductPage } },
       handle: async ({ query, call }) => {
         const page = await deps.products.listProducts({ limit: query.limit, cursor: query.cursor ?? '' }, call);
-        return {
-          status: 200,
-          body: { items: page.items.map(productOf), nextCursor: page.nextCursor === '' ? null : page.nextCursor },
-        };
+        return { status: 200, body: pageOf(page), immutable: true };
       },
     }),
 
@@ -142,7 +139,11 @@ export function gatewayRoutes(deps: RouteDeps): Route[] {
       responses: { 200: { description: 'the product', schema: ProductView } },
       errors: { 404: 'NOT_FOUND: no product has this id' },
       handle: async ({ params, call }) => {
-        return { status: 200, body: productOf(await deps.products.getProduct({ id: params.id }, call)) };
+        return {
+          status: 200,
+          body: productPageOf(await deps.products.getProduct({ id: params.id }, call)),
+          immutable: true,
+        };
       },
     }),
 
