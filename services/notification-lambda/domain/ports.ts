@@ -32,6 +32,18 @@ export interface DeliveryRecords {
   release(eventId: string): Promise<void>;
 }
 
+/** Delivery records that claim and complete many event ids in one round trip each (a batch costs two). */
+export interface BatchDeliveryRecords extends DeliveryRecords {
+  /** `claim` for each distinct id, atomically per id; the outcome of every id asked for. */
+  claimAll(eventIds: readonly string[], leaseExpiresAt: Date): Promise<ReadonlyMap<string, ClaimOutcome>>;
+  /** `complete` for each entry. */
+  completeAll(sent: readonly { readonly eventId: string; readonly messageId: string }[]): Promise<void>;
+}
+
+export const claimsInBatches = (records: DeliveryRecords): records is BatchDeliveryRecords =>
+  typeof (records as Partial<BatchDeliveryRecords>).claimAll === 'function' &&
+  typeof (records as Partial<BatchDeliveryRecords>).completeAll === 'function';
+
 export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
 
 export interface Logger {
