@@ -52,7 +52,7 @@ interface Measured {
   readonly latencies: readonly number[];
   readonly confirmed: number;
   readonly work: Awaited<ReturnType<Awaited<ReturnType<typeof databaseWork>>['read']>>;
-  readonly pssMiB: number;
+  readonly pss: ReturnType<typeof platformPssMiB>;
   readonly peakRssMiB: number;
 }
 
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
       ...r.work.top.map(
         (s) => `    ${(s.calls / r.confirmed).toFixed(2)} (${Math.round(s.ms)} ms)  ${s.query.slice(0, 110)}`,
       ),
-      `  whole platform PSS after the run: ${r.pssMiB} MiB (PostgreSQL included unless external); supervisor peak RSS ${r.peakRssMiB} MiB`,
+      `  whole platform PSS after the run: ${r.pss.total} MiB (PostgreSQL included unless external: ${r.pss.postgres} MiB; ${r.pss.processes} processes; ${r.work.connections} database connections open); supervisor peak RSS ${r.peakRssMiB} MiB`,
     ]),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -231,7 +231,7 @@ async function measure(mode: TracingMode, dataDir: string, databaseUrl?: string,
       latencies,
       confirmed: committed.size,
       work: done,
-      pssMiB: platformPssMiB(platform.child.pid ?? 0, dataDir).total,
+      pss: platformPssMiB(platform.child.pid ?? 0, dataDir),
       peakRssMiB: rssMiB(platform.child.pid ?? 0, 'VmHWM'),
     };
   } finally {

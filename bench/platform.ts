@@ -154,7 +154,12 @@ export async function databaseWork(url: string) {
            AND query NOT IN ('BEGIN', 'COMMIT', 'ROLLBACK') AND query NOT LIKE '%pg_stat_%'
          ORDER BY calls DESC LIMIT 14`,
       );
+      const connections = await client.query<{ n: string }>(
+        `SELECT count(*) AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`,
+      );
       const result = {
+        /** Client connections open at the end, this one not counted. */
+        connections: Number(connections.rows[0]?.n),
         commits: (await commits()) - before,
         statements: Number(statements.rows[0]?.n),
         /** The most frequent statements: text (whitespace collapsed), calls and total execution time in ms. */

@@ -55,6 +55,20 @@ describe('JsonlFileNotifier', () => {
     await notifier.close();
   });
 
+  it('writes many notifications at once, one line and one message id each', async () => {
+    const file = join(dir, 'notifications.jsonl');
+    let n = 0;
+    const notifier = await JsonlFileNotifier.open(file, { newMessageId: () => `local-${++n}` });
+    expect(await notifier.sendAll([notification('a'), notification('b'), notification('c')])).toEqual([
+      { messageId: 'local-1' },
+      { messageId: 'local-2' },
+      { messageId: 'local-3' },
+    ]);
+    await notifier.close();
+    const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
+    expect(lines.map((line) => (JSON.parse(line) as Notification).eventId)).toEqual(['a', 'b', 'c']);
+  });
+
   it('keeps every line whole under concurrent sends, and still appends after it was closed', async () => {
     const file = join(dir, 'notifications.jsonl');
     const notifier = await JsonlFileNotifier.open(file);

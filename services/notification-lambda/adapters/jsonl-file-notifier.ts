@@ -37,12 +37,21 @@ export class JsonlFileNotifier implements Notifier {
   }
 
   async send(notification: Notification): Promise<{ messageId: string }> {
-    const messageId = this.newMessageId();
-    const line = `${JSON.stringify({ messageId, sentAt: this.now().toISOString(), ...notification })}\n`;
-    // One write per notification, at the end of the file (O_APPEND), keeps each line whole.
-    if (this.handle) await this.handle.appendFile(line, 'utf8');
-    else await appendFile(this.filePath, line, 'utf8');
-    return { messageId };
+    const [sent] = await this.sendAll([notification]);
+    if (!sent) throw new Error('the notification was not written');
+    return sent;
+  }
+
+  /** One write for all of them, at the end of the file (O_APPEND), which keeps every line whole. */
+  async sendAll(notifications: readonly Notification[]): Promise<readonly { messageId: string }[]> {
+    const sentAt = this.now().toISOString();
+    const sent = notifications.map((notification) => ({ messageId: this.newMessageId(), notification }));
+    const lines = sent
+      .map(({ messageId, notification }) => `${JSON.stringify({ messageId, sentAt, ...notification })}\n`)
+      .join('');
+    if (this.handle) await this.handle.appendFile(lines, 'utf8');
+    else await appendFile(this.filePath, lines, 'utf8');
+    return sent.map(({ messageId }) => ({ messageId }));
   }
 
   /** Closes the file; later sends open it per line. */

@@ -11,6 +11,11 @@ export interface Notification {
 export interface Notifier {
   /** Hands the notification to the channel; throws when it was not accepted (throttled, unavailable). */
   send(notification: Notification): Promise<{ messageId: string }>;
+  /**
+   * Hands several to the channel at once, all or none: the message ids in order, or a throw when none was
+   * accepted. @default - `send` for each
+   */
+  sendAll?(notifications: readonly Notification[]): Promise<readonly { messageId: string }[]>;
 }
 
 /**

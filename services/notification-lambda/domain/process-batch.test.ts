@@ -286,4 +286,46 @@ describe('processBatch with a store that claims in batches', () => {
     );
     expect(contexts).toEqual(['first', 'second']);
   });
+
+  it('hands every claimed notification to a notifier that takes many at once in one call', async () => {
+    const store = new InMemoryBatchDeliveryRecords(clock.now);
+    const calls: string[][] = [];
+    const notifier = {
+      send: async () => {
+        throw new Error('send is not used when sendAll exists');
+      },
+      sendAll: async (all: readonly { orderId: string }[]) => {
+        calls.push(all.map((n) => n.orderId));
+        return all.map((_, i) => ({ messageId: `m-${i}` }));
+      },
+    };
+    const summary = await processBatch([record(0, orderEvent('g')), record(1, orderEvent('h'))], {
+      notifier,
+      deliveryRecords: store,
+      logger: new CapturingLogger(),
+      leaseExpiresAt: lease(),
+    });
+    expect(calls).toEqual([['ord_g', 'ord_h']]);
+    expect(summary).toEqual({ sent: 2, duplicates: 0, failures: [] });
+    expect(await store.claim('g', lease())).toBe('completed');
+  });
+
+  it('releases every claim when the notifier takes none of the batch, so a retry can send them', async () => {
+    const store = new InMemoryBatchDeliveryRecords(clock.now);
+    const notifier = {
+      send: async () => ({ messageId: 'unused' }),
+      sendAll: async () => {
+        throw new Error('disk full');
+      },
+    };
+    const summary = await processBatch([record(0, orderEvent('i')), record(1, orderEvent('j'))], {
+      notifier,
+      deliveryRecords: store,
+      logger: new CapturingLogger(),
+      leaseExpiresAt: lease(),
+    });
+    expect(summary.failures.map((f) => f.code)).toEqual(['NOTIFY_FAILED', 'NOTIFY_FAILED']);
+    expect(await store.claim('i', lease())).toBe('claimed');
+    expect(await store.claim('j', lease())).toBe('claimed');
+  });
 });

@@ -190,36 +190,57 @@ const processInPhases = async <R extends BatchRecord>(
   }
 
   const sentNow: { record: R; event: OrderEvent; messageId: string }[] = [];
+  const toSend: { record: R; event: OrderEvent; ids: LogFields }[] = [];
   for (const { record, event } of claims ? firstOf.values() : []) {
     const ids = idsOf(record, event);
     const claim = claims?.get(event.id) ?? 'in-progress';
     if (claim === 'completed') {
       within(record, () => logger.info('duplicate event skipped', ids));
       outcomes.set(record, { kind: 'duplicate' });
-      continue;
-    }
-    if (claim === 'in-progress') {
+    } else if (claim === 'in-progress') {
       within(record, () =>
         logger.warn('event claimed by another invocation', { ...ids, code: 'DELIVERY_IN_PROGRESS' }),
       );
       outcomes.set(record, { kind: 'failed', code: 'DELIVERY_IN_PROGRESS' });
-      continue;
+    } else {
+      toSend.push({ record, event, ids });
     }
+  }
+  const notSent = async ({ record, event, ids }: (typeof toSend)[number], error: unknown) => {
+    within(record, () =>
+      logger.warn('notification not sent', { ...ids, code: 'NOTIFY_FAILED', ...errorFields(error) }),
+    );
     try {
-      const { messageId } = await within(record, () => notifier.send(orderConfirmation(event)));
-      sentNow.push({ record, event, messageId });
-      outcomes.set(record, { kind: 'sent' });
-    } catch (error) {
-      within(record, () =>
-        logger.warn('notification not sent', { ...ids, code: 'NOTIFY_FAILED', ...errorFields(error) }),
-      );
-      try {
-        await deliveryRecords.release(event.id);
-      } catch (releaseError) {
-        // The claim then lapses with its lease; the retry waits for that instead of failing forever.
-        logger.error('delivery record release failed', { ...ids, ...errorFields(releaseError) });
+      await deliveryRecords.release(event.id);
+    } catch (releaseError) {
+      // The claim then lapses with its lease; the retry waits for that instead of failing forever.
+      logger.error('delivery record release failed', { ...ids, ...errorFields(releaseError) });
+    }
+    outcomes.set(record, { kind: 'failed', code: 'NOTIFY_FAILED' });
+  };
+  if (notifier.sendAll && toSend.length > 1) {
+    // All or none: one hand-over for the batch.
+    try {
+      const accepted = await notifier.sendAll(toSend.map(({ event }) => orderConfirmation(event)));
+      if (accepted.length !== toSend.length) {
+        throw new Error(`the notifier accepted ${accepted.length} of ${toSend.length} notifications`);
       }
-      outcomes.set(record, { kind: 'failed', code: 'NOTIFY_FAILED' });
+      toSend.forEach(({ record, event }, i) => {
+        sentNow.push({ record, event, messageId: accepted[i]?.messageId ?? '' });
+        outcomes.set(record, { kind: 'sent' });
+      });
+    } catch (error) {
+      for (const one of toSend) await notSent(one, error);
+    }
+  } else {
+    for (const one of toSend) {
+      try {
+        const { messageId } = await within(one.record, () => notifier.send(orderConfirmation(one.event)));
+        sentNow.push({ record: one.record, event: one.event, messageId });
+        outcomes.set(one.record, { kind: 'sent' });
+      } catch (error) {
+        await notSent(one, error);
+      }
     }
   }
 
