@@ -52,6 +52,8 @@ export interface ResolvedK8sConfig extends Required<K8sConfig> {
    * carry no address: it is in the secret.
    */
   readonly resultsDatabase: boolean;
+  /** The results database's server CA (PEM), which the gateway verifies the server with, where `resultsDatabase`. */
+  readonly resultsDatabaseServerCa?: string;
 }
 
 export const DEFAULT_K8S_CONFIG: K8sConfig = {
@@ -114,6 +116,8 @@ export function resolveK8sConfig(
   if (problems.length > 0) {
     throw new Error(`invalid Kubernetes configuration for ${environment.name}:\n  - ${problems.join('\n  - ')}`);
   }
-  const resultsDatabase = analyticsLinkConfigured(deployment.environments[environment.name]);
-  return { ...merged, region, environment, resultsDatabase };
+  const linked = deployment.environments[environment.name];
+  const resultsDatabase = analyticsLinkConfigured(linked);
+  const resultsDatabaseServerCa = resultsDatabase ? linked.resultsDatabaseServerCa : undefined;
+  return { ...merged, region, environment, resultsDatabase, resultsDatabaseServerCa };
 }

@@ -2,7 +2,8 @@
 # Holds the Flink SQL job (analytics/flink-job/orders-windows.sql) to the analytics test vectors on real Apache
 # Flink 1.20 (SQL Client and a local mini-cluster; jars from Maven Central, cached under the home folder), a
 # real Kafka broker (scripts/with-kafka.sh) and a real PostgreSQL 17 (scripts/with-postgres.sh), whose schema the
-# job's migrations create with Flyway as the cloud's deploy does. Every job runs twice over the same input.
+# job's migrations create with Flyway as the cloud's deploy does. Every job runs twice over the same input. Before
+# it, the API gateway's login that the migrations make is held to its promises (test/reader-login.ts).
 # Prints a pass/fail table per vector; exits non-zero on any mismatch.
 #   KAFKA_PORT (default 19092) — the broker's client listener; SHOPFRONT_PG_PORT (default 25432) — PostgreSQL's.
 set -euo pipefail
@@ -33,5 +34,7 @@ check_pins() {
 check_pins analytics/flink-job/connector-jars.txt "$FLINK_LIB"
 check_pins analytics/flink-job/migrate-jars.txt "$MIGRATE_LIB"
 check_pins analytics/flink-job/cloud-sql-jars.txt "$CLOUD_SQL_LIB"
+# The API gateway's login the migrations make (afterMigrate__reader_login.sql): SCRAM, analytics_reader only, rotated.
+bash scripts/with-postgres.sh npx tsx analytics/flink-job/test/reader-login.ts
 bash scripts/with-postgres.sh bash scripts/with-kafka.sh npx tsx analytics/flink-job/test/run-vectors.ts
 echo "flink-vectors: $(( $(date +%s) - start )) s"

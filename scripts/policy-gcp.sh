@@ -12,6 +12,7 @@ source scripts/lib/tools.sh
 declare -A ACKNOWLEDGED=(
   [CKV_GCP_91]='resource.Flink_Cluster_60F25C2F'
   [CKV_GCP_79]='resource.ResultsDatabase_Instance_C55BFA19'
+  [CKV_GCP_6]='resource.ResultsDatabase_Instance_C55BFA19'
   [CKV_GCP_62]='resource.AccessLogsBucket'
 )
 

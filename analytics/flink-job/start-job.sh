@@ -15,7 +15,7 @@ home=/opt/shopfront-analytics
 maven=https://repo.maven.apache.org/maven2
 install -d -m 0755 "$home" "$home/lib" "$home/migrate-lib" "$home/migrations"
 artifacts="$(meta analytics-artifacts)"
-for file in orders-windows.sql render.sh submit-job.sh migrate.sh connector-jars.txt migrate-jars.txt cloud-sql-jars.txt; do
+for file in orders-windows.sql render.sh submit-job.sh migrate.sh ScramVerifier.java connector-jars.txt migrate-jars.txt cloud-sql-jars.txt; do
   gcloud storage cp --quiet "$artifacts/$file" "$home/$file"
 done
 gcloud storage cp --quiet "$artifacts/migrations/*.sql" "$home/migrations/"

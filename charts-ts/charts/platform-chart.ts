@@ -7,6 +7,8 @@ import {
   ownsPostgres,
   type PlatformQuery,
   RESULTS_DATABASE,
+  RESULTS_DATABASE_SERVER_CA,
+  RESULTS_DATABASE_URL_TEMPLATE,
   resourceName,
   resultsReaderSecretName,
   type ServiceSpec,
@@ -44,14 +46,8 @@ const ingressPath = (service: ServiceSpec): string => service.ingressPath ?? '/'
 export const DATABASE_URL_TEMPLATE =
   'postgres://{{ .username }}:{{ .password | urlquery }}@{{ .host }}:{{ .port }}/{{ .dbname }}?sslmode=verify-full';
 
-/**
- * The results database on Cloud SQL, through the VPN. `sslmode=require` (with libpq's meaning, `uselibpqcompat`:
- * encrypted, server not verified): Cloud SQL refuses connections without TLS, but its server certificate is issued by
- * a per-instance CA for the instance's name, not its private address, and that CA is not in the image; verifying it
- * (`verify-ca` with the instance's CA) is docs/decisions/0007's open item. The path itself is the IPsec tunnels.
- */
-export const RESULTS_DATABASE_URL_TEMPLATE =
-  'postgres://{{ .username }}:{{ .password | urlquery }}@{{ .host }}:{{ .port }}/{{ .dbname }}?sslmode=require&uselibpqcompat=true';
+/** The results database on Cloud SQL, through the VPN, with the server verified (lib/platform). */
+export { RESULTS_DATABASE_URL_TEMPLATE };
 
 /**
  * Everything of namespace `shopfront`, synced by the Cluster stack's root Application: the namespace itself
@@ -100,6 +96,16 @@ export class PlatformChart extends Chart {
       });
     }
     if (config.resultsDatabase) {
+      if (!config.resultsDatabaseServerCa) {
+        throw new Error(
+          `'environments[${env.name}].resultsDatabaseServerCa' must be set where the analytics link is configured, got undefined`,
+        );
+      }
+      // Not a secret: a ConfigMap, mounted as the file the URL's sslrootcert names (ServiceWorkload).
+      new k8s.KubeConfigMap(this, 'ResultsDatabaseServerCa', {
+        metadata: { name: RESULTS_DATABASE_SERVER_CA.configMap, namespace, labels },
+        data: { [RESULTS_DATABASE_SERVER_CA.key]: config.resultsDatabaseServerCa },
+      });
       new ExternalSecret(this, RESULTS_DATABASE_SECRET, {
         name: RESULTS_DATABASE_SECRET,
         namespace,

@@ -8,6 +8,8 @@ import {
   httpPort,
   imageRepositoryName,
   type PlatformQuery,
+  RESULTS_DATABASE,
+  RESULTS_DATABASE_SERVER_CA,
   type ScalingRules,
   type ServiceSpec,
 } from '../../lib/platform';
@@ -32,6 +34,9 @@ const memory = (mib: number) => quantity(`${mib}Mi`);
 export function serviceImage(service: string): string {
   return `${imageRepositoryName(service)}:${DEPLOYMENT.imageTag}`;
 }
+
+/** The volume of the results database's server CA, in its reader's pods. */
+const SERVER_CA_VOLUME = 'results-database-ca';
 
 const scalingRules = (rules: ScalingRules): k8s.HpaScalingRulesV2 => ({
   stabilizationWindowSeconds: rules.stabilizationWindowSeconds,
@@ -76,8 +81,12 @@ export class ServiceWorkload extends Construct {
       metadata: { ...metadata, name: configName },
       data: environment.plain,
     });
-    // A changed setting rolls the pods: ConfigMap changes are otherwise invisible to running containers.
-    const configHash = createHash('sha256').update(JSON.stringify(environment.plain)).digest('hex').slice(0, 16);
+    // The results database's reader gets its server CA as a file (the URL's sslrootcert).
+    const readsResultsDatabase = config.resultsDatabase && name === RESULTS_DATABASE.reader;
+    // A changed setting (or server CA) rolls the pods: ConfigMap changes are otherwise invisible to running containers.
+    const hashed =
+      JSON.stringify(environment.plain) + (readsResultsDatabase ? (config.resultsDatabaseServerCa ?? '') : '');
+    const configHash = createHash('sha256').update(hashed).digest('hex').slice(0, 16);
 
     const httpGet = (path: string) => ({ path, port: k8s.IntOrString.fromString(metrics.name) });
     const readiness = grpc ? { grpc: { port: grpc.port } } : { httpGet: httpGet('/readyz') };
@@ -179,10 +188,28 @@ export class ServiceWorkload extends Construct {
                 },
                 // Ready = its database and peers answer (grpc.health.v1 or /readyz).
                 readinessProbe: { ...readiness, periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 2 },
-                volumeMounts: [{ name: 'tmp', mountPath: TMP_DIR }],
+                volumeMounts: [
+                  { name: 'tmp', mountPath: TMP_DIR },
+                  ...(readsResultsDatabase
+                    ? [{ name: SERVER_CA_VOLUME, mountPath: RESULTS_DATABASE_SERVER_CA.directory, readOnly: true }]
+                    : []),
+                ],
               },
             ],
-            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: quantity(EPHEMERAL_STORAGE.tmpSizeLimit) } }],
+            volumes: [
+              { name: 'tmp', emptyDir: { sizeLimit: quantity(EPHEMERAL_STORAGE.tmpSizeLimit) } },
+              ...(readsResultsDatabase
+                ? [
+                    {
+                      name: SERVER_CA_VOLUME,
+                      configMap: {
+                        name: RESULTS_DATABASE_SERVER_CA.configMap,
+                        items: [{ key: RESULTS_DATABASE_SERVER_CA.key, path: RESULTS_DATABASE_SERVER_CA.key }],
+                      },
+                    },
+                  ]
+                : []),
+            ],
           },
         },
       },

@@ -1,5 +1,15 @@
-import { parse } from 'pg-connection-string';
-import { DEPLOYMENT, type DeploymentSettings, POSTGRES_PORT, RESULTS_DATABASE, shop } from '../../lib/platform';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import {
+  DEPLOYMENT,
+  type DeploymentSettings,
+  POSTGRES_PORT,
+  RESULTS_DATABASE,
+  RESULTS_DATABASE_SERVER_CA,
+  shop,
+} from '../../lib/platform';
+import { throwawayCa } from '../../lib/runtime/test-support/tls';
 import { RESULTS_DATABASE_URL_TEMPLATE } from '../charts/platform-chart';
 import { DEFAULT_K8S_CONFIG, resolveK8sConfig } from '../config';
 import { buildEnvironment, type KubernetesObject, objectsOf } from '../render';
@@ -14,15 +24,24 @@ function platformOf(deployment: DeploymentSettings): KubernetesObject[] {
   return objectsOf(buildEnvironment(shop, config).platform);
 }
 
+const pki = mkdtempSync(path.join(tmpdir(), 'charts-ca-'));
+const SERVER_CA = throwawayCa(pki, 'results-db-ca').pem;
+rmSync(pki, { recursive: true, force: true });
+const linkedDev = {
+  gcpVpnAddresses: ['198.51.100.10', '198.51.100.11'] as const,
+  resultsDatabaseAddress: '10.111.0.3',
+  resultsDatabaseServerCa: SERVER_CA,
+};
 const linked: DeploymentSettings = {
   ...DEPLOYMENT,
-  environments: {
-    ...DEPLOYMENT.environments,
-    dev: { gcpVpnAddresses: ['198.51.100.10', '198.51.100.11'], resultsDatabaseAddress: '10.111.0.3' },
-  },
+  environments: { ...DEPLOYMENT.environments, dev: linkedDev },
 };
 
-type Container = { name: string; env?: { name: string; valueFrom?: Json }[] };
+type Container = {
+  name: string;
+  env?: { name: string; valueFrom?: Json }[];
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+};
 const containersOf = (objects: readonly KubernetesObject[]): Container[] =>
   ofKind(objects, 'Deployment').flatMap((d) => (d as Json).spec.template.spec.containers as Container[]);
 const egressTo = (objects: readonly KubernetesObject[], cidr: string) =>
@@ -59,7 +78,7 @@ describe('the API gateway and the results database on Cloud SQL', () => {
       ]);
     });
 
-    test('the URL the template renders is a TLS connection to the address, port and database of the secret', () => {
+    test("the URL the template renders verifies the server's chain against the mounted CA, not its name", () => {
       const secret = {
         username: 'analytics_gateway',
         password: 'p4ss',
@@ -67,18 +86,68 @@ describe('the API gateway and the results database on Cloud SQL', () => {
         port: 5432,
         dbname: 'analytics',
       };
-      const url = RESULTS_DATABASE_URL_TEMPLATE.replace(/\{\{ \.(\w+)( \| urlquery)? \}\}/g, (_m, key: string) =>
-        String(secret[key as keyof typeof secret]),
+      const url = new URL(
+        RESULTS_DATABASE_URL_TEMPLATE.replace(/\{\{ \.(\w+)( \| urlquery)? \}\}/g, (_m, key: string) =>
+          String(secret[key as keyof typeof secret]),
+        ),
       );
-      const parsed = parse(url);
-      expect(parsed).toMatchObject({
-        host: '10.111.0.3',
-        port: '5432',
-        database: 'analytics',
-        user: 'analytics_gateway',
+      expect([url.hostname, url.port, url.pathname, url.username]).toEqual([
+        '10.111.0.3',
+        '5432',
+        '/analytics',
+        'analytics_gateway',
+      ]);
+      // libpq's verify-ca (node-postgres reads verify-ca as verify-full without uselibpqcompat): the chain is checked
+      // against the file, the name is not (Cloud SQL's certificate names the instance, not the private address).
+      // services/api-gateway/adapters/analytics-windows-tls.test.ts connects with it to a real server.
+      expect(Object.fromEntries(url.searchParams)).toEqual({
+        sslmode: 'verify-ca',
+        uselibpqcompat: 'true',
+        sslrootcert: RESULTS_DATABASE_SERVER_CA.path,
       });
-      // TLS on (Cloud SQL refuses plain connections); the server is not verified (see the template's comment).
-      expect(parsed.ssl).toEqual({ rejectUnauthorized: false });
+    });
+
+    test("the server CA is a ConfigMap (not a secret), mounted read-only into the gateway only, where the URL's sslrootcert names it", () => {
+      const configMap = named(objects, 'ConfigMap', RESULTS_DATABASE_SERVER_CA.configMap) as Json;
+      expect(configMap.data).toEqual({ [RESULTS_DATABASE_SERVER_CA.key]: SERVER_CA });
+      const deployments = ofKind(objects, 'Deployment') as Json[];
+      const mounting = deployments.filter((d) =>
+        (d.spec.template.spec.volumes as Json[]).some(
+          (v) => v.configMap?.name === RESULTS_DATABASE_SERVER_CA.configMap,
+        ),
+      );
+      expect(mounting.map((d) => d.metadata.name)).toEqual([RESULTS_DATABASE.reader]);
+      const [gateway] = mounting;
+      const volume = (gateway.spec.template.spec.volumes as Json[]).find(
+        (v) => v.configMap?.name === RESULTS_DATABASE_SERVER_CA.configMap,
+      );
+      const [container] = gateway.spec.template.spec.containers as Container[];
+      const mount = container?.volumeMounts?.find((m) => m.name === volume.name);
+      expect(mount).toEqual({ name: volume.name, mountPath: RESULTS_DATABASE_SERVER_CA.directory, readOnly: true });
+      const [item] = volume.configMap.items as { key: string; path: string }[];
+      expect(path.posix.join(mount?.mountPath ?? '', item?.path ?? '')).toBe(RESULTS_DATABASE_SERVER_CA.path);
+      expect(item?.key).toBe(RESULTS_DATABASE_SERVER_CA.key);
+    });
+
+    test('a new server CA rolls the gateway, and only the gateway', () => {
+      const hashes = (objects: readonly KubernetesObject[]) =>
+        Object.fromEntries(
+          (ofKind(objects, 'Deployment') as Json[]).map((d) => [
+            d.metadata.name,
+            d.spec.template.metadata.annotations['shopfront.io/config-hash'],
+          ]),
+        );
+      const rotated = platformOf({
+        ...linked,
+        environments: {
+          ...linked.environments,
+          dev: { ...linkedDev, resultsDatabaseServerCa: `${SERVER_CA}${SERVER_CA}` },
+        },
+      });
+      const before = hashes(objects);
+      const after = hashes(rotated);
+      const changed = Object.keys(before).filter((name) => before[name] !== after[name]);
+      expect(changed).toEqual([RESULTS_DATABASE.reader]);
     });
   });
 
@@ -91,6 +160,9 @@ describe('the API gateway and the results database on Cloud SQL', () => {
         'ANALYTICS_DATABASE_URL',
       );
       expect(egressTo(objects, cloudSql)).toEqual([]);
+      expect(ofKind(objects, 'ConfigMap').map((c) => c.metadata?.name)).not.toContain(
+        RESULTS_DATABASE_SERVER_CA.configMap,
+      );
     });
   });
 });

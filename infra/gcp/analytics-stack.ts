@@ -8,6 +8,7 @@ import {
   gcpAdvertisedRanges,
   type PlatformQuery,
   PRODUCT,
+  RESULTS_DATABASE,
   TOPIC_ANALYTICS_RESULTS,
   TOPIC_ORDERS,
 } from '../../lib/platform';
@@ -180,6 +181,9 @@ export class AnalyticsStack extends TerraformStack {
         writerUser,
         ownerUser: this.database.owner.name,
         ownerSecretId: this.database.ownerSecret.id,
+        readerUser: RESULTS_DATABASE.readerLogin,
+        readerSecretId: this.database.readerSecret.id,
+        readerPasswordVersion: this.database.readerPasswordVersion,
       },
       parallelism: env.gcp.dataproc.jobParallelism,
       window: catalog.streamWindow(analytics.name),
@@ -201,6 +205,9 @@ export class AnalyticsStack extends TerraformStack {
       this.kafka.grantReadCredentials('FlinkReadsScramCredentials', member),
       // The job's start applies the migrations as the owner, then writes as the cluster's own IAM user.
       this.database.grantOwnerLogin('FlinkAppliesMigrations', member),
+      // ... and makes the API gateway's login from the password AWS generated, once it is given.
+      this.database.grantReaderPassword('FlinkMakesReaderLogin', member),
+      this.database.readerSecretVersion,
       ...this.database.grantConnect('Flink', this.flink.serviceAccount.email, projectId),
       this.database.owner,
       this.database.ownerSecretVersion,
@@ -217,6 +224,11 @@ export class AnalyticsStack extends TerraformStack {
       description:
         "Private address of the results database: the AWS setting resultsDatabaseAddress (the API gateway's host)",
       value: this.database.instance.privateIpAddress,
+    });
+    new TerraformOutput(this, 'ResultsDatabaseServerCa', {
+      description:
+        "The results database's server CA certificate (PEM): the AWS setting resultsDatabaseServerCa, which the API gateway verifies the server with",
+      value: this.database.serverCaCert,
     });
     new TerraformOutput(this, 'MskCredentialsSecret', {
       description: 'Add the SCRAM credentials as a version: {"username": ..., "password": ...}',

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { serverCertificate, throwawayCa } from '../runtime/test-support/tls';
 import {
   accountOfRoleArn,
   checkIamRoleArn,
@@ -12,12 +16,26 @@ import {
 } from './deployment';
 import { shop } from './index';
 
+// A CA as the GCP stack's ResultsDatabaseServerCa gives one, and a server certificate, which is no CA.
+const pki = mkdtempSync(path.join(tmpdir(), 'deployment-ca-'));
+const SERVER_CA = throwawayCa(pki, 'results-db-ca');
+const SERVER_CERT = serverCertificate(pki, SERVER_CA, 'analytics-db.test').pem;
+rmSync(pki, { recursive: true, force: true });
+const VPN = ['203.0.113.7', '203.0.113.8'] as const;
+
 const PROD_OPERATOR = 'arn:aws:iam::123456789012:role/platform/shopfront-prod-operator';
 const PROD_PIPELINE = 'arn:aws:iam::210987654321:role/shopfront-prod-pipeline';
 
 describe('deployment settings', () => {
   it('are valid as the repository holds them', () => {
     expect(validateDeployment(DEPLOYMENT)).toEqual([]);
+  });
+
+  it("take the results database's address with its server CA (one, or two during Cloud SQL's CA rotation)", () => {
+    for (const ca of [SERVER_CA.pem, `${SERVER_CA.pem}${SERVER_CA.pem}`]) {
+      const dev = { gcpVpnAddresses: VPN, resultsDatabaseAddress: '10.111.0.3', resultsDatabaseServerCa: ca };
+      expect(validateDeployment({ ...DEPLOYMENT, environments: { ...DEPLOYMENT.environments, dev } })).toEqual([]);
+    }
   });
 
   it('name what an environment creates shopfront-<env>-<name>', () => {
@@ -139,7 +157,7 @@ describe('deployment settings', () => {
       {
         environments: {
           ...DEPLOYMENT.environments,
-          dev: { gcpVpnAddresses: ['203.0.113.7', '203.0.113.8'] as const, resultsDatabaseAddress: '10.111.0' },
+          dev: { gcpVpnAddresses: VPN, resultsDatabaseAddress: '10.111.0', resultsDatabaseServerCa: SERVER_CA.pem },
         },
       },
       {
@@ -150,15 +168,74 @@ describe('deployment settings', () => {
     ],
     [
       'a results database address without the VPN it is reached through',
-      { environments: { ...DEPLOYMENT.environments, dev: { resultsDatabaseAddress: '10.111.0.3' } } },
+      {
+        environments: {
+          ...DEPLOYMENT.environments,
+          dev: { resultsDatabaseAddress: '10.111.0.3', resultsDatabaseServerCa: SERVER_CA.pem },
+        },
+      },
       {
         field: 'environments[dev].gcpVpnAddresses',
         value: undefined,
         allowed: 'set with resultsDatabaseAddress: the results database is reached through the VPN',
       },
     ],
+    [
+      'a results database address without its server CA',
+      {
+        environments: {
+          ...DEPLOYMENT.environments,
+          dev: { gcpVpnAddresses: VPN, resultsDatabaseAddress: '10.111.0.3' },
+        },
+      },
+      {
+        field: 'environments[dev].resultsDatabaseServerCa',
+        value: undefined,
+        allowed:
+          'set together with the other of resultsDatabaseAddress and resultsDatabaseServerCa (GCP stack outputs)',
+      },
+    ],
+    [
+      'a server CA without the address',
+      {
+        environments: {
+          ...DEPLOYMENT.environments,
+          dev: { gcpVpnAddresses: VPN, resultsDatabaseServerCa: SERVER_CA.pem },
+        },
+      },
+      {
+        field: 'environments[dev].resultsDatabaseAddress',
+        value: undefined,
+        allowed:
+          'set together with the other of resultsDatabaseAddress and resultsDatabaseServerCa (GCP stack outputs)',
+      },
+    ],
   ])('rejects %s naming the field, the value and what is allowed', (_label, change, issue) => {
     expect(validateDeployment({ ...DEPLOYMENT, ...change })).toEqual([issue]);
+  });
+
+  it.each([
+    ['no PEM certificate', 'MIIBkTCB+wIJAL', /^PEM X\.509 CA certificates/],
+    [
+      'text around the certificate',
+      `subject=CN = results-db-ca\n${SERVER_CA.pem}`,
+      /^PEM X\.509 CA certificates \(-----BEGIN CERTIFICATE-----\), the GCP stack output ResultsDatabaseServerCa$/,
+    ],
+    [
+      'a body that does not parse',
+      '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
+      /certificate 1 does not parse/,
+    ],
+    ['the server certificate instead of its CA', SERVER_CERT, /certificate 1 \(CN=analytics-db\.test\) is not a CA$/],
+  ])('rejects a results database server CA that is %s, naming the setting', (_label, pem, allowed) => {
+    const dev = { gcpVpnAddresses: VPN, resultsDatabaseAddress: '10.111.0.3', resultsDatabaseServerCa: pem };
+    expect(validateDeployment({ ...DEPLOYMENT, environments: { ...DEPLOYMENT.environments, dev } })).toEqual([
+      {
+        field: 'environments[dev].resultsDatabaseServerCa',
+        value: pem.length > 60 ? `${pem.slice(0, 60)}…` : pem,
+        allowed: expect.stringMatching(allowed),
+      },
+    ]);
   });
 
   it('refuses to define settings with every broken rule listed', () => {

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import type { EnvironmentName, EnvironmentSpec } from './types';
 import { type CatalogIssue, formatIssue } from './validate';
 
@@ -115,6 +116,25 @@ export const RESULTS_DATABASE = {
   /** The role of the migrations (analytics/flink-job/migrations) the login holds, and nothing else. */
   readerRole: 'analytics_reader',
 } as const;
+
+/**
+ * Where the API gateway's container finds the results database's server CA (the setting `resultsDatabaseServerCa`,
+ * mounted from a ConfigMap): the `sslrootcert` of its URL.
+ */
+export const RESULTS_DATABASE_SERVER_CA = {
+  configMap: 'analytics-database-ca',
+  key: 'server-ca.pem',
+  directory: '/etc/shopfront/analytics-database',
+  path: '/etc/shopfront/analytics-database/server-ca.pem',
+} as const;
+
+/**
+ * The gateway's `ANALYTICS_DATABASE_URL`, as External Secrets renders it from the login's secret. `verify-ca` with
+ * libpq's meaning (`uselibpqcompat=true`; without it node-postgres treats `verify-ca` as `verify-full`): TLS, the
+ * server's chain verified against the instance's own CA (`sslrootcert`), its name not checked, since Cloud SQL's
+ * certificate names the instance, not the private address the gateway connects to. The password is URL-escaped.
+ */
+export const RESULTS_DATABASE_URL_TEMPLATE = `postgres://{{ .username }}:{{ .password | urlquery }}@{{ .host }}:{{ .port }}/{{ .dbname }}?sslmode=verify-ca&uselibpqcompat=true&sslrootcert=${RESULTS_DATABASE_SERVER_CA.path}`;
 
 /**
  * The Secrets Manager secret of the gateway's results-database login: `{"username","password","host","port","dbname"}`,
@@ -264,6 +284,12 @@ export interface EnvironmentDeployment {
    * @default - none: the gateway serves the windows from its local results file
    */
   readonly resultsDatabaseAddress?: string;
+  /**
+   * The results database's server CA certificate, PEM (the GCP stack's `ResultsDatabaseServerCa` output, with
+   * `resultsDatabaseAddress`): the gateway verifies the server with it (`verify-ca`). Not a secret.
+   * @default - none; required with `resultsDatabaseAddress`
+   */
+  readonly resultsDatabaseServerCa?: string;
 }
 
 /** Environments whose cluster must name the roles of its operators and its pipeline. */
@@ -359,6 +385,42 @@ export function checkIamRoleArn(field: string, value: unknown, account?: string)
   return undefined;
 }
 
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----/g;
+
+/**
+ * One or more PEM X.509 CA certificates and nothing else (Cloud SQL's `server_ca_cert`; during a CA rotation, the
+ * old and the new). A certificate that does not parse, is no CA, or text around the blocks is refused.
+ */
+function checkServerCa(field: string, value: unknown): CatalogIssue | undefined {
+  const allowed =
+    'PEM X.509 CA certificates (-----BEGIN CERTIFICATE-----), the GCP stack output ResultsDatabaseServerCa';
+  // The value can be long: the issue shows its start only.
+  const shown = typeof value === 'string' && value.length > 60 ? `${value.slice(0, 60)}…` : value;
+  if (typeof value !== 'string') return { field, value: shown, allowed };
+  const blocks = value.match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0 || value.replace(PEM_CERTIFICATE, '').trim() !== '') return { field, value: shown, allowed };
+  for (const [index, block] of blocks.entries()) {
+    let certificate: X509Certificate;
+    try {
+      certificate = new X509Certificate(block);
+    } catch (error) {
+      return {
+        field,
+        value: shown,
+        allowed: `${allowed}; certificate ${index + 1} does not parse: ${(error as Error).message}`,
+      };
+    }
+    if (!certificate.ca) {
+      return {
+        field,
+        value: shown,
+        allowed: `${allowed}; certificate ${index + 1} (${certificate.subject.replaceAll('\n', ', ')}) is not a CA`,
+      };
+    }
+  }
+  return undefined;
+}
+
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 /** The issue of the two HA VPN interface addresses (`a,b` or a pair); undefined when the value is valid. */
@@ -420,6 +482,19 @@ export function validateDeployment(settings: DeploymentSettings): CatalogIssue[]
           allowed: 'set with resultsDatabaseAddress: the results database is reached through the VPN',
         });
       }
+    }
+    if (environment.resultsDatabaseServerCa !== undefined) {
+      issues.push(checkServerCa(`${at}.resultsDatabaseServerCa`, environment.resultsDatabaseServerCa));
+    }
+    if ((environment.resultsDatabaseAddress === undefined) !== (environment.resultsDatabaseServerCa === undefined)) {
+      const missing =
+        environment.resultsDatabaseAddress === undefined ? 'resultsDatabaseAddress' : 'resultsDatabaseServerCa';
+      issues.push({
+        field: `${at}.${missing}`,
+        value: undefined,
+        allowed:
+          'set together with the other of resultsDatabaseAddress and resultsDatabaseServerCa (GCP stack outputs)',
+      });
     }
     for (const role of ['operatorRoleArn', 'pipelineRoleArn'] as const) {
       const value = environment[role];

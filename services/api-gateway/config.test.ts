@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { shop } from '../../lib/platform';
 import { ConfigError } from '../../lib/runtime/config';
+import { throwawayCa } from '../../lib/runtime/test-support/tls';
 import { loadGatewayConfig } from './config';
 import { start } from './main';
 
@@ -69,6 +73,42 @@ describe('loadGatewayConfig', () => {
     const attempt = () => loadGatewayConfig({ JWT_SECRET: SECRET, ANALYTICS_DATABASE_URL: 'mysql://u:hunter2@db/x' });
     expect(attempt).toThrow(/ANALYTICS_DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/);
     expect(attempt).not.toThrow(/hunter2/);
+  });
+
+  describe("the results database's TLS settings, checked at start rather than at the first query", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gateway-config-'));
+    const ca = throwawayCa(dir, 'results-db-ca');
+    const notPem = path.join(dir, 'not-a-certificate.pem');
+    writeFileSync(notPem, 'hunter2 is not a certificate\n');
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const url = (query: string) => `postgres://analytics_gateway:hunter2@10.111.0.3:5432/analytics?${query}`;
+    const load = (query: string) => () => loadGatewayConfig({ JWT_SECRET: SECRET, ANALYTICS_DATABASE_URL: url(query) });
+
+    it("takes verify-ca in libpq's meaning with a readable CA", () => {
+      const query = `sslmode=verify-ca&uselibpqcompat=true&sslrootcert=${ca.certFile}`;
+      expect(load(query)().ANALYTICS_DATABASE_URL).toBe(url(query));
+    });
+
+    it.each([
+      [
+        'verify-ca without uselibpqcompat',
+        `sslmode=verify-ca&sslrootcert=${ca.certFile}`,
+        /ANALYTICS_DATABASE_URL: sslmode=verify-ca needs uselibpqcompat=true/,
+      ],
+      [
+        'a CA file that is missing',
+        `sslmode=verify-ca&uselibpqcompat=true&sslrootcert=${dir}/missing.pem`,
+        new RegExp(`ANALYTICS_DATABASE_URL: sslrootcert ${dir}/missing.pem cannot be read \\(ENOENT\\)`),
+      ],
+      [
+        'a CA file without a certificate',
+        `sslmode=verify-ca&uselibpqcompat=true&sslrootcert=${notPem}`,
+        /ANALYTICS_DATABASE_URL: sslrootcert .*not-a-certificate\.pem holds no PEM certificate/,
+      ],
+    ])('refuses %s, naming it, without printing the URL', (_label, query, message) => {
+      expect(load(query)).toThrow(message);
+      expect(load(query)).not.toThrow(/hunter2/);
+    });
   });
 
   it('requires JWT_SECRET', () => {

@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { shop } from '../../lib/platform';
 import { env, loadConfig } from '../../lib/runtime/config';
@@ -36,8 +38,41 @@ export const configShape = {
    * The results database the Flink job writes (Cloud SQL), through a login holding `analytics_reader`: the admin's
    * windows query reads it instead of the twin's file. A secret (it carries the password).
    */
-  ANALYTICS_DATABASE_URL: env.postgresUrl(),
+  ANALYTICS_DATABASE_URL: env.postgresUrl().superRefine((url, ctx) => {
+    const problem = url === undefined ? undefined : tlsProblem(url);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
 };
+
+/**
+ * What would make the results database's TLS settings fail only at the first query, said at start instead: the URL
+ * itself is a secret, so the message names the parameter, never the value (the CA's path is not secret).
+ */
+function tlsProblem(url: string): string | undefined {
+  let params: URLSearchParams;
+  try {
+    params = new URL(url).searchParams;
+  } catch {
+    return 'must be a URL';
+  }
+  if (params.get('sslmode') === 'verify-ca' && params.get('uselibpqcompat') !== 'true') {
+    return "sslmode=verify-ca needs uselibpqcompat=true: without it node-postgres checks the server's name as verify-full does";
+  }
+  const caFile = params.get('sslrootcert');
+  if (caFile === null) return undefined;
+  let pem: string;
+  try {
+    pem = readFileSync(caFile, 'utf8');
+  } catch (error) {
+    return `sslrootcert ${caFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`;
+  }
+  try {
+    new X509Certificate(pem);
+  } catch {
+    return `sslrootcert ${caFile} holds no PEM certificate`;
+  }
+  return undefined;
+}
 
 export type GatewayConfig = z.infer<z.ZodObject<typeof configShape>>;
 

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { type AnalyticsWindowEvent, parseAnalyticsWindowEvent } from '../../../lib/events';
-import { shop, TOPIC_ANALYTICS_RESULTS, TOPIC_ORDERS } from '../../../lib/platform';
+import { RESULTS_DATABASE, shop, TOPIC_ANALYTICS_RESULTS, TOPIC_ORDERS } from '../../../lib/platform';
 import {
   type ExpectedWindow,
   expandEvent,
@@ -355,6 +355,8 @@ async function prepareDatabases(url: URL, migrateLib: string, slices: readonly S
         FLYWAY_USER: DB_OWNER,
         FLYWAY_PASSWORD: ownerPassword,
         RESULTS_WRITER_USER: DB_WRITER,
+        // No reader password: the gateway's login is test/reader-login.ts's subject, not the vectors'.
+        RESULTS_READER_USER: RESULTS_DATABASE.readerLogin,
       },
     });
     console.log(

@@ -29,6 +29,7 @@ export const JOB_FILES = [
   'start-job.sh',
   'submit-job.sh',
   'migrate.sh',
+  'ScramVerifier.java',
   'connector-jars.txt',
   'migrate-jars.txt',
   'cloud-sql-jars.txt',
@@ -58,6 +59,11 @@ export interface AnalyticsJobProps {
     /** The built-in user that applies the migrations, and the Secret Manager secret holding its password. */
     readonly ownerUser: string;
     readonly ownerSecretId: string;
+    /** The API gateway's login the migrations make, and the Secret Manager secret of its password (AWS's). */
+    readonly readerUser: string;
+    readonly readerSecretId: string;
+    /** The password's version once it is given, else `none` (ResultsDatabase.readerPasswordVersion). */
+    readonly readerPasswordVersion: string;
   };
   readonly parallelism: number;
   /** The job's windows: the catalog's (`PlatformQuery.streamWindow`), the same as the TypeScript twin's. */
@@ -104,7 +110,11 @@ export class AnalyticsJob extends Construct {
           bucket: props.bucket.name,
           name: `${prefix}/${file.name}`,
           content: file.content,
-          contentType: file.name.endsWith('.sh') ? 'text/x-shellscript' : 'text/plain',
+          contentType: file.name.endsWith('.sh')
+            ? 'text/x-shellscript'
+            : file.name.endsWith('.java')
+              ? 'text/x-java-source'
+              : 'text/plain',
         }),
     );
     const artifacts = `gs://${props.bucket.name}/${prefix}`;
@@ -125,6 +135,9 @@ export class AnalyticsJob extends Construct {
       'analytics-results-writer': props.results.writerUser,
       'analytics-results-owner': props.results.ownerUser,
       'analytics-results-owner-secret': props.results.ownerSecretId,
+      'analytics-results-reader': props.results.readerUser,
+      'analytics-results-reader-secret': props.results.readerSecretId,
+      'analytics-results-reader-password-version': props.results.readerPasswordVersion,
     };
   }
 }

@@ -21,7 +21,7 @@ describe.each(['dev', 'prod'] as const)('%s: the results database gets its write
       'analytics-results-instance': ref(tf, 'google_sql_database_instance', 'connection_name'),
       'analytics-results-database': ref(tf, 'google_sql_database', 'name'),
       'analytics-results-owner': ref(tf, 'google_sql_user', 'name', /_Owner_/),
-      'analytics-results-owner-secret': ref(tf, 'google_secret_manager_secret', 'id', /^ResultsDatabase_/),
+      'analytics-results-owner-secret': ref(tf, 'google_secret_manager_secret', 'id', /^ResultsDatabase_OwnerSecret_/),
     });
     // The job's database user is the cluster's own service account, named as Cloud SQL names it.
     expect(metadata['analytics-results-writer']).toBe(iamUser?.name);
@@ -31,9 +31,11 @@ describe.each(['dev', 'prod'] as const)('%s: the results database gets its write
 
   it("keeps the owner's password out of the state: write-only into Cloud SQL and Secret Manager, same version", () => {
     const owner = users.find((u) => u.type === undefined);
-    const version = only(tf, 'google_secret_manager_secret_version');
+    const [[, version]] = resourcesOf(tf, 'google_secret_manager_secret_version').filter(([id]) =>
+      /_OwnerSecretVersion_/.test(id),
+    ) as [[string, Record<string, unknown>]];
     expect(version).toMatchObject({
-      secret: ref(tf, 'google_secret_manager_secret', 'id', /^ResultsDatabase_/),
+      secret: ref(tf, 'google_secret_manager_secret', 'id', /^ResultsDatabase_OwnerSecret_/),
       secret_data_wo: `\${var.results_db_owner_password}`,
     });
     expect(version.secret_data_wo_version).toBe(owner?.password_wo_version);

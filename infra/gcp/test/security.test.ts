@@ -18,11 +18,11 @@ describe.each(environments)('%s analytics stack', (environment: EnvironmentName)
     const instance = only(tf, 'google_sql_database_instance');
     const settings = instance.settings as Record<string, Record<string, unknown>>;
 
-    it('has a private address only, with TLS and a client certificate required', () => {
+    it('has a private address only, with TLS required (no client certificate: the gateway verifies the server)', () => {
       expect(settings.ip_configuration).toEqual({
         ipv4_enabled: false,
         private_network: ref(tf, 'google_compute_network', 'id'),
-        ssl_mode: 'TRUSTED_CLIENT_CERTIFICATE_REQUIRED',
+        ssl_mode: 'ENCRYPTED_ONLY',
       });
       // The matcher form of the same rule (with Jest, it is partial at the top level only).
       expect(json).toHaveResourceWithProperties(SqlDatabaseInstance, {
@@ -73,6 +73,7 @@ describe.each(environments)('%s analytics stack', (environment: EnvironmentName)
       expect(json).not.toMatch(/"(root_)?password"\s*:/);
       expect(json).not.toMatch(/"secret_data"\s*:/);
       expect(tf.variable?.results_db_owner_password).toMatchObject({ sensitive: true, nullable: false });
+      expect(tf.variable?.results_db_reader_password).toMatchObject({ sensitive: true, nullable: false });
     });
   });
 
@@ -129,9 +130,9 @@ describe.each(environments)('%s analytics stack', (environment: EnvironmentName)
         ...resourcesOf(tf, 'google_secret_manager_secret_version'),
         ...resourcesOf(tf, 'google_sql_database'),
       ];
-      // Its project roles, three buckets, two secrets, Cloud SQL's two roles, two users, the owner's password, the
-      // database: the job's start applies the migrations, then writes.
-      expect(grants).toHaveLength(DATAPROC_PROJECT_ROLES.length + 3 + 2 + 2 + 2 + 1 + 1);
+      // Its project roles, three buckets, three secrets, Cloud SQL's two roles, two users, the owner's and the
+      // gateway's passwords, the database: the job's start applies the migrations (and makes the gateway's login).
+      expect(grants).toHaveLength(DATAPROC_PROJECT_ROLES.length + 3 + 3 + 2 + 2 + 2 + 1);
       const dependsOn = cluster.depends_on as string[];
       for (const [id] of grants) expect(dependsOn.some((d) => d.endsWith(`.${id}`))).toBe(true);
     });
@@ -199,12 +200,19 @@ describe.each(environments)('%s analytics stack', (environment: EnvironmentName)
         {
           type: 'google_secret_manager_secret_iam_member',
           role: 'roles/secretmanager.secretAccessor',
-          on: ref(tf, 'google_secret_manager_secret', 'id', /^ResultsDatabase_/),
+          on: ref(tf, 'google_secret_manager_secret', 'id', /^ResultsDatabase_OwnerSecret_/),
+          condition: undefined,
+        },
+        // The gateway's password, to make its login.
+        {
+          type: 'google_secret_manager_secret_iam_member',
+          role: 'roles/secretmanager.secretAccessor',
+          on: ref(tf, 'google_secret_manager_secret', 'id', /^ResultsDatabase_ReaderSecret_/),
           condition: undefined,
         },
       ]),
     );
-    expect(bindings).toHaveLength(DATAPROC_PROJECT_ROLES.length + 2 + 3 + 2);
+    expect(bindings).toHaveLength(DATAPROC_PROJECT_ROLES.length + 2 + 3 + 3);
     // Nothing else is bound to it: no iam_binding / iam_policy resources that could add roles behind our back.
     expect(Object.keys(tf.resource).filter((t) => /_iam_(binding|policy)$/.test(t))).toEqual([]);
   });
@@ -394,7 +402,10 @@ describe('the link to MSK once AWS reports its VPN tunnels', () => {
     expect(Object.keys(tf.variable ?? {}).filter((v) => v.startsWith('vpn_'))).toEqual(
       [1, 2, 3, 4].map((n) => `vpn_tunnel_${n}_psk`),
     );
-    for (const variable of Object.values(tf.variable ?? {})) expect(variable.sensitive).toBe(true);
+    // Every variable but the version number of the gateway's password is a secret.
+    for (const [name, variable] of Object.entries(tf.variable ?? {})) {
+      expect([name, variable.sensitive]).toEqual([name, name.endsWith('_version') ? undefined : true]);
+    }
     const secrets = resourcesOf(tf, 'google_compute_vpn_tunnel').map(([, t]) => t.shared_secret);
     expect(secrets).toEqual([1, 2, 3, 4].map((n) => `\${var.vpn_tunnel_${n}_psk}`));
     expect(json).not.toMatch(/"shared_secret"\s*:\s*"[^$]/);
