@@ -29,12 +29,13 @@ import {
   shop,
 } from '../../lib/platform';
 import { DataParameters } from './constructs/data-parameters';
-import { KafkaAcls, kafkaGrantsOf } from './constructs/kafka-acls';
+import { KafkaAcls } from './constructs/kafka-acls';
 import { KafkaCluster } from './constructs/kafka-cluster';
 import { pascal } from './constructs/names';
 import { privateBucket } from './constructs/private-bucket';
 import { ServiceDatabases } from './constructs/service-databases';
 import { grantServiceSecrets, podIdentityRole, ServiceIdentities } from './constructs/service-identities';
+import { kafkaGrantsOf } from './handlers/kafka-acls/acls';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 /**

@@ -12,39 +12,10 @@ import {
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { type EnvironmentSpec, type PlatformQuery, resourceName } from '../../../lib/platform';
-import type { Grant } from '../handlers/kafka-acls/acls';
+import { type EnvironmentSpec, resourceName } from '../../../lib/platform';
+import { type Grant, kafkaAclProperties } from '../handlers/kafka-acls/acls';
 import { retention } from '../retention';
 import type { KafkaCluster } from './kafka-cluster';
-
-/**
- * What a service may do on Kafka, from the catalog: READ on each topic it consumes and on its consumer group for that
- * topic, WRITE on each topic it produces (READ and WRITE imply DESCRIBE). An idempotent producer needs no
- * IDEMPOTENT_WRITE on the cluster: since Kafka 2.8 WRITE on a topic lets it obtain a producer id (KIP-679).
- */
-export function kafkaGrantsOf(catalog: PlatformQuery, service: string): Grant[] {
-  const spec = catalog.service(service);
-  return [
-    ...spec.consumes.flatMap((topic) => [
-      { resourceType: 'TOPIC' as const, resourceName: topic, operation: 'READ' as const },
-      {
-        resourceType: 'GROUP' as const,
-        resourceName: catalog.consumerGroup(spec.name, topic),
-        operation: 'READ' as const,
-      },
-    ]),
-    ...spec.produces.map((topic) => ({
-      resourceType: 'TOPIC' as const,
-      resourceName: topic,
-      operation: 'WRITE' as const,
-    })),
-  ];
-}
-
-/** The custom resource's properties (the handler's `ResourceProperties`, parsed by `parseAclProperties`). */
-export function kafkaAclProperties(bootstrapBrokers: string, username: string, grants: readonly Grant[]) {
-  return { BootstrapBrokers: bootstrapBrokers, Principal: `User:${username}`, Grants: grants.map((g) => ({ ...g })) };
-}
 
 export interface KafkaAclsProps {
   readonly environment: EnvironmentSpec;

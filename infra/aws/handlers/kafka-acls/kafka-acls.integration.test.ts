@@ -14,8 +14,7 @@ import {
   type SASLOptions,
 } from 'kafkajs';
 import { CROSS_CLOUD_LINK, shop, TOPIC_ANALYTICS_RESULTS, TOPIC_ORDERS } from '../../../../lib/platform';
-import { kafkaAclProperties, kafkaGrantsOf } from '../../constructs/kafka-acls';
-import type { Grant } from './acls';
+import { type Grant, kafkaAclProperties, kafkaGrantsOf } from './acls';
 import { type AclAdmin, createOnEvent } from './index';
 
 /**
