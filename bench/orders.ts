@@ -51,8 +51,8 @@ interface Measured {
   /** Commit to notification line, ms, sorted. */
   readonly latencies: readonly number[];
   readonly confirmed: number;
-  readonly work: { readonly commits: number; readonly statements: number };
-  readonly pssMiB: number;
+  readonly work: Awaited<ReturnType<Awaited<ReturnType<typeof databaseWork>>['read']>>;
+  readonly pss: ReturnType<typeof platformPssMiB>;
   readonly peakRssMiB: number;
 }
 
@@ -121,7 +121,11 @@ async function main(): Promise<void> {
         : []),
       `  commit to notification line: p50 ${percentile([...r.latencies], 50)} ms, p99 ${percentile([...r.latencies], 99)} ms, max ${r.latencies.at(-1)} ms (${r.latencies.length} of ${r.confirmed} confirmed orders notified)`,
       `  database work per confirmed order (every service, relay and consumer included): ${(r.work.commits / r.confirmed).toFixed(1)} transactions, ${(r.work.statements / r.confirmed).toFixed(1)} statements`,
-      `  whole platform PSS after the run: ${r.pssMiB} MiB (PostgreSQL included unless external); supervisor peak RSS ${r.peakRssMiB} MiB`,
+      '  the most frequent statements, calls per confirmed order (total ms):',
+      ...r.work.top.map(
+        (s) => `    ${(s.calls / r.confirmed).toFixed(2)} (${Math.round(s.ms)} ms)  ${s.query.slice(0, 110)}`,
+      ),
+      `  whole platform PSS after the run: ${r.pss.total} MiB (PostgreSQL included unless external: ${r.pss.postgres} MiB; ${r.pss.processes} processes; ${r.work.connections} database connections open); supervisor peak RSS ${r.peakRssMiB} MiB`,
     ]),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -227,7 +231,7 @@ async function measure(mode: TracingMode, dataDir: string, databaseUrl?: string,
       latencies,
       confirmed: committed.size,
       work: done,
-      pssMiB: platformPssMiB(platform.child.pid ?? 0, dataDir).total,
+      pss: platformPssMiB(platform.child.pid ?? 0, dataDir),
       peakRssMiB: rssMiB(platform.child.pid ?? 0, 'VmHWM'),
     };
   } finally {

@@ -148,7 +148,23 @@ export async function databaseWork(url: string) {
          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
            AND query NOT IN ('BEGIN', 'COMMIT', 'ROLLBACK') AND query NOT LIKE '%pg_stat_%'`,
       );
-      const result = { commits: (await commits()) - before, statements: Number(statements.rows[0]?.n) };
+      const top = await client.query<{ query: string; calls: string; ms: string }>(
+        `SELECT regexp_replace(query, '\\s+', ' ', 'g') AS query, calls, total_exec_time AS ms FROM pg_stat_statements
+         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+           AND query NOT IN ('BEGIN', 'COMMIT', 'ROLLBACK') AND query NOT LIKE '%pg_stat_%'
+         ORDER BY calls DESC LIMIT 14`,
+      );
+      const connections = await client.query<{ n: string }>(
+        `SELECT count(*) AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`,
+      );
+      const result = {
+        /** Client connections open at the end, this one not counted. */
+        connections: Number(connections.rows[0]?.n),
+        commits: (await commits()) - before,
+        statements: Number(statements.rows[0]?.n),
+        /** The most frequent statements: text (whitespace collapsed), calls and total execution time in ms. */
+        top: top.rows.map((row) => ({ query: row.query, calls: Number(row.calls), ms: Number(row.ms) })),
+      };
       await client.end();
       return result;
     },

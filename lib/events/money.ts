@@ -16,8 +16,23 @@ export const moneySchema = z.object({
 
 export type Money = z.infer<typeof moneySchema>;
 
+/**
+ * Building an Intl.NumberFormat costs far more than formatting with one (it loads the locale's data), so each
+ * locale and currency pair gets one, kept for the process; the pairs are few (valid ISO 4217 codes only).
+ */
+const formats = new Map<string, Intl.NumberFormat>();
+const formatFor = (locale: string, currency: string): Intl.NumberFormat => {
+  const key = `${locale}|${currency}`;
+  let format = formats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, { style: 'currency', currency });
+    formats.set(key, format);
+  }
+  return format;
+};
+
 const fractionDigits = (currency: string): number =>
-  new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  formatFor('en-US', currency).resolvedOptions().maximumFractionDigits ?? 2;
 
 /**
  * Formats minor units for people, e.g. `{ amount: 123456, currency: 'EUR' }` -> `€1,234.56`.
@@ -28,5 +43,5 @@ export const formatMoney = (money: Money, locale = 'en-US'): string => {
   const padded = String(money.amount).padStart(digits + 1, '0');
   const decimal = digits === 0 ? padded : `${padded.slice(0, -digits)}.${padded.slice(-digits)}`;
   // A string of digits with at most one dot is a numeric literal; Intl formats it exactly.
-  return new Intl.NumberFormat(locale, { style: 'currency', currency: money.currency }).format(decimal as `${number}`);
+  return formatFor(locale, money.currency).format(decimal as `${number}`);
 };

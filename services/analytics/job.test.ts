@@ -128,4 +128,35 @@ describe('AnalyticsJob', () => {
     await job.tick();
     expect(stateFile.saves.at(-1)?.windows.windows[0]?.orderCount).toBe(20);
   });
+
+  it('applies a batch with one state save, and leaves the records it could not apply to the record handler', async () => {
+    const batch = [
+      message(order('a', '09:00:10.000'), 0),
+      message('not json', 1),
+      message(order('b', '09:00:20.000', { amount: Number.MAX_SAFE_INTEGER }), 2),
+      message(order('c', '09:00:30.000'), 3),
+      message(order('a', '09:00:10.000'), 4),
+    ];
+    const left = await job.handleBatch(batch);
+    expect(left.map((m) => m.offset)).toEqual([1, 2]);
+    expect(stateFile.saves).toHaveLength(1);
+    expect(await metrics.count('counted')).toBe(2);
+    expect(await metrics.count('duplicate')).toBe(1);
+    // The bus then hands the two to `handle`, which rejects them as poison.
+    for (const rest of left) await expect(job.handle(rest)).rejects.toBeInstanceOf(PoisonMessageError);
+    // A batch that closes the window emits it, and saves again to forget it.
+    await job.handleBatch([message(order('d', '09:01:40.000'), 5)]);
+    expect(published.map((e) => [e.subject, e.data.orderCount])).toEqual([['2025-11-26T09:00:00.000Z', 2]]);
+    expect(stateFile.saves).toHaveLength(3);
+  });
+
+  it('fails the whole batch when its state cannot be saved; the records then go one by one', async () => {
+    stateFile.broken = true;
+    const batch = [message(order('a', '09:00:10.000'), 0), message(order('b', '09:01:10.000'), 1)];
+    await expect(job.handleBatch(batch)).rejects.toThrow('disk full');
+    expect(published).toEqual([]);
+    stateFile.broken = false;
+    for (const m of batch) await job.handle(m);
+    expect(published.map((e) => [e.subject, e.data.orderCount])).toEqual([['2025-11-26T09:00:00.000Z', 1]]);
+  });
 });

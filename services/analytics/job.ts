@@ -48,10 +48,11 @@ const windowData = (window: WindowResult): AnalyticsWindowData => ({
 const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
- * The stream job around the pure windows: one record or one clock tick at a time (the bus delivers partitions
- * concurrently), and for each:
+ * The stream job around the pure windows: one record, one batch of records or one clock tick at a time (the bus
+ * delivers partitions concurrently), and for each:
  *
- * 1. apply it to the windows (count, drop as late or duplicate, close windows the watermark passed);
+ * 1. apply it (each record of a batch in order) to the windows (count, drop as late or duplicate, close windows
+ *    the watermark passed);
  * 2. save the state — open windows, their event ids, the watermark and every closed window not yet emitted —
  *    atomically, BEFORE the handler resolves and the bus commits the offset; if the save fails the handler
  *    throws and the bus delivers the record again, which then finds its id already counted;
@@ -84,32 +85,69 @@ export class AnalyticsJob {
     }
     const fact = orderFactOf(parsed.event);
     await this.inTurn(async () => {
-      let result: ReturnType<TumblingWindows['add']>;
       try {
-        result = this.deps.windows.add(fact, this.deps.clock.now().getTime());
+        this.apply(message, fact);
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         metrics.events.inc({ outcome: 'rejected' });
         logger.warn({ ...position, eventId: fact.eventId, code: error.code, field: error.field }, 'record rejected');
         throw new PoisonMessageError(`order event rejected: ${error.message}`, error.code);
       }
-      metrics.events.inc({ outcome: result.outcome });
-      const ids = { ...position, eventId: fact.eventId, windowStart: iso(result.windowStartMs) };
-      if (result.outcome === 'late') {
-        const watermark = this.deps.windows.watermarkMs;
-        logger.warn(
-          { ...ids, eventTime: iso(fact.eventTimeMs), watermark: watermark === null ? null : iso(watermark) },
-          'late event dropped: its window has already closed',
-        );
-      } else if (result.outcome === 'duplicate') {
-        logger.debug(ids, 'duplicate event dropped');
-      }
-      if (result.outcome === 'counted' || result.closed.length > 0) this.dirty = true;
-      this.pending.push(...result.closed);
       await this.save();
       await this.emitPending();
     });
   };
+
+  /**
+   * The event-bus handler for the records of one fetch: each applied as `handle` would, then ONE state save and
+   * one emission for the batch (the save is what a record costs most). Resolves with the records it did not
+   * apply (malformed, or refused by the windows), which the bus hands to `handle` to reject and dead-letter;
+   * throws, so the bus hands every record to `handle`, when the state cannot be saved.
+   */
+  readonly handleBatch = async (messages: readonly DeliveredMessage[]): Promise<readonly DeliveredMessage[]> => {
+    const unfinished: DeliveredMessage[] = [];
+    await this.inTurn(async () => {
+      for (const message of messages) {
+        const parsed = parseOrderEvent(message.value);
+        if (!parsed.ok) {
+          unfinished.push(message);
+          continue;
+        }
+        const fact = orderFactOf(parsed.event);
+        try {
+          const apply = () => this.apply(message, fact);
+          if (message.within) message.within(apply);
+          else apply();
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          unfinished.push(message);
+        }
+      }
+      await this.save();
+      await this.emitPending();
+    });
+    return unfinished;
+  };
+
+  /** Applies one order to the windows: counts it or drops it (late, duplicate), keeps the windows it closed. */
+  private apply(message: DeliveredMessage, fact: ReturnType<typeof orderFactOf>): void {
+    const { logger, metrics } = this.deps;
+    const position = { topic: message.topic, partition: message.partition, offset: message.offset };
+    const result = this.deps.windows.add(fact, this.deps.clock.now().getTime());
+    metrics.events.inc({ outcome: result.outcome });
+    const ids = { ...position, eventId: fact.eventId, windowStart: iso(result.windowStartMs) };
+    if (result.outcome === 'late') {
+      const watermark = this.deps.windows.watermarkMs;
+      logger.warn(
+        { ...ids, eventTime: iso(fact.eventTimeMs), watermark: watermark === null ? null : iso(watermark) },
+        'late event dropped: its window has already closed',
+      );
+    } else if (result.outcome === 'duplicate') {
+      logger.debug(ids, 'duplicate event dropped');
+    }
+    if (result.outcome === 'counted' || result.closed.length > 0) this.dirty = true;
+    this.pending.push(...result.closed);
+  }
 
   /** Checks the idle timeout and retries what is pending; call it periodically. Never throws. */
   readonly tick = async (): Promise<void> => {

@@ -46,7 +46,12 @@ export const analytics: ServiceDefinition<AnalyticsConfig, AnalyticsOptions, Ana
       job.tickEvery(tickIntervalMs(config.ANALYTICS_IDLE_TIMEOUT_MS)),
     );
     const groupId = shop.consumerGroup(SERVICE_NAME, TOPIC_ORDERS);
-    const subscription = await bus.subscribe({ topic: TOPIC_ORDERS, groupId, handle: job.handle });
+    const subscription = await bus.subscribe({
+      topic: TOPIC_ORDERS,
+      groupId,
+      handle: job.handle,
+      handleBatch: job.handleBatch,
+    });
     onStop('stop consuming', () => subscription.stop());
     return { metrics: metrics.registry, jobMetrics: metrics };
   },

@@ -10,7 +10,12 @@ import {
   PostgresDeliveryRecords,
 } from './adapters/postgres-delivery-records';
 import { type LocalNotificationConfig, localConfigShape } from './local-config';
-import { attemptsSpanning, createOrdersRecordHandler, LOCAL_LEASE_MS } from './transport/bus-consumer';
+import {
+  attemptsSpanning,
+  createOrdersBatchHandler,
+  createOrdersRecordHandler,
+  LOCAL_LEASE_MS,
+} from './transport/bus-consumer';
 
 export const SERVICE_NAME = 'notification-lambda';
 /** Where, under DATA_DIR, the local notifier appends one JSON line per confirmation. */
@@ -30,15 +35,14 @@ export const notificationLambda: ServiceDefinition<LocalNotificationConfig> = {
     const file = path.join(config.DATA_DIR, NOTIFICATIONS_FILE);
     const groupId = shop.consumerGroup(SERVICE_NAME, TOPIC_ORDERS);
     const notifier = await JsonlFileNotifier.open(file);
+    onStop('close the notifications file', () => notifier.close());
+    const deps = { notifier, deliveryRecords: new PostgresDeliveryRecords(db), logger: fromPino(logger) };
     const subscription = await bus.subscribe({
       topic: TOPIC_ORDERS,
       groupId,
       maxAttempts: attemptsSpanning(LOCAL_LEASE_MS),
-      handle: createOrdersRecordHandler({
-        notifier,
-        deliveryRecords: new PostgresDeliveryRecords(db),
-        logger: fromPino(logger),
-      }),
+      handleBatch: createOrdersBatchHandler(deps),
+      handle: createOrdersRecordHandler(deps),
     });
     onStop('stop consuming', () => subscription.stop());
     logger.info({ topic: TOPIC_ORDERS, group: groupId, file }, 'consuming');

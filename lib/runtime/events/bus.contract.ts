@@ -167,4 +167,85 @@ export function eventBusContract(fixture: () => BusFixture): void {
     expect(attempts).toEqual(['not json', '{}']);
     expect(dead[0]?.headers).toMatchObject({ 'x-dead-letter-code': 'NOT_JSON', 'x-dead-letter-attempts': '1' });
   });
+
+  it('hands a batch its records in order, retries the ones it did not finish one by one, then commits', async () => {
+    const { bus, createTopic } = fixture();
+    const topic = topicName();
+    await createTopic(topic, 1);
+    await createTopic(`${topic}.dlq`, 1);
+    await bus.publish(
+      topic,
+      ['a', 'b', 'c', 'poison', 'd'].map((v) => ({ key: 'k', value: v })),
+    );
+    const batches: string[][] = [];
+    const single: string[] = [];
+    const options = {
+      topic,
+      groupId: `${topic}-g`,
+      maxAttempts: 3,
+      ...fast,
+      handleBatch: async (messages: readonly DeliveredMessage[]) => {
+        batches.push(messages.map((m) => `${m.value}#${m.attempt}`));
+        return messages.filter((m) => m.value === 'b' || m.value === 'poison');
+      },
+      handle: async (m: DeliveredMessage) => {
+        single.push(`${m.value}#${m.attempt}`);
+        if (m.value === 'poison') throw new PoisonMessageError('not an order event', 'NOT_JSON');
+      },
+    };
+    const sub = await bus.subscribe(options);
+    const dead: DeliveredMessage[] = [];
+    const dlq = await bus.subscribe({
+      topic: `${topic}.dlq`,
+      groupId: `${topic}-dlq`,
+      handle: async (m) => void dead.push(m),
+    });
+    await until(() => batches.flat().length >= 5 && dead.length === 1);
+    await sub.stop();
+    // Every record reached a batch once, in order; only the two left unfinished were handled alone.
+    expect(batches.flat()).toEqual(['a#1', 'b#1', 'c#1', 'poison#1', 'd#1']);
+    expect(single).toEqual(['b#1', 'poison#1']);
+    expect(dead[0]?.value).toBe('poison');
+    expect(dead[0]?.headers).toMatchObject({ 'x-dead-letter-code': 'NOT_JSON', 'x-dead-letter-attempts': '1' });
+    // Committed: the group, started again, is handed only what came after.
+    await bus.publish(topic, [{ key: 'k', value: 'e' }]);
+    const again: string[] = [];
+    const resumed = await bus.subscribe({
+      ...options,
+      handleBatch: async (messages) => {
+        again.push(...messages.map((m) => m.value));
+        return [];
+      },
+    });
+    await until(() => again.length >= 1);
+    await resumed.stop();
+    await dlq.stop();
+    expect(again).toEqual(['e']);
+  });
+
+  it('hands every record of a batch that threw to the record handler, in order', async () => {
+    const { bus, createTopic } = fixture();
+    const topic = topicName();
+    await createTopic(topic, 1);
+    await bus.publish(
+      topic,
+      ['a', 'b', 'c'].map((v) => ({ key: 'k', value: v })),
+    );
+    const single: string[] = [];
+    let batchCalls = 0;
+    const sub = await bus.subscribe({
+      topic,
+      groupId: `${topic}-g`,
+      ...fast,
+      handleBatch: async () => {
+        batchCalls++;
+        throw new Error('the state could not be saved');
+      },
+      handle: async (m) => void single.push(`${m.value}#${m.attempt}`),
+    });
+    await until(() => single.length >= 3);
+    await sub.stop();
+    expect(batchCalls).toBeGreaterThanOrEqual(1);
+    expect(single).toEqual(['a#1', 'b#1', 'c#1']);
+  });
 }

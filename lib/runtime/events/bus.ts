@@ -16,6 +16,11 @@ export interface DeliveredMessage {
   readonly timestamp: number;
   /** 1 on first delivery to this handler invocation chain, counting retries. */
   readonly attempt: number;
+  /**
+   * Runs `work` inside this delivery's context (its trace, when the bus is traced): a batch handler runs each
+   * record's own work through it, so that work and its logs join the record's trace. @default - runs it as is
+   */
+  readonly within?: <T>(work: () => T) => T;
 }
 
 export interface SubscribeOptions {
@@ -27,6 +32,14 @@ export interface SubscribeOptions {
    * crash redelivers (at least once): handlers must be idempotent.
    */
   readonly handle: (message: DeliveredMessage) => Promise<void>;
+  /**
+   * Takes the records a fetch returned, of one partition and in order, at once (one state save, one round trip
+   * for all of them); resolves with the records it did not finish, which then go through `handle` one by one
+   * with its retries and dead-lettering (the batch is not counted as an attempt). Throwing means none finished.
+   * The offsets are committed after that.
+   * @default - every record through `handle`
+   */
+  readonly handleBatch?: (messages: readonly DeliveredMessage[]) => Promise<readonly DeliveredMessage[]>;
   /** Attempts before a record goes to the dead-letter topic. @default 5 */
   readonly maxAttempts?: number;
   /** Where records that keep failing go (with the error in headers); the consumer then moves on. @default `<topic>.dlq` */
@@ -104,4 +117,46 @@ export async function handleWithRetries(
       await new Promise((resolve) => setTimeout(resolve, backoff(attempt)));
     }
   }
+}
+
+/**
+ * Delivers the records of one fetch (one partition, in order): through `handleBatch` when the subscriber has one,
+ * then each record it did not finish through `handle` with retries (attempts count the record handler's runs, so
+ * a malformed record is dead-lettered after one, as without batches);
+ * without it, each record through `handle`. Resolves with how many records from the start are done (handled or
+ * dead-lettered), so the caller commits exactly those: fewer than all only when stopping cut a retry short.
+ */
+export async function deliverBatch(
+  options: SubscribeOptions,
+  messages: readonly Omit<DeliveredMessage, 'attempt'>[],
+  publishDeadLetter: (topic: string, message: OutgoingMessage) => Promise<void>,
+  onError: (error: unknown, attempt: number, message: Omit<DeliveredMessage, 'attempt'>) => void,
+  isStopping: () => boolean,
+): Promise<number> {
+  // By offset: the records of one fetch are of one partition, and a wrapper may hand the handler copies.
+  let unfinished: ReadonlySet<number> = new Set(messages.map((message) => message.offset));
+  if (options.handleBatch && messages.length > 0 && !isStopping()) {
+    try {
+      const left = await options.handleBatch(messages.map((message) => ({ ...message, attempt: 1 })));
+      unfinished = new Set(left.map((message) => message.offset));
+    } catch (error) {
+      onError(error, 1, messages[0] as Omit<DeliveredMessage, 'attempt'>);
+    }
+  }
+  for (const [index, message] of messages.entries()) {
+    if (!unfinished.has(message.offset)) continue;
+    if (isStopping()) return index;
+    try {
+      await handleWithRetries(
+        options,
+        message,
+        (topic, dead) => publishDeadLetter(topic, dead),
+        (error, attempt) => onError(error, attempt, message),
+        isStopping,
+      );
+    } catch {
+      return index; // stopping mid-retry: this record and those after it are delivered again
+    }
+  }
+  return messages.length;
 }

@@ -91,29 +91,40 @@ export class KafkaEventBus implements bus.EventBus {
     let stopping = false;
     await consumer.connect();
     await consumer.subscribe({ topic: options.topic, fromBeginning: true });
+    // Per batch: the records of one fetch of one partition go to the subscriber together, and their offsets are
+    // committed once, after the last is handled. Partitions are handled concurrently, each in order.
     await consumer.run({
       autoCommit: true,
-      partitionsConsumedConcurrently: 1,
-      eachMessage: async ({ topic, partition, message }) => {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(message.headers ?? {})) {
-          if (v !== undefined) headers[k] = Array.isArray(v) ? String(v[0]) : String(v);
-        }
-        await bus.handleWithRetries(
-          options,
-          {
-            topic,
-            partition,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 3,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }) => {
+        const messages = batch.messages.map((message) => {
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(message.headers ?? {})) {
+            if (v !== undefined) headers[k] = Array.isArray(v) ? String(v[0]) : String(v);
+          }
+          return {
+            topic: batch.topic,
+            partition: batch.partition,
             offset: Number(message.offset),
             key: message.key ? message.key.toString() : null,
             value: message.value ? message.value.toString() : '',
             headers,
             timestamp: Number(message.timestamp),
-          },
+          };
+        });
+        const done = await bus.deliverBatch(
+          options,
+          messages,
           (deadTopic, dead) => this.publish(deadTopic, [dead]),
-          (error, attempt) => log.warn({ partition, offset: message.offset, attempt, err: error }, 'handler failed'),
+          (error, attempt, message) =>
+            log.warn({ partition: batch.partition, offset: message.offset, attempt, err: error }, 'handler failed'),
           () => stopping,
         );
+        const last = batch.messages[done - 1];
+        if (last) resolveOffset(last.offset);
+        await commitOffsetsIfNecessary();
+        await heartbeat();
       },
     });
     const subscription: bus.Subscription = {

@@ -119,8 +119,8 @@ export class LocalEventLog implements bus.EventBus {
       while (!stopping && !this.closed) {
         const records = partitions[partition] ?? [];
         const next = this.offsets[key] ?? 0;
-        const record = records[next];
-        if (!record) {
+        const batch = records.slice(next, next + 100);
+        if (batch.length === 0) {
           await new Promise<void>((resolve) => {
             const wake = () => {
               this.waiters.delete(wake);
@@ -132,19 +132,16 @@ export class LocalEventLog implements bus.EventBus {
           });
           continue;
         }
-        const message: Omit<bus.DeliveredMessage, 'attempt'> = { topic: options.topic, partition, ...record };
-        try {
-          await bus.handleWithRetries(
-            options,
-            message,
-            (topic, dead) => this.publish(topic, [dead]),
-            (error, attempt) => log.warn({ partition, offset: record.offset, attempt, err: error }, 'handler failed'),
-            () => stopping,
-          );
-        } catch {
-          return; // stopping mid-retry: the record stays uncommitted and is delivered again
-        }
-        this.commit(options.groupId, options.topic, partition, next + 1);
+        const done = await bus.deliverBatch(
+          options,
+          batch.map((record) => ({ topic: options.topic, partition, ...record })),
+          (topic, dead) => this.publish(topic, [dead]),
+          (error, attempt, message) =>
+            log.warn({ partition, offset: message.offset, attempt, err: error }, 'handler failed'),
+          () => stopping,
+        );
+        if (done > 0) this.commit(options.groupId, options.topic, partition, next + done);
+        if (done < batch.length) return; // stopping mid-retry: the rest stays uncommitted and is delivered again
       }
     };
     const loops = partitions.map((_, p) => loop(p));

@@ -282,31 +282,24 @@ export class PostgresEventLog implements bus.EventBus {
          WHERE topic = $1 AND partition = $2 AND "offset" >= $3 ORDER BY "offset" LIMIT $4`,
         [options.topic, partition, start, this.options.batchSize ?? 100],
       );
-      let next = Number(start);
-      for (const row of records.rows) {
-        if (isStopping()) break;
-        const message: Omit<bus.DeliveredMessage, 'attempt'> = {
-          topic: options.topic,
-          partition,
-          offset: Number(row.offset),
-          key: row.key,
-          value: row.value,
-          headers: row.headers,
-          timestamp: row.appended_at.getTime(),
-        };
-        try {
-          await bus.handleWithRetries(
-            options,
-            message,
-            (topic, dead) => this.publish(topic, [dead]),
-            (error, attempt) => log.warn({ partition, offset: message.offset, attempt, err: error }, 'handler failed'),
-            isStopping,
-          );
-        } catch {
-          break; // stopping mid-retry: this record stays uncommitted and is delivered again
-        }
-        next = message.offset + 1;
-      }
+      const messages = records.rows.map((row) => ({
+        topic: options.topic,
+        partition,
+        offset: Number(row.offset),
+        key: row.key,
+        value: row.value,
+        headers: row.headers,
+        timestamp: row.appended_at.getTime(),
+      }));
+      const done = await bus.deliverBatch(
+        options,
+        messages,
+        (topic, dead) => this.publish(topic, [dead]),
+        (error, attempt, message) =>
+          log.warn({ partition, offset: message.offset, attempt, err: error }, 'handler failed'),
+        isStopping,
+      );
+      const next = done > 0 ? (messages[done - 1]?.offset ?? Number(start)) + 1 : Number(start);
       if (next !== Number(start)) {
         await client.query(
           'UPDATE events.group_offsets SET next_offset = $4 WHERE group_id = $1 AND topic = $2 AND partition = $3',

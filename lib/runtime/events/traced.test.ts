@@ -152,4 +152,41 @@ describe('the event bus as a traced service sees it (producer span -> record hea
     const [send] = await producer.spans();
     expect(send?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'broker away' });
   });
+
+  it('gives each record of a batch its own consumer span in its own trace, and runs its work there', async () => {
+    const other = `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`;
+    const inside: { offset: number; traceId?: string; spanId?: string }[] = [];
+    const subscription = await tracedEventBus(log, consumer.tracing, 'test').subscribe({
+      topic: 'orders',
+      groupId: 'g',
+      handle: async () => undefined,
+      handleBatch: async (messages) => {
+        for (const message of messages) {
+          const run = message.within ?? ((work: () => void) => work());
+          run(() => {
+            const ids = trace.getSpan(context.active())?.spanContext();
+            inside.push({ offset: message.offset, traceId: ids?.traceId, spanId: ids?.spanId });
+          });
+        }
+        return messages.filter((m) => m.offset === 1);
+      },
+    });
+    // Same key: one partition, one batch.
+    await log.publish('orders', [
+      { key: 'k', value: '{}', headers: { traceparent: STORED } },
+      { key: 'k', value: '{}', headers: { traceparent: other } },
+    ]);
+    await until(() => inside.length === 2);
+    await subscription.stop();
+    const spans = await consumer.spans();
+    const batched = spans.filter((s) => s.attributes['messaging.batch.message_count'] === 2);
+    expect(batched.map((s) => [s.spanContext().traceId, s.parentSpanContext?.spanId])).toEqual([
+      [TRACE_ID, WRITER_SPAN],
+      ['a'.repeat(32), 'b'.repeat(16)],
+    ]);
+    expect(inside.map((i) => [i.traceId, i.spanId])).toEqual(
+      batched.map((s) => [s.spanContext().traceId, s.spanContext().spanId]),
+    );
+    expect(batched.map((s) => s.attributes['shopfront.delivery.unfinished'])).toEqual([undefined, true]);
+  });
 });

@@ -1,6 +1,6 @@
 import { context, ROOT_CONTEXT, type Span, SpanKind, trace } from '@opentelemetry/api';
 import { endSpanWithError, extractTraceContext, type Tracing, traceHeaders } from '../tracing';
-import type { EventBus, OutgoingMessage, SubscribeOptions, Subscription } from './bus';
+import type { DeliveredMessage, EventBus, OutgoingMessage, SubscribeOptions, Subscription } from './bus';
 
 /** The W3C trace context headers a record carries (the Kafka convention; CloudEvents' binary mode says the same). */
 const TRACE_HEADERS = ['traceparent', 'tracestate'];
@@ -52,35 +52,66 @@ export function tracedEventBus(bus: EventBus, tracing: Tracing, system: string):
     },
 
     subscribe(options: SubscribeOptions): Promise<Subscription> {
+      const processSpan = (message: DeliveredMessage, batchSize?: number) => {
+        const parent = tracing.withTracer(extractTraceContext(message.headers));
+        const span = tracer.startSpan(
+          `process ${message.topic}`,
+          {
+            kind: SpanKind.CONSUMER,
+            attributes: {
+              'messaging.system': system,
+              'messaging.operation.type': 'process',
+              'messaging.destination.name': message.topic,
+              'messaging.consumer.group.name': options.groupId,
+              'messaging.destination.partition.id': String(message.partition),
+              'messaging.kafka.offset': message.offset,
+              'messaging.kafka.message.key': message.key ?? '',
+              'shopfront.delivery.attempt': message.attempt,
+              ...(batchSize === undefined ? {} : { 'messaging.batch.message_count': batchSize }),
+            },
+          },
+          parent,
+        );
+        return { span, active: trace.setSpan(parent, span) };
+      };
+      const handleBatch = options.handleBatch;
       return bus.subscribe({
         ...options,
         handle: async (message) => {
-          const parent = tracing.withTracer(extractTraceContext(message.headers));
-          const span = tracer.startSpan(
-            `process ${message.topic}`,
-            {
-              kind: SpanKind.CONSUMER,
-              attributes: {
-                'messaging.system': system,
-                'messaging.operation.type': 'process',
-                'messaging.destination.name': message.topic,
-                'messaging.consumer.group.name': options.groupId,
-                'messaging.destination.partition.id': String(message.partition),
-                'messaging.kafka.offset': message.offset,
-                'messaging.kafka.message.key': message.key ?? '',
-                'shopfront.delivery.attempt': message.attempt,
-              },
-            },
-            parent,
-          );
+          const { span, active } = processSpan(message);
           try {
-            await context.with(trace.setSpan(parent, span), () => options.handle(message));
+            await context.with(active, () => options.handle(message));
           } catch (error) {
             endSpanWithError(span, error);
             throw error;
           }
           span.end();
         },
+        // A span per record, the child of the record's own context as for one record at a time; the handler runs
+        // each record's work in it through `within`, so one order stays one trace when records come in batches.
+        ...(handleBatch && {
+          handleBatch: async (messages) => {
+            const traced = messages.map((message) => ({ message, ...processSpan(message, messages.length) }));
+            let left: readonly DeliveredMessage[];
+            try {
+              left = await handleBatch(
+                traced.map(({ message, active }) => ({
+                  ...message,
+                  within: <T>(work: () => T): T => context.with(active, work),
+                })),
+              );
+            } catch (error) {
+              for (const { span } of traced) endSpanWithError(span, error);
+              throw error;
+            }
+            const unfinished = new Set(left.map((message) => message.offset));
+            for (const { message, span } of traced) {
+              if (unfinished.has(message.offset)) span.setAttribute('shopfront.delivery.unfinished', true);
+              span.end();
+            }
+            return left;
+          },
+        }),
       });
     },
 

@@ -25,11 +25,11 @@ describe('JsonlFileNotifier', () => {
 
   it('opens with the file in place: created empty with its folder, or kept as it is', async () => {
     const file = join(dir, 'local', 'notifications.jsonl');
-    await JsonlFileNotifier.open(file);
+    await (await JsonlFileNotifier.open(file)).close();
     expect(await readFile(file, 'utf8')).toBe('');
 
     await writeFile(file, '{"messageId":"earlier"}\n');
-    await JsonlFileNotifier.open(file);
+    await (await JsonlFileNotifier.open(file)).close();
     expect(await readFile(file, 'utf8')).toBe('{"messageId":"earlier"}\n');
   });
 
@@ -52,5 +52,33 @@ describe('JsonlFileNotifier', () => {
       ...notification('a'),
     });
     expect(JSON.parse(lines[1] ?? '')).toMatchObject({ messageId: 'local-2', eventId: 'b' });
+    await notifier.close();
+  });
+
+  it('writes many notifications at once, one line and one message id each', async () => {
+    const file = join(dir, 'notifications.jsonl');
+    let n = 0;
+    const notifier = await JsonlFileNotifier.open(file, { newMessageId: () => `local-${++n}` });
+    expect(await notifier.sendAll([notification('a'), notification('b'), notification('c')])).toEqual([
+      { messageId: 'local-1' },
+      { messageId: 'local-2' },
+      { messageId: 'local-3' },
+    ]);
+    await notifier.close();
+    const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
+    expect(lines.map((line) => (JSON.parse(line) as Notification).eventId)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('keeps every line whole under concurrent sends, and still appends after it was closed', async () => {
+    const file = join(dir, 'notifications.jsonl');
+    const notifier = await JsonlFileNotifier.open(file);
+    await Promise.all(Array.from({ length: 200 }, (_, i) => notifier.send(notification(`e${i}`))));
+    await notifier.close();
+    await notifier.send(notification('after'));
+    const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
+    expect(lines).toHaveLength(201);
+    const ids = lines.map((line) => (JSON.parse(line) as Notification).eventId);
+    expect(new Set(ids).size).toBe(201);
+    expect(ids.at(-1)).toBe('after');
   });
 });

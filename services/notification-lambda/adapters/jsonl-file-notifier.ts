@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile, type FileHandle, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Notification, Notifier } from '../domain/ports';
 
@@ -21,23 +21,43 @@ export class JsonlFileNotifier implements Notifier {
   constructor(
     private readonly filePath: string,
     options: JsonlFileNotifierOptions = {},
+    private handle?: FileHandle,
   ) {
     this.now = options.now ?? (() => new Date());
     this.newMessageId = options.newMessageId ?? randomUUID;
   }
 
-  /** A notifier whose file exists from the start (empty when new, kept when not), so `tail -F` can follow it. */
+  /**
+   * A notifier whose file exists from the start (empty when new, kept when not), so `tail -F` can follow it, and
+   * stays open in append mode: a send is one write, not an open, a write and a close. `close()` releases it.
+   */
   static async open(filePath: string, options: JsonlFileNotifierOptions = {}): Promise<JsonlFileNotifier> {
     await mkdir(dirname(filePath), { recursive: true });
-    await appendFile(filePath, '', 'utf8');
-    return new JsonlFileNotifier(filePath, options);
+    return new JsonlFileNotifier(filePath, options, await open(filePath, 'a'));
   }
 
   async send(notification: Notification): Promise<{ messageId: string }> {
-    const messageId = this.newMessageId();
-    const line = JSON.stringify({ messageId, sentAt: this.now().toISOString(), ...notification });
-    // One append per notification keeps each line whole.
-    await appendFile(this.filePath, `${line}\n`, 'utf8');
-    return { messageId };
+    const [sent] = await this.sendAll([notification]);
+    if (!sent) throw new Error('the notification was not written');
+    return sent;
+  }
+
+  /** One write for all of them, at the end of the file (O_APPEND), which keeps every line whole. */
+  async sendAll(notifications: readonly Notification[]): Promise<readonly { messageId: string }[]> {
+    const sentAt = this.now().toISOString();
+    const sent = notifications.map((notification) => ({ messageId: this.newMessageId(), notification }));
+    const lines = sent
+      .map(({ messageId, notification }) => `${JSON.stringify({ messageId, sentAt, ...notification })}\n`)
+      .join('');
+    if (this.handle) await this.handle.appendFile(lines, 'utf8');
+    else await appendFile(this.filePath, lines, 'utf8');
+    return sent.map(({ messageId }) => ({ messageId }));
+  }
+
+  /** Closes the file; later sends open it per line. */
+  async close(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close();
   }
 }

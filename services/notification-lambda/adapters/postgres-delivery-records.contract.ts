@@ -109,6 +109,47 @@ export function describePostgresDeliveryRecords(name: string, harness: DatabaseH
       expect(completed.rows).toEqual([{ status: 'COMPLETED', lease_expires_at: null, message_id: 'msg-1' }]);
     });
 
+    it('claims many ids in one call with the outcome each would get alone, and completes them together', async () => {
+      const clock = new FakeClock();
+      const store = new PostgresDeliveryRecords(await migrated(), { now: clock.now });
+      const lease = new Date(clock.now().getTime() + MINUTE);
+      await store.claim('done', lease);
+      await store.complete('done', 'msg-0');
+      await store.claim('live', lease);
+      await store.claim('lapsed', new Date(clock.now().getTime() - 1));
+      const outcomes = await store.claimAll(['new', 'done', 'live', 'lapsed', 'new'], lease);
+      expect(Object.fromEntries(outcomes)).toEqual({
+        new: 'claimed',
+        done: 'completed',
+        live: 'in-progress',
+        lapsed: 'claimed',
+      });
+      await store.completeAll([
+        { eventId: 'new', messageId: 'msg-1' },
+        { eventId: 'lapsed', messageId: 'msg-2' },
+      ]);
+      const again = await store.claimAll(['new', 'lapsed', 'done'], lease);
+      expect([...again.values()]).toEqual(['completed', 'completed', 'completed']);
+      expect(await store.claimAll([], lease)).toEqual(new Map());
+    });
+
+    it('lets exactly one of many concurrent batch claims take each id', async () => {
+      const clock = new FakeClock();
+      const schema = uniqueSchema();
+      await migrated(schema);
+      const stores = Array.from({ length: 6 }, () => new PostgresDeliveryRecords(open(schema), { now: clock.now }));
+      const lease = new Date(clock.now().getTime() + 5 * MINUTE);
+      const ids = Array.from({ length: 20 }, (_, i) => `evt-${i}`);
+      // Each store asks in its own order, so a claim in request order would deadlock.
+      const results = await Promise.all(
+        stores.map((store, i) => store.claimAll(i % 2 ? [...ids].reverse() : ids, lease)),
+      );
+      for (const id of ids) {
+        expect(results.filter((r) => r.get(id) === 'claimed')).toHaveLength(1);
+        expect(results.filter((r) => r.get(id) === 'in-progress')).toHaveLength(5);
+      }
+    });
+
     it('refuses a blank event id at the table, whatever the caller does', async () => {
       const clock = new FakeClock();
       const store = new PostgresDeliveryRecords(await migrated(), { now: clock.now });

@@ -11,6 +11,11 @@ export interface Notification {
 export interface Notifier {
   /** Hands the notification to the channel; throws when it was not accepted (throttled, unavailable). */
   send(notification: Notification): Promise<{ messageId: string }>;
+  /**
+   * Hands several to the channel at once, all or none: the message ids in order, or a throw when none was
+   * accepted. @default - `send` for each
+   */
+  sendAll?(notifications: readonly Notification[]): Promise<readonly { messageId: string }[]>;
 }
 
 /**
@@ -31,6 +36,18 @@ export interface DeliveryRecords {
   /** Gives an unfinished claim back; never removes a completed record. */
   release(eventId: string): Promise<void>;
 }
+
+/** Delivery records that claim and complete many event ids in one round trip each (a batch costs two). */
+export interface BatchDeliveryRecords extends DeliveryRecords {
+  /** `claim` for each distinct id, atomically per id; the outcome of every id asked for. */
+  claimAll(eventIds: readonly string[], leaseExpiresAt: Date): Promise<ReadonlyMap<string, ClaimOutcome>>;
+  /** `complete` for each entry. */
+  completeAll(sent: readonly { readonly eventId: string; readonly messageId: string }[]): Promise<void>;
+}
+
+export const claimsInBatches = (records: DeliveryRecords): records is BatchDeliveryRecords =>
+  typeof (records as Partial<BatchDeliveryRecords>).claimAll === 'function' &&
+  typeof (records as Partial<BatchDeliveryRecords>).completeAll === 'function';
 
 export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
 

@@ -2,7 +2,7 @@ import { InMemoryDeliveryRecords } from '../adapters/in-memory-delivery-records'
 import { FakeClock } from '../test-support/clock';
 import { orderEvent, type RecordPayload } from '../test-support/msk-events';
 import { CapturingLogger, RecordingNotifier } from '../test-support/recording';
-import type { ClaimOutcome, DeliveryRecords } from './ports';
+import type { BatchDeliveryRecords, ClaimOutcome, DeliveryRecords } from './ports';
 import { type BatchRecord, processBatch } from './process-batch';
 
 const record = (offset: number, payload: RecordPayload, partition = 0): BatchRecord => ({
@@ -35,7 +35,25 @@ class ScriptedDeliveryRecords implements DeliveryRecords {
   }
 }
 
-describe('processBatch', () => {
+/** The in-memory store that also claims and completes many ids per call, recording the calls' sizes. */
+class InMemoryBatchDeliveryRecords extends InMemoryDeliveryRecords implements BatchDeliveryRecords {
+  readonly batchCalls: string[] = [];
+  async claimAll(eventIds: readonly string[], leaseExpiresAt: Date): Promise<ReadonlyMap<string, ClaimOutcome>> {
+    this.batchCalls.push(`claimAll:${eventIds.join(',')}`);
+    const outcomes = new Map<string, ClaimOutcome>();
+    for (const id of new Set(eventIds)) outcomes.set(id, await this.claim(id, leaseExpiresAt));
+    return outcomes;
+  }
+  async completeAll(sent: readonly { eventId: string; messageId: string }[]): Promise<void> {
+    this.batchCalls.push(`completeAll:${sent.map((s) => s.eventId).join(',')}`);
+    for (const { eventId, messageId } of sent) await this.complete(eventId, messageId);
+  }
+}
+
+describe.each([
+  ['one record at a time', (now: () => Date): DeliveryRecords => new InMemoryDeliveryRecords(now)],
+  ['with a store that claims in batches', (now: () => Date): DeliveryRecords => new InMemoryBatchDeliveryRecords(now)],
+])('processBatch, %s', (_, store) => {
   let clock: FakeClock;
   let notifier: RecordingNotifier;
   let deliveryRecords: DeliveryRecords;
@@ -52,7 +70,7 @@ describe('processBatch', () => {
   beforeEach(() => {
     clock = new FakeClock();
     notifier = new RecordingNotifier();
-    deliveryRecords = new InMemoryDeliveryRecords(clock.now);
+    deliveryRecords = store(clock.now);
     logger = new CapturingLogger();
   });
 
@@ -184,5 +202,130 @@ describe('processBatch', () => {
     notifier.failFor.add('a');
     const summary = await run([record(3, orderEvent('a'))], { deliveryRecords: scripted });
     expect(summary.failures.map((f) => f.code)).toEqual(['NOTIFY_FAILED']);
+  });
+});
+
+describe('processBatch with a store that claims in batches', () => {
+  const clock = new FakeClock();
+  const lease = () => new Date(clock.now().getTime() + 60_000);
+
+  it('touches the store twice for the whole batch, and only for the event ids that parse', async () => {
+    const store = new InMemoryBatchDeliveryRecords(clock.now);
+    const notifier = new RecordingNotifier();
+    const summary = await processBatch(
+      [record(0, orderEvent('a')), record(1, 'not json'), record(2, orderEvent('b')), record(3, orderEvent('a'))],
+      { notifier, deliveryRecords: store, logger: new CapturingLogger(), leaseExpiresAt: lease() },
+    );
+    expect(store.batchCalls).toEqual(['claimAll:a,b', 'completeAll:a,b']);
+    expect(summary.sent).toBe(2);
+    expect(summary.duplicates).toBe(1);
+    expect(summary.failures.map((f) => [f.record.offset, f.code])).toEqual([[1, 'NOT_JSON']]);
+  });
+
+  it('reports every record when the batch claim fails, and sends nothing', async () => {
+    const store = new InMemoryBatchDeliveryRecords(clock.now);
+    store.claimAll = async () => {
+      throw new Error('connection reset');
+    };
+    const notifier = new RecordingNotifier();
+    const logger = new CapturingLogger();
+    const summary = await processBatch([record(0, orderEvent('a')), record(1, orderEvent('b'))], {
+      notifier,
+      deliveryRecords: store,
+      logger,
+      leaseExpiresAt: lease(),
+    });
+    expect(notifier.sent).toEqual([]);
+    expect(summary.failures.map((f) => f.code)).toEqual(['DELIVERY_STORE_FAILED', 'DELIVERY_STORE_FAILED']);
+  });
+
+  it('acknowledges sent records when completing them fails, with an error line per record', async () => {
+    const store = new InMemoryBatchDeliveryRecords(clock.now);
+    store.completeAll = async () => {
+      throw new Error('connection reset');
+    };
+    const notifier = new RecordingNotifier();
+    const logger = new CapturingLogger();
+    const summary = await processBatch([record(0, orderEvent('c')), record(1, orderEvent('d'))], {
+      notifier,
+      deliveryRecords: store,
+      logger,
+      leaseExpiresAt: lease(),
+    });
+    expect(summary).toEqual({ sent: 2, duplicates: 0, failures: [] });
+    expect(logger.lines.filter((l) => l.msg === 'delivery record not completed after send')).toHaveLength(2);
+  });
+
+  it("runs each record's send and log lines in the record's own context", async () => {
+    const store = new InMemoryBatchDeliveryRecords(clock.now);
+    const contexts: string[] = [];
+    let current = 'none';
+    const inContext =
+      (name: string) =>
+      <T>(work: () => T): T => {
+        const before = current;
+        current = name;
+        try {
+          return work();
+        } finally {
+          current = before;
+        }
+      };
+    const notifier = {
+      send: async () => {
+        contexts.push(current);
+        return { messageId: `m-${contexts.length}` };
+      },
+    };
+    await processBatch(
+      [
+        { ...record(0, orderEvent('e')), within: inContext('first') },
+        { ...record(1, orderEvent('f')), within: inContext('second') },
+      ],
+      { notifier, deliveryRecords: store, logger: new CapturingLogger(), leaseExpiresAt: lease() },
+    );
+    expect(contexts).toEqual(['first', 'second']);
+  });
+
+  it('hands every claimed notification to a notifier that takes many at once in one call', async () => {
+    const store = new InMemoryBatchDeliveryRecords(clock.now);
+    const calls: string[][] = [];
+    const notifier = {
+      send: async () => {
+        throw new Error('send is not used when sendAll exists');
+      },
+      sendAll: async (all: readonly { orderId: string }[]) => {
+        calls.push(all.map((n) => n.orderId));
+        return all.map((_, i) => ({ messageId: `m-${i}` }));
+      },
+    };
+    const summary = await processBatch([record(0, orderEvent('g')), record(1, orderEvent('h'))], {
+      notifier,
+      deliveryRecords: store,
+      logger: new CapturingLogger(),
+      leaseExpiresAt: lease(),
+    });
+    expect(calls).toEqual([['ord_g', 'ord_h']]);
+    expect(summary).toEqual({ sent: 2, duplicates: 0, failures: [] });
+    expect(await store.claim('g', lease())).toBe('completed');
+  });
+
+  it('releases every claim when the notifier takes none of the batch, so a retry can send them', async () => {
+    const store = new InMemoryBatchDeliveryRecords(clock.now);
+    const notifier = {
+      send: async () => ({ messageId: 'unused' }),
+      sendAll: async () => {
+        throw new Error('disk full');
+      },
+    };
+    const summary = await processBatch([record(0, orderEvent('i')), record(1, orderEvent('j'))], {
+      notifier,
+      deliveryRecords: store,
+      logger: new CapturingLogger(),
+      leaseExpiresAt: lease(),
+    });
+    expect(summary.failures.map((f) => f.code)).toEqual(['NOTIFY_FAILED', 'NOTIFY_FAILED']);
+    expect(await store.claim('i', lease())).toBe('claimed');
+    expect(await store.claim('j', lease())).toBe('claimed');
   });
 });

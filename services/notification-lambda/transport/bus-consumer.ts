@@ -52,6 +52,29 @@ export interface OrdersRecordHandlerDeps {
  * throws PoisonMessageError (dead-lettered at once) for a malformed record, and NotificationNotDeliveredError
  * (retried) for a failure that may pass.
  */
+/**
+ * The event-bus handler for the records of one fetch: the Lambda's `processBatch` over all of them (a store that
+ * claims in batches touches the database twice for the batch), each record's work in its own context. Resolves
+ * with the records not finished, which the bus hands to the record handler one by one (malformed ones are
+ * dead-lettered there, the others retried).
+ */
+export const createOrdersBatchHandler = (deps: OrdersRecordHandlerDeps) => {
+  const now = deps.now ?? (() => new Date());
+  return async (messages: readonly DeliveredMessage[]): Promise<readonly DeliveredMessage[]> => {
+    const records = messages.map((message) => ({
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+      value: Buffer.from(message.value, 'utf8'),
+      within: message.within,
+      message,
+    }));
+    const leaseExpiresAt = new Date(now().getTime() + LOCAL_LEASE_MS);
+    const { failures } = await processBatch(records, { ...deps, leaseExpiresAt });
+    return failures.map((failure) => failure.record.message);
+  };
+};
+
 export const createOrdersRecordHandler = (deps: OrdersRecordHandlerDeps) => {
   const now = deps.now ?? (() => new Date());
   return async (message: DeliveredMessage): Promise<void> => {
