@@ -3,7 +3,8 @@
 # Flink 1.20 (SQL Client and a local mini-cluster; jars from Maven Central, cached under the home folder), a
 # real Kafka broker (scripts/with-kafka.sh) and a real PostgreSQL 17 (scripts/with-postgres.sh), whose schema the
 # job's migrations create with Flyway as the cloud's deploy does. Every job runs twice over the same input. Before
-# it, the API gateway's login that the migrations make is held to its promises (test/reader-login.ts).
+# it, the API gateway's login that the migrations make is held to its promises (test/reader-login.ts). Then vector
+# 01 again with the job as MSK's SCRAM user on a broker with an authorizer (KAFKA_SECURITY=sasl-scram).
 # Prints a pass/fail table per vector; exits non-zero on any mismatch.
 #   KAFKA_PORT (default 19092) — the broker's client listener; SHOPFRONT_PG_PORT (default 25432) — PostgreSQL's.
 set -euo pipefail
@@ -37,4 +38,8 @@ check_pins analytics/flink-job/cloud-sql-jars.txt "$CLOUD_SQL_LIB"
 # The API gateway's login the migrations make (afterMigrate__reader_login.sql): SCRAM, analytics_reader only, rotated.
 bash scripts/with-postgres.sh npx tsx analytics/flink-job/test/reader-login.ts
 bash scripts/with-postgres.sh bash scripts/with-kafka.sh npx tsx analytics/flink-job/test/run-vectors.ts
+# Again, on a broker that authorizes as MSK does its SCRAM users, the job running as the cross-cloud link's SCRAM user
+# with exactly the ACLs the Data stack gives it (decision 0022): one vector suffices, the grants are what is tested.
+KAFKA_SECURITY=sasl-scram FLINK_VECTORS='^01-' \
+  bash scripts/with-postgres.sh bash scripts/with-kafka.sh npx tsx analytics/flink-job/test/run-vectors.ts
 echo "flink-vectors: $(( $(date +%s) - start )) s"

@@ -35,6 +35,7 @@ import { pascal } from './constructs/names';
 import { privateBucket } from './constructs/private-bucket';
 import { ServiceDatabases } from './constructs/service-databases';
 import { grantServiceSecrets, podIdentityRole, ServiceIdentities } from './constructs/service-identities';
+import { kafkaGrantsOf } from './handlers/kafka-acls/acls';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 /**
@@ -107,28 +108,13 @@ export class DataStack extends PlatformStack {
       scram: { username: CROSS_CLOUD_LINK.scramUser, clientCidr: env.gcp.network.subnetCidr },
     });
 
-    const analytics = catalog.service('analytics');
     this.kafkaAcls = new KafkaAcls(this, 'KafkaAcls', {
       environment: env,
       vpc: props.vpc,
       key,
       kafka: this.kafka,
       username: CROSS_CLOUD_LINK.scramUser,
-      grants: [
-        ...analytics.consumes.flatMap((topic) => [
-          { resourceType: 'TOPIC' as const, resourceName: topic, operation: 'READ' as const },
-          {
-            resourceType: 'GROUP' as const,
-            resourceName: catalog.consumerGroup(analytics.name, topic),
-            operation: 'READ' as const,
-          },
-        ]),
-        ...analytics.produces.map((topic) => ({
-          resourceType: 'TOPIC' as const,
-          resourceName: topic,
-          operation: 'WRITE' as const,
-        })),
-      ],
+      grants: kafkaGrantsOf(catalog, 'analytics'),
     });
 
     const tables = new Map<string, dynamodb.TableV2>();

@@ -9,19 +9,29 @@
  * the rows must be the same. One more run, not a shared vector, feeds vector 01 with records the job must ignore
  * (see withBadRecords). Prints a table; exits 1 on any mismatch.
  *
+ * With a broker that authenticates and authorizes (scripts/with-kafka.sh with KAFKA_SECURITY=sasl-scram, which sets
+ * TEST_KAFKA_SASL_MECHANISM), the job runs as it does against MSK: as the SCRAM user of the cross-cloud link, with
+ * exactly the ACLs the Data stack's custom resource gives it (applied here by that resource's handler), in the
+ * catalog's consumer group, committing its offsets on checkpoints; the run also checks the group's committed offsets.
+ * FLINK_VECTORS (a regular expression on the vectors' file names) runs some vectors only.
+ *
  * Run by scripts/flink-vectors.sh, which provides TEST_KAFKA_BROKERS (scripts/with-kafka.sh), TEST_DATABASE_URL
  * (a superuser of scripts/with-postgres.sh), FLINK_LIB (the jars of analytics/flink-job/test/pom.xml) and
  * MIGRATE_LIB (those of analytics/flink-job/migrate/pom.xml).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { promisify } from 'node:util';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import { Client } from 'pg';
+import { kafkaAclProperties, kafkaGrantsOf } from '../../../infra/aws/handlers/kafka-acls/acls';
+import { createOnEvent } from '../../../infra/aws/handlers/kafka-acls/index';
 import { type AnalyticsWindowEvent, parseAnalyticsWindowEvent } from '../../../lib/events';
-import { RESULTS_DATABASE, shop, TOPIC_ANALYTICS_RESULTS, TOPIC_ORDERS } from '../../../lib/platform';
+import { CROSS_CLOUD_LINK, RESULTS_DATABASE, shop, TOPIC_ANALYTICS_RESULTS, TOPIC_ORDERS } from '../../../lib/platform';
 import {
   type ExpectedWindow,
   expandEvent,
@@ -124,6 +134,49 @@ const env = (name: string): string => {
   return value;
 };
 
+/** How the job reaches Kafka: its client's security options (template lines) and its consumer group. */
+interface JobKafka {
+  readonly clientOptions: string;
+  readonly consumerGroup: string;
+  /** SQL run before the jobs. */
+  readonly settings: readonly string[];
+}
+
+/** A plaintext broker: a group of the harness's own, so a broker shared with other runs keeps the catalog's intact. */
+const PLAINTEXT_JOB: JobKafka = {
+  clientOptions: '',
+  consumerGroup: `${shop.consumerGroup('analytics', TOPIC_ORDERS)}.vectors`,
+  settings: [],
+};
+
+/**
+ * On a broker with SASL/SCRAM and an authorizer: the SCRAM user of the cross-cloud link with exactly the grants the
+ * Data stack gives it, applied by the ACL custom resource's handler as the super user; the job in the catalog's group
+ * (the only one it may use), with checkpoints, so that it commits its offsets to that group as on Dataproc.
+ */
+async function scramJob(admin: Kafka, brokers: string): Promise<JobKafka> {
+  const username = CROSS_CLOUD_LINK.scramUser;
+  const password = randomBytes(18).toString('base64url');
+  await promisify(execFile)(env('KAFKA_CTL_SCRIPT'), ['scram-user', username, password]);
+  const applyAcls = createOnEvent(
+    () => admin.admin(),
+    (message, fields) => console.log(`${message} ${JSON.stringify(fields)}`),
+  );
+  await applyAcls({
+    RequestType: 'Create',
+    ResourceProperties: { ...kafkaAclProperties(brokers, username, kafkaGrantsOf(shop, 'analytics')) },
+  } as unknown as CloudFormationCustomResourceEvent);
+  return {
+    clientOptions: options({
+      'properties.security.protocol': 'SASL_PLAINTEXT',
+      'properties.sasl.mechanism': 'SCRAM-SHA-512',
+      'properties.sasl.jaas.config': `org.apache.kafka.common.security.scram.ScramLoginModule required username="${username}" password="${password}";`,
+    }),
+    consumerGroup: shop.consumerGroup('analytics', TOPIC_ORDERS),
+    settings: [`SET 'execution.checkpointing.interval' = '1 s';`],
+  };
+}
+
 /** `'key' = 'value',` lines for the template's option placeholders. */
 const options = (entries: Record<string, string>): string =>
   Object.entries(entries)
@@ -134,7 +187,7 @@ const options = (entries: Record<string, string>): string =>
  * The job for one vector's slice: `job` is the SQL as the synthesis uploads it, rendered by the same script the
  * Dataproc initialization action uses.
  */
-function renderJob(job: string, slice: Slice, brokers: string, db: ResultsDb): string {
+function renderJob(job: string, slice: Slice, brokers: string, db: ResultsDb, kafka: JobKafka): string {
   const partitionOffset = (offset: number) => `partition:0,offset:${offset}`;
   return execFileSync('bash', [RENDER, job], {
     encoding: 'utf8',
@@ -146,8 +199,8 @@ function renderJob(job: string, slice: Slice, brokers: string, db: ResultsDb): s
       ORDERS_TOPIC: TOPIC_ORDERS,
       RESULTS_TOPIC: TOPIC_ANALYTICS_RESULTS,
       KAFKA_BOOTSTRAP_SERVERS: brokers,
-      CONSUMER_GROUP: `${shop.consumerGroup('analytics', TOPIC_ORDERS)}.vectors`,
-      KAFKA_CLIENT_OPTIONS: '',
+      CONSUMER_GROUP: kafka.consumerGroup,
+      KAFKA_CLIENT_OPTIONS: kafka.clientOptions,
       OUT_OF_ORDERNESS_SECONDS: intervalSeconds(slice.vector.config.outOfOrdernessMs),
       SCAN_STARTUP_MODE: 'specific-offsets',
       SCAN_OPTIONS: options({
@@ -162,17 +215,19 @@ function renderJob(job: string, slice: Slice, brokers: string, db: ResultsDb): s
 }
 
 /** One SQL Client script: every vector's job, each followed by its marker, run one after another. */
-function harnessScript(job: string, slices: readonly Slice[], brokers: string, db: ResultsDb): string {
+function harnessScript(job: string, slices: readonly Slice[], brokers: string, db: ResultsDb, kafka: JobKafka): string {
   const parts = [
     `-- Generated by analytics/flink-job/test/run-vectors.ts: each INSERT runs to its end before the next starts.`,
     `SET 'table.dml-sync' = 'true';`,
+    ...kafka.settings,
     `CREATE TEMPORARY TABLE vector_markers (marker STRING) WITH (
   'connector' = 'kafka', 'topic' = '${TOPIC_ANALYTICS_RESULTS}', 'properties.bootstrap.servers' = '${brokers}',
+  ${kafka.clientOptions}
   'format' = 'raw');`,
   ];
   for (const slice of slices) {
     parts.push(`-- ${slice.name}: offsets [${slice.startOffset}, ${slice.endOffset}) of ${TOPIC_ORDERS}`);
-    parts.push(renderJob(job, slice, brokers, db));
+    parts.push(renderJob(job, slice, brokers, db, kafka));
     parts.push(`INSERT INTO vector_markers VALUES ('${MARKER}${slice.name}');`);
     parts.push(
       ...['windows', 'window_parts', 'distinct_orders', 'order_facts'].map((v) => `DROP TEMPORARY VIEW ${v};`),
@@ -237,6 +292,19 @@ async function endOffset(kafka: Kafka, topic: string): Promise<number> {
   const [partition] = await admin.fetchTopicOffsets(topic);
   await admin.disconnect();
   return Number(partition?.high ?? 0);
+}
+
+/** The offset `group` committed on the one partition of `orders`, or undefined if none. */
+async function committedOffset(kafka: Kafka, group: string): Promise<number | undefined> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [topic] = await admin.fetchOffsets({ groupId: group, topics: [TOPIC_ORDERS] });
+    const offset = Number(topic?.partitions[0]?.offset ?? -1);
+    return offset >= 0 ? offset : undefined;
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** The records of a one-partition topic from `from` to its current end. */
@@ -452,7 +520,9 @@ async function main(): Promise<void> {
   const migrateLib = env('MIGRATE_LIB');
   const databaseUrl = new URL(env('TEST_DATABASE_URL'));
   const work = mkdtempSync(join(tmpdir(), 'shopfront-flink-'));
-  const vectors = loadVectors();
+  const only = process.env.FLINK_VECTORS ? new RegExp(process.env.FLINK_VECTORS) : undefined;
+  const vectors = loadVectors().filter((v) => !only || only.test(v.file));
+  if (vectors.length === 0) throw new Error(`no vector's file name matches FLINK_VECTORS ${only}`);
   for (const vector of vectors) {
     if (vector.config.windowMs !== JOB_WINDOW.windowMs) {
       throw new Error(
@@ -463,7 +533,16 @@ async function main(): Promise<void> {
   const job = join(work, JOB_SQL);
   writeFileSync(job, renderJobSql(JOB_WINDOW));
 
-  const kafka = new Kafka({ clientId: 'flink-vectors', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  // With SASL, the harness is the broker's super user; the job is not (scramJob).
+  const secured = process.env.TEST_KAFKA_SASL_MECHANISM !== undefined;
+  const sasl = secured
+    ? ({
+        mechanism: env('TEST_KAFKA_SASL_MECHANISM'),
+        username: env('TEST_KAFKA_ADMIN_USER'),
+        password: env('TEST_KAFKA_ADMIN_PASSWORD'),
+      } as SASLOptions)
+    : undefined;
+  const kafka = new Kafka({ clientId: 'flink-vectors', brokers: brokers.split(','), sasl, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   // One partition each: a vector is one ordered stream, and the markers must follow the windows they close.
@@ -502,7 +581,8 @@ async function main(): Promise<void> {
     `published ${offset - ordersStart} records of ${cases.length} runs (${vectors.length} vectors) to ${TOPIC_ORDERS}`,
   );
   const db = await prepareDatabases(databaseUrl, migrateLib, slices);
-  const script = harnessScript(job, slices, brokers, db);
+  const jobKafka = secured ? await scramJob(kafka, brokers) : PLAINTEXT_JOB;
+  const script = harnessScript(job, slices, brokers, db, jobKafka);
 
   /** One pass of every job; the topic's records and the databases' rows it left. */
   const pass = async (name: string) => {
@@ -518,6 +598,14 @@ async function main(): Promise<void> {
     return { exitCode, logFile, outputs, rows };
   };
   const first = await pass('vectors');
+  // Flink only logs a refused offset commit; the group's offsets show whether the job may use its group.
+  const committed = secured ? await committedOffset(kafka, jobKafka.consumerGroup) : offset;
+  const groupVerdict =
+    committed === offset
+      ? undefined
+      : `the job's group ${jobKafka.consumerGroup} committed ${committed ?? 'no offset'} on ${TOPIC_ORDERS}, not the end of the last slice (${offset})`;
+  if (secured)
+    console.log(`offsets the job committed to ${jobKafka.consumerGroup}: ${committed ?? 'none'} of ${offset}`);
   // The same jobs over the same slices of `orders`, into the same databases: a replay after a restart.
   const replay = await pass('replay');
 
@@ -544,8 +632,9 @@ async function main(): Promise<void> {
     '\neach result: the windows on analytics-results and the rows in PostgreSQL equal the vector, and a replay of the same input leaves the same rows',
   );
   console.log(`flink-vectors: ${passed} passed, ${results.length - passed} failed`);
+  if (groupVerdict) console.log(`FAIL: ${groupVerdict}`);
   const exitCode = first.exitCode || replay.exitCode;
-  if (exitCode !== 0 || passed !== results.length) {
+  if (exitCode !== 0 || passed !== results.length || groupVerdict) {
     for (const { exitCode: code, logFile } of [first, replay]) {
       if (code !== 0) console.error(`the SQL Client exited with ${code}; its output:`);
       console.error(readFileSync(logFile, 'utf8').split('\n').slice(-60).join('\n'));

@@ -13,7 +13,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { type EnvironmentSpec, resourceName } from '../../../lib/platform';
-import type { Grant } from '../handlers/kafka-acls/acls';
+import { type Grant, kafkaAclProperties } from '../handlers/kafka-acls/acls';
 import { retention } from '../retention';
 import type { KafkaCluster } from './kafka-cluster';
 
@@ -88,11 +88,7 @@ export class KafkaAcls extends Construct {
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::KafkaAcls',
-      properties: {
-        BootstrapBrokers: props.kafka.bootstrapBrokersSaslIam,
-        Principal: `User:${props.username}`,
-        Grants: props.grants.map((g) => ({ ...g })),
-      },
+      properties: kafkaAclProperties(props.kafka.bootstrapBrokersSaslIam, props.username, props.grants),
     });
   }
 }

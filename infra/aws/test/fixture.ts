@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { DEPLOYMENT } from '../../../lib/platform';
+import { DEPLOYMENT, type DeploymentSettings, type EnvironmentName, shop } from '../../../lib/platform';
 import { buildAwsApp, type EnvironmentStacks } from '../app';
 import { type AwsAppConfig, readAwsConfig } from '../config';
 
@@ -25,6 +25,28 @@ export const GCP_VPN_ADDRESSES = {
   staging: ['198.51.100.20', '198.51.100.21'],
   prod: ['198.51.100.30', '198.51.100.31'],
 } as const;
+
+/** An address of the environment's Private Service Access range, as the GCP stack's ResultsDatabaseAddress output. */
+export const resultsDatabaseAddress = (environment: EnvironmentName): string =>
+  shop.environment(environment).gcp.network.privateServiceCidr.replace(/\.0\/\d+$/, '.3');
+
+/**
+ * The repository's deployment settings with the analytics link of `environment` configured (`analyticsLinkConfigured`:
+ * the GCP side's VPN addresses and results database address, as after its first deploy).
+ */
+export function linkedSettings(environment: EnvironmentName): DeploymentSettings {
+  return {
+    ...DEPLOYMENT,
+    environments: {
+      ...DEPLOYMENT.environments,
+      [environment]: {
+        ...DEPLOYMENT.environments[environment],
+        gcpVpnAddresses: GCP_VPN_ADDRESSES[environment],
+        resultsDatabaseAddress: resultsDatabaseAddress(environment),
+      },
+    },
+  };
+}
 
 /**
  * The app configuration `cdk synth` reads offline (no context, no credentials), with the test repository and the

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+// A type only: the function's bundle does not carry the catalog.
+import type { PlatformQuery } from '../../../../lib/platform';
 
 /**
  * The ACLs of one Kafka principal, as the custom resource's properties carry them and as the handler compares them
@@ -61,4 +63,33 @@ export function reconcile(desired: readonly Grant[], existing: readonly Grant[])
     create: [...want.entries()].filter(([k]) => !have.has(k)).map(([, g]) => g),
     remove: [...have.entries()].filter(([k]) => !want.has(k)).map(([, g]) => g),
   };
+}
+
+/**
+ * What a service may do on Kafka, from the catalog: READ on each topic it consumes and on its consumer group for that
+ * topic, WRITE on each topic it produces (READ and WRITE imply DESCRIBE). An idempotent producer needs no
+ * IDEMPOTENT_WRITE on the cluster: since Kafka 2.8 WRITE on a topic lets it obtain a producer id (KIP-679).
+ */
+export function kafkaGrantsOf(catalog: PlatformQuery, service: string): Grant[] {
+  const spec = catalog.service(service);
+  return [
+    ...spec.consumes.flatMap((topic) => [
+      { resourceType: 'TOPIC' as const, resourceName: topic, operation: 'READ' as const },
+      {
+        resourceType: 'GROUP' as const,
+        resourceName: catalog.consumerGroup(spec.name, topic),
+        operation: 'READ' as const,
+      },
+    ]),
+    ...spec.produces.map((topic) => ({
+      resourceType: 'TOPIC' as const,
+      resourceName: topic,
+      operation: 'WRITE' as const,
+    })),
+  ];
+}
+
+/** The custom resource's properties (the handler's `ResourceProperties`, parsed by `parseAclProperties`). */
+export function kafkaAclProperties(bootstrapBrokers: string, username: string, grants: readonly Grant[]) {
+  return { BootstrapBrokers: bootstrapBrokers, Principal: `User:${username}`, Grants: grants.map((g) => ({ ...g })) };
 }

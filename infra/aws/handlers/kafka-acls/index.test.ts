@@ -1,6 +1,7 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
-import { parseAclProperties, reconcile } from './acls';
+import { shop, TOPIC_ANALYTICS_RESULTS, TOPIC_ORDERS } from '../../../../lib/platform';
+import { kafkaAclProperties, kafkaGrantsOf, parseAclProperties, reconcile } from './acls';
 import { type AclAdmin, createOnEvent } from './index';
 
 const PROPERTIES = {
@@ -198,5 +199,28 @@ describe('the Kafka ACL custom resource', () => {
     const b = { resourceType: 'GROUP', resourceName: 'g', operation: 'READ' } as const;
     expect(reconcile([a], [a, b])).toEqual({ create: [], remove: [b] });
     expect(reconcile([a, b], [])).toEqual({ create: [a, b], remove: [] });
+  });
+
+  it("derives a service's grants from the catalog: what it consumes, in its group, and what it produces", () => {
+    expect(kafkaGrantsOf(shop, 'analytics')).toEqual([
+      { resourceType: 'TOPIC', resourceName: TOPIC_ORDERS, operation: 'READ' },
+      { resourceType: 'GROUP', resourceName: shop.consumerGroup('analytics', TOPIC_ORDERS), operation: 'READ' },
+      { resourceType: 'TOPIC', resourceName: TOPIC_ANALYTICS_RESULTS, operation: 'WRITE' },
+    ]);
+    expect(() => kafkaGrantsOf(shop, 'analytix')).toThrow("unknown service 'analytix'");
+  });
+
+  it('builds the properties the handler parses back to the same brokers, principal and grants', () => {
+    const grants = kafkaGrantsOf(shop, 'analytics');
+    expect(
+      parseAclProperties(kafkaAclProperties('b-1.kafka.example:9098,b-2.kafka.example:9098', 'analytics', grants)),
+    ).toEqual({
+      bootstrapBrokers: ['b-1.kafka.example:9098', 'b-2.kafka.example:9098'],
+      principal: 'User:analytics',
+      grants,
+    });
+    expect(() => parseAclProperties(kafkaAclProperties('b-1.kafka.example:9098', 'an alytics', grants))).toThrow(
+      `'Principal' must be User:<name>`,
+    );
   });
 });
