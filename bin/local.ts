@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const config = loadLocalPlatformConfig(process.env);
   const dataDir = path.resolve(config.DATA_DIR);
-  const { HOST: host, LOG_LEVEL: logLevel, SHOPFRONT_ISOLATION: isolation } = config;
+  const { HOST: host, LOG_LEVEL: logLevel, SHOPFRONT_ISOLATION: isolation, SHOPFRONT_SERVICE_CODE: code } = config;
   // Before anything is opened: a platform already on this DATA_DIR, or a port taken, stops the start here.
   const claim = await claimLocalPlatform({ dataDir, portOffset: config.SHOPFRONT_PORT_OFFSET, host });
   const logger = createLogger({ service: 'local-platform', level: logLevel });
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     portOffset: config.SHOPFRONT_PORT_OFFSET,
     host,
     isolation,
+    code,
     logger,
   });
   // Every service, each draining and finishing in-flight work, then the database, then DATA_DIR is free again. A

@@ -28,12 +28,13 @@ async function refusal(claim: Promise<unknown>): Promise<LocalStartRefused> {
 }
 
 describe("npm start's configuration", () => {
-  it('defaults to .data, the catalog ports, loopback, worker threads and info logs', () => {
+  it('defaults to .data, the catalog ports, loopback, worker threads running JavaScript and info logs', () => {
     expect(loadLocalPlatformConfig({})).toEqual({
       DATA_DIR: '.data',
       SHOPFRONT_PORT_OFFSET: 0,
       HOST: '127.0.0.1',
       SHOPFRONT_ISOLATION: 'worker',
+      SHOPFRONT_SERVICE_CODE: 'javascript',
       LOG_LEVEL: 'info',
     });
   });
@@ -42,6 +43,7 @@ describe("npm start's configuration", () => {
     ['SHOPFRONT_PORT_OFFSET', 'abc', 'must be a whole number from 0 to 15000'],
     ['SHOPFRONT_PORT_OFFSET', '15001', 'must be a whole number from 0 to 15000'],
     ['SHOPFRONT_ISOLATION', 'thread', 'must be worker or process'],
+    ['SHOPFRONT_SERVICE_CODE', 'ts', 'must be javascript or typescript'],
     ['HOST', 'local host', 'must be a host name or an IP address'],
     ['LOG_LEVEL', 'loud', 'expected one of "fatal"'],
     ['KAFKA_BROKERS', 'localhost', 'must be a comma-separated list of host:port'],

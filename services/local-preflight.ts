@@ -22,6 +22,9 @@ export const localPlatformConfigShape = {
     .default('127.0.0.1'),
   /** `worker`: each service on a worker thread of its own; `process`: each in a process of its own. */
   SHOPFRONT_ISOLATION: z.enum(['worker', 'process'], { error: 'must be worker or process' }).default('worker'),
+  SHOPFRONT_SERVICE_CODE: z
+    .enum(['javascript', 'typescript'], { error: 'must be javascript or typescript' })
+    .default('javascript'),
   LOG_LEVEL: env.logLevel(),
   /** Use this PostgreSQL instead of the embedded one (a schema per service, the event log in schema `events`). */
   DATABASE_URL: env.postgresUrl(),

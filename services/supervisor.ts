@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { localAddressing, serviceWiring, shop } from '../lib/platform';
 import { type Logger, startLocalDatabase } from '../lib/runtime';
+import { compileForThisProcess } from './compile';
 import { START_ORDER } from './start-order';
 import type { FromWorker, ToWorker, WorkerStart } from './worker';
 
@@ -27,6 +28,11 @@ export interface SupervisorOptions {
   readonly logger: Logger;
   /** Delay before restarting a crashed service; doubles per crash in a row, up to 30 s. @default 500 */
   readonly restartDelayMs?: number;
+  /**
+   * What the services run: `javascript`, the sources transpiled at start into `<DATA_DIR>/.compiled`
+   * (services/compile.ts), or `typescript`, the sources through tsx in every worker. @default 'javascript'
+   */
+  readonly code?: 'javascript' | 'typescript';
 }
 
 export interface SupervisedService {
@@ -61,9 +67,14 @@ interface Carrier {
 const defined = (variables: Variables): Record<string, string> =>
   Object.fromEntries(Object.entries(variables).filter((e): e is [string, string] => e[1] !== undefined));
 
-function carry(isolation: Isolation, start: WorkerStart): Carrier {
+/** `compiled`: the root of the transpiled mirror the carrier runs from; else the sources through tsx. */
+function carry(isolation: Isolation, start: WorkerStart, compiled?: string): Carrier {
+  const entry = compiled ? path.join(compiled, 'services', 'worker.js') : WORKER_ENTRY;
   if (isolation === 'worker') {
-    const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(WORKER_ENTRY)});`, {
+    const code = compiled
+      ? `require(${JSON.stringify(entry)});`
+      : `require('tsx/cjs'); require(${JSON.stringify(entry)});`;
+    const worker = new Worker(code, {
       eval: true,
       workerData: start,
       env: defined({ ...process.env, ...start.env }),
@@ -79,8 +90,8 @@ function carry(isolation: Isolation, start: WorkerStart): Carrier {
       kill: () => void worker.terminate(),
     };
   }
-  const child: ChildProcess = fork(WORKER_ENTRY, [], {
-    execArgv: ['--import', 'tsx'],
+  const child: ChildProcess = fork(entry, [], {
+    execArgv: compiled ? [] : ['--import', 'tsx'],
     env: defined({ ...process.env, ...start.env, SHOPFRONT_WORKER: JSON.stringify(start) }),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -108,11 +119,12 @@ class Supervised implements SupervisedService {
     readonly name: string,
     private readonly start: WorkerStart,
     private readonly options: SupervisorOptions,
+    private readonly compiled?: string,
   ) {}
 
   /** Starts it and resolves with its ports; rejects when it fails or exits before it is up. */
   launch(): Promise<void> {
-    const carrier = carry(this.options.isolation, this.start);
+    const carrier = carry(this.options.isolation, this.start, this.compiled);
     this.carrier = carrier;
     const startedAt = Date.now();
     return new Promise((resolve, reject) => {
@@ -191,34 +203,62 @@ export async function superviseLocalPlatform(options: SupervisorOptions): Promis
   let databaseUrl = options.env.DATABASE_URL;
   let stopDatabase: () => Promise<void> = async () => {};
   let databaseDir: string | undefined;
+  // Transpiling the services and starting the database overlap: one is esbuild's process, the other PostgreSQL's.
+  const compiling =
+    (options.code ?? 'javascript') === 'javascript' ? compileForThisProcess() : Promise.resolve(undefined);
+  compiling.catch(() => undefined);
   if (!databaseUrl) {
     databaseDir = path.join(dataDir, 'postgres');
     const local = await startLocalDatabase(dataDir, options.logger);
     stopDatabase = () => local.stop();
     databaseUrl = local.url;
   }
+  let compiled: string | undefined;
+  let removeCompiled = () => {};
+  try {
+    const made = await compiling;
+    compiled = made?.root;
+    if (made) removeCompiled = made.remove;
+  } catch (error) {
+    await stopDatabase();
+    throw new Error(`the services could not be transpiled: ${error instanceof Error ? error.message : String(error)}`);
+  }
   const dialHost = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
   const addressing = localAddressing(options.portOffset, dialHost);
   const started: Supervised[] = [];
   const stop = async () => {
     for (const service of [...started].reverse()) await service.stop();
+    removeCompiled();
     await stopDatabase();
   };
-  try {
-    for (const name of START_ORDER) {
-      const env = {
-        ...options.env,
-        DATABASE_URL: databaseUrl,
-        ...serviceWiring(shop, name, addressing),
-        ...options.settings?.[name],
-      };
-      const service = new Supervised(name, { name, env, host: options.host }, options);
-      await service.launch();
-      started.push(service);
+  // Each service starts once the peers it calls are up, so those without peers start together (both cores busy)
+  // and a caller never starts before its peers. `started` keeps the start order, for stopping in reverse.
+  const launches = new Map<string, Promise<Supervised>>();
+  const launch = (name: string): Promise<Supervised> => {
+    let launched = launches.get(name);
+    if (!launched) {
+      launched = (async () => {
+        await Promise.all(shop.service(name).calls.map(launch));
+        const env = {
+          ...options.env,
+          DATABASE_URL: databaseUrl,
+          ...serviceWiring(shop, name, addressing),
+          ...options.settings?.[name],
+        };
+        const service = new Supervised(name, { name, env, host: options.host }, options, compiled);
+        await service.launch();
+        started.push(service);
+        return service;
+      })();
+      launches.set(name, launched);
     }
-  } catch (error) {
+    return launched;
+  };
+  const outcomes = await Promise.allSettled(START_ORDER.map(launch));
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed) {
     await stop().catch(() => undefined);
-    throw error;
+    throw failed.reason;
   }
   return { services: started, databaseDir, stop };
 }

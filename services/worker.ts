@@ -30,7 +30,8 @@ async function run(start: WorkerStart): Promise<void> {
   if (!shop.catalog.services.some((s) => s.name === start.name))
     throw new Error(`'${start.name}' is not a service of the platform`);
   // Only this service's module: an event loop of its own loads only its own code, not every service's.
-  const module = require(path.join(__dirname, start.name, 'main.ts')) as {
+  // `main`: main.ts under tsx, main.js in the transpiled mirror (services/compile.ts).
+  const module = require(path.join(__dirname, start.name, 'main')) as {
     start(options: StartOptions): Promise<StartedService>;
   };
   const service = await module.start({ env: start.env, host: start.host });

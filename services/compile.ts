@@ -1,0 +1,92 @@
+/**
+ * The services as plain JavaScript for the local platform's workers: every TypeScript file under `lib/` and
+ * `services/` (tests and test support left out) transpiled by esbuild, file for file, into a mirror of the
+ * repository's folders, and every other file there (migrations, .proto files, the storefront's prebuilt site, JSON)
+ * linked into the mirror at its place, so a module's `__dirname` finds what sits beside its source. A worker then
+ * runs JavaScript without a TypeScript loader of its own: no transform at start, and no loader, transform cache
+ * or source maps in each isolate's heap.
+ *
+ * The mirror is made afresh at each start in the system's temporary folder, one per supervisor process
+ * (`shopfront-services-<pid>-<n>`), and removed when the platform stops; one a killed supervisor left behind is removed
+ * by the next start. esbuild transpiles the few hundred files in well under a second; type errors are
+ * `npm run typecheck`'s business, as with tsx.
+ */
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+const PREFIX = 'shopfront-services-';
+const ROOT = path.join(__dirname, '..');
+const SOURCES = ['lib', 'services'];
+/** Not needed to run a service: tests, their support and the storefront's web sources (built to `public/`). */
+const LEFT_OUT = /(\.test\.ts|\.contract\.ts|\.integration\.test\.ts)$|\/test-support\/|\/__snapshots__\//;
+
+function walk(dir: string, found: { ts: string[]; other: string[] }): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.name === 'node_modules') continue;
+    if (entry.isDirectory()) walk(full, found);
+    else if (LEFT_OUT.test(full)) continue;
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) found.ts.push(full);
+    else found.other.push(full);
+  }
+}
+
+/** Transpiles into `<outRoot>` (emptied first); resolves with the mirror's root. */
+export async function compileServices(outRoot: string): Promise<string> {
+  const { build } = await import('esbuild');
+  const found = { ts: [] as string[], other: [] as string[] };
+  for (const source of SOURCES) walk(path.join(ROOT, source), found);
+  rmSync(outRoot, { recursive: true, force: true });
+  await build({
+    entryPoints: found.ts,
+    outdir: outRoot,
+    outbase: ROOT,
+    bundle: false,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node24',
+    sourcemap: 'linked',
+    logLevel: 'silent',
+  });
+  for (const file of found.other) {
+    const target = path.join(outRoot, path.relative(ROOT, file));
+    mkdirSync(path.dirname(target), { recursive: true });
+    if (!existsSync(target)) symlinkSync(file, target);
+  }
+  // Everything else at the top (node_modules, package.json, the catalog's files) is the repository's own, so
+  // packages and files outside lib/ and services/ resolve as they do from the sources.
+  for (const entry of readdirSync(ROOT)) {
+    if (SOURCES.includes(entry) || entry === '.git' || entry === '.data') continue;
+    symlinkSync(path.join(ROOT, entry), path.join(outRoot, entry));
+  }
+  return outRoot;
+}
+
+/** Mirrors made by this process: two platforms in one process (tests) get one each. */
+let mirrors = 0;
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * This process's mirror of the services (see above), with the function that removes it. Mirrors of supervisors
+ * that are gone are removed first.
+ */
+export async function compileForThisProcess(): Promise<{ root: string; remove: () => void }> {
+  for (const entry of readdirSync(tmpdir())) {
+    const pid = Number(entry.slice(PREFIX.length).split('-')[0]);
+    if (entry.startsWith(PREFIX) && Number.isInteger(pid) && pid !== process.pid && !alive(pid)) {
+      rmSync(path.join(tmpdir(), entry), { recursive: true, force: true });
+    }
+  }
+  mirrors += 1;
+  const root = await compileServices(path.join(tmpdir(), `${PREFIX}${process.pid}-${mirrors}`));
+  return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
+}
