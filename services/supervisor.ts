@@ -53,6 +53,12 @@ export interface SupervisedPlatform {
 }
 
 const WORKER_ENTRY = path.join(__dirname, 'worker.ts');
+/**
+ * The young generation of each service's heap, capped. V8 grows it up to 16 MiB per semi-space under allocation
+ * pressure, per isolate: eight services held ~260 MiB more after the order bench (`bench/orders.ts`, PSS 1320–1380
+ * against 1056–1067 MiB at 4 or 8 MiB, with throughput within the runs' noise, 155–202 orders/s either way).
+ */
+const YOUNG_GENERATION_MB = 8;
 const STOP_TIMEOUT_MS = 15_000;
 
 /** One running service, whatever carries it. */
@@ -78,6 +84,7 @@ function carry(isolation: Isolation, start: WorkerStart, compiled?: string): Car
       eval: true,
       workerData: start,
       env: defined({ ...process.env, ...start.env }),
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
     let error: Error | undefined;
     worker.on('error', (e) => {
@@ -91,7 +98,8 @@ function carry(isolation: Isolation, start: WorkerStart, compiled?: string): Car
     };
   }
   const child: ChildProcess = fork(entry, [], {
-    execArgv: compiled ? [] : ['--import', 'tsx'],
+    // A semi-space of 3 MiB: the young generation of a worker's YOUNG_GENERATION_MB (two semi-spaces and one more).
+    execArgv: [`--max-semi-space-size=${Math.ceil(YOUNG_GENERATION_MB / 3)}`, ...(compiled ? [] : ['--import', 'tsx'])],
     env: defined({ ...process.env, ...start.env, SHOPFRONT_WORKER: JSON.stringify(start) }),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
