@@ -11,6 +11,9 @@ export interface CertificateFiles {
 
 const openssl = (args: readonly string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
 
+/** openssl req arguments for a new, unencrypted P-256 key. */
+const NEW_P256_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+
 /**
  * A throwaway certificate authority for a test, made by the openssl command line in `dir`: a self-signed P-256 CA
  * (basicConstraints CA:TRUE) named `name`, valid two days.
@@ -22,11 +25,7 @@ export function throwawayCa(dir: string, name: string): CertificateFiles {
   openssl([
     'req',
     '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
+    ...NEW_P256_KEY,
     '-keyout',
     keyFile,
     '-out',
@@ -53,20 +52,7 @@ export function serverCertificate(dir: string, ca: CertificateFiles, commonName:
     extensions,
     `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:${commonName}\n`,
   );
-  openssl([
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    keyFile,
-    '-out',
-    csr,
-    '-subj',
-    `/CN=${commonName}`,
-  ]);
+  openssl(['req', ...NEW_P256_KEY, '-keyout', keyFile, '-out', csr, '-subj', `/CN=${commonName}`]);
   openssl([
     'x509',
     '-req',
