@@ -9,12 +9,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
 import { shop } from '../lib/platform';
 import {
+  cpuByUser,
+  cpuDifference,
   databaseWork,
   GATEWAY,
   localDatabaseUrl,
@@ -54,6 +56,9 @@ interface Measured {
   readonly work: Awaited<ReturnType<Awaited<ReturnType<typeof databaseWork>>['read']>>;
   readonly pss: ReturnType<typeof platformPssMiB>;
   readonly peakRssMiB: number;
+  /** CPU seconds each user spent during the autocannon run, largest first; undefined off Linux. */
+  readonly cpu?: readonly [string, number][];
+  readonly seconds: number;
 }
 
 async function main(): Promise<void> {
@@ -126,9 +131,24 @@ async function main(): Promise<void> {
         (s) => `    ${(s.calls / r.confirmed).toFixed(2)} (${Math.round(s.ms)} ms)  ${s.query.slice(0, 110)}`,
       ),
       `  whole platform PSS after the run: ${r.pss.total} MiB (PostgreSQL included unless external: ${r.pss.postgres} MiB; ${r.pss.processes} processes; ${r.work.connections} database connections open); supervisor peak RSS ${r.peakRssMiB} MiB`,
+      `  database connections open after the run: ${r.work.connectionsBy}`,
+      ...cpuLines(r),
     ]),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** CPU per order by who spent it, from /proc before and after the run (not a profile: waiting for a core is not counted). */
+function cpuLines(r: Measured): string[] {
+  if (!r.cpu) return [];
+  const orders = r.result.requests.total;
+  const total = r.cpu.reduce((sum, [, seconds]) => sum + seconds, 0);
+  const perOrder = (seconds: number) => ((1000 * seconds) / orders).toFixed(2);
+  return [
+    `  CPU per order during the run (ms; user + system from /proc; ${availableParallelism()} cores, ${total.toFixed(1)} CPU s in ${r.seconds.toFixed(1)} s = ${(total / r.seconds).toFixed(2)} cores busy):`,
+    ...r.cpu.map(([who, seconds]) => `    ${perOrder(seconds).padStart(6)}  ${who}`),
+    `    ${perOrder(total).padStart(6)}  in all (the platform and its database; the load generator not counted)`,
+  ];
 }
 
 const newDataDir = () => mkdtempSync(path.join(tmpdir(), 'shopfront-bench-orders-'));
@@ -175,7 +195,12 @@ async function measure(mode: TracingMode, dataDir: string, databaseUrl?: string,
     for (let i = 0; i < 20; i++)
       await json('POST', '/api/v1/orders', JSON.parse(body), { ...headers, 'idempotency-key': randomUUID() });
 
-    const work = await databaseWork(databaseUrl ?? localDatabaseUrl(dataDir));
+    const url = databaseUrl ?? localDatabaseUrl(dataDir);
+    const work = await databaseWork(url);
+    const pid = platform.child.pid ?? 0;
+    const onLinux = process.platform === 'linux';
+    const cpuBefore = onLinux ? await cpuByUser(pid, dataDir, url) : undefined;
+    const runStarted = Date.now();
     const committed = new Map<string, number>();
     const failures = new Map<number, number>();
     let sampleFailure = '';
@@ -201,6 +226,8 @@ async function measure(mode: TracingMode, dataDir: string, databaseUrl?: string,
       ],
     });
 
+    const seconds = (Date.now() - runStarted) / 1000;
+    const cpu = cpuBefore && cpuDifference(cpuBefore, await cpuByUser(pid, dataDir, url));
     // Wait for every confirmed order's notification line.
     const file = path.join(dataDir, 'notifications.jsonl');
     const sent = new Map<string, number>();
@@ -233,6 +260,8 @@ async function measure(mode: TracingMode, dataDir: string, databaseUrl?: string,
       work: done,
       pss: platformPssMiB(platform.child.pid ?? 0, dataDir),
       peakRssMiB: rssMiB(platform.child.pid ?? 0, 'VmHWM'),
+      cpu,
+      seconds,
     };
   } finally {
     await platform.stop();

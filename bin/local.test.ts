@@ -6,13 +6,18 @@ import * as path from 'node:path';
 
 // Ports of a platform shifted by this offset are used by no other suite.
 const OFFSET = 14_400;
-const ENTRY = path.join(__dirname, 'local.ts');
+const ENTRY = path.join(__dirname, 'start.sh');
 
-/** Runs `npm start`'s entry point to its end; its exit code and what it wrote to stderr. */
+/** Runs `npm start`'s script to its end (with this Node first on PATH); its exit code and what it wrote to stderr. */
 function npmStart(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', SHOPFRONT_PORT_OFFSET: String(OFFSET), ...env },
+    const child = spawn('bash', [ENTRY], {
+      env: {
+        PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+        LOG_LEVEL: 'silent',
+        SHOPFRONT_PORT_OFFSET: String(OFFSET),
+        ...env,
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';

@@ -73,7 +73,7 @@ mkdir -p "$data_dir"
 # read stock right after each order to prove it moved exactly once, so the gateway's catalogue cache is off.
 env -u DATABASE_URL -u KAFKA_BROKERS DATA_DIR="$data_dir" LOG_LEVEL=warn SHOPFRONT_PORT_OFFSET="$OFFSET" \
   CATALOGUE_CACHE_TTL_MS=0 \
-  node --import tsx bin/local.ts >"$work/platform.log" 2>&1 &
+  bash bin/start.sh >"$work/platform.log" 2>&1 &
 platform_pid=$!
 for _ in $(seq 1 240); do
   alive || break

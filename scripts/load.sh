@@ -87,7 +87,7 @@ fi
 
 data_dir="$(mktemp -d /tmp/shopfront-load.XXXXXX)"
 started=$(date +%s%N)
-env "${platform_env[@]}" DATA_DIR="$data_dir" node --expose-gc --import tsx bin/local.ts \
+env "${platform_env[@]}" DATA_DIR="$data_dir" bash bin/start.sh \
   >"$LOAD_OUT/platform.log" 2>&1 &
 pid=$!
 # The platform drains for up to 20 s on SIGTERM; past 40 s it is killed.

@@ -1,7 +1,10 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { createLogger } from '../lib/runtime';
 import { capturedLogger } from '../lib/runtime/test-support/logs';
 import { freshDatabase, type TestDatabase } from '../lib/runtime/test-support/postgres';
-import { superviseLocalPlatform } from './supervisor';
+import { type RunningServices, SERVICES_FILE, superviseLocalPlatform } from './supervisor';
 
 const JWT_SECRET = 'supervisor-test-signing-secret-long-enough-0123456789';
 // Ports above Linux's ephemeral range for gRPC (5005x + offset), apart from the other suites' platforms.
@@ -18,18 +21,26 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 60_000): Pro
 
 describe('the local platform supervisor', () => {
   let database: TestDatabase;
+  let dataDir: string;
   beforeAll(async () => {
     database = await freshDatabase();
   });
   afterAll(async () => {
     await database.drop();
   });
+  beforeEach(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'shopfront-supervisor-'));
+  });
+  afterEach(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const running = () => JSON.parse(readFileSync(path.join(dataDir, SERVICES_FILE), 'utf8')) as RunningServices;
 
   const env = () => ({
     DATABASE_URL: database.url,
     JWT_SECRET,
     LOG_LEVEL: 'silent',
-    DATA_DIR: '/tmp',
+    DATA_DIR: dataDir,
     PASSWORD_HASH_MEMORY_KIB: '4096',
   });
 
@@ -47,10 +58,21 @@ describe('the local platform supervisor', () => {
       await until(async () => (await fetch(`${gateway}/health`)).ok);
       const page = (await (await fetch(`${gateway}/api/v1/products?limit=1`)).json()) as { items: unknown[] };
       expect(Array.isArray(page.items)).toBe(true);
+      // The running services are described for tools: each on its own thread of this process.
+      const described = running();
+      expect(described.pid).toBe(process.pid);
+      expect(described.services.map((s) => s.name).sort()).toEqual(platform.services.map((s) => s.name).sort());
+      const threads = described.services.map((s) => s.thread);
+      expect(new Set(threads).size).toBe(threads.length);
+      for (const thread of threads) {
+        expect(thread).not.toBe(process.pid);
+        expect(existsSync(`/proc/${process.pid}/task/${thread}`)).toBe(true);
+      }
     } finally {
       await platform.stop();
     }
     await expect(fetch(`${gateway}/health`)).rejects.toThrow();
+    expect(existsSync(path.join(dataDir, SERVICES_FILE))).toBe(false);
   });
 
   it('restarts a service process that was killed, says so, and the platform answers again', async () => {
@@ -70,6 +92,11 @@ describe('the local platform supervisor', () => {
       process.kill(pid as number, 'SIGKILL');
       await until(async () => (product?.restarts ?? 0) === 1 && product?.pid !== pid);
       await until(async () => (await fetch(`${gateway}/api/v1/products?limit=1`)).ok);
+      // The description follows the restart: the new process, one restart.
+      await until(async () => running().services.find((s) => s.name === 'product-service')?.pid === product?.pid);
+      expect(running().services.find((s) => s.name === 'product-service')).toEqual(
+        expect.objectContaining({ restarts: 1, thread: product?.pid }),
+      );
       expect(lines).toEqual(
         expect.arrayContaining([
           expect.objectContaining({ msg: 'product-service stopped unexpectedly; restarting it' }),

@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { localAddressing, serviceWiring, shop } from '../lib/platform';
@@ -42,7 +43,19 @@ export interface SupervisedService {
   readonly restarts: number;
   /** Its process id, when it runs as a process of its own. */
   readonly pid?: number;
+  /** The operating system's id of the thread running its event loop (Linux), for per-service CPU figures. */
+  readonly thread?: number;
 }
+
+/** What `<DATA_DIR>/services.json` holds while the platform runs, rewritten after every restart. */
+export interface RunningServices {
+  /** The platform's process. */
+  readonly pid: number;
+  readonly services: readonly SupervisedService[];
+}
+
+/** The file describing the running services (process, thread, ports) for tools such as `npm run bench`. */
+export const SERVICES_FILE = 'services.json';
 
 export interface SupervisedPlatform {
   readonly services: readonly SupervisedService[];
@@ -115,6 +128,7 @@ function carry(isolation: Isolation, start: WorkerStart, compiled?: string): Car
 class Supervised implements SupervisedService {
   ports: Record<string, number> = {};
   restarts = 0;
+  thread?: number;
   private carrier?: Carrier;
 
   get pid(): number | undefined {
@@ -128,6 +142,7 @@ class Supervised implements SupervisedService {
     private readonly start: WorkerStart,
     private readonly options: SupervisorOptions,
     private readonly compiled?: string,
+    private readonly onRestarted: () => void = () => {},
   ) {}
 
   /** Starts it and resolves with its ports; rejects when it fails or exits before it is up. */
@@ -141,6 +156,7 @@ class Supervised implements SupervisedService {
         if (message.type === 'started') {
           up = true;
           this.ports = message.ports;
+          this.thread = message.thread;
           resolve();
         } else if (message.type === 'failed' && !up) {
           carrier.kill();
@@ -164,7 +180,10 @@ class Supervised implements SupervisedService {
           if (this.stopping) return;
           this.restarts += 1;
           this.launch().then(
-            () => this.options.logger.info({ service: this.name, ports: this.ports }, `${this.name} restarted`),
+            () => {
+              this.options.logger.info({ service: this.name, ports: this.ports }, `${this.name} restarted`);
+              this.onRestarted();
+            },
             (restartError: unknown) => this.options.logger.error({ err: restartError }, `${this.name} did not restart`),
           );
         }, delay).unref();
@@ -234,7 +253,21 @@ export async function superviseLocalPlatform(options: SupervisorOptions): Promis
   const dialHost = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
   const addressing = localAddressing(options.portOffset, dialHost);
   const started: Supervised[] = [];
+  const servicesFile = path.join(dataDir, SERVICES_FILE);
+  const describe = () => {
+    const running: RunningServices = {
+      pid: process.pid,
+      services: started.map(({ name, ports, restarts, pid, thread }) => ({ name, ports, restarts, pid, thread })),
+    };
+    try {
+      writeFileSync(`${servicesFile}.tmp`, `${JSON.stringify(running, null, 2)}\n`);
+      renameSync(`${servicesFile}.tmp`, servicesFile);
+    } catch (error) {
+      options.logger.warn({ err: error, file: servicesFile }, 'could not write the running services');
+    }
+  };
   const stop = async () => {
+    rmSync(servicesFile, { force: true });
     for (const service of [...started].reverse()) await service.stop();
     removeCompiled();
     await stopDatabase();
@@ -253,7 +286,7 @@ export async function superviseLocalPlatform(options: SupervisorOptions): Promis
           ...serviceWiring(shop, name, addressing),
           ...options.settings?.[name],
         };
-        const service = new Supervised(name, { name, env, host: options.host }, options, compiled);
+        const service = new Supervised(name, { name, env, host: options.host }, options, compiled, describe);
         await service.launch();
         started.push(service);
         return service;
@@ -268,5 +301,6 @@ export async function superviseLocalPlatform(options: SupervisorOptions): Promis
     await stop().catch(() => undefined);
     throw failed.reason;
   }
+  describe();
   return { services: started, databaseDir, stop };
 }

@@ -3,6 +3,7 @@
  * (services/supervisor.ts) started. It starts the service named in its start message through the host, reports its
  * ports, and on `stop` runs the service's ordered shutdown and reports back.
  */
+import { readlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { shop } from '../lib/platform';
@@ -15,11 +16,24 @@ export interface WorkerStart {
 }
 
 export type FromWorker =
-  | { readonly type: 'started'; readonly ports: Record<string, number> }
+  | { readonly type: 'started'; readonly ports: Record<string, number>; readonly thread?: number }
   | { readonly type: 'failed'; readonly message: string }
   | { readonly type: 'stopped'; readonly error?: string };
 
 export type ToWorker = { readonly type: 'stop' };
+
+/**
+ * The operating system's id of the thread running this service on Linux (`/proc/thread-self`, read from this
+ * thread), so `top -H` and /proc/<pid>/task/<id> can be read per service; undefined elsewhere.
+ */
+function threadId(): number | undefined {
+  try {
+    const id = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    return Number.isInteger(id) && id > 0 ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 const send = (message: FromWorker): void => {
   if (parentPort) parentPort.postMessage(message);
@@ -46,7 +60,7 @@ async function run(start: WorkerStart): Promise<void> {
   else process.on('message', onMessage);
   // A child process ignores the terminal's Ctrl-C: the supervisor stops it in order.
   if (!parentPort) process.on('SIGINT', () => undefined);
-  send({ type: 'started', ports: service.ports });
+  send({ type: 'started', ports: service.ports, thread: threadId() });
 }
 
 const start = (parentPort ? workerData : JSON.parse(process.env.SHOPFRONT_WORKER ?? 'null')) as WorkerStart | null;

@@ -129,6 +129,21 @@ describe('PostgresDatabase: schemas sharing one PostgreSQL database', () => {
     await expect(single.ping()).resolves.toBeUndefined();
   });
 
+  it('names its connections in pg_stat_activity: the application name given, else the schema', async () => {
+    const named = new PostgresDatabase(database.url, 'alpha', { max: 1, applicationName: 'order-service' });
+    single = new PostgresDatabase(database.url, 'beta', { max: 1 });
+    try {
+      const asSeen = (db: Database) =>
+        db.query<{ name: string }>(
+          'SELECT application_name AS name FROM pg_stat_activity WHERE pid = pg_backend_pid()',
+        );
+      expect((await asSeen(named)).rows).toEqual([{ name: 'order-service' }]);
+      expect((await asSeen(single)).rows).toEqual([{ name: 'beta' }]);
+    } finally {
+      await named.close();
+    }
+  });
+
   it('refuses a schema name it would have to quote', () => {
     expect(() => new PostgresDatabase(database.url, 'Alpha; DROP SCHEMA beta')).toThrow(/schema must match/);
   });

@@ -70,7 +70,7 @@ export class PostgresDatabase implements Database {
   constructor(
     connectionString: string,
     readonly schema: string,
-    options: { max?: number; statementTimeoutMs?: number; logger?: Logger } = {},
+    options: { max?: number; statementTimeoutMs?: number; logger?: Logger; applicationName?: string } = {},
   ) {
     checkSchema(schema);
     this.logger = options.logger;
@@ -81,6 +81,8 @@ export class PostgresDatabase implements Database {
     this.pool = new pg.Pool({
       connectionString,
       max: options.max ?? 10,
+      // Who holds each connection, in pg_stat_activity and the server's log lines.
+      application_name: options.applicationName ?? schema,
       options: `-c search_path=${schema} -c statement_timeout=${options.statementTimeoutMs ?? 5000}`,
       types: types as pg.CustomTypesConfig,
       connectionTimeoutMillis: 5000,

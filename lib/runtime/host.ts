@@ -127,7 +127,11 @@ async function openBus(config: HostConfig, name: string, options: HostOptions, l
   if (options.eventBus) return { bus: options.eventBus, owned: false, kind: 'shared' };
   const partitions = Object.fromEntries(shop.catalog.topics.map((t) => [t.name, t.partitions]));
   if (databaseUrl)
-    return { bus: new PostgresEventLog({ url: databaseUrl, partitions, logger }), owned: true, kind: 'postgres' };
+    return {
+      bus: new PostgresEventLog({ url: databaseUrl, partitions, logger, applicationName: `${name} events` }),
+      owned: true,
+      kind: 'postgres',
+    };
   logger.warn('neither KAFKA_BROKERS nor DATABASE_URL is set: using an event log of this process only');
   const bus = new LocalEventLog({ partitions, dataDir: path.join(config.DATA_DIR ?? '.data', 'events'), logger });
   return { bus, owned: true, kind: 'local' };
@@ -177,7 +181,9 @@ async function launch<C extends HostConfig, O extends object, X extends object>(
         url = local.url;
         logger.warn({ dataDir: config.DATA_DIR }, 'DATABASE_URL is not set: started an embedded PostgreSQL');
       }
-      const opened = options.database ?? new PostgresDatabase(url as string, definition.database.schema, { logger });
+      const opened =
+        options.database ??
+        new PostgresDatabase(url as string, definition.database.schema, { logger, applicationName: definition.name });
       db = opened;
       if (!options.database) onStop('close database', () => opened.close());
       health.add('postgres', () => opened.ping());

@@ -117,6 +117,32 @@ describe('the event log in PostgreSQL', () => {
     }
   });
 
+  it('names its connections, the listener included, so pg_stat_activity tells whose they are', async () => {
+    partitions.named = 1;
+    const named = new PostgresEventLog({
+      url: database.url,
+      partitions,
+      logger,
+      pollMs: 200,
+      applicationName: 'x events',
+    });
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      const sub = await named.subscribe({ topic: 'named', groupId: 'named', handle: async () => undefined });
+      await named.publish('named', [{ key: 'k', value: 'v' }]);
+      const seen = await admin.query<{ query: string }>(
+        `SELECT query FROM pg_stat_activity WHERE application_name = 'x events' AND datname = current_database()`,
+      );
+      expect(seen.rows.map((r) => r.query)).toEqual(expect.arrayContaining([expect.stringMatching(/^LISTEN /)]));
+      expect(seen.rows.length).toBeGreaterThanOrEqual(2);
+      await sub.stop();
+    } finally {
+      await admin.end();
+      await named.close();
+    }
+  });
+
   it('refuses to publish once closed, with a clear message', async () => {
     const closing = new PostgresEventLog({ url: database.url, partitions, logger });
     await closing.close();

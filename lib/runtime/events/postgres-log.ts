@@ -17,6 +17,8 @@ export interface PostgresLogOptions {
   readonly pollMs?: number;
   /** Records older than this are deleted, read or not, as Kafka's time retention does. @default 7 days */
   readonly retentionMs?: number;
+  /** How its connections name themselves in `pg_stat_activity` (`application_name`). @default 'shopfront events' */
+  readonly applicationName?: string;
   /** How often this instance deletes expired records. @default 1 hour */
   readonly trimEveryMs?: number;
 }
@@ -73,9 +75,17 @@ export class PostgresEventLog implements bus.EventBus {
   private listener?: pg.Client;
   private closed = false;
   private readonly trimmer: NodeJS.Timeout;
+  private get applicationName(): string {
+    return this.options.applicationName ?? 'shopfront events';
+  }
 
   constructor(private readonly options: PostgresLogOptions) {
-    this.pool = new pg.Pool({ connectionString: options.url, max: 12, idleTimeoutMillis: 30_000 });
+    this.pool = new pg.Pool({
+      connectionString: options.url,
+      max: 12,
+      idleTimeoutMillis: 30_000,
+      application_name: this.applicationName,
+    });
     this.pool.on('error', (error) => options.logger.warn({ err: error }, 'an idle event-log connection failed'));
     this.ready = this.createSchema();
     this.ready.catch(() => undefined);
@@ -175,7 +185,7 @@ export class PostgresEventLog implements bus.EventBus {
   /** One LISTEN connection for every consumer of this log; reopened when it breaks. */
   private async listen(): Promise<void> {
     if (this.listener || this.closed) return;
-    const client = new pg.Client({ connectionString: this.options.url });
+    const client = new pg.Client({ connectionString: this.options.url, application_name: this.applicationName });
     this.listener = client;
     client.on('notification', (note) => {
       for (const wake of [...(this.waiters.get(note.payload ?? '') ?? [])]) wake();
