@@ -266,7 +266,14 @@ describe('run as a process', () => {
       proc.child.kill('SIGTERM');
       expect(await proc.exited).toBe(0);
       const steps = proc.lines.filter((l) => l.msg === 'shutdown step done').map((l) => l.step);
-      expect(steps).toEqual(['drain', 'close servers', 'close database', 'stop embedded postgres', 'flush traces']);
+      expect(steps).toEqual([
+        'drain',
+        'close servers',
+        'stop password hashing threads',
+        'close database',
+        'stop embedded postgres',
+        'flush traces',
+      ]);
       expect(proc.lines.at(-1)).toMatchObject({ msg: 'stopped', code: 0 });
       // The server is gone too: PostgreSQL removes postmaster.pid when it shuts down cleanly.
       expect(existsSync(path.join(postgresDir, 'postmaster.pid'))).toBe(false);

@@ -3,6 +3,7 @@ import { Bulkhead } from '../../lib/runtime/bulkhead';
 import { runService, type ServiceDefinition, type StartOptions, startService } from '../../lib/runtime/host';
 import { createHttpApp } from '../../lib/runtime/http';
 import { ScryptPasswordHasher } from './adapters/scrypt-password-hasher';
+import { ScryptThreads } from './adapters/scrypt-threads';
 import { DATABASE_SCHEMA, loadUserServiceConfig, SERVICE_NAME, type UserServiceConfig } from './config';
 import { UserAccounts } from './domain/accounts';
 import { MIGRATIONS_DIR, PostgresUserStore } from './store/user-store';
@@ -15,10 +16,16 @@ export const userService: ServiceDefinition<UserServiceConfig> = {
   name: SERVICE_NAME,
   config: loadUserServiceConfig,
   database: { schema: DATABASE_SCHEMA, migrations: MIGRATIONS_DIR },
-  build: async ({ config, db, logger, metrics, health, serveGrpc, serveHttp }) => {
+  build: async ({ config, db, logger, metrics, health, serveGrpc, serveHttp, onStop }) => {
+    // Password hashing on threads of its own at a lower priority: a burst of sign-ups takes the CPU the shop leaves.
+    const threads = new ScryptThreads(config.PASSWORD_HASH_CONCURRENCY, (reason) =>
+      logger.warn({ reason }, 'password hashing runs at normal priority: its thread priority could not be lowered'),
+    );
+    onStop('stop password hashing threads', () => threads.close());
     const accounts = new UserAccounts({
       users: new PostgresUserStore(db),
       hasher: await ScryptPasswordHasher.create({
+        threads,
         memoryKib: config.PASSWORD_HASH_MEMORY_KIB,
         bulkhead: new Bulkhead({
           name: 'password hashing',

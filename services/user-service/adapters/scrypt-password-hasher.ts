@@ -1,6 +1,7 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import type { Bulkhead } from '../../../lib/runtime/bulkhead';
 import type { PasswordHasher } from '../domain/ports';
+import type { ScryptThreads } from './scrypt-threads';
 
 /**
  * OWASP Password Storage Cheat Sheet's scrypt setting for 16 MiB: N = 2^14, r = 8, p = 5. Memory is
@@ -21,8 +22,16 @@ interface Params {
   readonly p: number;
 }
 
-function derive(password: string, salt: Buffer, params: Params, length: number): Promise<Buffer> {
+function derive(
+  password: string,
+  salt: Buffer,
+  params: Params,
+  length: number,
+  threads?: ScryptThreads,
+): Promise<Buffer> {
   const N = 2 ** params.logN;
+  if (threads)
+    return threads.derive({ password: password.normalize('NFKC'), salt, length, N, r: params.r, p: params.p });
   return new Promise((resolve, reject) =>
     scrypt(
       password.normalize('NFKC'),
@@ -39,24 +48,28 @@ const encode = (params: Params, salt: Buffer, key: Buffer) =>
   `$scrypt$ln=${params.logN},r=${params.r},p=${params.p}$${base64(salt)}$${base64(key)}`;
 
 /**
- * scrypt from node:crypto (OpenSSL, on libuv's thread pool): memory-hard, and no native addon to load.
- * Hashes are PHC strings carrying their parameters, so the cost can rise without invalidating old ones.
+ * scrypt from node:crypto (OpenSSL): memory-hard, and no native addon to load. With `threads`, on threads of lower
+ * priority than the service's (scrypt-threads.ts); without, on libuv's thread pool. Hashes are PHC strings carrying
+ * their parameters, so the cost can rise without invalidating old ones.
  */
 export class ScryptPasswordHasher implements PasswordHasher {
   private constructor(
     private readonly params: Params,
     readonly dummyHash: string,
     private readonly bulkhead?: Bulkhead,
+    private readonly threads?: ScryptThreads,
   ) {}
 
   /** Every derivation goes through the bulkhead when there is one: a burst of sign-ups waits or is refused. */
   private derive(password: string, salt: Buffer, params: Params, length: number): Promise<Buffer> {
-    const work = () => derive(password, salt, params, length);
+    const work = () => derive(password, salt, params, length, this.threads);
     return this.bulkhead ? this.bulkhead.run(work) : work();
   }
 
   /** Builds the hasher and its dummy hash (a random secret nobody knows, hashed at the same cost). */
-  static async create(options: { memoryKib?: number; bulkhead?: Bulkhead } = {}): Promise<ScryptPasswordHasher> {
+  static async create(
+    options: { memoryKib?: number; bulkhead?: Bulkhead; threads?: ScryptThreads } = {},
+  ): Promise<ScryptPasswordHasher> {
     const memoryKib = options.memoryKib ?? DEFAULT_MEMORY_KIB;
     const logN = Math.log2(memoryKib);
     if (!Number.isInteger(logN) || memoryKib < MIN_MEMORY_KIB || memoryKib > 1_048_576) {
@@ -64,8 +77,9 @@ export class ScryptPasswordHasher implements PasswordHasher {
     }
     const params = { logN, r: BLOCK_SIZE, p: PARALLELISM };
     const salt = randomBytes(SALT_LENGTH);
-    const dummy = encode(params, salt, await derive(randomBytes(32).toString('base64'), salt, params, KEY_LENGTH));
-    return new ScryptPasswordHasher(params, dummy, options.bulkhead);
+    const secret = randomBytes(32).toString('base64');
+    const dummy = encode(params, salt, await derive(secret, salt, params, KEY_LENGTH, options.threads));
+    return new ScryptPasswordHasher(params, dummy, options.bulkhead, options.threads);
   }
 
   async hash(password: string): Promise<string> {
