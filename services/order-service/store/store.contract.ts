@@ -313,6 +313,15 @@ export function describeStoreContract(name: string, harness: DatabaseHarness): v
         await expect(orders.advance(draft.id, draft.lease, 'RESERVING', { step: 'DONE' })).rejects.toThrow();
       });
 
+      it('keeps malformed idempotency keys out at the schema: empty, over 255 characters, outside A-Z a-z 0-9 . _ : -', async () => {
+        for (const key of ['', 'k'.repeat(256), 'with space', 'ключ', 'a\nb']) {
+          await expect(orders.insertOrFind(newOrder({ key }))).rejects.toThrow(/orders_idempotency_key_check/);
+        }
+        for (const key of ['k'.repeat(255), 'A-z_0.9:x']) {
+          expect((await orders.insertOrFind(newOrder({ key }))).created).toBe(true);
+        }
+      });
+
       it('keeps the structured failure: the input at fault, the item position, the peer and its status', async () => {
         const draft = newOrder();
         await orders.insertOrFind(draft);

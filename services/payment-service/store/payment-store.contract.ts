@@ -230,6 +230,25 @@ export function describePaymentStoreContract(name: string, harness: DatabaseHarn
         expect(processor.chargeCalls).toBe(1);
       });
 
+      it('keeps malformed idempotency keys out at the schema: empty, over 255 characters, outside A-Z a-z 0-9 . _ : -', async () => {
+        const env = await environment();
+        const command = parseChargeInput(input);
+        const claim = (idempotencyKey: string) =>
+          env.store.claimCharge({
+            id: randomUUID(),
+            idempotencyKey,
+            requestHash: chargeFingerprint(command),
+            orderId: command.orderId,
+            customerId: command.customerId,
+            amount: command.amount,
+            leaseUntilMs: env.clock.now() + LEASE_MS,
+          });
+        for (const key of ['', 'k'.repeat(256), 'with space', 'ключ']) {
+          await expect(claim(key)).rejects.toThrow(/charges_idempotency_key_check/);
+        }
+        for (const key of ['k'.repeat(255), 'A-z_0.9:x']) expect((await claim(key)).kind).toBe('claimed');
+      });
+
       it('takes over a crashed claim after its lease, under the same processor key, and never charges twice', async () => {
         const env = await environment({ inProgressWaitMs: 50 });
         const command = parseChargeInput(input);

@@ -237,6 +237,21 @@ export function describeProductStoreContract(name: string, harness: DatabaseHarn
         expect(await count('reservations')).toBe(0);
       });
 
+      it('keeps malformed reservation ids out at the schema: empty, over 100 characters, outside A-Z a-z 0-9 . _ : -', async () => {
+        const reserve = (id: string) =>
+          db.query(`SELECT * FROM reserve_stock($1, 'hash', ARRAY[]::uuid[], ARRAY[]::integer[], ARRAY[]::integer[])`, [
+            id,
+          ]);
+        for (const id of ['', 'r'.repeat(101), 'with space', 'ключ']) {
+          await expect(reserve(id)).rejects.toThrow(/reservations_id_check/);
+        }
+        for (const id of ['r'.repeat(100), 'A-z_0.9:x']) await expect(reserve(id)).resolves.toBeDefined();
+        const kept = await db.query<{ id: string }>(`SELECT id FROM reservations WHERE id IN ($1, 'A-z_0.9:x')`, [
+          'r'.repeat(100),
+        ]);
+        expect(kept.rows).toHaveLength(2);
+      });
+
       it('lets a failed reservation id be retried (nothing of the failure was kept)', async () => {
         const product = await create({ stock: 1 });
         await rejection(
