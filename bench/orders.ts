@@ -13,7 +13,8 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
-import { shop } from '../lib/platform';
+import pg from 'pg';
+import { shop, TOPIC_ORDERS } from '../lib/platform';
 import {
   cpuByUser,
   cpuDifference,
@@ -52,6 +53,8 @@ interface Measured {
   readonly sampleFailure: string;
   /** Commit to notification line, ms, sorted. */
   readonly latencies: readonly number[];
+  /** The same in two legs, ms, sorted, where the PostgreSQL event log holds the records (not on Kafka). */
+  readonly legs?: { readonly toLog: readonly number[]; readonly fromLog: readonly number[] };
   readonly confirmed: number;
   readonly work: Awaited<ReturnType<Awaited<ReturnType<typeof databaseWork>>['read']>>;
   readonly pss: ReturnType<typeof platformPssMiB>;
@@ -125,6 +128,11 @@ async function main(): Promise<void> {
         ? [`  non-2xx by status: ${JSON.stringify(Object.fromEntries(r.failures))}; first: ${r.sampleFailure}`]
         : []),
       `  commit to notification line: p50 ${percentile([...r.latencies], 50)} ms, p99 ${percentile([...r.latencies], 99)} ms, max ${r.latencies.at(-1)} ms (${r.latencies.length} of ${r.confirmed} confirmed orders notified)`,
+      ...(r.legs
+        ? [
+            `    of which commit to the event log (outbox relay): p50 ${percentile(r.legs.toLog, 50)} ms, p99 ${percentile(r.legs.toLog, 99)} ms; event log to the line (consumer): p50 ${percentile(r.legs.fromLog, 50)} ms, p99 ${percentile(r.legs.fromLog, 99)} ms (${r.legs.toLog.length} orders)`,
+          ]
+        : []),
       `  database work per confirmed order (every service, relay and consumer included): ${(r.work.commits / r.confirmed).toFixed(1)} transactions, ${(r.work.statements / r.confirmed).toFixed(1)} statements`,
       '  the most frequent statements, calls per confirmed order (total ms):',
       ...r.work.top.map(
@@ -136,6 +144,35 @@ async function main(): Promise<void> {
     ]),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/**
+ * Commit to notification in two legs, through the time each order's event was appended to the PostgreSQL event log
+ * (its clock, the same machine's): the order's commit to the append (the outbox relay) and the append to the
+ * notification line (the consumer). Records are keyed by order id.
+ */
+async function logLegs(url: string, committed: ReadonlyMap<string, number>, sent: ReadonlyMap<string, number>) {
+  const client = new pg.Client({ connectionString: url, application_name: 'bench' });
+  await client.connect();
+  try {
+    const appended = await client.query<{ key: string; at: Date }>(
+      `SELECT key, appended_at AS at FROM events.records WHERE topic = $1`,
+      [TOPIC_ORDERS],
+    );
+    const toLog: number[] = [];
+    const fromLog: number[] = [];
+    for (const { key, at } of appended.rows) {
+      const commit = committed.get(key);
+      const line = sent.get(key);
+      if (commit === undefined || line === undefined) continue;
+      toLog.push(at.getTime() - commit);
+      fromLog.push(line - at.getTime());
+    }
+    const sorted = (values: number[]) => values.sort((a, b) => a - b);
+    return { toLog: sorted(toLog), fromLog: sorted(fromLog) };
+  } finally {
+    await client.end();
+  }
 }
 
 /** CPU per order by who spent it, from /proc before and after the run (not a profile: waiting for a core is not counted). */
@@ -250,12 +287,14 @@ async function measure(mode: TracingMode, dataDir: string, databaseUrl?: string,
       .filter(([id]) => sent.has(id))
       .map(([id, at]) => (sent.get(id) ?? at) - at)
       .sort((a, b) => a - b);
+    const legs = brokers ? undefined : await logLegs(url, committed, sent);
     return {
       mode,
       result,
       failures,
       sampleFailure,
       latencies,
+      legs,
       confirmed: committed.size,
       work: done,
       pss: platformPssMiB(platform.child.pid ?? 0, dataDir),

@@ -117,6 +117,89 @@ describe('the event log in PostgreSQL', () => {
     }
   });
 
+  it('creates its schema once when several instances start on an empty database at the same moment', async () => {
+    const empty = await freshDatabase();
+    const logs = Array.from(
+      { length: 5 },
+      () => new PostgresEventLog({ url: empty.url, partitions: { raced: 2 }, logger }),
+    );
+    try {
+      await Promise.all(logs.map((log, i) => log.publish('raced', [{ key: `k${i}`, value: `v${i}` }])));
+      expect((await logs[0]?.records('raced'))?.map((r) => r.value).sort()).toEqual(['v0', 'v1', 'v2', 'v3', 'v4']);
+    } finally {
+      await Promise.all(logs.map((log) => log.close()));
+      await empty.drop();
+    }
+  });
+
+  it('gives concurrent appends gapless offsets per partition and keeps each key in the order it was published', async () => {
+    partitions.appended = 3;
+    const writers = 6;
+    await Promise.all(
+      Array.from({ length: writers }, async (_, w) => {
+        for (let batch = 0; batch < 5; batch++) {
+          await bus.publish(
+            'appended',
+            Array.from({ length: 10 }, (_, i) => ({ key: `writer-${w}-key-${i % 4}`, value: `${w}:${batch}:${i}` })),
+          );
+        }
+      }),
+    );
+    const records = await bus.records('appended');
+    expect(records).toHaveLength(writers * 5 * 10);
+    for (let p = 0; p < 3; p++) {
+      const offsets = records.filter((r) => r.partition === p).map((r) => r.offset);
+      expect(offsets).toEqual(offsets.map((_, i) => i));
+    }
+    const byKey = new Map<string, number[]>();
+    for (const record of records) {
+      const [, batch, i] = record.value.split(':').map(Number);
+      byKey.set(String(record.key), [...(byKey.get(String(record.key)) ?? []), (batch ?? 0) * 10 + (i ?? 0)]);
+    }
+    for (const sequence of byKey.values()) expect(sequence).toEqual([...sequence].sort((a, b) => a - b));
+  });
+
+  it('reads a burst of appends as one batch: a woken consumer lingers before it reads', async () => {
+    partitions.burst = 1;
+    const lingering = new PostgresEventLog({ url: database.url, partitions, logger, pollMs: 5000, lingerMs: 300 });
+    const batches: number[] = [];
+    try {
+      const sub = await lingering.subscribe({
+        topic: 'burst',
+        groupId: 'burst',
+        handle: async () => undefined,
+        handleBatch: async (messages) => {
+          batches.push(messages.length);
+          return [];
+        },
+      });
+      await new Promise((r) => setTimeout(r, 100)); // the consumer is waiting for an append
+      for (let i = 0; i < 10; i++) await bus.publish('burst', [{ key: 'k', value: `v${i}` }]);
+      while (batches.reduce((a, b) => a + b, 0) < 10) await new Promise((r) => setTimeout(r, 20));
+      await sub.stop();
+      expect(batches.reduce((a, b) => a + b, 0)).toBe(10);
+      expect(batches.length).toBeLessThanOrEqual(2);
+    } finally {
+      await lingering.close();
+    }
+  });
+
+  it('refuses an append to a partition that has no row, naming the topic and partition, and appends nothing', async () => {
+    partitions.vanishing = 1;
+    await bus.publish('vanishing', [{ key: 'k', value: 'first' }]);
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      await admin.query(`DELETE FROM events.partitions WHERE topic = 'vanishing'`);
+      await expect(bus.publish('vanishing', [{ key: 'k', value: 'second' }])).rejects.toThrow(
+        'topic vanishing has no partition 0',
+      );
+      expect((await bus.records('vanishing')).map((r) => r.value)).toEqual(['first']);
+    } finally {
+      await admin.end();
+    }
+  });
+
   it('names its connections, the listener included, so pg_stat_activity tells whose they are', async () => {
     partitions.named = 1;
     const named = new PostgresEventLog({

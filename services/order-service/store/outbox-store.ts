@@ -26,7 +26,7 @@ export interface OutboxStore {
    * published in order even with several relays). Returned in seq order.
    */
   claim(owner: string, limit: number, claimMs: number): Promise<OutboxRow[]>;
-  /** Marks the owner's claimed rows published, in one transaction. */
+  /** Marks the owner's claimed rows published, all in one statement. */
   markPublished(owner: string, ids: readonly string[]): Promise<void>;
   /** Gives the owner's claimed rows back (their publish failed) with the error, for the next attempt. */
   release(owner: string, ids: readonly string[], error: string): Promise<void>;
@@ -79,12 +79,11 @@ export class PostgresOutboxStore implements OutboxStore {
   }
 
   async markPublished(owner: string, ids: readonly string[]): Promise<void> {
-    await this.db.transaction((tx) =>
-      tx.query(
-        `UPDATE outbox SET published_at = now(), claimed_by = NULL, claimed_until = NULL, last_error = NULL
-         WHERE claimed_by = $1 AND id = ANY($2::uuid[]) AND published_at IS NULL`,
-        [owner, [...ids]],
-      ),
+    // One statement is its own transaction: all the rows or none, in one round trip.
+    await this.db.query(
+      `UPDATE outbox SET published_at = now(), claimed_by = NULL, claimed_until = NULL, last_error = NULL
+       WHERE claimed_by = $1 AND id = ANY($2::uuid[]) AND published_at IS NULL`,
+      [owner, [...ids]],
     );
   }
 
