@@ -214,13 +214,14 @@ export class PostgresEventLog implements bus.EventBus {
   }
 
   /**
-   * Resolves when the topic is appended to (after the linger, so a burst of appends is read at once), at the next
-   * poll, or at once when stopping.
+   * Resolves after `ms`, or at once when stopping. With `lingerOnAppend`, the first append to the topic meanwhile
+   * shortens the rest to the linger, so a burst of appends is read at once; without, appends change nothing.
    */
-  private wait(topic: string, stopping: () => boolean): Promise<void> {
+  private pause(topic: string, stopping: () => boolean, ms: number, lingerOnAppend: boolean): Promise<void> {
     return new Promise((resolve) => {
       const set = this.waiters.get(topic) ?? new Set();
       this.waiters.set(topic, set);
+      let lingering = !lingerOnAppend;
       let timer: NodeJS.Timeout;
       const finish = () => {
         clearTimeout(timer);
@@ -228,33 +229,15 @@ export class PostgresEventLog implements bus.EventBus {
         resolve();
       };
       const wake = () => {
-        set.delete(wake);
+        if (stopping()) return finish();
+        if (lingering) return;
+        lingering = true;
         clearTimeout(timer);
-        if (stopping()) finish();
-        else timer = setTimeout(finish, this.lingerMs);
+        timer = setTimeout(finish, this.lingerMs);
       };
-      timer = setTimeout(finish, this.options.pollMs ?? 1000);
+      timer = setTimeout(finish, ms);
       set.add(wake);
       if (stopping()) finish();
-    });
-  }
-
-  /** A pause of the linger after a batch that was not full; ends at once when stopping. */
-  private linger(topic: string, stopping: () => boolean): Promise<void> {
-    return new Promise((resolve) => {
-      const set = this.waiters.get(topic) ?? new Set();
-      this.waiters.set(topic, set);
-      const finish = () => {
-        clearTimeout(timer);
-        set.delete(onStop);
-        resolve();
-      };
-      // Appends do not cut the linger short; only stopping does.
-      const onStop = () => {
-        if (stopping()) finish();
-      };
-      const timer = setTimeout(finish, this.lingerMs);
-      set.add(onStop);
     });
   }
 
@@ -290,8 +273,8 @@ export class PostgresEventLog implements bus.EventBus {
         }
         if (isStopping()) break;
         // A full batch: more are waiting, read on. A part of one: let more arrive first. Nothing: wait for an append.
-        if (read === 'part of a batch') await this.linger(options.topic, isStopping);
-        else if (read === 'nothing') await this.wait(options.topic, isStopping);
+        if (read === 'part of a batch') await this.pause(options.topic, isStopping, this.lingerMs, false);
+        else if (read === 'nothing') await this.pause(options.topic, isStopping, this.options.pollMs ?? 1000, true);
       }
     };
     const loops = Array.from({ length: count }, (_, p) => loop(p));

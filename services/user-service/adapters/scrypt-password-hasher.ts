@@ -29,16 +29,11 @@ function derive(
   length: number,
   threads?: ScryptThreads,
 ): Promise<Buffer> {
-  const N = 2 ** params.logN;
-  if (threads)
-    return threads.derive({ password: password.normalize('NFKC'), salt, length, N, r: params.r, p: params.p });
+  const job = { password: password.normalize('NFKC'), salt, length, N: 2 ** params.logN, r: params.r, p: params.p };
+  if (threads) return threads.derive(job);
   return new Promise((resolve, reject) =>
-    scrypt(
-      password.normalize('NFKC'),
-      salt,
-      length,
-      { N, r: params.r, p: params.p, maxmem: 256 * N * params.r },
-      (error, key) => (error ? reject(error) : resolve(key)),
+    scrypt(job.password, salt, length, { N: job.N, r: job.r, p: job.p, maxmem: 256 * job.N * job.r }, (error, key) =>
+      error ? reject(error) : resolve(key),
     ),
   );
 }
