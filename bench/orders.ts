@@ -28,14 +28,20 @@ import {
 } from './platform';
 import {
   BenchArgumentError,
+  benchNumber,
   parseTracingModes,
   type TracingMode,
   tracingCost,
   tracingEnvironment,
 } from './tracing-modes';
 
-const CONNECTIONS = Number(process.env.BENCH_ORDER_CONNECTIONS ?? 50);
-const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);
+const CONNECTIONS = benchNumber('BENCH_ORDER_CONNECTIONS', process.env.BENCH_ORDER_CONNECTIONS, 50, 1);
+const DURATION_S = benchNumber('BENCH_DURATION_S', process.env.BENCH_DURATION_S, 15, 1);
+/**
+ * How long the platform idles after the run before its memory is read again: past the connection pools' 30 s idle
+ * timeout and V8's memory reducer, the size it keeps rather than the one load left behind. 0 skips the reading.
+ */
+const SETTLE_S = benchNumber('BENCH_SETTLE_S', process.env.BENCH_SETTLE_S, 40);
 
 async function json(method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${GATEWAY}${route}`, {
@@ -58,6 +64,8 @@ interface Measured {
   readonly confirmed: number;
   readonly work: Awaited<ReturnType<Awaited<ReturnType<typeof databaseWork>>['read']>>;
   readonly pss: ReturnType<typeof platformPssMiB>;
+  /** The same after SETTLE_S seconds without requests; undefined when SETTLE_S is 0. */
+  readonly settledPss?: ReturnType<typeof platformPssMiB>;
   readonly peakRssMiB: number;
   /** CPU seconds each user spent during the autocannon run, largest first; undefined off Linux. */
   readonly cpu?: readonly [string, number][];
@@ -139,6 +147,11 @@ async function main(): Promise<void> {
         (s) => `    ${(s.calls / r.confirmed).toFixed(2)} (${Math.round(s.ms)} ms)  ${s.query.slice(0, 110)}`,
       ),
       `  whole platform PSS after the run: ${r.pss.total} MiB (PostgreSQL included unless external: ${r.pss.postgres} MiB; ${r.pss.processes} processes; ${r.work.connections} database connections open); supervisor peak RSS ${r.peakRssMiB} MiB`,
+      ...(r.settledPss
+        ? [
+            `  whole platform PSS after ${SETTLE_S} s idle: ${r.settledPss.total} MiB (PostgreSQL ${r.settledPss.postgres} MiB; ${r.settledPss.processes} processes)`,
+          ]
+        : []),
       `  database connections open after the run: ${r.work.connectionsBy}`,
       ...cpuLines(r),
     ]),
@@ -288,6 +301,12 @@ async function measure(mode: TracingMode, dataDir: string, databaseUrl?: string,
       .map(([id, at]) => (sent.get(id) ?? at) - at)
       .sort((a, b) => a - b);
     const legs = brokers ? undefined : await logLegs(url, committed, sent);
+    const pss = platformPssMiB(platform.child.pid ?? 0, dataDir);
+    let settledPss: ReturnType<typeof platformPssMiB> | undefined;
+    if (SETTLE_S > 0) {
+      await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
+      settledPss = platformPssMiB(platform.child.pid ?? 0, dataDir);
+    }
     return {
       mode,
       result,
@@ -297,7 +316,8 @@ async function measure(mode: TracingMode, dataDir: string, databaseUrl?: string,
       legs,
       confirmed: committed.size,
       work: done,
-      pss: platformPssMiB(platform.child.pid ?? 0, dataDir),
+      pss,
+      settledPss,
       peakRssMiB: rssMiB(platform.child.pid ?? 0, 'VmHWM'),
       cpu,
       seconds,

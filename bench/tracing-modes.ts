@@ -40,3 +40,16 @@ export function tracingCost(offPerSecond: number, onPerSecond: number): number {
   if (!(offPerSecond > 0)) throw new Error(`the run with tracing off must have served requests, got ${offPerSecond}/s`);
   return ((offPerSecond - onPerSecond) / offPerSecond) * 100;
 }
+
+/**
+ * A whole number of the bench's environment (seconds, connections) from `min` up, `fallback` when unset; anything
+ * else is refused rather than read as NaN, which would turn a run or a wait into none.
+ */
+export function benchNumber(name: string, value: string | undefined, fallback: number, min = 0): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min) {
+    throw new BenchArgumentError(`${name} must be a whole number from ${min}, got '${value}'`);
+  }
+  return parsed;
+}

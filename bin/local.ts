@@ -6,7 +6,10 @@
  * KAFKA_BROKERS). Any service setting may be set in the environment. Ctrl-C stops it.
  */
 import * as path from 'node:path';
-import { createLogger, handleShutdown, loadOrCreateLocalSecrets, TRACES_FILE } from '../lib/runtime';
+import { loadOrCreateLocalSecrets } from '../lib/runtime/local-secrets';
+import { createLogger } from '../lib/runtime/logger';
+import { handleShutdown } from '../lib/runtime/shutdown';
+import { TRACES_FILE } from '../lib/runtime/tracing-config';
 import { startBanner } from '../services/local-banner';
 import { claimLocalPlatform, LocalStartRefused, loadLocalPlatformConfig } from '../services/local-preflight';
 import { superviseLocalPlatform } from '../services/supervisor';

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { TRACES_FILE } from '../lib/runtime/trace-file';
+import { TRACES_FILE } from '../lib/runtime/tracing-config';
 import { findTraceIds, parseTraceLines, renderWaterfall } from './trace-view';
 
 function main(argv: readonly string[]): number {

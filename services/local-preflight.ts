@@ -4,7 +4,7 @@ import { localAddressing, MAX_PORT_OFFSET, shop } from '../lib/platform';
 import { env, loadConfig } from '../lib/runtime/config';
 import { DataDirInUseError, type DataDirLock, lockDataDir } from '../lib/runtime/data-dir-lock';
 import { portInUse } from '../lib/runtime/ports';
-import { tracingConfigShape } from '../lib/runtime/tracing';
+import { tracingConfigShape } from '../lib/runtime/tracing-config';
 
 /**
  * What `npm start` (bin/local.ts) reads from its environment. Every variable of a service's own schema may be set

@@ -6,7 +6,7 @@ import { startLocalDatabase } from './embedded-postgres';
 import { type EventBus, LocalEventLog, openKafkaEventBus, PostgresEventLog, tracedEventBus } from './events';
 import { type GrpcServerOptions, startGrpcServer } from './grpc-server';
 import { Health } from './health';
-import { listenHttp, type RunningHttpServer } from './http';
+import { listenHttp, type RunningHttpServer } from './http-server';
 import { createLogger, type Logger } from './logger';
 import { ServiceMetrics } from './metrics';
 import { loadMigrations, migrate } from './migrate';

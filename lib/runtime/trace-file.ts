@@ -4,9 +4,6 @@ import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 
-/** The local trace file under DATA_DIR. */
-export const TRACES_FILE = 'traces.jsonl';
-
 export interface FileSpanExporterOptions {
   readonly file: string;
   /** Past this size the file is renamed to `<file>.1` (replacing the previous one) and a new one begins. */

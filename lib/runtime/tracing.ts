@@ -12,7 +12,7 @@ import {
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import type * as OtlpHttp from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
@@ -21,42 +21,13 @@ import {
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
-import { z } from 'zod';
 // The version every span's resource carries: the repository's, which the images are built from.
 import { version as SERVICE_VERSION } from '../../package.json';
-import { KUBERNETES_NAMESPACE, shop } from '../platform';
-import { env, loadConfig } from './config';
+import { KUBERNETES_NAMESPACE } from '../platform';
 import { FileSpanExporter } from './trace-file';
+import type { TracingConfig } from './tracing-config';
 
-/** The variables every service's tracing reads (the OpenTelemetry SDK's own names where one exists). */
-export const tracingConfigShape = {
-  /** `true` turns tracing off: no span is recorded, trace context still passes through. */
-  OTEL_SDK_DISABLED: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
-  /** An OTLP/HTTP collector (`http://collector:4318`); spans go there when set. */
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
-  /** The share of new traces recorded (0 to 1); a call that arrives traced follows its caller's decision. */
-  OTEL_TRACES_SAMPLER_ARG: z
-    .string()
-    .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a number from 0 to 1')
-    .transform(Number)
-    .default(1),
-  /** `deployment.environment.name` of every span: a catalog environment, or `local`. */
-  DEPLOYMENT_ENVIRONMENT: z
-    .enum(['local', ...shop.catalog.environments.map((e) => e.name)], {
-      error: `must be local or one of ${shop.catalog.environments.map((e) => e.name).join(', ')}`,
-    })
-    .default('local'),
-  /** Without a collector, the file spans are appended to as OTLP/JSON lines (`npm start`: DATA_DIR/traces.jsonl). */
-  TRACES_FILE: z.string().min(1).optional(),
-  /** The size past which the trace file is rotated to `<TRACES_FILE>.1`. */
-  TRACES_FILE_MAX_BYTES: env.integer(65_536, 536_870_912, 16_777_216),
-};
-
-export type TracingConfig = z.infer<z.ZodObject<typeof tracingConfigShape>>;
-
-export function loadTracingConfig(variables: Record<string, string | undefined>): TracingConfig {
-  return loadConfig(tracingConfigShape, variables);
-}
+export { loadTracingConfig, type TracingConfig, tracingConfigShape } from './tracing-config';
 
 let contextInstalled = false;
 
@@ -82,6 +53,8 @@ export function activeTracer(active: Context = context.active()): Tracer {
 /** The collector when one is set, else the local trace file when one is set, else nowhere. */
 function exporterOf(config: TracingConfig): SpanExporter | undefined {
   if (config.OTEL_EXPORTER_OTLP_ENDPOINT) {
+    // Loaded only for a collector: its HTTP client and protobuf encoding are ~3 MiB of heap in every service.
+    const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof OtlpHttp;
     return new OTLPTraceExporter({ url: `${config.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '')}/v1/traces` });
   }
   if (config.TRACES_FILE)

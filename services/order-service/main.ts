@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { TokenVerifier } from '../../lib/runtime/auth';
 import { runService, type ServiceDefinition, type StartOptions, startService } from '../../lib/runtime/host';
-import { createHttpApp } from '../../lib/runtime/http';
+import { createProbeListener } from '../../lib/runtime/http-server';
 import { GrpcPaymentPort, GrpcStockPort } from './adapters/peers';
 import { createOrderApp } from './app';
 import { loadOrderServiceConfig, type OrderServiceConfig, RETRY_BACKOFF, SCHEMA, SERVICE_NAME } from './config';
@@ -49,7 +49,7 @@ export const orderService: ServiceDefinition<OrderServiceConfig> = {
       protoIncludeDirs: PROTO_INCLUDE_DIRS,
     });
     // HTTP is for operators and probes only (/livez, /readyz, /metrics): orders arrive through the gateway over gRPC.
-    await serveHttp('http', config.HTTP_PORT, createHttpApp({ logger, metrics, health }));
+    await serveHttp('http', config.HTTP_PORT, createProbeListener({ logger, metrics, health }));
     return {};
   },
 };

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { loadConfig } from '../../lib/runtime/config';
 import { runService, type ServiceDefinition, type StartOptions, startService } from '../../lib/runtime/host';
-import { createHttpApp } from '../../lib/runtime/http';
+import { createProbeListener } from '../../lib/runtime/http-server';
 import { MockCardProcessor } from './adapters/mock-card-processor';
 import {
   configShape,
@@ -32,7 +32,7 @@ export const paymentService: ServiceDefinition<PaymentServiceConfig> = {
       protoFiles: PROTO_FILES,
       protoIncludeDirs: PROTO_INCLUDE_DIRS,
     });
-    await serveHttp('metrics', config.METRICS_PORT, createHttpApp({ logger, metrics, health }));
+    await serveHttp('metrics', config.METRICS_PORT, createProbeListener({ logger, metrics, health }));
     return {};
   },
 };

@@ -1,7 +1,7 @@
 import { TokenIssuer } from '../../lib/runtime/auth';
 import { Bulkhead } from '../../lib/runtime/bulkhead';
 import { runService, type ServiceDefinition, type StartOptions, startService } from '../../lib/runtime/host';
-import { createHttpApp } from '../../lib/runtime/http';
+import { createProbeListener } from '../../lib/runtime/http-server';
 import { ScryptPasswordHasher } from './adapters/scrypt-password-hasher';
 import { ScryptThreads } from './adapters/scrypt-threads';
 import { DATABASE_SCHEMA, loadUserServiceConfig, SERVICE_NAME, type UserServiceConfig } from './config';
@@ -49,7 +49,7 @@ export const userService: ServiceDefinition<UserServiceConfig> = {
       protoFiles: USER_PROTO.files,
       protoIncludeDirs: USER_PROTO.includeDirs,
     });
-    await serveHttp('metrics', config.METRICS_PORT, createHttpApp({ logger, metrics, health }));
+    await serveHttp('metrics', config.METRICS_PORT, createProbeListener({ logger, metrics, health }));
     return {};
   },
 };
