@@ -20,21 +20,14 @@ export function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-interface Routed {
-  baseUrl?: string;
-  route?: { path?: unknown };
-  probeRoute?: string;
-}
-
-/** The route template that matched (express's, or the probe listener's), so metrics and spans stay low-cardinality. */
+/** The route template express matched, never the raw path, so metrics and spans stay low-cardinality. */
 export function routeTemplate(req: IncomingMessage): string {
-  const routed = req as IncomingMessage & Routed;
-  if (routed.probeRoute) return routed.probeRoute;
+  const routed = req as IncomingMessage & { baseUrl?: string; route?: { path?: unknown } };
   return routed.route?.path ? `${routed.baseUrl ?? ''}${String(routed.route.path)}` : 'unmatched';
 }
 
 /** Probes and scrapes: frequent, always the same, and in no one's request. */
-const UNTRACED_PATHS = new Set(['/livez', '/readyz', '/metrics']);
+const PROBE_PATHS = new Set(['/livez', '/readyz', '/metrics']);
 
 function pathOf(req: IncomingMessage): string {
   const url = req.url ?? '/';
@@ -49,7 +42,7 @@ function pathOf(req: IncomingMessage): string {
 function traced(listener: RequestListener, tracing: Tracing): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
     const pathname = pathOf(req);
-    if (UNTRACED_PATHS.has(pathname)) {
+    if (PROBE_PATHS.has(pathname)) {
       listener(req, res);
       return;
     }
@@ -116,8 +109,6 @@ export interface ProbeListenerOptions {
   readonly health: Health;
 }
 
-const PROBE_PATHS = new Set(['/livez', '/readyz', '/metrics']);
-
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
@@ -138,7 +129,6 @@ export function createProbeListener(options: ProbeListenerOptions): RequestListe
       sendJson(res, 404, { error: 'not_found', message: `no route ${req.method ?? 'GET'} ${path}` });
       return;
     }
-    (req as IncomingMessage & Routed).probeRoute = path;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       sendJson(res, 405, { error: 'method_not_allowed', message: `${path} answers GET and HEAD` });
@@ -168,7 +158,8 @@ export function createProbeListener(options: ProbeListenerOptions): RequestListe
     const path = pathOf(req);
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = routeTemplate(req);
+      // A probe's path is its route; anything else is one label, whatever its path.
+      const route = PROBE_PATHS.has(path) ? path : 'unmatched';
       const labels = { method: req.method ?? 'GET', route, status_code: String(res.statusCode) };
       options.metrics.httpRequests.inc(labels);
       observeLatency(options.metrics.httpDuration, labels, seconds, traceIds);
