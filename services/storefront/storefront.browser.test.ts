@@ -151,6 +151,8 @@ describe('a shopper in the browser', () => {
     await expectAccessible(page);
     await page.getByRole('button', { name: 'Next page' }).click();
     await page.getByText('Page 2').waitFor();
+    // The page label changes when the request starts; its products arrive with the answer.
+    await products.first().waitFor();
     expect(await products.count()).toBeGreaterThan(0);
     await page.getByRole('button', { name: 'Previous page' }).click();
     await page.getByText('Page 1').waitFor();
