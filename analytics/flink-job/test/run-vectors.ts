@@ -598,14 +598,20 @@ async function main(): Promise<void> {
     return { exitCode, logFile, outputs, rows };
   };
   const first = await pass('vectors');
-  // Flink only logs a refused offset commit; the group's offsets show whether the job may use its group.
+  // Flink only logs a refused offset commit; the group's offsets show whether the job may use its group. The Kafka
+  // source commits asynchronously when a checkpoint completes, and a job that ends right after its final checkpoint
+  // may close its consumer before that commit lands: the last jobs' commits can be lost, so the group may stop at the
+  // end of an earlier slice. Any offset this run committed, past where the run began and within what it published,
+  // shows the grants let the job commit; none (or one outside that range) shows they did not.
   const committed = secured ? await committedOffset(kafka, jobKafka.consumerGroup) : offset;
   const groupVerdict =
-    committed === offset
+    committed !== undefined && committed > ordersStart && committed <= offset
       ? undefined
-      : `the job's group ${jobKafka.consumerGroup} committed ${committed ?? 'no offset'} on ${TOPIC_ORDERS}, not the end of the last slice (${offset})`;
+      : `the job's group ${jobKafka.consumerGroup} committed ${committed ?? 'no offset'} on ${TOPIC_ORDERS}, not an offset this run published (${ordersStart + 1}..${offset})`;
   if (secured)
-    console.log(`offsets the job committed to ${jobKafka.consumerGroup}: ${committed ?? 'none'} of ${offset}`);
+    console.log(
+      `offsets the job committed to ${jobKafka.consumerGroup}: ${committed ?? 'none'} (this run published ${ordersStart}..${offset})`,
+    );
   // The same jobs over the same slices of `orders`, into the same databases: a replay after a restart.
   const replay = await pass('replay');
 
