@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -43,5 +44,31 @@ describe('the services transpiled for the local platform', () => {
       second.remove();
     }
     expect(existsSync(first.root)).toBe(false);
+  });
+
+  it('makes the mirror bin/start.sh runs from, for the pid it is given, with the launcher in it', () => {
+    const pid = 999999998;
+    const printed = execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'compile.ts'), String(pid)], {
+      encoding: 'utf8',
+    }).trim();
+    try {
+      expect(path.basename(printed)).toBe(`shopfront-services-${pid}-1`);
+      expect(existsSync(path.join(printed, 'bin', 'local.js'))).toBe(true);
+      expect(existsSync(path.join(printed, 'services', 'supervisor.js'))).toBe(true);
+      // A supervisor running from that mirror uses it rather than making another.
+      const script = `require(${JSON.stringify(path.join(printed, 'services', 'compile.js'))}).compileForThisProcess().then((m) => console.log(m.root))`;
+      expect(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).trim()).toBe(printed);
+    } finally {
+      rmSync(printed, { recursive: true, force: true });
+    }
+  });
+
+  it.each([['abc'], ['-3'], ['1.5'], ['']])('refuses %j as the pid, saying what it needs', (pid) => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'compile.ts'), pid], {
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("usage: services/compile.ts <pid of the platform's process>");
+    expect(run.stdout).toBe('');
   });
 });

@@ -10,6 +10,11 @@
  * (`shopfront-services-<pid>-<n>`), and removed when the platform stops; one a killed supervisor left behind is removed
  * by the next start. esbuild transpiles the few hundred files in well under a second; type errors are
  * `npm run typecheck`'s business, as with tsx.
+ *
+ * `bin/start.sh` makes the mirror before the platform's process starts (`node --import tsx services/compile.ts <pid>`,
+ * with the pid the platform will have) and runs the mirror's `bin/local.js`, so the supervisor's thread runs without
+ * a TypeScript loader as well (~17 MiB of PSS for tsx and its transform cache); that supervisor finds itself in the
+ * mirror and does not make another.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +22,7 @@ import * as path from 'node:path';
 
 const PREFIX = 'shopfront-services-';
 const ROOT = path.join(__dirname, '..');
-const SOURCES = ['lib', 'services'];
+const SOURCES = ['lib', 'services', 'bin'];
 /** Not needed to run a service: tests, their support and the storefront's web sources (built to `public/`). */
 const LEFT_OUT = /(\.test\.ts|\.contract\.ts|\.integration\.test\.ts)$|\/test-support\/|\/__snapshots__\//;
 
@@ -78,18 +83,42 @@ const alive = (pid: number): boolean => {
   }
 };
 
-/**
- * This process's mirror of the services (see above), with the function that removes it. Mirrors of supervisors
- * that are gone are removed first.
- */
-export async function compileForThisProcess(): Promise<{ root: string; remove: () => void }> {
+/** The mirror of process `pid` (see above), made afresh; mirrors of supervisors that are gone are removed first. */
+async function compileFor(pid: number): Promise<string> {
   for (const entry of readdirSync(tmpdir())) {
-    const pid = Number(entry.slice(PREFIX.length).split('-')[0]);
-    if (entry.startsWith(PREFIX) && Number.isInteger(pid) && pid !== process.pid && !alive(pid)) {
+    const owner = Number(entry.slice(PREFIX.length).split('-')[0]);
+    if (entry.startsWith(PREFIX) && Number.isInteger(owner) && owner !== pid && !alive(owner)) {
       rmSync(path.join(tmpdir(), entry), { recursive: true, force: true });
     }
   }
   mirrors += 1;
-  const root = await compileServices(path.join(tmpdir(), `${PREFIX}${process.pid}-${mirrors}`));
+  return compileServices(path.join(tmpdir(), `${PREFIX}${pid}-${mirrors}`));
+}
+
+/** The mirror this code runs from, when it is one (its files are JavaScript). */
+const RUNNING_MIRROR = __filename.endsWith('.js') && path.basename(ROOT).startsWith(PREFIX) ? ROOT : undefined;
+
+/**
+ * This process's mirror of the services (see above), with the function that removes it: the one it runs from, when
+ * `bin/start.sh` made it, or a new one.
+ */
+export async function compileForThisProcess(): Promise<{ root: string; remove: () => void }> {
+  const root = RUNNING_MIRROR ?? (await compileFor(process.pid));
   return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+// `node --import tsx services/compile.ts <pid>`: makes the mirror for the process `pid` and prints its root.
+if (require.main === module) {
+  const pid = Number(process.argv[2]);
+  if (!Number.isInteger(pid) || pid <= 0) {
+    process.stderr.write(`usage: services/compile.ts <pid of the platform's process>, got ${process.argv[2]}\n`);
+    process.exit(2);
+  }
+  compileFor(pid).then(
+    (root) => process.stdout.write(`${root}\n`),
+    (error: unknown) => {
+      process.stderr.write(`the services could not be transpiled: ${(error as Error).message}\n`);
+      process.exit(1);
+    },
+  );
 }

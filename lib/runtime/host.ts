@@ -4,7 +4,8 @@ import { ConfigError } from './config';
 import { type Database, PostgresDatabase } from './db';
 import { startLocalDatabase } from './embedded-postgres';
 import { type EventBus, LocalEventLog, openKafkaEventBus, PostgresEventLog, tracedEventBus } from './events';
-import { type GrpcServerOptions, startGrpcServer } from './grpc-server';
+import type * as GrpcServer from './grpc-server';
+import type { GrpcServerOptions } from './grpc-server';
 import { Health } from './health';
 import { listenHttp, type RunningHttpServer } from './http-server';
 import { createLogger, type Logger } from './logger';
@@ -215,6 +216,9 @@ async function launch<C extends HostConfig, O extends object, X extends object>(
       tracing,
       options: options as unknown as O,
       serveGrpc: async (portName, port, grpcOptions) => {
+        // Loaded by the services that serve gRPC only: with grpc-js, proto-loader, reflection and health it is ~6 MiB
+        // of heap, which the consumers and the storefront do not need in theirs.
+        const { startGrpcServer } = require('./grpc-server') as typeof GrpcServer;
         const server = await startGrpcServer(
           port,
           { ...grpcOptions, logger, metrics: context.metrics, health, tracing },

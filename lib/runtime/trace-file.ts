@@ -1,8 +1,8 @@
 import { appendFile, mkdir, rename, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
-import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import { serializeTraceRequest } from './otlp-json';
 
 export interface FileSpanExporterOptions {
   readonly file: string;
@@ -19,7 +19,6 @@ export interface FileSpanExporterOptions {
 export class FileSpanExporter implements SpanExporter {
   private pending: Promise<void> = Promise.resolve();
   private stopped = false;
-  private readonly decoder = new TextDecoder();
 
   constructor(private readonly options: FileSpanExporterOptions) {}
 
@@ -28,7 +27,7 @@ export class FileSpanExporter implements SpanExporter {
       done({ code: ExportResultCode.FAILED, error: new Error('the trace file exporter is shut down') });
       return;
     }
-    const line = `${this.decoder.decode(JsonTraceSerializer.serializeRequest(spans))}\n`;
+    const line = `${serializeTraceRequest(spans)}\n`;
     this.pending = this.pending
       .then(() => this.append(line))
       .then(
