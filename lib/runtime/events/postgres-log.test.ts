@@ -2,7 +2,7 @@ import pg from 'pg';
 import { capturedLogger } from '../test-support/logs';
 import { freshDatabase, type TestDatabase } from '../test-support/postgres';
 import { eventBusContract } from './bus.contract';
-import { PostgresEventLog } from './postgres-log';
+import { idlePollMs, PostgresEventLog } from './postgres-log';
 
 describe('the event log in PostgreSQL', () => {
   const { logger } = capturedLogger();
@@ -231,5 +231,16 @@ describe('the event log in PostgreSQL', () => {
     await closing.close();
     await expect(closing.publish('orders', [{ key: 'k', value: 'v' }])).rejects.toThrow('the event log is closed');
     await expect(closing.ping()).rejects.toThrow('the event log is closed');
+  });
+});
+
+describe("an idle partition's wait before it looks again", () => {
+  it('is the poll interval give or take half, so partitions woken together drift apart', () => {
+    expect(idlePollMs(1000, () => 0)).toBe(500);
+    expect(idlePollMs(1000, () => 0.5)).toBe(1000);
+    expect(idlePollMs(1000, () => 0.999)).toBe(1499);
+    const waits = new Set(Array.from({ length: 50 }, () => idlePollMs(1000)));
+    for (const wait of waits) expect(wait >= 500 && wait < 1500).toBe(true);
+    expect(waits.size).toBeGreaterThan(10);
   });
 });
