@@ -48,9 +48,13 @@ describe('the services transpiled for the local platform', () => {
 
   it('makes the mirror bin/start.sh runs from, for the pid it is given, with the launcher in it', () => {
     const pid = 999999998;
-    const printed = execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'compile.ts'), String(pid)], {
-      encoding: 'utf8',
-    }).trim();
+    const printed = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', path.join(__dirname, 'compile.ts'), String(pid)],
+      {
+        encoding: 'utf8',
+      },
+    ).trim();
     try {
       expect(path.basename(printed)).toBe(`shopfront-services-${pid}-1`);
       expect(existsSync(path.join(printed, 'bin', 'local.js'))).toBe(true);
