@@ -49,6 +49,22 @@ describe('ScryptThreads: scrypt on threads of lower priority', () => {
     expect(threadNiceness().filter((n) => n === HASHING_NICENESS)).toHaveLength(2);
   });
 
+  it('ends a thread left idle, and starts one again for the next job', async () => {
+    threads = new ScryptThreads(2, undefined, HASHING_NICENESS, 50);
+    await Promise.all([threads.derive(job('first')), threads.derive(job('second'))]);
+    expect(threads.running).toBe(2);
+    for (let waited = 0; threads.running > 0 && waited < 5000; waited += 20)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(threads.running).toBe(0);
+    // The threads have gone from the process, not only from the list.
+    for (let waited = 0; threadNiceness().includes(HASHING_NICENESS) && waited < 5000; waited += 20)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(threadNiceness()).not.toContain(HASHING_NICENESS);
+    const key = await threads.derive(job('third'));
+    expect(key.equals(expected(job('third')))).toBe(true);
+    expect(threads.running).toBe(1);
+  });
+
   it('rejects a job scrypt refuses, with scrypt’s reason, and the thread serves the next one', async () => {
     threads = new ScryptThreads(1);
     await expect(threads.derive({ ...job('x'), N: 3000 })).rejects.toThrow(/^scrypt failed: .*N/i);

@@ -50,11 +50,20 @@ interface HashingThread {
   readonly worker: Worker;
   busy: (Pending & { readonly id: number }) | undefined;
   dead: boolean;
+  /** Ends the thread when it has been idle for the threads' `idleMs`. */
+  idle?: NodeJS.Timeout;
 }
 
 /**
+ * How long a hashing thread with nothing to do is kept. A thread is an isolate of its own (~8 MiB, of which ending
+ * it gives back ~6); sign-ups come in bursts, and a thread starts again in a few milliseconds, as the database pools'
+ * idle connections close after 30 s.
+ */
+export const HASHING_THREAD_IDLE_MS = 30_000;
+
+/**
  * Up to `size` threads that derive scrypt keys at a lower priority than everything else in the process, created on
- * first use and kept; a job waits for a free one. Concurrency is bounded by the caller's bulkhead as well: with
+ * first use and ended after `idleMs` without a job; a job waits for a free one. Concurrency is bounded by the caller's bulkhead as well: with
  * `size` equal to its concurrency, a job never waits here.
  */
 export class ScryptThreads {
@@ -67,6 +76,7 @@ export class ScryptThreads {
     private readonly size: number,
     private readonly onPriorityKept: (reason: string) => void = () => {},
     private readonly niceness = HASHING_NICENESS,
+    private readonly idleMs = HASHING_THREAD_IDLE_MS,
   ) {
     if (!Number.isInteger(size) || size < 1)
       throw new Error(`hashing threads: size must be a whole number ≥ 1, got ${size}`);
@@ -82,6 +92,11 @@ export class ScryptThreads {
     });
   }
 
+  /** How many threads run now (for tests and metrics). */
+  get running(): number {
+    return this.threads.length;
+  }
+
   /** Ends the threads; jobs in flight or waiting fail with a clear message. */
   async close(): Promise<void> {
     this.closed = true;
@@ -89,6 +104,7 @@ export class ScryptThreads {
     for (const { pending } of this.waiting.splice(0)) pending.reject(gone);
     const threads = this.threads.splice(0);
     for (const thread of threads) {
+      clearTimeout(thread.idle);
       thread.busy?.reject(gone);
       thread.busy = undefined;
     }
@@ -140,6 +156,8 @@ export class ScryptThreads {
   }
 
   private run(thread: HashingThread, job: ScryptJob, pending: Pending): void {
+    clearTimeout(thread.idle);
+    thread.idle = undefined;
     const id = this.nextId++;
     thread.busy = { id, ...pending };
     thread.worker.postMessage({ id, ...job, salt: new Uint8Array(job.salt) });
@@ -148,5 +166,18 @@ export class ScryptThreads {
   private next(thread: HashingThread): void {
     const waiting = this.waiting.shift();
     if (waiting) this.run(thread, waiting.job, waiting.pending);
+    else if (!thread.dead) {
+      thread.idle = setTimeout(() => this.retire(thread), this.idleMs);
+      thread.idle.unref();
+    }
+  }
+
+  /** Ends an idle thread; the next job that finds no idle thread starts another. */
+  private retire(thread: HashingThread): void {
+    if (thread.busy || thread.dead || this.closed) return;
+    thread.dead = true;
+    const index = this.threads.indexOf(thread);
+    if (index >= 0) this.threads.splice(index, 1);
+    void thread.worker.terminate();
   }
 }
