@@ -18,7 +18,8 @@ export default async function setup(): Promise<void> {
   await chmod(dir, 0o755);
   const server = await startEmbeddedPostgres({
     dataDir: path.join(dir, 'data'),
-    settings: ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'],
+    // Every suite of every Jest worker opens pools of its own on this one server.
+    settings: ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off', 'max_connections=400'],
   });
   state.shopfrontTestPostgres = { server, dir };
   process.env[TEST_POSTGRES_URL] = server.url;
