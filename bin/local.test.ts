@@ -8,8 +8,12 @@ import * as path from 'node:path';
 const OFFSET = 14_400;
 const ENTRY = path.join(__dirname, 'start.sh');
 
+/** The transpiled mirrors bin/start.sh made for the process `pid` that are still in the temporary folder. */
+const mirrorsOf = (pid: number | undefined) =>
+  readdirSync(tmpdir()).filter((entry) => entry.startsWith(`shopfront-services-${pid}-`));
+
 /** Runs `npm start`'s script to its end (with this Node first on PATH); its exit code and what it wrote to stderr. */
-function npmStart(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+function npmStart(env: Record<string, string>): Promise<{ code: number | null; stderr: string; pid?: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', [ENTRY], {
       env: {
@@ -28,7 +32,7 @@ function npmStart(env: Record<string, string>): Promise<{ code: number | null; s
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stderr });
+      resolve({ code, stderr, pid: child.pid });
     });
   });
 }
@@ -48,9 +52,12 @@ describe('npm start refuses before it opens anything', () => {
   it('when a platform already runs on its DATA_DIR: names the pid and the variables, starts no database', async () => {
     // The test runner's parent process runs for as long as this test does: a live owner of the lock.
     writeFileSync(path.join(dataDir, 'shopfront.pid'), `${process.ppid}\n`);
-    const { code, stderr } = await npmStart({ DATA_DIR: dataDir });
+    const { code, stderr, pid } = await npmStart({ DATA_DIR: dataDir });
     expect(code).toBe(1);
     expect(stderr).toContain(`not started: Shopfront is already running (pid ${process.ppid}) on DATA_DIR ${dataDir}`);
+    // The services' mirror made for it went with it.
+    expect(pid).toBeDefined();
+    expect(mirrorsOf(pid)).toEqual([]);
     expect(stderr).toContain('set DATA_DIR and SHOPFRONT_PORT_OFFSET');
     expect(readdirSync(dataDir)).toEqual(['shopfront.pid']);
   });

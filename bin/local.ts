@@ -10,6 +10,7 @@ import { loadOrCreateLocalSecrets } from '../lib/runtime/local-secrets';
 import { createLogger } from '../lib/runtime/logger';
 import { handleShutdown } from '../lib/runtime/shutdown';
 import { TRACES_FILE } from '../lib/runtime/tracing-config';
+import { removeRunningMirror } from '../services/compile';
 import { startBanner } from '../services/local-banner';
 import { claimLocalPlatform, LocalStartRefused, loadLocalPlatformConfig } from '../services/local-preflight';
 import { superviseLocalPlatform } from '../services/supervisor';
@@ -80,5 +81,7 @@ main().catch((error: unknown) => {
   const refused = error instanceof LocalStartRefused;
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`${refused ? 'not started' : 'failed to start'}: ${message}\n`);
+  // The transpiled mirror bin/start.sh made for this process goes with it.
+  removeRunningMirror();
   process.exit(1);
 });

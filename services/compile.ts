@@ -107,6 +107,11 @@ export async function compileForThisProcess(): Promise<{ root: string; remove: (
   return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
 }
 
+/** Removes the mirror this process runs from, if it runs from one: for a start that ends before the supervisor owns it. */
+export function removeRunningMirror(): void {
+  if (RUNNING_MIRROR) rmSync(RUNNING_MIRROR, { recursive: true, force: true });
+}
+
 // `node --import tsx services/compile.ts <pid>`: makes the mirror for the process `pid` and prints its root.
 if (require.main === module) {
   const pid = Number(process.argv[2]);
