@@ -5,7 +5,6 @@ import { type Database, PostgresDatabase } from './db';
 import { startLocalDatabase } from './embedded-postgres';
 import { type EventBus, LocalEventLog, openKafkaEventBus, PostgresEventLog, tracedEventBus } from './events';
 import type * as GrpcServer from './grpc-server';
-import type { GrpcServerOptions } from './grpc-server';
 import { Health } from './health';
 import { listenHttp, type RunningHttpServer } from './http-server';
 import { createLogger, type Logger } from './logger';
@@ -60,7 +59,7 @@ export interface ServiceContext<C, O> {
   serveGrpc(
     portName: string,
     port: number,
-    options: Omit<GrpcServerOptions, 'logger' | 'metrics' | 'health'>,
+    options: Omit<GrpcServer.GrpcServerOptions, 'logger' | 'metrics' | 'health'>,
   ): Promise<void>;
   /** Listens with `app` on `port`, reported as `ports[portName]`; closed first at stop. */
   serveHttp(portName: string, port: number, app: HttpApp): Promise<RunningHttpServer>;

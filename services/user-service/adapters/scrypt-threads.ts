@@ -63,8 +63,8 @@ export const HASHING_THREAD_IDLE_MS = 30_000;
 
 /**
  * Up to `size` threads that derive scrypt keys at a lower priority than everything else in the process, created on
- * first use and ended after `idleMs` without a job; a job waits for a free one. Concurrency is bounded by the caller's bulkhead as well: with
- * `size` equal to its concurrency, a job never waits here.
+ * first use and ended after `idleMs` without a job; a job waits for a free one. Concurrency is bounded by the
+ * caller's bulkhead as well: with `size` equal to its concurrency, a job never waits here.
  */
 export class ScryptThreads {
   private readonly threads: HashingThread[] = [];
@@ -92,7 +92,7 @@ export class ScryptThreads {
     });
   }
 
-  /** How many threads run now (for tests and metrics). */
+  /** How many threads are alive now. */
   get running(): number {
     return this.threads.length;
   }
@@ -140,8 +140,7 @@ export class ScryptThreads {
       thread.dead = true;
       const busy = thread.busy;
       thread.busy = undefined;
-      const index = this.threads.indexOf(thread);
-      if (index >= 0) this.threads.splice(index, 1);
+      this.forget(thread);
       busy?.reject(new Error(`a password hashing thread stopped: ${error.message}`));
       // Jobs waiting for a thread get a new one.
       const waiting = this.waiting.shift();
@@ -176,8 +175,13 @@ export class ScryptThreads {
   private retire(thread: HashingThread): void {
     if (thread.busy || thread.dead || this.closed) return;
     thread.dead = true;
+    this.forget(thread);
+    void thread.worker.terminate();
+  }
+
+  /** Takes a thread that ended, or is ending, out of the pool. */
+  private forget(thread: HashingThread): void {
     const index = this.threads.indexOf(thread);
     if (index >= 0) this.threads.splice(index, 1);
-    void thread.worker.terminate();
   }
 }
