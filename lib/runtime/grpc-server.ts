@@ -1,6 +1,4 @@
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { ReflectionService } from '@grpc/reflection';
 import {
   context,
   propagation,
@@ -10,9 +8,10 @@ import {
   type TextMapGetter,
   trace,
 } from '@opentelemetry/api';
-import { HealthImplementation } from 'grpc-health-check';
 import { withCallScope } from './call-scope';
 import { isDatabaseUnavailable } from './errors';
+import { GrpcHealthService, ServingStatus } from './grpc-health';
+import { addLazyReflection } from './grpc-reflection';
 import type { Health } from './health';
 import type { Logger } from './logger';
 import { observeLatency, type ServiceMetrics } from './metrics';
@@ -191,26 +190,18 @@ export async function startGrpcServer(
     server.addService(binding.definition, handlers);
   }
 
-  const statuses = Object.fromEntries(['', ...names].map((n) => [n, 'NOT_SERVING' as const]));
-  const healthService = new HealthImplementation(statuses);
+  const healthService = new GrpcHealthService(['', ...names], ServingStatus.NOT_SERVING);
   healthService.addToServer(server);
   const setAll = (ready: boolean) => {
-    for (const name of ['', ...names]) healthService.setStatus(name, ready ? 'SERVING' : 'NOT_SERVING');
+    for (const name of ['', ...names])
+      healthService.setStatus(name, ready ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
   };
   options.health.onChange(setAll);
   setAll((await options.health.report()).ready);
   const refresh = setInterval(() => void options.health.report(), options.healthRefreshMs ?? 5000);
   refresh.unref();
 
-  const definitions = protoLoader.loadSync([...options.protoFiles], {
-    includeDirs: [...options.protoIncludeDirs],
-    keepCase: true,
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  new ReflectionService(definitions).addToServer(server);
+  addLazyReflection(server, options.protoFiles, options.protoIncludeDirs, options.logger);
 
   const bound = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, actual) =>

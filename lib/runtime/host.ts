@@ -215,8 +215,8 @@ async function launch<C extends HostConfig, O extends object, X extends object>(
       tracing,
       options: options as unknown as O,
       serveGrpc: async (portName, port, grpcOptions) => {
-        // Loaded by the services that serve gRPC only: with grpc-js, proto-loader, reflection and health it is ~6 MiB
-        // of heap, which the consumers and the storefront do not need in theirs.
+        // Loaded by the services that serve gRPC only: with grpc-js it is ~3 MiB of heap, which the consumers and the
+        // storefront do not need in theirs.
         const { startGrpcServer } = require('./grpc-server') as typeof GrpcServer;
         const server = await startGrpcServer(
           port,
