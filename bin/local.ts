@@ -13,6 +13,7 @@ import { TRACES_FILE } from '../lib/runtime/tracing-config';
 import { removeRunningMirror } from '../services/compile';
 import { startBanner } from '../services/local-banner';
 import { claimLocalPlatform, LocalStartRefused, loadLocalPlatformConfig } from '../services/local-preflight';
+import { startMallocTrim } from '../services/malloc-trim';
 import { superviseLocalPlatform } from '../services/supervisor';
 
 async function main(): Promise<void> {
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
     { deadlineMs: 30_000 },
   );
   const platform = await starting;
+  // The services' threads share this process's C heap: what a load leaves free in it goes back to the system.
+  if (isolation === 'worker') startMallocTrim(logger);
 
   const gateway = platform.services.find((s) => s.name === 'api-gateway');
   const shop = platform.services.find((s) => s.name === 'storefront');
