@@ -176,9 +176,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     // The platform opens ~55 connections under the order bench and at most ~90 (every pool full). Each slot costs
     // shared memory that is touched at start: 400 slots cost ~8 MiB more PSS than 150. Later settings win (tests: 400).
     'max_connections=150',
-    // 32 MB: PostgreSQL's PSS 40 s after the order bench 86 MiB against 119 at 64 MB, at the same orders/s (276-281
-    // against 280-283, runs interleaved; decision 0010). The shop's working set fits, and the OS page cache is behind it.
-    'shared_buffers=32MB',
+    // 16 MB: PostgreSQL's PSS 40 s after the 45 s order bench 57-59 MiB against 71-73 at 32 MB (and 119 at 64), at the
+    // same orders/s (301 and 287 against 285 and 288, runs interleaved; decision 0010). The OS page cache is behind it.
+    'shared_buffers=16MB',
     // Statement statistics, as RDS's default parameter group loads them: `npm run bench` counts statements per order.
     'shared_preload_libraries=pg_stat_statements',
     ...(options.settings ?? []),
