@@ -1,12 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { capturedLogger } from '../lib/runtime/test-support/logs';
-import { loadMallocTrim, type MallocTrimLoad, startMallocTrim } from './malloc-trim';
+import { glibcVersion, loadMallocTrim, type MallocTrimLoad, startMallocTrim } from './malloc-trim';
 
-const glibc = Boolean(
-  (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime,
-);
-const onGlibc = glibc ? it : it.skip;
+const onGlibc = glibcVersion() ? it : it.skip;
 
 describe('loadMallocTrim', () => {
   onGlibc('binds glibc malloc_trim, which gives a fragmented C heap back to the system', () => {

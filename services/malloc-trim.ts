@@ -9,6 +9,11 @@ export type MallocTrim = (pad: number) => number;
 /** Why no trimming is possible here, or the function that trims. */
 export type MallocTrimLoad = { readonly trim: MallocTrim } | { readonly unavailable: string };
 
+/** The glibc this process runs on (from Node's diagnostic report), or undefined for another C library. */
+export function glibcVersion(): string | undefined {
+  return (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime;
+}
+
 /**
  * Binds glibc's malloc_trim through koffi, a foreign-function interface shipped as prebuilt binaries for each
  * platform (no compiler at install; its install script stays off). Only glibc has the function: on macOS, Windows
@@ -16,8 +21,7 @@ export type MallocTrimLoad = { readonly trim: MallocTrim } | { readonly unavaila
  */
 export function loadMallocTrim(library = 'libc.so.6'): MallocTrimLoad {
   if (process.platform !== 'linux') return { unavailable: `no glibc on ${process.platform}` };
-  const header = (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header;
-  if (!header?.glibcVersionRuntime) return { unavailable: 'the C library is not glibc' };
+  if (!glibcVersion()) return { unavailable: 'the C library is not glibc' };
   try {
     const koffi = require('koffi') as typeof import('koffi');
     const trim = koffi.load(library).func('int malloc_trim(size_t pad)') as MallocTrim;

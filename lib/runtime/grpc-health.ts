@@ -25,10 +25,6 @@ export class GrpcHealthService {
     for (const service of services) this.statuses.set(service, initial);
   }
 
-  status(service: string): ServingStatus | undefined {
-    return this.statuses.get(service);
-  }
-
   /** Sets a service's status; its watchers hear of it when it changed. */
   setStatus(service: string, status: ServingStatus): void {
     const before = this.statuses.get(service);
