@@ -45,6 +45,7 @@ describe('startMallocTrim', () => {
     const { logger } = capturedLogger();
     const trimming = startMallocTrim(logger, {
       intervalMs: 1000,
+      cpuUsage: () => ({ user: 0, system: 0 }),
       load: (): MallocTrimLoad => ({
         trim: (pad) => {
           pads.push(pad);
@@ -60,6 +61,43 @@ describe('startMallocTrim', () => {
     trimming?.stop();
     jest.advanceTimersByTime(5000);
     expect(pads).toHaveLength(3);
+  });
+
+  it('skips an interval in which the process was busy and trims at the next quiet one', () => {
+    let trims = 0;
+    // CPU time of the process in microseconds, as process.cpuUsage counts it: each step is one interval's worth.
+    let used = 0;
+    const { logger, lines } = capturedLogger();
+    const trimming = startMallocTrim(logger, {
+      intervalMs: 1000,
+      busyCores: 0.25,
+      cpuUsage: () => ({ user: used * 0.75, system: used * 0.25 }),
+      load: (): MallocTrimLoad => ({
+        trim: () => {
+          trims += 1;
+          return 1;
+        },
+      }),
+    });
+    const interval = (cpuMs: number) => {
+      used += cpuMs * 1000;
+      jest.advanceTimersByTime(1000);
+    };
+    interval(20);
+    expect(trims).toBe(1);
+    // 1.6 cores over the interval: an order bench on two cores.
+    interval(1600);
+    expect(trims).toBe(1);
+    interval(260);
+    expect(trims).toBe(1);
+    interval(250);
+    expect(trims).toBe(2);
+    interval(0);
+    expect(trims).toBe(3);
+    trimming?.stop();
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: 'debug', cores: 1.6, msg: 'malloc_trim skipped: the process is busy' }),
+    );
   });
 
   it('says why when there is nothing to trim with, and starts no timer', () => {

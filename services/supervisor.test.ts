@@ -1,15 +1,28 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { Workload } from '../lib/platform';
 import { createLogger } from '../lib/runtime';
 import { capturedLogger } from '../lib/runtime/test-support/logs';
 import { freshDatabase, type TestDatabase } from '../lib/runtime/test-support/postgres';
-import { type RunningServices, SERVICES_FILE, superviseLocalPlatform } from './supervisor';
+import {
+  BACKGROUND_NICENESS,
+  localNiceness,
+  type RunningServices,
+  SERVICES_FILE,
+  superviseLocalPlatform,
+} from './supervisor';
 
 const JWT_SECRET = 'supervisor-test-signing-secret-long-enough-0123456789';
 // Ports above Linux's ephemeral range for gRPC (5005x + offset), apart from the other suites' platforms.
 const OFFSET = 14_600;
 const gateway = `http://127.0.0.1:${8080 + OFFSET}`;
+
+/** The nice value of a thread or process: field 19 of its /proc/<pid>/stat or /proc/self/task/<tid>/stat. */
+function nicenessOf(thread: number | undefined, proc = `/proc/self/task/${thread}`): number {
+  const stat = readFileSync(`${proc}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
 
 async function until(condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -68,6 +81,18 @@ describe('the local platform supervisor', () => {
         expect(thread).not.toBe(process.pid);
         expect(existsSync(`/proc/${process.pid}/task/${thread}`)).toBe(true);
       }
+      // The consumers no caller waits for run at a lower priority; the request path at this process's.
+      const niceness = Object.fromEntries(described.services.map((s) => [s.name, nicenessOf(s.thread)]));
+      expect(niceness).toEqual({
+        'api-gateway': getPriority(),
+        storefront: getPriority(),
+        'user-service': getPriority(),
+        'product-service': getPriority(),
+        'order-service': getPriority(),
+        'payment-service': getPriority(),
+        'notification-lambda': Math.max(getPriority(), BACKGROUND_NICENESS),
+        analytics: Math.max(getPriority(), BACKGROUND_NICENESS),
+      });
     } finally {
       await platform.stop();
     }
@@ -97,6 +122,10 @@ describe('the local platform supervisor', () => {
       expect(running().services.find((s) => s.name === 'product-service')).toEqual(
         expect.objectContaining({ restarts: 1, thread: product?.pid }),
       );
+      // A consumer in a process of its own runs at the lower priority too.
+      const analytics = platform.services.find((s) => s.name === 'analytics')?.pid;
+      expect(nicenessOf(undefined, `/proc/${analytics}`)).toBe(Math.max(getPriority(), BACKGROUND_NICENESS));
+      expect(nicenessOf(undefined, `/proc/${product?.pid}`)).toBe(getPriority());
       expect(lines).toEqual(
         expect.arrayContaining([
           expect.objectContaining({ msg: 'product-service stopped unexpectedly; restarting it' }),
@@ -105,5 +134,13 @@ describe('the local platform supervisor', () => {
     } finally {
       await platform.stop();
     }
+  });
+});
+
+describe('localNiceness', () => {
+  it('lowers the consumers that run outside the cluster when deployed, and only them', () => {
+    expect(localNiceness({ workload: Workload.CONTAINER })).toBe(0);
+    expect(localNiceness({ workload: Workload.LAMBDA })).toBe(BACKGROUND_NICENESS);
+    expect(localNiceness({ workload: Workload.STREAM_JOB })).toBe(BACKGROUND_NICENESS);
   });
 });

@@ -8,15 +8,24 @@ import * as path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { shop } from '../lib/platform';
 import type { StartedService, StartOptions } from '../lib/runtime/host';
+import { lowerThreadPriority } from '../lib/runtime/thread-priority';
 
 export interface WorkerStart {
   readonly name: string;
   readonly env: Record<string, string | undefined>;
   readonly host: string;
+  /** The nice value its thread runs at (services/supervisor.ts, localNiceness). @default 0 */
+  readonly niceness?: number;
 }
 
 export type FromWorker =
-  | { readonly type: 'started'; readonly ports: Record<string, number>; readonly thread?: number }
+  | {
+      readonly type: 'started';
+      readonly ports: Record<string, number>;
+      readonly thread?: number;
+      /** Why its thread does not run at the niceness asked for, when it does not. */
+      readonly priority?: string;
+    }
   | { readonly type: 'failed'; readonly message: string }
   | { readonly type: 'stopped'; readonly error?: string };
 
@@ -43,6 +52,9 @@ const send = (message: FromWorker): void => {
 async function run(start: WorkerStart): Promise<void> {
   if (!shop.catalog.services.some((s) => s.name === start.name))
     throw new Error(`'${start.name}' is not a service of the platform`);
+  // Before the service's code loads, so its start runs at that priority too (in a process of its own, so do the
+  // threads libuv starts later).
+  const priority = lowerThreadPriority(start.niceness ?? 0);
   // Only this service's module: an event loop of its own loads only its own code, not every service's.
   // `main`: main.ts under tsx, main.js in the transpiled mirror (services/compile.ts).
   const module = require(path.join(__dirname, start.name, 'main')) as {
@@ -60,7 +72,7 @@ async function run(start: WorkerStart): Promise<void> {
   else process.on('message', onMessage);
   // A child process ignores the terminal's Ctrl-C: the supervisor stops it in order.
   if (!parentPort) process.on('SIGINT', () => undefined);
-  send({ type: 'started', ports: service.ports, thread: threadId() });
+  send({ type: 'started', ports: service.ports, thread: threadId(), ...(priority && { priority }) });
 }
 
 const start = (parentPort ? workerData : JSON.parse(process.env.SHOPFRONT_WORKER ?? 'null')) as WorkerStart | null;

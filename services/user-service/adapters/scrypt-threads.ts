@@ -21,14 +21,17 @@ export interface ScryptJob {
 /**
  * The code of one hashing thread: scrypt from node:crypto on the thread itself (not libuv's pool, which every
  * service of a process shares for files and DNS), after lowering the thread's own priority (`os.setPriority` on
- * Linux sets the calling thread's nice value). A priority that cannot be lowered is reported once, not fatal.
+ * Linux sets the calling thread's nice value; on macOS and Windows it would set the whole process's, every service
+ * of the local platform with it, so there the threads keep their priority). A priority that cannot be lowered is
+ * reported once, not fatal.
  */
 const THREAD_CODE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { scryptSync } = require('node:crypto');
 const { setPriority } = require('node:os');
 let lowered = true;
-try { setPriority(workerData.niceness); } catch (error) { lowered = String(error && error.message || error); }
+if (process.platform !== 'linux') lowered = 'only Linux gives each thread a priority of its own, not ' + process.platform;
+else try { setPriority(workerData.niceness); } catch (error) { lowered = String(error && error.message || error); }
 parentPort.postMessage({ ready: true, lowered });
 parentPort.on('message', (job) => {
   try {
