@@ -10,6 +10,17 @@ function gate() {
   return { promise, open: () => open() };
 }
 
+/** A bulkhead on a clock of its own, and a piece that takes `ms` on that clock. */
+function onAClock(options: { name: string; concurrency: number; queueTimeoutMs: number }) {
+  let clock = 0;
+  const bulkhead = new Bulkhead({ ...options, maxQueue: 10, now: () => clock });
+  const timed = (ms: number) =>
+    bulkhead.run(async () => {
+      clock += ms;
+    });
+  return { bulkhead, timed };
+}
+
 describe('Bulkhead', () => {
   it('runs at most `concurrency` pieces at once and starts the waiting ones in order as slots free', async () => {
     const bulkhead = new Bulkhead({ name: 'hashing', concurrency: 2, maxQueue: 10, queueTimeoutMs: 5000 });
@@ -56,6 +67,49 @@ describe('Bulkhead', () => {
     hold.open();
     await first;
     expect(await bulkhead.run(async () => 'after')).toBe('after');
+  });
+
+  it('refuses at once a piece that could not start before the queue timeout, by the recent running time', async () => {
+    const { bulkhead, timed } = onAClock({ name: 'password hashing', concurrency: 2, queueTimeoutMs: 250 });
+    // Two pieces of 100 ms each: the bulkhead expects the next ones to run as long.
+    await timed(100);
+    await timed(100);
+    const holds = [gate(), gate()];
+    const running = holds.map((h) => bulkhead.run(() => h.promise));
+    // With both slots taken, the n-th waiting piece starts after ~n / 2 x 100 ms: 50, 100, 150, 200, 250 ms, then 300.
+    const waiting = [1, 2, 3, 4, 5].map((n) => bulkhead.run(async () => n));
+    await new Promise((r) => setImmediate(r));
+    expect(bulkhead.load).toEqual({ running: 2, waiting: 5 });
+    const refused = bulkhead.run(async () => 'never');
+    // Refused without taking a place in the queue, not after waiting out the timeout there.
+    expect(bulkhead.load).toEqual({ running: 2, waiting: 5 });
+    await expect(refused).rejects.toBeInstanceOf(UnavailableError);
+    await expect(refused).rejects.toThrow('password hashing is at capacity; try again shortly');
+    for (const h of holds) h.open();
+    await Promise.all(running);
+    expect(await Promise.all(waiting)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('lets pieces wait again once the recent ones ran faster', async () => {
+    const { bulkhead, timed } = onAClock({ name: 'hashing', concurrency: 1, queueTimeoutMs: 100 });
+    await timed(500);
+    const hold = gate();
+    const first = bulkhead.run(() => hold.promise);
+    // One piece ahead at ~500 ms: more than the timeout.
+    const slow = bulkhead.run(async () => 'slow');
+    expect(bulkhead.load.waiting).toBe(0);
+    await expect(slow).rejects.toBeInstanceOf(UnavailableError);
+    hold.open();
+    await first;
+    for (let i = 0; i < 12; i++) await timed(10);
+    const again = gate();
+    const busy = bulkhead.run(() => again.promise);
+    const queued = bulkhead.run(async () => 'queued');
+    await new Promise((r) => setImmediate(r));
+    expect(bulkhead.load.waiting).toBe(1);
+    again.open();
+    await busy;
+    expect(await queued).toBe('queued');
   });
 
   it('frees the slot of a piece that failed', async () => {

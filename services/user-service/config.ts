@@ -39,7 +39,10 @@ export const configShape = {
   PASSWORD_HASH_CONCURRENCY: env.integer(1, 64, 2),
   /** Hashes that may wait for a slot; one more answers UNAVAILABLE (503 with Retry-After) at once. */
   PASSWORD_HASH_QUEUE: env.integer(0, 10_000, 32),
-  /** How long a hash may wait for a slot before it answers UNAVAILABLE. */
+  /**
+   * How long a hash may wait for a slot before it answers UNAVAILABLE; one that would wait longer, by the recent
+   * hashes' time and its place in the queue, answers at once.
+   */
   PASSWORD_HASH_QUEUE_TIMEOUT_MS: env.integer(1, 60_000, 2000),
 };
 
