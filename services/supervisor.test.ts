@@ -81,7 +81,7 @@ describe('the local platform supervisor', () => {
         expect(thread).not.toBe(process.pid);
         expect(existsSync(`/proc/${process.pid}/task/${thread}`)).toBe(true);
       }
-      // The consumers no caller waits for run at a lower priority; the request path at this process's.
+      // The stream job runs at a lower priority; the request path and the notifications at this process's.
       const niceness = Object.fromEntries(described.services.map((s) => [s.name, nicenessOf(s.thread)]));
       expect(niceness).toEqual({
         'api-gateway': getPriority(),
@@ -90,7 +90,7 @@ describe('the local platform supervisor', () => {
         'product-service': getPriority(),
         'order-service': getPriority(),
         'payment-service': getPriority(),
-        'notification-lambda': Math.max(getPriority(), BACKGROUND_NICENESS),
+        'notification-lambda': getPriority(),
         analytics: Math.max(getPriority(), BACKGROUND_NICENESS),
       });
     } finally {
@@ -122,7 +122,7 @@ describe('the local platform supervisor', () => {
       expect(running().services.find((s) => s.name === 'product-service')).toEqual(
         expect.objectContaining({ restarts: 1, thread: product?.pid }),
       );
-      // A consumer in a process of its own runs at the lower priority too.
+      // The stream job in a process of its own runs at the lower priority too.
       const analytics = platform.services.find((s) => s.name === 'analytics')?.pid;
       expect(nicenessOf(undefined, `/proc/${analytics}`)).toBe(Math.max(getPriority(), BACKGROUND_NICENESS));
       expect(nicenessOf(undefined, `/proc/${product?.pid}`)).toBe(getPriority());
@@ -138,9 +138,9 @@ describe('the local platform supervisor', () => {
 });
 
 describe('localNiceness', () => {
-  it('lowers the consumers that run outside the cluster when deployed, and only them', () => {
+  it('lowers the stream jobs, and only them', () => {
     expect(localNiceness({ workload: Workload.CONTAINER })).toBe(0);
-    expect(localNiceness({ workload: Workload.LAMBDA })).toBe(BACKGROUND_NICENESS);
+    expect(localNiceness({ workload: Workload.LAMBDA })).toBe(0);
     expect(localNiceness({ workload: Workload.STREAM_JOB })).toBe(BACKGROUND_NICENESS);
   });
 });

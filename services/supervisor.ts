@@ -76,17 +76,18 @@ const YOUNG_GENERATION_MB = 8;
 const STOP_TIMEOUT_MS = 15_000;
 
 /**
- * The nice value of the services whose work no caller waits for: the event consumers that are not containers (the
- * notification Lambda; the analytics stream job, Flink on Dataproc). Deployed, they run on compute of their own; on
- * the two cores of a laptop they take what the request path leaves, in larger batches. 45 s order benches
- * (`bench/orders.ts`, two pairs interleaved): 275 and 266 orders/s at 10 against 258 and 244 at 0, 6.7-6.8 ms of CPU
- * per order against 7.2-7.4, commit -> notification p99 338-391 ms against 264-279 (its target: < 500).
+ * The nice value of the stream jobs locally (analytics: one-minute windows of orders, Flink on Dataproc when
+ * deployed, where it runs on compute of its own). On a laptop's two cores it takes what the request path leaves, in
+ * larger batches. The notification Lambda keeps the request path's priority: a customer waits for its email, and its
+ * commit -> notification p99 has a target (< 500 ms) that nice 10 put at risk (539 ms in one 15 s order bench).
+ * 15 s order benches (`bench/orders.ts`, settle 0, two pairs interleaved): 225 and 231 orders/s against 217 and 229
+ * with every service at 0, commit -> notification p99 272-293 ms against 270-285 (decision 0010).
  */
 export const BACKGROUND_NICENESS = 10;
 
 /** The nice value a service's thread runs at locally (Linux; elsewhere every service runs at the same priority). */
 export const localNiceness = (service: Pick<ServiceSpec, 'workload'>): number =>
-  service.workload === Workload.CONTAINER ? 0 : BACKGROUND_NICENESS;
+  service.workload === Workload.STREAM_JOB ? BACKGROUND_NICENESS : 0;
 
 /** One running service, whatever carries it. */
 interface Carrier {
