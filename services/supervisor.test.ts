@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Workload } from '../lib/platform';
 import { createLogger } from '../lib/runtime';
 import { capturedLogger } from '../lib/runtime/test-support/logs';
+import { nicenessAt } from '../lib/runtime/test-support/niceness';
 import { freshDatabase, type TestDatabase } from '../lib/runtime/test-support/postgres';
 import {
   BACKGROUND_NICENESS,
@@ -17,12 +18,6 @@ const JWT_SECRET = 'supervisor-test-signing-secret-long-enough-0123456789';
 // Ports above Linux's ephemeral range for gRPC (5005x + offset), apart from the other suites' platforms.
 const OFFSET = 14_600;
 const gateway = `http://127.0.0.1:${8080 + OFFSET}`;
-
-/** The nice value of a thread or process: field 19 of its /proc/<pid>/stat or /proc/self/task/<tid>/stat. */
-function nicenessOf(thread: number | undefined, proc = `/proc/self/task/${thread}`): number {
-  const stat = readFileSync(`${proc}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-}
 
 async function until(condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -82,7 +77,9 @@ describe('the local platform supervisor', () => {
         expect(existsSync(`/proc/${process.pid}/task/${thread}`)).toBe(true);
       }
       // The stream job runs at a lower priority; the request path and the notifications at this process's.
-      const niceness = Object.fromEntries(described.services.map((s) => [s.name, nicenessOf(s.thread)]));
+      const niceness = Object.fromEntries(
+        described.services.map((s) => [s.name, nicenessAt(`/proc/self/task/${s.thread}`)]),
+      );
       expect(niceness).toEqual({
         'api-gateway': getPriority(),
         storefront: getPriority(),
@@ -124,8 +121,8 @@ describe('the local platform supervisor', () => {
       );
       // The stream job in a process of its own runs at the lower priority too.
       const analytics = platform.services.find((s) => s.name === 'analytics')?.pid;
-      expect(nicenessOf(undefined, `/proc/${analytics}`)).toBe(Math.max(getPriority(), BACKGROUND_NICENESS));
-      expect(nicenessOf(undefined, `/proc/${product?.pid}`)).toBe(getPriority());
+      expect(nicenessAt(`/proc/${analytics}`)).toBe(Math.max(getPriority(), BACKGROUND_NICENESS));
+      expect(nicenessAt(`/proc/${product?.pid}`)).toBe(getPriority());
       expect(lines).toEqual(
         expect.arrayContaining([
           expect.objectContaining({ msg: 'product-service stopped unexpectedly; restarting it' }),

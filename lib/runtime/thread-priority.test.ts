@@ -1,14 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { nicenessAt } from './test-support/niceness';
 import { LOWEST_NICENESS, lowerThreadPriority } from './thread-priority';
 
-/** The nice value of one thread of this process (field 19 of /proc/self/task/<tid>/stat). */
-function nicenessOf(thread: number): number {
-  const stat = readFileSync(`/proc/self/task/${thread}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-}
+/** The nice value of one thread of this process. */
+const nicenessOf = (thread: number): number => nicenessAt(`/proc/self/task/${thread}`);
 
 /** Runs lowerThreadPriority on a worker thread; answers its reason, its thread's id and nice value after the call. */
 function onAThread(niceness: number): Promise<{ reason?: string; thread: number; after: number }> {

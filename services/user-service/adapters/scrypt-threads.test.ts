@@ -1,6 +1,7 @@
 import { scryptSync } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { getPriority } from 'node:os';
+import { nicenessAt } from '../../../lib/runtime/test-support/niceness';
 import { MIN_MEMORY_KIB, ScryptPasswordHasher } from './scrypt-password-hasher';
 import { HASHING_NICENESS, type ScryptJob, ScryptThreads } from './scrypt-threads';
 
@@ -16,10 +17,7 @@ const expected = (j: ScryptJob) => scryptSync(j.password, j.salt, j.length, { N:
 
 /** The nice values of this process's threads (field 19 of /proc/self/task/<tid>/stat). */
 function threadNiceness(): number[] {
-  return readdirSync('/proc/self/task').map((tid) => {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-  });
+  return readdirSync('/proc/self/task').map((tid) => nicenessAt(`/proc/self/task/${tid}`));
 }
 
 describe('ScryptThreads: scrypt on threads of lower priority', () => {
